@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libsensor — umbrella header: #include <libsensor/sensor.h> */
+#ifndef LIBSENSOR_SENSOR_H
+#define LIBSENSOR_SENSOR_H
+
+#include <libsensor/sensor-common.h>
+#include <libsensor/sensor-event.h>
+#include <libsensor/sensor-context.h>
+
+#endif

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Context lifecycle, logging, the event pool, emission and source management. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "enrich.h"
+#include "identity/proc-cache.h"
+#include "identity/workload.h"
+#include "verdict.h"
+
+#define POOL_MAX 4096
+
+uint64_t now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void ctx_log(struct sensor_ctx *ctx, enum sensor_log_level level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int saved = errno;
+
+	if (!ctx || !ctx->log_fn || level > ctx->log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log_fn(ctx->log_ud, level, msg);
+	errno = saved;
+}
+
+int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
+{
+	struct sensor_ctx_opts o = { 0 };
+	struct sensor_ctx *ctx;
+	struct epoll_event ee = { .events = EPOLLIN };
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	if (opts) {
+		if (opts->sz < offsetof(struct sensor_ctx_opts, flags) + sizeof(opts->flags))
+			return -EINVAL;
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+		/* A newer caller's extra bytes must be zero: we do not know them. */
+		for (size_t i = sizeof(o); i < opts->sz; i++)
+			if (((const char *)opts)[i])
+				return -E2BIG;
+	}
+	if (o.flags)
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->epfd = ctx->evfd = ctx->tfd = -1;
+	ctx->log_fn = o.log_fn;
+	ctx->log_ud = o.log_userdata;
+	ctx->log_level = o.log_level ? o.log_level : SENSOR_LOG_INFO;
+	ctx->pool_max = POOL_MAX;
+	atomic_init(&ctx->exit_code, -1);
+	pthread_mutex_init(&ctx->pool_lock, NULL);
+	pthread_mutex_init(&ctx->pend_lock, NULL);
+	ctx->stats.sz = sizeof(ctx->stats);
+
+	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
+	ctx->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ctx->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (ctx->epfd < 0 || ctx->evfd < 0 || ctx->tfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	ctx->tfd_armed = SENSOR_TIME_INFINITY;
+	ee.data.ptr = &ctx->evfd;
+	if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->evfd, &ee) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	ee.data.ptr = &ctx->tfd;
+	if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->tfd, &ee) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = workload_table_new(o.workload_cache_size ? o.workload_cache_size : 4096, &ctx->wls);
+	if (r < 0)
+		goto fail;
+	r = proc_cache_new(ctx, o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
+	if (r < 0)
+		goto fail;
+	*ret = ctx;
+	return 0;
+fail:
+	sensor_ctx_free(ctx);
+	return r;
+}
+
+static void source_destroy(struct sensor_source *src)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	struct fd_watch **pw;
+
+	if (!src->stopped) {
+		verdict_default_source(src, "source removed");
+		if (src->ops->stop)
+			src->ops->stop(src);
+		src->stopped = true;
+	}
+	for (pw = &ctx->watches; *pw;) {
+		struct fd_watch *w = *pw;
+
+		if (w->src == src) {
+			*pw = w->next;
+			free(w);
+		} else {
+			pw = &w->next;
+		}
+	}
+	free(src);
+}
+
+sensor_ctx *sensor_ctx_free(sensor_ctx *ctx)
+{
+	struct sensor_event *ev;
+
+	if (!ctx)
+		return NULL;
+	while (ctx->sources) {
+		struct sensor_source *s = ctx->sources;
+
+		ctx->sources = s->next;
+		source_destroy(s);
+	}
+	while (ctx->watches) {
+		struct fd_watch *w = ctx->watches;
+
+		ctx->watches = w->next;
+		free(w);
+	}
+	proc_cache_free(ctx->procs);
+	workload_table_free(ctx->wls);
+	while ((ev = ctx->pool)) {
+		ctx->pool = ev->pool_next;
+		ev_destroy(ev);
+	}
+	if (ctx->epfd >= 0)
+		close(ctx->epfd);
+	if (ctx->evfd >= 0)
+		close(ctx->evfd);
+	if (ctx->tfd >= 0)
+		close(ctx->tfd);
+	pthread_mutex_destroy(&ctx->pool_lock);
+	pthread_mutex_destroy(&ctx->pend_lock);
+	free(ctx);
+	return NULL;
+}
+
+int sensor_ctx_set_event_cb(sensor_ctx *ctx, sensor_event_fn fn, void *userdata)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx->cb = fn;
+	ctx->cb_ud = userdata;
+	return 0;
+}
+
+int ctx_add_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud)
+{
+	if (ctx->nstages >= CTX_MAX_STAGES)
+		return -ENOSPC;
+	ctx->stages[ctx->nstages].fn = fn;
+	ctx->stages[ctx->nstages].ud = ud;
+	ctx->nstages++;
+	return 0;
+}
+
+int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats)
+{
+	struct sensor_stats s;
+	size_t n;
+
+	if (!ctx || !stats || stats->sz < sizeof(size_t))
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->pend_lock);
+	s = ctx->stats;
+	pthread_mutex_unlock(&ctx->pend_lock);
+	proc_cache_stats(ctx->procs, &s);
+	s.workloads = workload_table_count(ctx->wls);
+	n = stats->sz < sizeof(s) ? stats->sz : sizeof(s);
+	s.sz = stats->sz;
+	memcpy(stats, &s, n);
+	return 0;
+}
+
+/* ---- event pool --------------------------------------------------------- */
+
+struct sensor_event *ctx_event_new(struct sensor_source *src, enum sensor_kind kind)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	struct sensor_event *ev;
+
+	pthread_mutex_lock(&ctx->pool_lock);
+	ev = ctx->pool;
+	if (ev) {
+		ctx->pool = ev->pool_next;
+		ctx->pool_count--;
+	}
+	pthread_mutex_unlock(&ctx->pool_lock);
+	if (!ev) {
+		ev = calloc(1, sizeof(*ev));
+		if (!ev)
+			return NULL;
+	}
+	ev_reset(ev);
+	atomic_init(&ev->ref, 1);
+	ev->ctx = ctx;
+	ev->src = src;
+	ev->kind = (uint8_t)kind;
+	ev->source = (uint8_t)src->ops->type;
+	ev_set_int(ev, SENSOR_FIELD_TIME, (int64_t)now_real());
+	ev_set_int(ev, SENSOR_FIELD_MONOTONIC, (int64_t)now_mono());
+	return ev;
+}
+
+void ctx_event_recycle(struct sensor_ctx *ctx, struct sensor_event *ev)
+{
+	pthread_mutex_lock(&ctx->pool_lock);
+	if (ctx->pool_count < ctx->pool_max) {
+		ev->pool_next = ctx->pool;
+		ctx->pool = ev;
+		ctx->pool_count++;
+		ev = NULL;
+	}
+	pthread_mutex_unlock(&ctx->pool_lock);
+	ev_destroy(ev);
+}
+
+void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
+{
+	ev->open = false;
+	ev_set_int(ev, SENSOR_FIELD_SEQ, (int64_t)++ctx->seq);
+	enrich_event(ctx, ev);
+	ev_finalize(ev);
+	ev->dispatched = true;
+	if (ev->src)
+		ev->src->stats.emitted++;
+	if (ev->hold.active)
+		verdict_track(ctx, ev);
+	ctx->in_dispatch++;
+	for (unsigned i = 0; i < ctx->nstages; i++)
+		ctx->stages[i].fn(ctx, ev, ctx->stages[i].ud);
+	if (ctx->cb)
+		ctx->cb(ctx, ev, ctx->cb_ud);
+	ctx->in_dispatch--;
+	ctx->stats.events++;
+	ctx->dispatched++;
+	sensor_event_unref(ev);
+}
+
+void ctx_emit_loss(struct sensor_source *src, uint64_t count, const char *what)
+{
+	struct sensor_event *ev;
+
+	src->stats.lost += count;
+	src->ctx->stats.lost += count;
+	ctx_log(src->ctx, SENSOR_LOG_WARNING, "%s: lost %llu events (%s)",
+		sensor_source_type_name(src->ops->type), (unsigned long long)count, what);
+	ev = ctx_event_new(src, SENSOR_KIND_LOSS);
+	if (!ev)
+		return; /* counted above, so the loss is still visible in stats */
+	ev_set_str(ev, SENSOR_FIELD_LOSS_SOURCE, sensor_source_type_name(src->ops->type));
+	ev_set_int(ev, SENSOR_FIELD_LOSS_COUNT, (int64_t)count);
+	if (what)
+		ev_set_str(ev, SENSOR_FIELD_LOSS_DETAIL, what);
+	ctx_emit(src->ctx, ev);
+}
+
+void ctx_emit_status(struct sensor_source *src, const char *state, const char *detail)
+{
+	struct sensor_event *ev = ctx_event_new(src, SENSOR_KIND_STATUS);
+
+	if (!ev)
+		return;
+	ev_set_str(ev, SENSOR_FIELD_STATUS_SOURCE, sensor_source_type_name(src->ops->type));
+	ev_set_str(ev, SENSOR_FIELD_STATUS_STATE, state);
+	if (detail)
+		ev_set_str(ev, SENSOR_FIELD_STATUS_DETAIL, detail);
+	ctx_emit(src->ctx, ev);
+}
+
+/* ---- sources ------------------------------------------------------------ */
+
+int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void *opts,
+		      sensor_source **ret)
+{
+	const struct source_ops *ops;
+	struct sensor_source *src;
+	int r;
+
+	if (!ctx)
+		return -EINVAL;
+	if (opts && *(const size_t *)opts < sizeof(size_t))
+		return -EINVAL;
+	ops = source_ops_get(type);
+	if (!ops)
+		return type > SENSOR_SOURCE_NONE && type < SENSOR__SOURCE_MAX ? -EOPNOTSUPP
+									       : -EINVAL;
+	if (ops->single)
+		for (src = ctx->sources; src; src = src->next)
+			if (src->ops == ops && !src->dead)
+				return -EEXIST;
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return -ENOMEM;
+	src->ctx = ctx;
+	src->ops = ops;
+	src->stats.sz = sizeof(src->stats);
+	src->timer_at = SENSOR_TIME_INFINITY;
+	src->next = ctx->sources;
+	ctx->sources = src;
+	r = ops->start(src, opts);
+	if (r < 0) {
+		ctx->sources = src->next;
+		src->stopped = true; /* start() cleans up after itself */
+		source_destroy(src);
+		return r;
+	}
+	if (ret)
+		*ret = src;
+	return 0;
+}
+
+void ctx_reap_sources(struct sensor_ctx *ctx)
+{
+	struct sensor_source **ps;
+
+	if (!ctx->pending_removals || ctx->in_dispatch)
+		return;
+	ctx->pending_removals = false;
+	for (ps = &ctx->sources; *ps;) {
+		struct sensor_source *s = *ps;
+
+		if (s->dead) {
+			*ps = s->next;
+			source_destroy(s);
+		} else {
+			ps = &s->next;
+		}
+	}
+}
+
+sensor_source *sensor_source_remove(sensor_source *src)
+{
+	struct sensor_ctx *ctx;
+
+	if (!src)
+		return NULL;
+	ctx = src->ctx;
+	src->dead = true;
+	/* Stop the kernel side now (rules, marks, queues), free later. */
+	if (!src->stopped) {
+		verdict_default_source(src, "source removed");
+		if (src->ops->stop)
+			src->ops->stop(src);
+		src->stopped = true;
+	}
+	for (struct fd_watch *w = ctx->watches; w; w = w->next)
+		if (w->src == src)
+			w->dead = true;
+	ctx->pending_removals = true;
+	ctx_reap_sources(ctx);
+	return NULL;
+}
+
+enum sensor_source_type sensor_source_get_type(const sensor_source *src)
+{
+	return src ? src->ops->type : SENSOR_SOURCE_NONE;
+}
+
+int sensor_source_get_stats(const sensor_source *src, struct sensor_source_stats *stats)
+{
+	struct sensor_source_stats s;
+
+	if (!src || !stats || stats->sz < sizeof(size_t))
+		return -EINVAL;
+	s = src->stats;
+	s.sz = stats->sz;
+	memcpy(stats, &s, stats->sz < sizeof(s) ? stats->sz : sizeof(s));
+	return 0;
+}

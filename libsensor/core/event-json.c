@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Event -> one JSON object (DESIGN §3, docs/events.md). Driven by the field
+ * table: a field "net.dport" is member "dport" of object "net", so names
+ * in JSON, rules and the CLI cannot drift apart.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "event.h"
+#include "util/jw.h"
+
+struct section {
+	const char *name;
+	enum sensor_field first, last;
+	enum sensor_kind kind; /* 0: every kind */
+};
+
+static const struct section sections[] = {
+	{ "process", SENSOR_FIELD_PROCESS_PID, SENSOR_FIELD_PROCESS_START, 0 },
+	{ "workload", SENSOR_FIELD_WORKLOAD_KIND, SENSOR_FIELD_WORKLOAD_CGROUP, 0 },
+	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC },
+	{ "exit", SENSOR_FIELD_EXIT_CODE, SENSOR_FIELD_EXIT_SIGNAL, SENSOR_KIND_EXIT },
+	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_FLAGS, SENSOR_KIND_FILE },
+	{ "net", SENSOR_FIELD_NET_OP, SENSOR_FIELD_NET_PACKETS, SENSOR_KIND_NET },
+	{ "syscall", SENSOR_FIELD_SYSCALL_NR, SENSOR_FIELD_SYSCALL_NARGS, SENSOR_KIND_SYSCALL },
+	{ "loss", SENSOR_FIELD_LOSS_SOURCE, SENSOR_FIELD_LOSS_DETAIL, SENSOR_KIND_LOSS },
+	{ "status", SENSOR_FIELD_STATUS_SOURCE, SENSOR_FIELD_STATUS_DETAIL, SENSOR_KIND_STATUS },
+	{ "verdict", SENSOR_FIELD_VERDICT_DECISION, SENSOR_FIELD_VERDICT_REASON, 0 },
+};
+
+static void write_section(struct jw *w, const sensor_event *ev, const struct section *s)
+{
+	bool open = false;
+
+	for (enum sensor_field f = s->first; f <= s->last; f++) {
+		const char *name = strchr(sensor_field_name(f), '.') + 1;
+		int64_t iv;
+		const char *sv;
+
+		if (f == SENSOR_FIELD_EXEC_ARGC) {
+			const char *const *argv;
+			int argc = sensor_event_get_argv(ev, &argv);
+
+			if (argc < 0)
+				continue;
+			if (!open)
+				jw_obj_open(w, s->name);
+			open = true;
+			jw_arr_open(w, "argv");
+			for (int i = 0; i < argc; i++)
+				jw_item_str(w, argv[i]);
+			jw_arr_close(w);
+			continue;
+		}
+		if (f == SENSOR_FIELD_SYSCALL_NARGS) {
+			const uint64_t *args;
+			int n = sensor_event_get_args(ev, &args);
+
+			if (n < 0)
+				continue;
+			if (!open)
+				jw_obj_open(w, s->name);
+			open = true;
+			jw_arr_open(w, "args");
+			for (int i = 0; i < n; i++)
+				jw_item_u64(w, args[i]);
+			jw_arr_close(w);
+			continue;
+		}
+		if (sensor_field_type(f) == SENSOR_FIELD_TYPE_INT) {
+			if (sensor_event_get_int(ev, f, &iv) < 0)
+				continue;
+			if (!open)
+				jw_obj_open(w, s->name);
+			open = true;
+			jw_kv_i64(w, name, iv);
+		} else {
+			sv = sensor_event_get_str(ev, f);
+			if (!sv)
+				continue;
+			if (!open)
+				jw_obj_open(w, s->name);
+			open = true;
+			jw_kv_str(w, name, sv);
+		}
+	}
+	if (open)
+		jw_obj_close(w);
+}
+
+int sensor_event_to_json(const sensor_event *ev, char *buf, size_t len)
+{
+	struct jw w;
+	size_t n;
+
+	if (!ev || (!buf && len))
+		return -EINVAL;
+	jw_init(&w, buf, len);
+	jw_obj_open(&w, NULL);
+	jw_kv_str(&w, "kind", sensor_kind_name((enum sensor_kind)ev->kind));
+	jw_kv_str(&w, "source", sensor_source_type_name((enum sensor_source_type)ev->source));
+	jw_kv_time(&w, "time", (uint64_t)ev->v[SENSOR_FIELD_TIME].i);
+	jw_kv_u64(&w, "seq", (uint64_t)ev->v[SENSOR_FIELD_SEQ].i);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (sections[i].kind && sections[i].kind != ev->kind)
+			continue;
+		write_section(&w, ev, &sections[i]);
+	}
+	jw_obj_close(&w);
+	n = jw_finish(&w);
+	return n > INT32_MAX ? -E2BIG : (int)n;
+}

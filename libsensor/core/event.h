@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The event object inside the library. Fields are a flat table indexed by
+ * enum sensor_field with a presence bitmap: setting and clearing are O(1),
+ * and one table drives getters, enrichment, JSON and rules alike.
+ * Strings live in a per-event arena (offsets, so the arena may grow while
+ * the event is being built); pooled events keep their arena across reuse,
+ * so steady state allocates nothing.
+ */
+#ifndef SENSOR_CORE_EVENT_H
+#define SENSOR_CORE_EVENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libsensor/sensor-context.h>
+#include <libsensor/sensor-event.h>
+
+struct workload;
+
+#define EV_FIELD_WORDS ((SENSOR__FIELD_MAX + 63) / 64)
+#define EV_MAX_ARGS 6
+#define EV_REASON_MAX 96
+
+/* State of an event that waits for a verdict. */
+struct ev_hold {
+	bool active;                    /* held and not answered yet */
+	bool queued;                    /* on the context's pending list */
+	enum sensor_decision decision;  /* what was given */
+	enum sensor_decision dflt;      /* ALLOW or DENY: the source's default */
+	int dflt_err;                   /* errno of a default deny */
+	uint64_t deadline;              /* CLOCK_MONOTONIC ns */
+	char reason[EV_REASON_MAX];
+	struct sensor_event *prev, *next;
+	uint64_t data[4];               /* source-private: ids, fds */
+};
+
+struct sensor_event {
+	atomic_int ref;
+	uint8_t kind;        /* enum sensor_kind */
+	uint8_t source;      /* enum sensor_source_type */
+	bool open;           /* built by the embedder, setters allowed */
+	bool dispatched;
+	struct sensor_ctx *ctx;
+	struct sensor_source *src;
+	uint64_t have[EV_FIELD_WORDS];
+	union {
+		int64_t i;
+		uint32_t s; /* arena offset; 0 never used */
+	} v[SENSOR__FIELD_MAX];
+	struct workload *wl; /* referenced; supplies workload.* fields not set */
+	/* exec argv: offsets while building, pointers once dispatched */
+	uint32_t *argv_off;
+	const char **argv_ptr;
+	uint32_t argc, argv_cap;
+	uint64_t args[EV_MAX_ARGS];
+	uint32_t nargs;
+	char *arena;
+	uint32_t arena_len, arena_cap;
+	struct ev_hold hold;
+	struct sensor_event *pool_next;
+};
+
+static inline bool ev_has(const struct sensor_event *ev, enum sensor_field f)
+{
+	return ev->have[f / 64] >> (f % 64) & 1;
+}
+
+static inline void ev_mark(struct sensor_event *ev, enum sensor_field f)
+{
+	ev->have[f / 64] |= UINT64_C(1) << (f % 64);
+}
+
+static inline void ev_unmark(struct sensor_event *ev, enum sensor_field f)
+{
+	ev->have[f / 64] &= ~(UINT64_C(1) << (f % 64));
+}
+
+static inline void ev_set_int(struct sensor_event *ev, enum sensor_field f, int64_t v)
+{
+	ev->v[f].i = v;
+	ev_mark(ev, f);
+}
+
+/* Copy n bytes as a string field. 0 or -ENOMEM. */
+int ev_set_strn(struct sensor_event *ev, enum sensor_field f, const char *s, size_t n);
+int ev_set_str(struct sensor_event *ev, enum sensor_field f, const char *s);
+/* Append one argv element. 0 or -ENOMEM. */
+int ev_add_arg(struct sensor_event *ev, const char *s, size_t n);
+/* String of a field as stored in the event itself (not the workload), or NULL. */
+const char *ev_str(const struct sensor_event *ev, enum sensor_field f);
+
+/* Which kind a field belongs to (0 for common, process and workload fields). */
+enum sensor_kind field_kind(enum sensor_field f);
+/* True when field f may appear on an event of kind k. */
+bool field_allowed(enum sensor_field f, enum sensor_kind k);
+
+/* Pool management (context.c owns the pool). */
+struct sensor_event *ev_alloc(struct sensor_ctx *ctx, struct sensor_source *src,
+			      enum sensor_kind kind);
+void ev_reset(struct sensor_event *ev);
+void ev_destroy(struct sensor_event *ev);
+/* Turn argv offsets into pointers; call once the arena is final. 0 or -ENOMEM. */
+int ev_finalize(struct sensor_event *ev);
+
+#endif

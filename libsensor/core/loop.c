@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The embeddable loop: one epoll fd (sources' fds, a timerfd armed at the
+ * next deadline, an eventfd for wakeups), a deadline query, a bounded
+ * non-blocking process call, and run() built only from those three.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "verdict.h"
+
+#define DEFAULT_BUDGET 1024
+#define EPOLL_BATCH 16
+
+int ctx_watch_fd(struct sensor_source *src, int fd, fd_ready_fn cb)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	struct epoll_event ee = { .events = EPOLLIN };
+	struct fd_watch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->src = src;
+	w->fd = fd;
+	w->cb = cb;
+	ee.data.ptr = w;
+	if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, fd, &ee) < 0) {
+		int r = -errno;
+
+		free(w);
+		return r;
+	}
+	w->next = ctx->watches;
+	ctx->watches = w;
+	return 0;
+}
+
+void ctx_unwatch_fd(struct sensor_source *src, int fd)
+{
+	struct sensor_ctx *ctx = src->ctx;
+
+	for (struct fd_watch *w = ctx->watches; w; w = w->next) {
+		if (w->src == src && w->fd == fd && !w->dead) {
+			epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, fd, NULL);
+			w->dead = true;
+			ctx->pending_removals = true;
+		}
+	}
+}
+
+void ctx_source_timer(struct sensor_source *src, uint64_t at, timer_fn cb)
+{
+	src->timer_at = at;
+	src->timer_cb = cb;
+}
+
+int sensor_ctx_get_fd(sensor_ctx *ctx)
+{
+	return ctx ? ctx->epfd : -EINVAL;
+}
+
+static uint64_t next_deadline(struct sensor_ctx *ctx)
+{
+	uint64_t d = verdict_next_deadline(ctx);
+
+	for (struct sensor_source *s = ctx->sources; s; s = s->next)
+		if (!s->dead && s->timer_at < d)
+			d = s->timer_at;
+	return d;
+}
+
+int sensor_ctx_get_deadline(sensor_ctx *ctx, uint64_t *ret)
+{
+	if (!ctx || !ret)
+		return -EINVAL;
+	*ret = next_deadline(ctx);
+	return 0;
+}
+
+/* Keep the timerfd armed at the next deadline so the one fd tells all. */
+static void arm_timer(struct sensor_ctx *ctx)
+{
+	uint64_t d = next_deadline(ctx);
+	struct itimerspec its = { 0 };
+
+	if (d == ctx->tfd_armed)
+		return;
+	if (d != SENSOR_TIME_INFINITY) {
+		if (d == 0)
+			d = 1; /* 0 would disarm */
+		its.it_value.tv_sec = (time_t)(d / 1000000000u);
+		its.it_value.tv_nsec = (long)(d % 1000000000u);
+	}
+	if (timerfd_settime(ctx->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		ctx->tfd_armed = d;
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
+static int run_timers(struct sensor_ctx *ctx, unsigned budget)
+{
+	uint64_t now = now_mono();
+	int n = 0;
+
+	verdict_expire(ctx, now);
+	for (struct sensor_source *s = ctx->sources; s && (unsigned)n < budget; s = s->next) {
+		if (s->dead || s->timer_at > now || !s->timer_cb)
+			continue;
+		s->timer_at = SENSOR_TIME_INFINITY;
+		int r = s->timer_cb(s, now);
+
+		if (r > 0)
+			n += r;
+	}
+	return n;
+}
+
+int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
+{
+	struct epoll_event evs[EPOLL_BATCH];
+	uint64_t start;
+	unsigned budget = max_events ? max_events : DEFAULT_BUDGET;
+	int n;
+
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->in_dispatch)
+		return -EBUSY; /* no re-entry from a callback */
+	start = ctx->dispatched;
+	ctx->in_dispatch++;
+	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, 0);
+	if (n < 0 && errno != EINTR) {
+		int r = -errno;
+
+		ctx->in_dispatch--;
+		return r;
+	}
+	for (int i = 0; i < n; i++) {
+		void *p = evs[i].data.ptr;
+		uint64_t done = ctx->dispatched - start;
+
+		if (p == &ctx->evfd) {
+			drain(ctx->evfd);
+		} else if (p == &ctx->tfd) {
+			drain(ctx->tfd);
+			ctx->tfd_armed = SENSOR_TIME_INFINITY;
+		} else {
+			struct fd_watch *w = p;
+			int r;
+
+			if (w->dead || done >= budget)
+				continue; /* level-triggered: comes back next time */
+			r = w->cb(w->src, w->fd, evs[i].events, budget - (unsigned)done);
+			if (r < 0) {
+				w->src->stats.errors++;
+				ctx_log(ctx, SENSOR_LOG_ERR, "%s: %s",
+					sensor_source_type_name(w->src->ops->type), strerror(-r));
+			}
+		}
+	}
+	run_timers(ctx, budget);
+	ctx->in_dispatch--;
+	ctx_reap_sources(ctx);
+	arm_timer(ctx);
+	return (int)(ctx->dispatched - start);
+}
+
+int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
+{
+	uint64_t end;
+	int code;
+
+	if (!ctx)
+		return -EINVAL;
+	end = timeout_ns == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now_mono() + timeout_ns;
+	for (;;) {
+		struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+		uint64_t d, now;
+		int ms, r;
+
+		code = atomic_exchange(&ctx->exit_code, -1);
+		if (code >= 0)
+			return code;
+		r = sensor_ctx_process(ctx, 0);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue; /* more may be queued: do not sleep */
+		code = atomic_exchange(&ctx->exit_code, -1);
+		if (code >= 0)
+			return code;
+		sensor_ctx_get_deadline(ctx, &d);
+		if (end < d)
+			d = end;
+		now = now_mono();
+		if (d != SENSOR_TIME_INFINITY && d <= now) {
+			if (d == end)
+				return 0;
+			continue;
+		}
+		if (d == SENSOR_TIME_INFINITY)
+			ms = -1;
+		else if ((d - now) / 1000000 >= INT32_MAX)
+			ms = INT32_MAX;
+		else
+			ms = (int)((d - now + 999999) / 1000000);
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int sensor_ctx_wakeup(sensor_ctx *ctx)
+{
+	uint64_t one = 1;
+
+	if (!ctx)
+		return -EINVAL;
+	if (write(ctx->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+int sensor_ctx_exit(sensor_ctx *ctx, int code)
+{
+	if (!ctx || code < 0)
+		return -EINVAL;
+	atomic_store(&ctx->exit_code, code);
+	return sensor_ctx_wakeup(ctx);
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The bounded pid -> process cache (LRU, pid-reuse safe). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "proc-cache.h"
+#include "util/parse.h"
+#include "workload.h"
+
+#define DEFAULT_TTL (2ull * 1000000000u)
+
+struct proc_cache {
+	struct sensor_ctx *ctx;
+	struct proc_entry **buckets;
+	unsigned nbuckets, count, max;
+	struct proc_entry *lru_head, *lru_tail; /* head: most recent */
+	uint64_t ttl;
+	uint64_t hits, misses, evictions;
+};
+
+static unsigned bucket(const struct proc_cache *pc, int32_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & (pc->nbuckets - 1);
+}
+
+int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret)
+{
+	struct proc_cache *pc = calloc(1, sizeof(*pc));
+
+	if (!pc)
+		return -ENOMEM;
+	pc->nbuckets = 256;
+	while (pc->nbuckets < max)
+		pc->nbuckets *= 2;
+	pc->buckets = calloc(pc->nbuckets, sizeof(*pc->buckets));
+	if (!pc->buckets) {
+		free(pc);
+		return -ENOMEM;
+	}
+	pc->ctx = ctx;
+	pc->max = max;
+	pc->ttl = DEFAULT_TTL;
+	*ret = pc;
+	return 0;
+}
+
+static void entry_free(struct proc_entry *e)
+{
+	free(e->exe);
+	free(e->cmdline);
+	free(e->cwd);
+	workload_unref(e->wl);
+	free(e);
+}
+
+static void lru_unlink(struct proc_cache *pc, struct proc_entry *e)
+{
+	if (e->lprev)
+		e->lprev->lnext = e->lnext;
+	else
+		pc->lru_head = e->lnext;
+	if (e->lnext)
+		e->lnext->lprev = e->lprev;
+	else
+		pc->lru_tail = e->lprev;
+	e->lprev = e->lnext = NULL;
+}
+
+static void lru_front(struct proc_cache *pc, struct proc_entry *e)
+{
+	e->lprev = NULL;
+	e->lnext = pc->lru_head;
+	if (pc->lru_head)
+		pc->lru_head->lprev = e;
+	pc->lru_head = e;
+	if (!pc->lru_tail)
+		pc->lru_tail = e;
+}
+
+static void remove_entry(struct proc_cache *pc, struct proc_entry *e)
+{
+	struct proc_entry **pp = &pc->buckets[bucket(pc, e->pid)];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	lru_unlink(pc, e);
+	pc->count--;
+	entry_free(e);
+}
+
+void proc_cache_free(struct proc_cache *pc)
+{
+	if (!pc)
+		return;
+	while (pc->lru_head)
+		remove_entry(pc, pc->lru_head);
+	free(pc->buckets);
+	free(pc);
+}
+
+void proc_cache_stats(struct proc_cache *pc, struct sensor_stats *st)
+{
+	st->proc_cache_hits = pc->hits;
+	st->proc_cache_misses = pc->misses;
+	st->proc_cache_evictions = pc->evictions;
+	st->proc_cache_entries = pc->count;
+}
+
+void proc_cache_set_ttl(struct proc_cache *pc, uint64_t ttl)
+{
+	pc->ttl = ttl;
+}
+
+static struct proc_entry *find(struct proc_cache *pc, int32_t pid)
+{
+	struct proc_entry *e = pc->buckets[bucket(pc, pid)];
+
+	while (e && e->pid != pid)
+		e = e->hnext;
+	return e;
+}
+
+static struct proc_entry *load(struct proc_cache *pc, int32_t pid)
+{
+	struct workload_desc wd;
+	struct proc_entry *e = malloc(sizeof(*e));
+	unsigned b;
+
+	if (!e)
+		return NULL;
+	if (proc_read("/proc", pid, e, &wd) < 0) {
+		free(e);
+		return NULL;
+	}
+	e->wl = workload_intern(pc->ctx->wls, &wd);
+	if (e->wl && e->exe)
+		workload_learn_class(e->wl, e->exe);
+	e->checked = now_mono();
+	while (pc->count >= pc->max && pc->lru_tail) {
+		remove_entry(pc, pc->lru_tail);
+		pc->evictions++;
+	}
+	b = bucket(pc, pid);
+	e->hnext = pc->buckets[b];
+	pc->buckets[b] = e;
+	lru_front(pc, e);
+	pc->count++;
+	return e;
+}
+
+/* Start time of a live pid from /proc/<pid>/stat, or 0 when gone. */
+static uint64_t read_start(int32_t pid)
+{
+	char buf[1024], comm[16];
+	int32_t ppid;
+	uint32_t sess;
+	uint64_t ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	int n = proc_read_file("/proc", pid, "stat", buf, sizeof(buf));
+
+	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &ppid, &sess, &ticks, comm) < 0)
+		return 0;
+	return ticks * (1000000000u / (uint64_t)(hz > 0 ? hz : 100));
+}
+
+struct proc_entry *proc_cache_get(struct proc_cache *pc, int32_t pid)
+{
+	struct proc_entry *e;
+	uint64_t now;
+
+	if (pid <= 0)
+		return NULL;
+	e = find(pc, pid);
+	if (e) {
+		now = now_mono();
+		if (now - e->checked > pc->ttl) {
+			uint64_t start = read_start(pid);
+
+			if (start == e->start) {
+				e->checked = now;
+			} else {
+				/* gone, or the pid was reused: never merge two processes */
+				remove_entry(pc, e);
+				e = NULL;
+			}
+		}
+	}
+	if (e) {
+		pc->hits++;
+		lru_unlink(pc, e);
+		lru_front(pc, e);
+		return e;
+	}
+	pc->misses++;
+	return load(pc, pid);
+}
+
+struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid)
+{
+	struct proc_entry *e = find(pc, pid);
+
+	if (e)
+		remove_entry(pc, e);
+	pc->misses++;
+	return load(pc, pid);
+}
+
+void proc_cache_exit(struct proc_cache *pc, int32_t pid)
+{
+	struct proc_entry *e = find(pc, pid);
+
+	if (e)
+		remove_entry(pc, e);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Process identity: pid -> comm, exe, cmdline, cwd, ppid, credentials,
+ * start time and workload, read from /proc and kept in a bounded LRU cache.
+ * An entry is keyed by pid *and* start time: when a pid is reused the old
+ * entry is dropped, never merged. The proc source keeps entries current
+ * through fork/exec/exit; without it entries are re-validated by start time
+ * after a short TTL.
+ */
+#ifndef SENSOR_IDENTITY_PROC_CACHE_H
+#define SENSOR_IDENTITY_PROC_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libsensor/sensor-context.h>
+
+#include "workload.h"
+
+struct sensor_ctx;
+struct workload;
+
+struct proc_entry {
+	int32_t pid, ppid;
+	uint32_t uid, euid, gid, egid, auid, session;
+	uint64_t start;       /* ns since boot */
+	char comm[16];
+	char *exe, *cmdline, *cwd; /* NULL when unreadable */
+	struct workload *wl;
+	uint64_t checked;     /* CLOCK_MONOTONIC ns of the last validation */
+	struct proc_entry *hnext, *lprev, *lnext;
+};
+
+struct proc_cache;
+
+int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret);
+void proc_cache_free(struct proc_cache *pc);
+void proc_cache_stats(struct proc_cache *pc, struct sensor_stats *st);
+/* How long an entry is trusted before re-validation (ns). */
+void proc_cache_set_ttl(struct proc_cache *pc, uint64_t ttl);
+
+/*
+ * The entry of a live process, loading or re-validating it from /proc;
+ * NULL when the process is gone or unreadable. Valid until the next cache
+ * call.
+ */
+struct proc_entry *proc_cache_get(struct proc_cache *pc, int32_t pid);
+/* The process exec'd: reload it now. Returns the fresh entry or NULL. */
+struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
+/* The process exited: forget it. */
+void proc_cache_exit(struct proc_cache *pc, int32_t pid);
+
+/*
+ * Read one process from /proc (root: "/proc" or a test directory) into e.
+ * Returns 0, or -ENOENT/-ESRCH when it is gone, -errno otherwise.
+ * Exposed for tests and for sources that need a fresh read.
+ */
+int proc_read(const char *root, int32_t pid, struct proc_entry *e,
+	      struct workload_desc *wd);
+/* Read argv of pid as NUL-separated bytes into buf; returns bytes or -errno. */
+int proc_read_file(const char *root, int32_t pid, const char *name, char *buf, size_t cap);
+
+/* Parse /proc/<pid>/stat text. 0 or -EINVAL. */
+int proc_parse_stat(const char *buf, size_t len, int32_t *ppid, uint32_t *session,
+		    uint64_t *start_ticks, char comm[16]);
+/* Parse Uid:/Gid: of /proc/<pid>/status. 0 or -EINVAL. */
+int proc_parse_status(const char *buf, size_t len, uint32_t *uid, uint32_t *euid,
+		      uint32_t *gid, uint32_t *egid);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading one process from /proc: bounded reads, checked parsing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc-cache.h"
+#include "util/parse.h"
+#include "workload.h"
+
+static int read_at(int dfd, const char *name, char *buf, size_t cap)
+{
+	size_t got = 0;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (int)got;
+}
+
+static int open_pid_dir(const char *root, int32_t pid)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int proc_read_file(const char *root, int32_t pid, const char *name, char *buf, size_t cap)
+{
+	int dfd = open_pid_dir(root, pid), r;
+
+	if (dfd < 0)
+		return dfd;
+	r = read_at(dfd, name, buf, cap);
+	close(dfd);
+	return r;
+}
+
+int proc_parse_stat(const char *buf, size_t len, int32_t *ppid, uint32_t *session,
+		    uint64_t *start_ticks, char comm[16])
+{
+	const char *open = memchr(buf, '(', len), *close = NULL;
+	size_t i, field = 3;
+	uint64_t v;
+
+	if (!open)
+		return -EINVAL;
+	/* comm may contain ')' and spaces: the last ')' ends it */
+	for (i = len; i-- > (size_t)(open - buf);)
+		if (buf[i] == ')') {
+			close = buf + i;
+			break;
+		}
+	if (!close)
+		return -EINVAL;
+	{
+		size_t n = (size_t)(close - open - 1);
+
+		if (n > 15)
+			n = 15;
+		memcpy(comm, open + 1, n);
+		comm[n] = '\0';
+	}
+	i = (size_t)(close - buf) + 1;
+	while (i < len && field <= 22) {
+		size_t s, e;
+
+		while (i < len && buf[i] == ' ')
+			i++;
+		s = i;
+		while (i < len && buf[i] != ' ' && buf[i] != '\n')
+			i++;
+		e = i;
+		if (e == s)
+			break;
+		if (field == 4 || field == 6 || field == 22) {
+			if (parse_u64(buf + s, e - s, 10, &v) < 0)
+				return -EINVAL;
+			if (field == 4)
+				*ppid = (int32_t)v;
+			else if (field == 6)
+				*session = (uint32_t)v;
+			else
+				*start_ticks = v;
+		}
+		field++;
+	}
+	return field > 22 ? 0 : -EINVAL;
+}
+
+static int parse_ids(const char *line, size_t len, uint32_t *real, uint32_t *eff)
+{
+	size_t i = 0, s;
+	uint32_t vals[2];
+
+	for (int k = 0; k < 2; k++) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		s = i;
+		while (i < len && line[i] >= '0' && line[i] <= '9')
+			i++;
+		if (parse_u32(line + s, i - s, &vals[k]) < 0)
+			return -EINVAL;
+	}
+	*real = vals[0];
+	*eff = vals[1];
+	return 0;
+}
+
+int proc_parse_status(const char *buf, size_t len, uint32_t *uid, uint32_t *euid,
+		      uint32_t *gid, uint32_t *egid)
+{
+	size_t i = 0;
+	int found = 0;
+
+	while (i < len) {
+		size_t e = i;
+
+		while (e < len && buf[e] != '\n')
+			e++;
+		if (e - i > 4 && memcmp(buf + i, "Uid:", 4) == 0) {
+			if (parse_ids(buf + i + 4, e - i - 4, uid, euid) < 0)
+				return -EINVAL;
+			found |= 1;
+		} else if (e - i > 4 && memcmp(buf + i, "Gid:", 4) == 0) {
+			if (parse_ids(buf + i + 4, e - i - 4, gid, egid) < 0)
+				return -EINVAL;
+			found |= 2;
+		}
+		i = e + 1;
+	}
+	return found == 3 ? 0 : -EINVAL;
+}
+
+static char *read_link_at(int dfd, const char *name)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(dfd, name, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+int proc_read(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd)
+{
+	char buf[4096];
+	uint64_t ticks = 0, v;
+	long hz = sysconf(_SC_CLK_TCK);
+	int dfd, n, r;
+
+	dfd = open_pid_dir(root, pid);
+	if (dfd < 0)
+		return dfd;
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	n = read_at(dfd, "stat", buf, sizeof(buf));
+	if (n <= 0) {
+		r = n < 0 ? n : -ESRCH;
+		goto out;
+	}
+	r = proc_parse_stat(buf, (size_t)n, &e->ppid, &e->session, &ticks, e->comm);
+	if (r < 0)
+		goto out;
+	e->start = ticks * (1000000000u / (uint64_t)(hz > 0 ? hz : 100));
+	n = read_at(dfd, "status", buf, sizeof(buf));
+	if (n > 0)
+		proc_parse_status(buf, (size_t)n, &e->uid, &e->euid, &e->gid, &e->egid);
+	e->auid = UINT32_MAX;
+	n = read_at(dfd, "loginuid", buf, sizeof(buf));
+	if (n > 0 && parse_u64(buf, (size_t)n - (buf[n - 1] == '\n'), 10, &v) == 0)
+		e->auid = (uint32_t)v;
+	n = read_at(dfd, "sessionid", buf, sizeof(buf));
+	if (n > 0 && parse_u64(buf, (size_t)n - (buf[n - 1] == '\n'), 10, &v) == 0)
+		e->session = (uint32_t)v;
+	e->exe = read_link_at(dfd, "exe");
+	e->cwd = read_link_at(dfd, "cwd");
+	n = read_at(dfd, "cmdline", buf, sizeof(buf) - 1);
+	if (n > 0) {
+		while (n > 0 && buf[n - 1] == '\0')
+			n--;
+		for (int i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		e->cmdline = strdup(buf);
+	}
+	if (wd) {
+		n = read_at(dfd, "cgroup", buf, sizeof(buf));
+		workload_parse_cgroup(buf, n > 0 ? (size_t)n : 0, wd);
+	}
+	r = 0;
+out:
+	close(dfd);
+	return r;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Interned workload instances: one immutable, ref-counted object per identity. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workload.h"
+
+#define NFIELDS (SENSOR_FIELD_WORKLOAD_CGROUP - SENSOR_FIELD_WORKLOAD_KIND + 1)
+
+struct workload_table {
+	struct workload **buckets;
+	unsigned nbuckets;
+	unsigned count, max;
+};
+
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+static uint64_t desc_hash(const struct workload_desc *d)
+{
+	uint64_t h = 14695981039346656037u;
+
+	h = fnv1a(d->kind, h);
+	h = fnv1a("\x1f", h);
+	return fnv1a(d->id, h);
+}
+
+int workload_table_new(unsigned max, struct workload_table **ret)
+{
+	struct workload_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->nbuckets = 1024;
+	while (t->nbuckets < max)
+		t->nbuckets *= 2;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->max = max;
+	*ret = t;
+	return 0;
+}
+
+void workload_table_free(struct workload_table *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < t->nbuckets; i++) {
+		struct workload *w = t->buckets[i], *n;
+
+		for (; w; w = n) {
+			n = w->hnext;
+			w->hnext = NULL;
+			workload_unref(w);
+		}
+	}
+	free(t->buckets);
+	free(t);
+}
+
+uint64_t workload_table_count(struct workload_table *t)
+{
+	return t ? t->count : 0;
+}
+
+static const char *desc_str(const struct workload_desc *d, int i)
+{
+	switch (i + SENSOR_FIELD_WORKLOAD_KIND) {
+	case SENSOR_FIELD_WORKLOAD_KIND: return d->kind;
+	case SENSOR_FIELD_WORKLOAD_ID: return d->id;
+	case SENSOR_FIELD_WORKLOAD_CLASS: return d->klass;
+	case SENSOR_FIELD_WORKLOAD_RUNTIME: return d->runtime;
+	case SENSOR_FIELD_WORKLOAD_POD: return d->pod;
+	case SENSOR_FIELD_WORKLOAD_QOS: return d->qos;
+	default: return d->cgroup;
+	}
+}
+
+/* Drop instances nobody references any more, to stay under max. */
+static void evict(struct workload_table *t)
+{
+	for (unsigned i = 0; i < t->nbuckets && t->count >= t->max; i++) {
+		struct workload **pw = &t->buckets[i];
+
+		while (*pw && t->count >= t->max) {
+			struct workload *w = *pw;
+
+			if (atomic_load(&w->ref) == 1) {
+				*pw = w->hnext;
+				t->count--;
+				workload_unref(w);
+			} else {
+				pw = &w->hnext;
+			}
+		}
+	}
+}
+
+struct workload *workload_intern(struct workload_table *t, const struct workload_desc *d)
+{
+	uint64_t h = desc_hash(d);
+	struct workload **b = &t->buckets[h & (t->nbuckets - 1)];
+	struct workload *w;
+	size_t total = 0;
+	char *p;
+
+	for (w = *b; w; w = w->hnext)
+		if (w->hash == h && strcmp(w->str[0], d->kind) == 0 && strcmp(w->str[1], d->id) == 0)
+			return workload_ref(w);
+	if (t->count >= t->max)
+		evict(t);
+	for (int i = 0; i < NFIELDS; i++)
+		total += strlen(desc_str(d, i)) + 1;
+	w = calloc(1, sizeof(*w) + total);
+	if (!w)
+		return NULL;
+	p = w->data;
+	for (int i = 0; i < NFIELDS; i++) {
+		const char *s = desc_str(d, i);
+		size_t n = strlen(s) + 1;
+
+		memcpy(p, s, n);
+		w->str[i] = *s ? p : NULL;
+		p += n;
+	}
+	w->str[0] = w->str[0] ? w->str[0] : "";
+	w->str[1] = w->str[1] ? w->str[1] : "";
+	atomic_init(&w->ref, 2); /* the table's and the caller's */
+	atomic_init(&w->class_learned, NULL);
+	w->hash = h;
+	w->hnext = *b;
+	*b = w;
+	t->count++;
+	return w;
+}
+
+struct workload *workload_ref(struct workload *w)
+{
+	if (w)
+		atomic_fetch_add_explicit(&w->ref, 1, memory_order_relaxed);
+	return w;
+}
+
+void workload_unref(struct workload *w)
+{
+	if (!w)
+		return;
+	if (atomic_fetch_sub_explicit(&w->ref, 1, memory_order_acq_rel) == 1) {
+		free(atomic_load(&w->class_learned));
+		free(w);
+	}
+}
+
+const char *workload_field(const struct workload *w, enum sensor_field f)
+{
+	if (f < SENSOR_FIELD_WORKLOAD_KIND || f > SENSOR_FIELD_WORKLOAD_CGROUP)
+		return NULL;
+	if (f == SENSOR_FIELD_WORKLOAD_CLASS && !w->str[f - SENSOR_FIELD_WORKLOAD_KIND])
+		return atomic_load_explicit(&((struct workload *)w)->class_learned,
+					    memory_order_acquire);
+	return w->str[f - SENSOR_FIELD_WORKLOAD_KIND];
+}
+
+void workload_learn_class(struct workload *w, const char *exe)
+{
+	char *expected = NULL, *c;
+	size_t n;
+
+	if (!w || !exe || w->str[SENSOR_FIELD_WORKLOAD_CLASS - SENSOR_FIELD_WORKLOAD_KIND] ||
+	    atomic_load_explicit(&w->class_learned, memory_order_relaxed))
+		return;
+	if (strcmp(w->str[0], "host") == 0)
+		return; /* the host is its own class: no prior from its first exe */
+	n = strlen(exe);
+	c = malloc(n + 5);
+	if (!c)
+		return;
+	memcpy(c, "exe:", 4);
+	memcpy(c + 4, exe, n + 1);
+	if (!atomic_compare_exchange_strong(&w->class_learned, &expected, c))
+		free(c);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The process connector socket and its message decoder (split for tests and fuzzing). */
+#ifndef SENSOR_SOURCES_PROC_CONNECTOR_H
+#define SENSOR_SOURCES_PROC_CONNECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sensor_source;
+
+/* Open, bind and subscribe. 0 and *ret, or -errno (-EPERM without CAP_NET_ADMIN). */
+int proc_connector_open(uint32_t rcvbuf, int *ret);
+/* Unsubscribe and close. */
+void proc_connector_close(int fd);
+/*
+ * Decode one datagram of netlink messages and emit exec/exit events.
+ * Malformed or truncated messages are counted as errors and skipped.
+ * Returns the number of events emitted.
+ */
+int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t len);
+
+#endif

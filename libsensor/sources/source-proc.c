@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Source "proc": the process connector (NETLINK_CONNECTOR, CN_IDX_PROC).
+ * Every fork/exec/exit of the machine arrives here cheaply; exec and exit
+ * become events and all of them keep the process cache current. The
+ * kernel numbers proc events per CPU (cn_msg.seq with proc_event.cpu), so
+ * a receive-buffer overrun is counted exactly from the gaps.
+ */
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "identity/proc-cache.h"
+#include "proc-connector.h"
+#include "sources.h"
+
+#define DEFAULT_RCVBUF (4u << 20)
+#define MAX_CPUS 4096
+
+struct proc_src {
+	int fd;
+	uint32_t *last_seq; /* per CPU; UINT32_MAX: none seen yet */
+	bool overrun;       /* ENOBUFS seen, gaps not accounted yet */
+	char argbuf[8192];
+};
+
+static int send_op(int fd, enum proc_cn_mcast_op op)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct cn_msg cn;
+		enum proc_cn_mcast_op op;
+	} __attribute__((packed)) msg;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	memset(&msg, 0, sizeof(msg));
+	msg.nlh.nlmsg_len = sizeof(msg);
+	msg.nlh.nlmsg_type = NLMSG_DONE;
+	msg.nlh.nlmsg_pid = 0;
+	msg.cn.id.idx = CN_IDX_PROC;
+	msg.cn.id.val = CN_VAL_PROC;
+	msg.cn.len = sizeof(enum proc_cn_mcast_op);
+	msg.op = op;
+	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return 0;
+}
+
+int proc_connector_open(uint32_t rcvbuf, int *ret)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	int fd, r, sz = (int)rcvbuf;
+
+	fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+	if (fd < 0)
+		return errno == EPROTONOSUPPORT ? -EOPNOTSUPP : -errno;
+	/* FORCE needs CAP_NET_ADMIN, which listening needs anyway */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	r = send_op(fd, PROC_CN_MCAST_LISTEN);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret = fd;
+	return 0;
+}
+
+void proc_connector_close(int fd)
+{
+	if (fd < 0)
+		return;
+	send_op(fd, PROC_CN_MCAST_IGNORE);
+	close(fd);
+}
+
+/* Split a NUL-separated cmdline into argv elements of ev. */
+static void add_argv(struct sensor_event *ev, const char *buf, size_t n)
+{
+	size_t i = 0;
+
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	while (i < n) {
+		const char *z = memchr(buf + i, '\0', n - i);
+		size_t e = z ? (size_t)(z - buf) : n;
+
+		if (ev_add_arg(ev, buf + i, e - i) < 0)
+			return;
+		i = e + 1;
+	}
+	if (!ev_has(ev, SENSOR_FIELD_EXEC_ARGC))
+		ev_set_int(ev, SENSOR_FIELD_EXEC_ARGC, 0);
+}
+
+static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct proc_event *pe)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	int32_t pid = (int32_t)pe->event_data.exec.process_tgid;
+	struct proc_entry *e = proc_cache_exec(ctx->procs, pid), *parent;
+	struct sensor_event *ev = ctx_event_new(src, SENSOR_KIND_EXEC);
+	int32_t ppid = 0;
+	int n;
+
+	if (!ev)
+		return;
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, pid);
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_TID, (int32_t)pe->event_data.exec.process_pid);
+	if (e) {
+		ppid = e->ppid;
+		if (e->exe)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, e->exe);
+		if (e->cwd)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_CWD, e->cwd);
+		n = proc_read_file("/proc", pid, "cmdline", ps->argbuf, sizeof(ps->argbuf));
+		if (n >= 0)
+			add_argv(ev, ps->argbuf, (size_t)n);
+		parent = ppid > 0 ? proc_cache_get(ctx->procs, ppid) : NULL;
+		if (parent && parent->exe)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_PARENT_EXE, parent->exe);
+	}
+	/* else: the process exited before we could read it; the event says only its pid */
+	ctx_emit(ctx, ev);
+}
+
+static void on_exit_ev(struct sensor_source *src, const struct proc_event *pe)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	int32_t pid = (int32_t)pe->event_data.exit.process_tgid;
+	uint32_t status = pe->event_data.exit.exit_code;
+	struct sensor_event *ev;
+
+	if (pe->event_data.exit.process_pid != pe->event_data.exit.process_tgid)
+		return; /* a thread, not the process */
+	ev = ctx_event_new(src, SENSOR_KIND_EXIT);
+	if (ev) {
+		ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, pid);
+		if (status & 0x7f) {
+			ev_set_int(ev, SENSOR_FIELD_EXIT_SIGNAL, status & 0x7f);
+		} else {
+			ev_set_int(ev, SENSOR_FIELD_EXIT_CODE, (status >> 8) & 0xff);
+		}
+		if (pe->event_data.exit.parent_pid)
+			ev_set_int(ev, SENSOR_FIELD_PROCESS_PPID,
+				   (int32_t)pe->event_data.exit.parent_tgid);
+		ctx_emit(ctx, ev);
+	}
+	proc_cache_exit(ctx->procs, pid);
+}
+
+/* Account per-CPU sequence gaps: each one is an event the kernel sent and we lost. */
+static void check_seq(struct sensor_source *src, struct proc_src *ps, uint32_t cpu, uint32_t seq)
+{
+	uint32_t last;
+
+	if (cpu >= MAX_CPUS)
+		return;
+	last = ps->last_seq[cpu];
+	ps->last_seq[cpu] = seq;
+	if (last == UINT32_MAX || seq == last + 1)
+		return;
+	if (seq - last - 1 < (1u << 30))
+		ctx_emit_loss(src, seq - last - 1,
+			      ps->overrun ? "receive buffer overrun (ENOBUFS)"
+					  : "gap in the kernel's per-CPU sequence");
+	ps->overrun = false;
+}
+
+int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t len)
+{
+	struct proc_src *ps = src->priv;
+	const struct nlmsghdr *nlh = buf;
+	int n = 0;
+
+	for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		const struct cn_msg *cn;
+		const struct proc_event *pe;
+
+		src->stats.received++;
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*cn))) {
+			src->stats.errors++;
+			continue;
+		}
+		cn = NLMSG_DATA(nlh);
+		if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
+			continue;
+		if (cn->len < sizeof(*pe) - sizeof(pe->event_data) ||
+		    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*cn) + cn->len)) {
+			src->stats.errors++;
+			continue;
+		}
+		pe = (const struct proc_event *)cn->data;
+		if (pe->what != PROC_EVENT_NONE)
+			check_seq(src, ps, pe->cpu, cn->seq);
+		switch (pe->what) {
+		case PROC_EVENT_EXEC:
+			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +
+					      sizeof(pe->event_data.exec))
+				break;
+			on_exec(src, ps, pe);
+			n++;
+			break;
+		case PROC_EVENT_EXIT:
+			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +
+					      sizeof(pe->event_data.exit))
+				break;
+			on_exit_ev(src, pe);
+			n++;
+			break;
+		case PROC_EVENT_UID:
+		case PROC_EVENT_GID:
+		case PROC_EVENT_COMM:
+			/* credentials or name changed: re-read on next use */
+			proc_cache_exit(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			break;
+		default:
+			break;
+		}
+	}
+	if (len > 0 && n == 0 && !NLMSG_OK(nlh, len))
+		src->stats.errors++;
+	return n;
+}
+
+static int proc_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct proc_src *ps = src->priv;
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	unsigned n = 0;
+
+	(void)events;
+	while (n < budget) {
+		struct sockaddr_nl sa;
+		socklen_t sl = sizeof(sa);
+		ssize_t got = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&sa, &sl);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			if (errno == ENOBUFS) {
+				ps->overrun = true;
+				src->stats.errors++;
+				continue;
+			}
+			return -errno;
+		}
+		if ((size_t)got > sizeof(buf)) {
+			src->stats.errors++; /* truncated: never parse a partial message */
+			continue;
+		}
+		if (sa.nl_pid != 0)
+			continue; /* only the kernel speaks here */
+		n += (unsigned)proc_connector_dispatch(src, buf, (size_t)got);
+	}
+	return (int)n;
+}
+
+static void proc_stop(struct sensor_source *src)
+{
+	struct proc_src *ps = src->priv;
+
+	if (!ps)
+		return;
+	if (ps->fd >= 0) {
+		ctx_unwatch_fd(src, ps->fd);
+		proc_connector_close(ps->fd);
+	}
+	proc_cache_set_ttl(src->ctx->procs, 2ull * 1000000000u);
+	free(ps->last_seq);
+	free(ps);
+	src->priv = NULL;
+}
+
+static int proc_start(struct sensor_source *src, const void *opts)
+{
+	struct sensor_proc_opts o = { 0 };
+	struct proc_src *ps;
+	int r;
+
+	if (opts) {
+		const struct sensor_proc_opts *in = opts;
+
+		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
+	}
+	if (o.flags)
+		return -EINVAL;
+	ps = calloc(1, sizeof(*ps));
+	if (!ps)
+		return -ENOMEM;
+	ps->fd = -1;
+	ps->last_seq = malloc(MAX_CPUS * sizeof(*ps->last_seq));
+	if (!ps->last_seq) {
+		free(ps);
+		return -ENOMEM;
+	}
+	memset(ps->last_seq, 0xff, MAX_CPUS * sizeof(*ps->last_seq));
+	src->priv = ps;
+	r = proc_connector_open(o.rcvbuf ? o.rcvbuf : DEFAULT_RCVBUF, &ps->fd);
+	if (r == 0)
+		r = ctx_watch_fd(src, ps->fd, proc_ready);
+	if (r < 0) {
+		proc_stop(src);
+		return r;
+	}
+	/* exec/exit keep entries current: trust them longer */
+	proc_cache_set_ttl(src->ctx->procs, 30ull * 1000000000u);
+	ctx_emit_status(src, "up", "process connector listening");
+	return 0;
+}
+
+static void proc_probe(sensor_probe_fn fn, void *ud, int *usable)
+{
+	int fd, r = proc_connector_open(4096, &fd);
+
+	if (r == 0) {
+		proc_connector_close(fd);
+		fn(ud, SENSOR_SOURCE_PROC, "connector", 1, "NETLINK_CONNECTOR proc events available");
+		(*usable)++;
+	} else if (r == -EPERM || r == -EACCES) {
+		fn(ud, SENSOR_SOURCE_PROC, "connector", r, "needs CAP_NET_ADMIN (run as root)");
+	} else {
+		fn(ud, SENSOR_SOURCE_PROC, "connector", r == -EOPNOTSUPP ? 0 : r,
+		   "kernel without CONFIG_PROC_EVENTS or connector");
+	}
+}
+
+const struct source_ops source_proc_ops = {
+	.type = SENSOR_SOURCE_PROC,
+	.compiled = true,
+	.single = true,
+	.start = proc_start,
+	.stop = proc_stop,
+	.probe = proc_probe,
+};

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "sources.h"
+
+SOURCE_STUB(source_seccomp_ops, SENSOR_SOURCE_SECCOMP);

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor doctor: what this machine offers, source by source, found by probing. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rtsensor.h"
+
+struct doctor {
+	bool json;
+	int lines;
+	int bad[SENSOR__SOURCE_MAX];
+	int seen[SENSOR__SOURCE_MAX];
+};
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void on_probe(void *ud, enum sensor_source_type src, const char *check, int status,
+		     const char *detail)
+{
+	struct doctor *d = ud;
+	const char *name = sensor_source_type_name(src);
+
+	d->seen[src] = 1;
+	if (status != 1)
+		d->bad[src] = 1;
+	if (d->json) {
+		printf("%s{\"source\":", d->lines++ ? "," : "");
+		json_str(name);
+		printf(",\"check\":");
+		json_str(check);
+		printf(",\"status\":\"%s\"", status == 1 ? "ok" : status == 0 ? "absent" : "unusable");
+		if (status < 0) {
+			printf(",\"error\":");
+			json_str(strerror(-status));
+		}
+		printf(",\"detail\":");
+		json_str(detail);
+		putchar('}');
+	} else {
+		printf("  %-10s %-14s %-8s %s%s%s\n", name, check,
+		       status == 1 ? "ok" : status == 0 ? "absent" : "UNUSABLE", detail,
+		       status < 0 ? ": " : "", status < 0 ? strerror(-status) : "");
+	}
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct doctor d = { 0 };
+	int c, usable, missing = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			d.json = true;
+			break;
+		case 'h':
+			printf("Usage: rtsensor doctor [--json]\n\n"
+			       "Probe the kernel interfaces every source needs and say, source by\n"
+			       "source, what works on this machine. Nothing is left installed.\n"
+			       "Exit status: 0 when every compiled source is usable, 4 otherwise.\n");
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "Usage: rtsensor doctor [--json]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		die_msg("doctor", "unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (d.json)
+		printf("{\"version\":\"%s\",\"features\":\"%s\",\"euid\":%u,\"checks\":[",
+		       sensor_version(), sensor_features(), (unsigned)geteuid());
+	else
+		printf("rtsensor %s (%s), running as uid %u%s\n", sensor_version(),
+		       sensor_features(), (unsigned)geteuid(),
+		       geteuid() == 0 ? "" : " (most sources need root)");
+	usable = sensor_probe(0, on_probe, &d);
+	for (int t = 1; t < SENSOR__SOURCE_MAX; t++)
+		if (d.seen[t] && d.bad[t] && sensor_source_type_compiled((enum sensor_source_type)t) == 1)
+			missing++;
+	if (d.json)
+		printf("],\"usable_sources\":%d}\n", usable < 0 ? 0 : usable);
+	else
+		printf("%d source(s) usable here\n", usable < 0 ? 0 : usable);
+	return missing ? EXIT_NOFEATURE : EXIT_OK;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor run: start sources, print events as JSON lines until told to stop. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rtsensor.h"
+
+static sensor_ctx *volatile signal_ctx;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (signal_ctx)
+		sensor_ctx_exit(signal_ctx, 1); /* run() returns 1: stop */
+}
+
+struct run_out {
+	FILE *f;
+	char *buf;
+	size_t cap;
+	int err;
+};
+
+static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct run_out *o = ud;
+	int n;
+
+	(void)ctx;
+	if (!o->f || o->err)
+		return;
+	n = sensor_event_to_json(ev, o->buf, o->cap);
+	if (n >= 0 && (size_t)n >= o->cap) {
+		size_t cap = (size_t)n + 1;
+		char *nb = realloc(o->buf, cap);
+
+		if (!nb) {
+			o->err = -ENOMEM;
+			return;
+		}
+		o->buf = nb;
+		o->cap = cap;
+		n = sensor_event_to_json(ev, o->buf, o->cap);
+	}
+	if (n < 0)
+		return;
+	o->buf[n] = '\n';
+	if (fwrite(o->buf, 1, (size_t)n + 1, o->f) != (size_t)n + 1)
+		o->err = -errno;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rtsensor run [OPTIONS]\n\n"
+		"Watch the machine with every source it offers (or the ones named) and\n"
+		"write events as JSON lines. SIGINT/SIGTERM stop it cleanly; everything\n"
+		"the sensor installed is removed.\n\n"
+		"Options:\n"
+		"  -s, --source NAME     use this source (repeatable): proc, fanotify, audit,\n"
+		"                        conntrack, seccomp, nfqueue. Default: all available\n"
+		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
+		"  -d, --duration SECS   stop after SECS seconds\n"
+		"      --stats           print counters as JSON to stderr at exit\n"
+		"  -h, --help            show this help\n");
+}
+
+static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
+{
+	struct sensor_stats st = { .sz = sizeof(st) };
+
+	sensor_ctx_get_stats(ctx, &st);
+	fprintf(stderr,
+		"{\"stats\":{\"events\":%llu,\"lost\":%llu,\"held\":%llu,\"answered\":%llu,"
+		"\"defaulted\":%llu,\"proc_cache\":{\"hits\":%llu,\"misses\":%llu,"
+		"\"entries\":%llu},\"workloads\":%llu,\"sources\":{",
+		(unsigned long long)st.events, (unsigned long long)st.lost,
+		(unsigned long long)st.held, (unsigned long long)st.answered,
+		(unsigned long long)(st.defaulted_deadline + st.defaulted_released),
+		(unsigned long long)st.proc_cache_hits, (unsigned long long)st.proc_cache_misses,
+		(unsigned long long)st.proc_cache_entries, (unsigned long long)st.workloads);
+	for (int i = 0; i < nsrc; i++) {
+		struct sensor_source_stats ss = { .sz = sizeof(ss) };
+
+		sensor_source_get_stats(srcs[i], &ss);
+		fprintf(stderr,
+			"%s\"%s\":{\"received\":%llu,\"emitted\":%llu,\"lost\":%llu,\"errors\":%llu}",
+			i ? "," : "", sensor_source_type_name(sensor_source_get_type(srcs[i])),
+			(unsigned long long)ss.received, (unsigned long long)ss.emitted,
+			(unsigned long long)ss.lost, (unsigned long long)ss.errors);
+	}
+	fprintf(stderr, "}}}\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
+					 .log_level = SENSOR_LOG_WARNING };
+	sensor_source *srcs[SENSOR__SOURCE_MAX];
+	bool want[SENSOR__SOURCE_MAX] = { false }, explicit_src = false, stats = false;
+	const char *events_path = "-";
+	uint64_t duration = SENSOR_TIME_INFINITY;
+	struct run_out out = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sensor_ctx *ctx = NULL;
+	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:e:d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			r = sensor_source_type_from_name(optarg);
+			if (r < 0 || r == SENSOR_SOURCE_INJECT) {
+				die_msg("run", "unknown source '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			want[r] = true;
+			explicit_src = true;
+			break;
+		case 'e':
+			events_path = optarg;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &duration) < 0) {
+				die_msg("run", "--duration wants seconds, got '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		die_msg("run", "unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (strcmp(events_path, "-") == 0) {
+		out.f = stdout;
+	} else {
+		out.f = fopen(events_path, "ae");
+		if (!out.f) {
+			die_msg("run", "cannot open '%s': %s", events_path, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	out.cap = 16384;
+	out.buf = malloc(out.cap);
+	if (!out.buf) {
+		die_msg("run", "out of memory");
+		return EXIT_FAIL;
+	}
+
+	r = sensor_ctx_new(&copts, &ctx);
+	if (r < 0) {
+		die_msg("run", "cannot create the sensor: %s", strerror(-r));
+		code = exit_code_for(r);
+		goto out;
+	}
+	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
+		if (t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
+			continue;
+		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
+			continue;
+		r = sensor_source_add(ctx, (enum sensor_source_type)t, NULL, &srcs[nsrc]);
+		if (r < 0) {
+			const char *name = sensor_source_type_name((enum sensor_source_type)t);
+
+			last_err = r;
+			if (explicit_src) {
+				die_msg("run", "source %s: %s%s", name, strerror(-r),
+					r == -EPERM || r == -EACCES ? " (run as root)" :
+					r == -EOPNOTSUPP ? " (not in this build or kernel; see 'rtsensor doctor')" : "");
+				code = exit_code_for(r);
+				goto out;
+			}
+			fprintf(stderr, "rtsensor: run: skipping source %s: %s\n", name, strerror(-r));
+			continue;
+		}
+		nsrc++;
+	}
+	if (nsrc == 0) {
+		die_msg("run", "no source could start (last error: %s); see 'rtsensor doctor'",
+			strerror(-last_err));
+		code = exit_code_for(last_err);
+		goto out;
+	}
+
+	signal_ctx = ctx;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* Run in slices so buffered output reaches readers promptly. */
+	{
+		struct timespec ts;
+		uint64_t start, now, slice = 200000000u;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		for (;;) {
+			uint64_t left;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			if (duration != SENSOR_TIME_INFINITY && now - start >= duration) {
+				r = 0;
+				break;
+			}
+			left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
+			r = sensor_ctx_run(ctx, left < slice ? left : slice);
+			fflush(out.f);
+			if (r != 0 || out.err)
+				break;
+		}
+		if (r == 1)
+			r = 0;
+	}
+	signal_ctx = NULL;
+	if (r < 0) {
+		die_msg("run", "event loop failed: %s", strerror(-r));
+		code = EXIT_FAIL;
+	}
+	if (out.err) {
+		die_msg("run", "writing events failed: %s", strerror(-out.err));
+		code = EXIT_FAIL;
+	}
+	if (stats)
+		print_stats(ctx, srcs, nsrc);
+out:
+	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
+	if (out.f && fflush(out.f) != 0 && code == EXIT_OK) {
+		die_msg("run", "writing events failed: %s", strerror(errno));
+		code = EXIT_FAIL;
+	}
+	if (out.f && out.f != stdout)
+		fclose(out.f);
+	free(out.buf);
+	return code;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rtsensor.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} verbs[] = {
+	{ "run", cmd_run, "watch the machine and print events as JSON lines" },
+	{ "doctor", cmd_doctor, "say which kernel features and privileges this machine offers" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: rtsensor [--version] [--help] VERB [ARGS...]\n\n"
+		   "Runtime protection sensor for Linux workloads.\n\nVerbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f, "\n'rtsensor VERB --help' describes a verb.\n"
+		   "Exit codes: 0 ok, 1 failure, 2 usage, 3 missing privilege, 4 missing feature.\n");
+}
+
+void die_msg(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rtsensor: %s%s", verb ? verb : "", verb ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int exit_code_for(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return EXIT_NOPERM;
+	case -EOPNOTSUPP:
+	case -EPROTONOSUPPORT:
+	case -ENOSYS:
+		return EXIT_NOFEATURE;
+	case -EINVAL:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+int parse_seconds(const char *s, uint64_t *ret_ns)
+{
+	uint64_t whole = 0, frac = 0, scale = 100000000u;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > UINT64_MAX / 10 / 1000000000u)
+			return -ERANGE;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		p++;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			frac += (uint64_t)(*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p || p == s)
+		return -EINVAL;
+	*ret_ns = whole * 1000000000u + frac;
+	return 0;
+}
+
+void log_stderr(void *ud, enum sensor_log_level level, const char *msg)
+{
+	static const char *const names[] = { [3] = "error", [4] = "warning", [5] = "notice",
+					     [6] = "info", [7] = "debug" };
+
+	(void)ud;
+	fprintf(stderr, "rtsensor: %s: %s\n",
+		level >= 3 && level <= 7 ? names[level] : "log", msg);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("rtsensor %s (libsensor %s)\n%s\n", SENSOR_VERSION_STRING, sensor_version(),
+		       sensor_features());
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].fn(argc - 1, argv + 1);
+	die_msg(NULL, "unknown verb '%s' (try 'rtsensor --help')", argv[1]);
+	return EXIT_USAGE;
+}
