@@ -313,8 +313,6 @@ int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void 
 		      sensor_source **ret)
 {
 	const struct source_ops *ops;
-	struct sensor_source *src;
-	int r;
 
 	if (!ctx)
 		return -EINVAL;
@@ -324,6 +322,15 @@ int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void 
 	if (!ops)
 		return type > SENSOR_SOURCE_NONE && type < SENSOR__SOURCE_MAX ? -EOPNOTSUPP
 									       : -EINVAL;
+	return ctx_source_add_ops(ctx, ops, opts, ret);
+}
+
+int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
+		       struct sensor_source **ret)
+{
+	struct sensor_source *src;
+	int r;
+
 	if (ops->single)
 		for (src = ctx->sources; src; src = src->next)
 			if (src->ops == ops && !src->dead)

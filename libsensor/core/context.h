@@ -138,6 +138,10 @@ void ctx_event_recycle(struct sensor_ctx *ctx, struct sensor_event *ev);
 uint64_t now_mono(void);
 uint64_t now_real(void);
 
+/* Add a source from its ops (sensor_source_add's body; tests use their own ops). */
+int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
+		       struct sensor_source **ret);
+
 /* Source registry (sources/registry.c). */
 const struct source_ops *source_ops_get(enum sensor_source_type type);
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package the build, the tests and the benchmarks need.
+# One list, used by the README's commands and by CI. Idempotent.
+set -euo pipefail
+
+PKGS=(
+  # build
+  meson ninja-build pkg-config gcc g++ clang
+  # libraries (see the README's dependency table)
+  libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
+  libsqlite3-dev libjansson-dev libcap-ng-dev
+  # tests
+  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps
+  # peers for differential tests and benchmarks
+  conntrack fatrace laurel valgrind
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

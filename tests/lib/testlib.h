@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Shared helpers of the test suites.
+ *
+ * Privileged tests start with REQUIRE_ROOT(): without root they are skipped
+ * with a clear message, but under CI=true a skip is a failure (CI runs as
+ * root, so a skip there means the test did not test anything).
+ */
+#ifndef SENSOR_TESTLIB_H
+#define SENSOR_TESTLIB_H
+
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static inline bool testlib_in_ci(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && *ci && strcmp(ci, "0") != 0 && strcmp(ci, "false") != 0;
+}
+
+#define REQUIRE_ROOT()                                                                   \
+	do {                                                                             \
+		if (geteuid() != 0) {                                                    \
+			if (testlib_in_ci())                                             \
+				cr_assert_fail("privileged test not run: CI must run as root"); \
+			cr_skip_test("needs root (real kernel test); run the suite as root"); \
+		}                                                                        \
+	} while (0)
+
+/* Skip (or fail under CI) when a kernel feature is missing. */
+#define REQUIRE_FEATURE(cond, what)                                                      \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			if (testlib_in_ci())                                             \
+				cr_assert_fail("kernel feature missing in CI: %s", what);      \
+			cr_skip_test("kernel feature missing: %s", what);               \
+		}                                                                        \
+	} while (0)
+
+/* Absolute path of a file under ../shared/corpora (SENSOR_CORPORA set by meson). */
+const char *corpus_path(const char *rel);
+/* Read a whole file; returns a malloc'd buffer (NUL-terminated) and its length, or NULL. */
+char *read_file(const char *path, size_t *len);
+/* Run argv, wait, return its exit status (or -1); stdout/stderr to /dev/null when quiet. */
+int run_cmd(char *const argv[], bool quiet);
+/* Like run_cmd with a shell command line. */
+int run_sh(const char *cmd);
+
+#endif
