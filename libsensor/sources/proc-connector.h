@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sensor_ctx;
 struct sensor_source;
 
 /* Open, bind and subscribe. 0 and *ret, or -errno (-EPERM without CAP_NET_ADMIN). */
@@ -18,5 +19,8 @@ void proc_connector_close(int fd);
  * Returns the number of events emitted.
  */
 int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t len);
+
+/* A proc source with no socket, fed by proc_connector_dispatch() (tests, fuzzing). */
+int proc_connector_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret);
 
 #endif

@@ -321,6 +321,37 @@ static int proc_start(struct sensor_source *src, const void *opts)
 	return 0;
 }
 
+/* A proc source without a socket: datagrams come from proc_connector_dispatch() (tests, fuzzing). */
+static int proc_start_offline(struct sensor_source *src, const void *opts)
+{
+	struct proc_src *ps = calloc(1, sizeof(*ps));
+
+	(void)opts;
+	if (!ps)
+		return -ENOMEM;
+	ps->fd = -1;
+	ps->last_seq = malloc(MAX_CPUS * sizeof(*ps->last_seq));
+	if (!ps->last_seq) {
+		free(ps);
+		return -ENOMEM;
+	}
+	memset(ps->last_seq, 0xff, MAX_CPUS * sizeof(*ps->last_seq));
+	src->priv = ps;
+	return 0;
+}
+
+static const struct source_ops source_proc_offline_ops = {
+	.type = SENSOR_SOURCE_PROC,
+	.compiled = true,
+	.start = proc_start_offline,
+	.stop = proc_stop,
+};
+
+int proc_connector_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret)
+{
+	return ctx_source_add_ops(ctx, &source_proc_offline_ops, NULL, ret);
+}
+
 static void proc_probe(sensor_probe_fn fn, void *ud, int *usable)
 {
 	int fd, r = proc_connector_open(4096, &fd);
