@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct nlmsghdr;
+#include <linux/netlink.h>
 
 /* What a tuple carries (struct ct_tuple.have). */
 enum {
@@ -74,6 +74,26 @@ struct ct_flow {
 	uint64_t packets[2], bytes[2]; /* [0] original, [1] reply direction */
 	uint64_t ts_start, ts_stop;    /* CLOCK_REALTIME ns (nf_conntrack_timestamp=1) */
 };
+
+/*
+ * Message walk over a datagram of len bytes. Unlike mnl_nlmsg_ok(), which
+ * casts nlmsg_len to int, a length of 2 GiB or more is rejected instead of
+ * passing as negative.
+ */
+static inline bool ctnl_msg_ok(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= len;
+}
+
+/* Next message; *len shrinks (to 0 past the end). Only after ctnl_msg_ok(). */
+static inline const struct nlmsghdr *ctnl_msg_next(const struct nlmsghdr *nlh, size_t *len)
+{
+	size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	step = step > *len ? *len : step;
+	*len -= step;
+	return (const struct nlmsghdr *)((const char *)nlh + step);
+}
 
 /*
  * Decode one netlink message of at most `len` bytes (nlh->nlmsg_len must

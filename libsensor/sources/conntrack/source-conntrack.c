@@ -174,9 +174,10 @@ int conntrack_dispatch(struct sensor_source *src, const void *buf, size_t len)
 {
 	struct ct_src *cs = src->priv;
 	const struct nlmsghdr *nlh = buf;
-	int rem = len > INT32_MAX ? INT32_MAX : (int)len, n = 0;
+	size_t rem = len;
+	int n = 0;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; ctnl_msg_ok(nlh, rem); nlh = ctnl_msg_next(nlh, &rem)) {
 		struct ct_flow f;
 		int r;
 
@@ -191,7 +192,7 @@ int conntrack_dispatch(struct sensor_source *src, const void *buf, size_t len)
 			}
 			continue;
 		}
-		r = ctnl_decode(nlh, (size_t)rem, &f);
+		r = ctnl_decode(nlh, rem, &f);
 		if (r == -ENOMSG)
 			continue;
 		if (r < 0 || !ctnl_flow_complete(&f)) {

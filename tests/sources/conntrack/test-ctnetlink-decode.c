@@ -295,14 +295,15 @@ Test(ctnetlink, malformed_stream)
 	size_t len;
 	void *buf = load_bin(vec, "CT_MALFORMED_STREAM", &len);
 	const struct nlmsghdr *nlh = buf;
-	int rem = (int)len, count = 0;
+	size_t rem = len;
+	int count = 0;
 	struct sensor_source_stats st = { .sz = sizeof(st) };
 	sensor_ctx *ctx;
 	struct sensor_source *src;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; ctnl_msg_ok(nlh, rem); nlh = ctnl_msg_next(nlh, &rem)) {
 		struct ct_flow f;
-		int r = ctnl_decode(nlh, (size_t)rem, &f);
+		int r = ctnl_decode(nlh, rem, &f);
 
 		cr_assert(r == -EBADMSG || (r == 0 && !ctnl_flow_complete(&f)),
 			  "malformed message %d decoded as a flow (r=%d)", count, r);
