@@ -24,6 +24,7 @@ struct run_out {
 	char *buf;
 	size_t cap;
 	int err;
+	struct run_net *net; /* --deny-peer policy (run-net.c) */
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -32,6 +33,7 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	int n;
 
 	(void)ctx;
+	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
 	if (!o->f || o->err)
 		return;
 	n = sensor_event_to_json(ev, o->buf, o->cap);
@@ -66,6 +68,9 @@ static void usage(FILE *f)
 		"                        conntrack, seccomp, nfqueue. Default: all available\n"
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
+		"      --deny-peer ADDR[/PREFIX][:PORT]\n"
+		"                        deny new outgoing flows to this peer (NFQUEUE;\n"
+		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"  -h, --help            show this help\n");
 }
@@ -104,6 +109,7 @@ int cmd_run(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "deny-peer", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -142,16 +148,26 @@ int cmd_run(int argc, char **argv)
 		case 'S':
 			stats = true;
 			break;
+		case 'P':
+			r = run_net_add_peer(&out.net, optarg);
+			if (r < 0) {
+				die_msg("run", "--deny-peer wants ADDR[/PREFIX][:PORT], got '%s'", optarg);
+				run_net_free(out.net);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		default:
 			usage(stderr);
+			run_net_free(out.net);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		die_msg("run", "unexpected argument '%s'", argv[optind]);
+		run_net_free(out.net);
 		return EXIT_USAGE;
 	}
 	if (strcmp(events_path, "-") == 0) {
@@ -160,6 +176,7 @@ int cmd_run(int argc, char **argv)
 		out.f = fopen(events_path, "ae");
 		if (!out.f) {
 			die_msg("run", "cannot open '%s': %s", events_path, strerror(errno));
+			run_net_free(out.net);
 			return EXIT_FAIL;
 		}
 	}
@@ -167,6 +184,7 @@ int cmd_run(int argc, char **argv)
 	out.buf = malloc(out.cap);
 	if (!out.buf) {
 		die_msg("run", "out of memory");
+		run_net_free(out.net);
 		return EXIT_FAIL;
 	}
 
@@ -182,6 +200,8 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
+		if (t == SENSOR_SOURCE_NFQUEUE && run_net_active(out.net))
+			continue; /* added below with the policy's own queue */
 		r = sensor_source_add(ctx, (enum sensor_source_type)t, NULL, &srcs[nsrc]);
 		if (r < 0) {
 			const char *name = sensor_source_type_name((enum sensor_source_type)t);
@@ -196,6 +216,15 @@ int cmd_run(int argc, char **argv)
 			}
 			fprintf(stderr, "rtsensor: run: skipping source %s: %s\n", name, strerror(-r));
 			continue;
+		}
+		nsrc++;
+	}
+	if (run_net_active(out.net)) {
+		r = run_net_start(out.net, ctx, &srcs[nsrc]);
+		if (r < 0) {
+			die_msg("run", "--deny-peer needs the nfqueue source: %s", strerror(-r));
+			code = exit_code_for(r);
+			goto out;
 		}
 		nsrc++;
 	}
@@ -254,5 +283,6 @@ out:
 	if (out.f && out.f != stdout)
 		fclose(out.f);
 	free(out.buf);
+	run_net_free(out.net);
 	return code;
 }
