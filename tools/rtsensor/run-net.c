@@ -83,7 +83,9 @@ static int parse_peer(const char *spec, struct peer *p)
 
 	memset(p, 0, sizeof(*p));
 	p->port = -1;
-	snprintf(p->text, sizeof(p->text), "%s", spec);
+	if (len >= sizeof(p->text))
+		return -EINVAL;
+	memcpy(p->text, spec, len + 1);
 	if (spec[0] == '[') {
 		const char *close = strchr(spec, ']');
 		char inner[96];

@@ -20,6 +20,12 @@
 
 #define DIR "aosp_networkstack-conntrack/derived/"
 
+/* aligned_alloc wants a size that is a multiple of the alignment */
+static void *alloc8(size_t n)
+{
+	return aligned_alloc(8, (n + 7) & ~(size_t)7);
+}
+
 static json_t *vectors(void)
 {
 	json_error_t err;
@@ -62,7 +68,7 @@ static void *load_bin(json_t *vec, const char *name, size_t *len)
 		b = (unsigned)strtoul(two, NULL, 16);
 		cr_assert_eq((unsigned char)raw[i], b, "byte %zu differs from the vector hex", i);
 	}
-	buf = aligned_alloc(8, (n + 7) & ~(size_t)7);
+	buf = alloc8(n);
 	memcpy(buf, raw, n);
 	free(raw);
 	*len = n;
@@ -189,7 +195,7 @@ Test(ctnetlink, padded_message)
 	struct ct_flow f;
 
 	for (int fill = 0; fill < 2; fill++) {
-		char *p = aligned_alloc(8, len + 64);
+		char *p = alloc8(len + 64);
 
 		memcpy(p, buf, len);
 		memset(p + len, fill ? 0xff : 0x00, 64);
@@ -208,7 +214,7 @@ Test(ctnetlink, unknown_attribute_skipped)
 	json_t *all = vectors();
 	size_t len;
 	void *buf = load_bin(vector(all, "CT_V4UPDATE_TCP"), "CT_V4UPDATE_TCP", &len);
-	char *p = aligned_alloc(8, len + 8);
+	char *p = alloc8(len + 8);
 	struct nlattr *a = (struct nlattr *)(p + len);
 	struct ct_flow f;
 
