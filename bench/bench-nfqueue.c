@@ -40,9 +40,11 @@ static void on_ev(sensor_ctx *ctx, sensor_event *ev, void *ud)
 
 static void storm(unsigned flows)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), sz = 1 << 30;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 
+	/* queued packets stay charged to this socket until their verdict */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
 	for (unsigned i = 0; i < flows; i++) {
 		a.sin_addr.s_addr = htonl(0x7f000001u + i / 50000u);
 		a.sin_port = htons((uint16_t)(1024u + i % 50000u));
@@ -55,7 +57,7 @@ static sensor_ctx *start(uint32_t flags, uint32_t maxlen, sensor_source **src)
 {
 	struct sensor_nfqueue_opts o = { .sz = sizeof(o), .flags = flags | SENSOR_NFQUEUE_NO_IPV6,
 					 .queue_num = QUEUE, .queue_maxlen = maxlen,
-					 .timeout_ns = 5000000000ull };
+					 .timeout_ns = 30000000000ull, .rcvbuf = 512u << 20 };
 	sensor_ctx *ctx;
 
 	if (sensor_ctx_new(NULL, &ctx) < 0)
@@ -69,8 +71,11 @@ static sensor_ctx *start(uint32_t flags, uint32_t maxlen, sensor_source **src)
 	return ctx;
 }
 
-/* In a fresh netns: verdicts/s for one mode. */
-static double verdict_rate(unsigned flows, bool per_packet, uint64_t *seen)
+/*
+ * In a fresh netns: verdicts/s for one mode. drain: the storm is queued
+ * completely before the sensor reads (its own cost, not the generator's).
+ */
+static double verdict_rate(unsigned flows, bool per_packet, bool drain, uint64_t *seen)
 {
 	sensor_source *src;
 	sensor_ctx *ctx;
@@ -95,6 +100,10 @@ static double verdict_rate(unsigned flows, bool per_packet, uint64_t *seen)
 	t0 = bench_now_ns();
 	if (write(gate[1], "g", 1) != 1)
 		return -1;
+	if (drain) {
+		waitpid(g, NULL, 0);
+		t0 = bench_now_ns();
+	}
 	deadline = t0 + 30000000000ull;
 	while (verdicts < flows && bench_now_ns() < deadline &&
 	       !(verdicts && bench_now_ns() - last_ns > 2000000000ull)) {
@@ -103,7 +112,8 @@ static double verdict_rate(unsigned flows, bool per_packet, uint64_t *seen)
 		poll(&p, 1, 100);
 		sensor_ctx_process(ctx, 4096);
 	}
-	waitpid(g, NULL, 0);
+	if (!drain)
+		waitpid(g, NULL, 0);
 	*seen = verdicts;
 	sensor_ctx_free(ctx);
 	close(gate[0]);
@@ -174,17 +184,46 @@ static int latency(bool with_sensor, double *median, double *p99)
 	return r;
 }
 
-struct rep_result {
-	double batched, per_packet, lat_base[2], lat_sensor[2];
-	uint64_t seen_b, seen_p;
-	int ok;
-};
+#define NM 6 /* measurements per repetition */
+static const char *const mname[NM] = { "batched live", "per-packet live", "batched drain",
+				       "per-packet drain", "connect without", "connect with" };
+
+/* One measurement in a child of its own (so in a netns of its own): v[0], v[1]. */
+static int measure(int m, unsigned flows, double v[2])
+{
+	int q[2];
+	pid_t k;
+
+	if (pipe(q) < 0)
+		return -1;
+	k = fork();
+	if (k == 0) {
+		double x[2] = { -1, -1 };
+		uint64_t seen = 0;
+
+		if (m < 4) {
+			x[0] = verdict_rate(flows, m % 2 == 1, m >= 2, &seen);
+			x[1] = (double)seen;
+		} else if (latency(m == 5, &x[0], &x[1]) < 0) {
+			x[0] = -1;
+		}
+		if (write(q[1], x, sizeof(x)) != sizeof(x))
+			_exit(1);
+		_exit(0);
+	}
+	if (read(q[0], v, 2 * sizeof(double)) != 2 * sizeof(double))
+		v[0] = -1;
+	waitpid(k, NULL, 0);
+	close(q[0]);
+	close(q[1]);
+	return v[0] < 0 ? -1 : 0;
+}
 
 int main(int argc, char **argv)
 {
 	unsigned flows = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 50000;
 	int reps = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 3;
-	double b[16], pp[16], lb[16], ls[16], lb99[16], ls99[16];
+	double a[NM][16], b[NM][16];
 
 	if (reps < 1 || reps > 16 || flows == 0) {
 		fprintf(stderr, "usage: bench-nfqueue [FLOWS] [REPS<=16]\n");
@@ -198,95 +237,42 @@ int main(int argc, char **argv)
 	printf("# %u queued first packets per run, %d repetitions, %d connects for latency\n",
 	       flows, reps, CONNECTS);
 	for (int r = 0; r < reps; r++) {
-		struct rep_result res = { 0 };
-		int p[2];
-		pid_t c;
+		for (int m = 0; m < NM; m++) {
+			double v[2];
 
-		if (pipe(p) < 0)
-			return 1;
-		c = fork();
-		if (c == 0) {
-			pid_t k;
-			/* each measurement in its own child, each child its own netns */
-			struct rep_result x = { .ok = 1 };
-			int q[2];
-
-			for (int m = 0; m < 4; m++) {
-				if (pipe(q) < 0)
-					_exit(1);
-				k = fork();
-				if (k == 0) {
-					double v[2] = { -1, -1 };
-					uint64_t seen = 0;
-
-					if (m == 0)
-						v[0] = verdict_rate(flows, false, &seen);
-					else if (m == 1)
-						v[0] = verdict_rate(flows, true, &seen);
-					else if (latency(m == 3, &v[0], &v[1]) < 0)
-						v[0] = -1;
-					v[1] = m < 2 ? (double)seen : v[1];
-					if (write(q[1], v, sizeof(v)) != sizeof(v))
-						_exit(1);
-					_exit(0);
-				}
-				{
-					double v[2] = { -1, -1 };
-
-					if (read(q[0], v, sizeof(v)) != sizeof(v) || v[0] < 0)
-						x.ok = 0;
-					waitpid(k, NULL, 0);
-					close(q[0]);
-					close(q[1]);
-					if (m == 0) {
-						x.batched = v[0];
-						x.seen_b = (uint64_t)v[1];
-					} else if (m == 1) {
-						x.per_packet = v[0];
-						x.seen_p = (uint64_t)v[1];
-					} else if (m == 2) {
-						x.lat_base[0] = v[0];
-						x.lat_base[1] = v[1];
-					} else {
-						x.lat_sensor[0] = v[0];
-						x.lat_sensor[1] = v[1];
-					}
-				}
+			if (measure(m, flows, v) < 0) {
+				fprintf(stderr, "bench-nfqueue: %s failed\n", mname[m]);
+				return 1;
 			}
-			if (write(p[1], &x, sizeof(x)) != sizeof(x))
-				_exit(1);
-			_exit(0);
+			a[m][r] = v[0];
+			b[m][r] = v[1];
+			if (m < 4)
+				printf("# rep %d %-17s %9.0f verdicts/s (%.0f packets seen)\n", r,
+				       mname[m], v[0], v[1]);
+			else
+				printf("# rep %d %-17s median %.1f us, p99 %.1f us\n", r, mname[m],
+				       v[0], v[1]);
 		}
-		if (read(p[0], &res, sizeof(res)) != sizeof(res) || !res.ok) {
-			fprintf(stderr, "bench-nfqueue: run %d failed\n", r);
-			return 1;
-		}
-		waitpid(c, NULL, 0);
-		close(p[0]);
-		close(p[1]);
-		b[r] = res.batched;
-		pp[r] = res.per_packet;
-		lb[r] = res.lat_base[0];
-		lb99[r] = res.lat_base[1];
-		ls[r] = res.lat_sensor[0];
-		ls99[r] = res.lat_sensor[1];
-		printf("# rep %d batched %9.0f v/s (%llu)  per-packet %9.0f v/s (%llu)  connect "
-		       "median %.1f us -> %.1f us, p99 %.1f -> %.1f us\n",
-		       r, res.batched, (unsigned long long)res.seen_b, res.per_packet,
-		       (unsigned long long)res.seen_p, lb[r], ls[r], lb99[r], ls99[r]);
 	}
 	{
-		double mb = bench_median(b, reps), mp = bench_median(pp, reps);
-		double mlb = bench_median(lb, reps), mls = bench_median(ls, reps);
+		double med[NM], p99[2];
 
-		bench_result("nfqueue_verdicts_per_s_batched", mb, "v/s");
-		bench_result("nfqueue_verdicts_per_s_per_packet", mp, "v/s");
-		bench_result("nfqueue_batched_vs_per_packet", mp > 0 ? mb / mp : 0, "x");
-		bench_result("nfqueue_connect_median_without_us", mlb, "us");
-		bench_result("nfqueue_connect_median_with_sensor_us", mls, "us");
-		bench_result("nfqueue_connect_latency_added_us", mls - mlb, "us");
-		bench_result("nfqueue_connect_p99_without_us", bench_median(lb99, reps), "us");
-		bench_result("nfqueue_connect_p99_with_sensor_us", bench_median(ls99, reps), "us");
+		for (int m = 0; m < NM; m++)
+			med[m] = bench_median(a[m], reps);
+		p99[0] = bench_median(b[4], reps);
+		p99[1] = bench_median(b[5], reps);
+		bench_result("nfqueue_verdicts_per_s_batched_live", med[0], "v/s");
+		bench_result("nfqueue_verdicts_per_s_per_packet_live", med[1], "v/s");
+		bench_result("nfqueue_batched_vs_per_packet_live", med[1] > 0 ? med[0] / med[1] : 0, "x");
+		bench_result("nfqueue_verdicts_per_s_batched_drain", med[2], "v/s");
+		bench_result("nfqueue_verdicts_per_s_per_packet_drain", med[3], "v/s");
+		bench_result("nfqueue_batched_vs_per_packet_drain", med[3] > 0 ? med[2] / med[3] : 0,
+			     "x");
+		bench_result("nfqueue_connect_median_without_us", med[4], "us");
+		bench_result("nfqueue_connect_median_with_sensor_us", med[5], "us");
+		bench_result("nfqueue_connect_latency_added_us", med[5] - med[4], "us");
+		bench_result("nfqueue_connect_p99_without_us", p99[0], "us");
+		bench_result("nfqueue_connect_p99_with_sensor_us", p99[1], "us");
 	}
 	return 0;
 }

@@ -444,7 +444,7 @@ static int nfq_start(struct sensor_source *src, const void *opts)
 {
 	struct nfq_src *ns;
 	char detail[192];
-	int r, sz = RCVBUF;
+	int r, sz;
 
 	r = nfq_alloc(src, opts, &ns);
 	if (r < 0)
@@ -461,6 +461,7 @@ static int nfq_start(struct sensor_source *src, const void *opts)
 	if (r < 0)
 		goto fail;
 	ns->fd = r;
+	sz = (int)(ns->o.rcvbuf ? ns->o.rcvbuf : RCVBUF);
 	if (setsockopt(ns->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 		setsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	{
