@@ -66,6 +66,7 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -s, --source NAME     use this source (repeatable): proc, fanotify, audit,\n"
 		"                        conntrack, seccomp, nfqueue. Default: all available\n"
+		"                        except nfqueue (it holds traffic: name it)\n"
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"      --deny-peer ADDR[/PREFIX][:PORT]\n"
@@ -200,8 +201,9 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
-		if (t == SENSOR_SOURCE_NFQUEUE && run_net_active(out.net))
-			continue; /* added below with the policy's own queue */
+		/* nfqueue holds traffic: only when named (or below, with --deny-peer's own queue) */
+		if (t == SENSOR_SOURCE_NFQUEUE && (run_net_active(out.net) || !explicit_src))
+			continue;
 		r = sensor_source_add(ctx, (enum sensor_source_type)t, NULL, &srcs[nsrc]);
 		if (r < 0) {
 			const char *name = sensor_source_type_name((enum sensor_source_type)t);

@@ -475,11 +475,12 @@ static void ct_probe(sensor_probe_fn fn, void *ud, int *usable)
 		   v ? "nf_conntrack_events on" : "nf_conntrack_events=0: no flow events are sent");
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_count", &v) < 0) {
 		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0,
-		   "nf_conntrack not loaded: no flow is tracked (use the enable-tracking option)");
+		   "nf_conntrack not loaded: no flow is tracked "
+		   "(SENSOR_CONNTRACK_ENABLE_TRACKING adds a rule that needs it)");
 	} else if (v == 0) {
 		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0,
 		   "no flow tracked in this netns: likely no rule needs conntrack "
-		   "(use the enable-tracking option)");
+		   "(SENSOR_CONNTRACK_ENABLE_TRACKING adds a rule that needs it)");
 	} else {
 		snprintf(detail, sizeof(detail), "active: %llu flows tracked in this netns",
 			 (unsigned long long)v);
