@@ -10,6 +10,8 @@
 #define SENSOR_TESTLIB_H
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
