@@ -20,6 +20,10 @@ void proc_connector_close(int fd);
  */
 int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t len);
 
+/* What the receive path does on ENOBUFS and at the end of a batch (tests drive these). */
+void proc_connector_mark_overrun(struct sensor_source *src);
+void proc_connector_end_batch(struct sensor_source *src);
+
 /* A proc source with no socket, fed by proc_connector_dispatch() (tests, fuzzing). */
 int proc_connector_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret);
 
