@@ -200,12 +200,20 @@ SENSOR_EXPORT int sensor_inject_emit(sensor_source *src, sensor_event *ev);
 
 /* ---- probing (doctor) ------------------------------------------------ */
 
+enum sensor_probe_flags {
+	/* The source starts without this feature, with less (e.g. fewer fields). */
+	SENSOR_PROBE_OPTIONAL = 1u << 0,
+};
+
 /*
  * One line of a probe: `status` is 1 (present and usable), 0 (absent) or
- * -errno (present but not usable, e.g. -EPERM). Strings live during the call.
+ * -errno (present but not usable, e.g. -EPERM); `flags` are
+ * enum sensor_probe_flags. A source starts when all its checks that are not
+ * SENSOR_PROBE_OPTIONAL have status 1. Strings live during the call.
  */
 typedef void (*sensor_probe_fn)(void *userdata, enum sensor_source_type source,
-				const char *check, int status, const char *detail);
+				const char *check, int status, uint32_t flags,
+				const char *detail);
 
 /*
  * Probe this machine, source by source, by trying the kernel interfaces

@@ -398,13 +398,24 @@ static void proc_probe(sensor_probe_fn fn, void *ud, int *usable)
 
 	if (r == 0) {
 		proc_connector_close(fd);
-		fn(ud, SENSOR_SOURCE_PROC, "connector", 1, "NETLINK_CONNECTOR proc events available");
+		fn(ud, SENSOR_SOURCE_PROC, "connector", 1, 0, "NETLINK_CONNECTOR proc events available");
 		(*usable)++;
 	} else if (r == -EPERM || r == -EACCES) {
-		fn(ud, SENSOR_SOURCE_PROC, "connector", r, "needs CAP_NET_ADMIN (run as root)");
+		fn(ud, SENSOR_SOURCE_PROC, "connector", r, 0, "needs CAP_NET_ADMIN (run as root)");
 	} else {
-		fn(ud, SENSOR_SOURCE_PROC, "connector", r == -EOPNOTSUPP ? 0 : r,
+		fn(ud, SENSOR_SOURCE_PROC, "connector", r == -EOPNOTSUPP ? 0 : r, 0,
 		   "kernel without CONFIG_PROC_EVENTS or connector");
+	}
+	/* Identity of other users' processes (exe, cwd) needs CAP_SYS_PTRACE. */
+	{
+		char buf[256];
+
+		if (readlink("/proc/1/exe", buf, sizeof(buf)) >= 0)
+			fn(ud, SENSOR_SOURCE_PROC, "identity", 1, SENSOR_PROBE_OPTIONAL,
+			   "exe/cwd of every process readable from /proc");
+		else
+			fn(ud, SENSOR_SOURCE_PROC, "identity", -errno, SENSOR_PROBE_OPTIONAL,
+			   "exe/cwd of other users' processes unreadable (needs root)");
 	}
 }
 
