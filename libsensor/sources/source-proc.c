@@ -218,6 +218,7 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 	for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
 		const struct cn_msg *cn;
 		const struct proc_event *pe;
+		struct proc_event pe_buf;
 
 		src->stats.received++;
 		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*cn))) {
@@ -232,7 +233,10 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 			src->stats.errors++;
 			continue;
 		}
-		pe = (const struct proc_event *)cn->data;
+		/* cn->data sits at offset 36: copy to an aligned proc_event (u64 inside) */
+		memset(&pe_buf, 0, sizeof(pe_buf));
+		memcpy(&pe_buf, cn->data, cn->len < sizeof(pe_buf) ? cn->len : sizeof(pe_buf));
+		pe = &pe_buf;
 		if (pe->what != PROC_EVENT_NONE)
 			check_seq(ps, pe->cpu, cn->seq);
 		switch (pe->what) {
