@@ -83,6 +83,18 @@ Test(cli, usage_errors_exit_2)
 	cr_assert_eq(RT("doctor", "--bogus"), 2);
 }
 
+Test(cli, source_not_in_this_build_exits_4)
+{
+	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
+		const char *name = sensor_source_type_name((enum sensor_source_type)t);
+
+		if (t == SENSOR_SOURCE_INJECT || sensor_source_type_compiled((enum sensor_source_type)t) == 1)
+			continue;
+		cr_assert_eq(RT("run", "--source", name, "--duration", "0.1"), 4, "%s", name);
+		one_error_line("see 'rtsensor doctor'");
+	}
+}
+
 Test(cli, unwritable_events_path_exits_1)
 {
 	cr_assert_eq(RT("run", "--events", "/nonexistent-dir/events.json", "--duration", "0.1"), 1);
