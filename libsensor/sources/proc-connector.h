@@ -14,7 +14,7 @@ int proc_connector_open(uint32_t rcvbuf, int *ret);
 /* Unsubscribe and close. */
 void proc_connector_close(int fd);
 /*
- * Decode one datagram of netlink messages and emit exec/exit events.
+ * Decode one datagram of netlink messages (buf 4-byte aligned) and emit exec/exit events.
  * Malformed or truncated messages are counted as errors and skipped.
  * Returns the number of events emitted.
  */

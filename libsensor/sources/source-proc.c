@@ -212,14 +212,23 @@ void proc_connector_end_batch(struct sensor_source *src)
 int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t len)
 {
 	struct proc_src *ps = src->priv;
-	const struct nlmsghdr *nlh = buf;
+	const struct nlmsghdr *nlh;
+	size_t off = 0;
 	int n = 0;
 
-	for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+	/* Not NLMSG_OK/NEXT: with a size_t length their subtraction can wrap
+	 * when the last message's length is not aligned (found by libFuzzer). */
+	while (len - off >= sizeof(struct nlmsghdr)) {
 		const struct cn_msg *cn;
 		const struct proc_event *pe;
 		struct proc_event pe_buf;
 
+		nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off) {
+			src->stats.errors++; /* truncated or lying length: stop here */
+			return n;
+		}
+		off += NLMSG_ALIGN(nlh->nlmsg_len) < len - off ? NLMSG_ALIGN(nlh->nlmsg_len) : len - off;
 		src->stats.received++;
 		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*cn))) {
 			src->stats.errors++;
@@ -263,8 +272,8 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 			break;
 		}
 	}
-	if (len > 0 && n == 0 && !NLMSG_OK(nlh, len))
-		src->stats.errors++;
+	if (len - off > 0)
+		src->stats.errors++; /* trailing bytes shorter than a header */
 	return n;
 }
 
