@@ -46,6 +46,12 @@ struct sensor_ctx_opts {
 	enum sensor_log_level log_level; /* 0: SENSOR_LOG_INFO */
 	uint32_t proc_cache_size;  /* processes kept; 0: 16384 */
 	uint32_t workload_cache_size; /* workload instances kept; 0: 4096 */
+	/*
+	 * Where OCI runtimes keep container state (colon-separated), to learn a
+	 * container's image (its class). NULL: /run/runc, /run/crun, docker's and
+	 * containerd's runc roots. Copied.
+	 */
+	const char *oci_state_roots;
 };
 
 /*

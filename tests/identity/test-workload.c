@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Workload identity from /proc/<pid>/cgroup: the shapes runtimes produce in the field. */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "identity/workload.h"
 #include "testlib.h"
@@ -111,7 +113,7 @@ Test(workload, intern_shares_instances)
 	struct workload_desc a, b;
 	struct workload *w1, *w2, *w3;
 
-	cr_assert_eq(workload_table_new(2, &t), 0);
+	cr_assert_eq(workload_table_new(2, "/nonexistent", &t), 0);
 	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &a);
 	workload_parse_cgroup("0::/system.slice/cron.service\n", strlen("0::/system.slice/cron.service\n"), &b);
 	w1 = workload_intern(t, &a);
@@ -131,4 +133,54 @@ Test(workload, intern_shares_instances)
 	workload_unref(w2);
 	workload_unref(w3);
 	workload_table_free(t);
+}
+
+#include "identity/workload-meta.h"
+
+Test(workload, image_from_annotations)
+{
+	const char *cri[] = { "bundle=/x", "io.kubernetes.cri.image-name=docker.io/library/nginx:1.25" };
+	const char *crio[] = { "io.kubernetes.cri-o.ImageName=quay.io/app@sha256:abcd", "bundle=/y" };
+	const char *none[] = { "bundle=/z", "io.kubernetes.cri.image-name=" };
+	char out[64], tiny[8];
+
+	cr_assert_eq(workload_meta_image_from_labels(cri, 2, out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "docker.io/library/nginx:1.25");
+	cr_assert_eq(workload_meta_image_from_labels(crio, 2, out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "quay.io/app@sha256:abcd");
+	cr_assert_eq(workload_meta_image_from_labels(none, 2, out, sizeof(out)), 0);
+	cr_assert_eq(workload_meta_image_from_labels(cri, 2, tiny, sizeof(tiny)), 0, "too long: not cut");
+	/* IDs are path components: traversal is refused before any file is opened */
+	cr_assert_eq(workload_meta_image("/run", "/var/lib/docker/containers", "../../etc", out, sizeof(out)), 0);
+	cr_assert_eq(workload_meta_image(NULL, NULL, NULL, out, sizeof(out)), -EINVAL);
+}
+
+Test(workload, image_from_a_runc_state_file)
+{
+	char root[] = "/tmp/wl-meta-XXXXXX", path[256];
+	struct workload_table *t;
+	struct workload_desc d;
+	struct workload *w;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" CID "/state.json", root);
+	f = fopen(path, "w");
+	fputs("{\"id\":\"" CID "\",\"config\":{\"labels\":[\"io.kubernetes.cri.image-name=registry.local/shop/web:7\",\"bundle=/b\"]}}", f);
+	fclose(f);
+	cr_assert_eq(workload_table_new(8, root, &t), 0);
+	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &d);
+	w = workload_intern(t, &d);
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7");
+	workload_learn_class(w, "/bin/sh");
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7",
+			 "the image wins over the first exe");
+	workload_unref(w);
+	workload_table_free(t);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	rmdir(path);
+	rmdir(root);
 }

@@ -32,8 +32,10 @@ static void collect(sensor_ctx *c, sensor_event *ev, void *ud)
 
 static void setup(void)
 {
+	struct sensor_ctx_opts o = { .sz = sizeof(o), .oci_state_roots = container_runc_root() };
+
 	nev = 0;
-	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(sensor_ctx_new(&o, &ctx), 0);
 	sensor_ctx_set_event_cb(ctx, collect, NULL);
 }
 
@@ -147,7 +149,7 @@ static void container_case(enum container_shape shape)
 {
 	const char *init[] = { "sleep", "30", NULL };
 	/* lives a little while: the proc connector reports, /proc must still be readable */
-	const char *probe[] = { "/bin/sh", "-c", "sleep 0.3; exit 7", NULL };
+	const char *probe[] = { "/bin/sh", "-c", "sleep 1; exit 7", NULL };
 	struct test_container c;
 	struct want w = { SENSOR_KIND_EXEC, 0, "/busybox" };
 	const char *cmd;
@@ -157,7 +159,9 @@ static void container_case(enum container_shape shape)
 	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
 			"runc");
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_PROC, NULL, NULL), 0);
-	cr_assert_eq(container_prepare(&c, shape, init, NULL, NULL), 0);
+	cr_assert_eq(container_prepare(&c, shape, init, NULL,
+				       "\"annotations\":{\"io.kubernetes.cri.image-name\":"
+				       "\"registry.test/shop/web:1.0\"}"), 0);
 	if (container_start(&c) != 0) {
 		container_destroy(&c);
 		cr_assert_fail("runc could not start the container");
@@ -177,7 +181,7 @@ static void container_case(enum container_shape shape)
 
 			cmd = sensor_event_get_str(evs[i], SENSOR_FIELD_PROCESS_CMDLINE);
 			if (match(evs[i], &w) && id && strcmp(id, c.id) == 0 && cmd &&
-			    strcmp(cmd, "/bin/sh -c sleep 0.3; exit 7") == 0)
+			    strcmp(cmd, "/bin/sh -c sleep 1; exit 7") == 0)
 				ex = evs[i];
 		}
 	}
@@ -218,6 +222,8 @@ static void container_case(enum container_shape shape)
 		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_QOS), "besteffort");
 	}
 	cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_CGROUP), c.cgroups_path);
+	cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_CLASS),
+			 "image:registry.test/shop/web:1.0", "the class is the image the runtime names");
 	container_destroy(&c);
 }
 
