@@ -50,10 +50,10 @@ static uint64_t fsid_of(int fd, int *err)
 	return (uint64_t)w[0] | (uint64_t)w[1] << 32;
 }
 
-/* Remember the filesystem of path (for handle resolution). 0 or -errno. */
+/* Remember the filesystem of path (for handle resolution; open_by_handle_at refuses an O_PATH mount fd). 0 or -errno. */
 static int fs_add(struct fan_src *fs, const char *path)
 {
-	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC), err;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
 	uint64_t id;
 
 	if (fd < 0)

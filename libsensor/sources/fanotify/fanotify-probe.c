@@ -63,7 +63,8 @@ void fan_probe(sensor_probe_fn fn, void *ud, int *usable)
 	line(fn, ud, "pidfd", st, "FAN_REPORT_PIDFD: pid attribution safe against pid reuse",
 	     "no FAN_REPORT_PIDFD: events of exited processes may be enriched from a reused pid",
 	     denied);
-	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* a directory fd (not O_PATH: fanotify_mark refuses those) */
+	root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root >= 0) {
 		st = try_mark(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME, 0, FAN_RENAME, root);
 		line(fn, ud, "rename", st, "FAN_RENAME: one event with both names",

@@ -153,9 +153,9 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		if (enrich_ok && rec->has_pidfd && rec->pidfd >= 0 && !fs->offline)
 			ev_set_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)fs->pid_start);
 		/* enrichment reads /proc by pid: never for a process known to be gone */
-		src->no_enrich = !enrich_ok;
+		src->no_enrich = fs->offline || !enrich_ok;
 		ctx_emit(src->ctx, ev);
-		src->no_enrich = false;
+		src->no_enrich = fs->offline;
 		n++;
 	}
 	return n;
@@ -322,22 +322,19 @@ static int notify_init(struct fan_src *fs)
 /* Feature checks on the live group: FAN_RENAME, FAN_MARK_IGNORE. */
 static void notify_features(struct fan_src *fs)
 {
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *at = fs->paths ? fs->paths[0] : "/";
 
-	if (fd < 0)
-		return;
-	/* inode marks on "/" that are removed at once: notification only, never permission */
-	if (fanotify_mark(fs->nfd, FAN_MARK_ADD, FAN_RENAME, fd, NULL) == 0) {
+	/* inode marks removed at once: notification only, never permission */
+	if (fanotify_mark(fs->nfd, FAN_MARK_ADD, FAN_RENAME, AT_FDCWD, at) == 0) {
 		fs->have_rename = true;
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE, FAN_RENAME, fd, NULL);
+		fanotify_mark(fs->nfd, FAN_MARK_REMOVE, FAN_RENAME, AT_FDCWD, at);
 	}
-	if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV, FAN_CREATE | FAN_ONDIR, fd,
-			  NULL) == 0) {
+	if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV, FAN_CREATE | FAN_ONDIR,
+			  AT_FDCWD, at) == 0) {
 		fs->have_mark_ignore = true;
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_CREATE | FAN_ONDIR, fd,
-			      NULL);
+		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_CREATE | FAN_ONDIR,
+			      AT_FDCWD, at);
 	}
-	close(fd);
 }
 
 static int fan_start(struct sensor_source *src, const void *opts)
@@ -403,7 +400,8 @@ static int fan_start_offline(struct sensor_source *src, const void *opts)
 	if (!fs)
 		return r;
 	fs->offline = true;
-	fs->self_pid = -1; /* recorded input may carry any pid */
+	fs->self_pid = -1;     /* recorded input may carry any pid */
+	src->no_enrich = true; /* ... of processes long gone */
 	return 0;
 }
 
