@@ -132,8 +132,8 @@ Test(fanotify_decode, rename_record_has_both_names_and_pidfd)
 	cr_expect_eq(memcmp(recs[3].old_dfid.name, "a", 1), 0);
 	cr_expect_eq(memcmp(recs[3].new_dfid.name, "b", 1), 0);
 	cr_expect(recs[3].fid.present, "target fid");
-	/* recorded after the workload exited: the kernel says so instead of a pidfd */
-	cr_expect(recs[3].has_pidfd && recs[3].pidfd == FAN_EPIDFD);
+	/* recorded after the workload was reaped: FAN_NOPIDFD instead of a pidfd */
+	cr_expect(recs[3].has_pidfd && recs[3].pidfd == FAN_NOPIDFD);
 	/* the recorder itself (mkdir) was alive: a real pidfd */
 	cr_expect(recs[0].has_pidfd && recs[0].pidfd >= 0);
 	cr_expect_eq(recs[3].old_dfid.fsid, recs[3].new_dfid.fsid);
