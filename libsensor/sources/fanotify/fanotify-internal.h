@@ -64,15 +64,41 @@ struct fan_fs {
 };
 
 /*
+ * Directory path cache: (fsid, handle) -> path, so that a burst of events
+ * in one directory costs one open_by_handle_at. Direct-mapped, sized once
+ * (no allocation per event). Entries expire after a TTL and the whole
+ * cache is flushed when a directory is renamed, moved or deleted (and on
+ * overflow, when such an event may have been lost).
+ */
+#define FAN_DCACHE_SLOTS 256
+#define FAN_DCACHE_PATH 480
+struct fan_dcache_ent {
+	uint64_t fsid;
+	uint64_t at;          /* CLOCK_MONOTONIC ns when resolved; 0: empty */
+	uint16_t fh_len, path_len;
+	unsigned char fh[136];
+	char path[FAN_DCACHE_PATH];
+};
+struct fan_dcache {
+	struct fan_dcache_ent *e; /* FAN_DCACHE_SLOTS, NULL: no cache */
+	uint64_t ttl;             /* ns */
+	uint64_t hits, misses;
+};
+int fan_dcache_init(struct fan_dcache *c, uint64_t ttl);
+void fan_dcache_free(struct fan_dcache *c);
+void fan_dcache_flush(struct fan_dcache *c);
+
+/*
  * Path of the object a handle names, resolved with open_by_handle_at()
  * through the filesystem in fss[0..n) with the handle's fsid, with the
  * record's name appended when it has one ("." and "" append nothing).
  * Returns the length written (NUL-terminated, truncated paths are an
  * error), -ESTALE when the object no longer exists, -ENODEV when no
  * marked filesystem has that fsid, -ENAMETOOLONG, or another -errno.
+ * Directory handles (records with a name) go through the cache c (may be NULL).
  */
-int fan_path_resolve(const struct fan_fs *fss, unsigned n, const struct fan_handle *h,
-		     char *buf, size_t cap);
+int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
+		     const struct fan_handle *h, char *buf, size_t cap);
 
 /* Path of an open fd (readlink of /proc/self/fd/N). Length or -errno. */
 int fan_path_of_fd(int fd, char *buf, size_t cap);
@@ -102,6 +128,7 @@ struct fan_src {
 	uint64_t pid_start;  /* start time of the event's process, checked with its pidfd */
 	struct fan_fs fs[FAN_MAX_FS];
 	unsigned nfs;
+	struct fan_dcache dcache;
 	atomic_uint pending; /* held permission events not answered yet */
 	uint64_t perm_mask;  /* FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM as asked */
 	unsigned char *buf;  /* read buffer, o.read_buffer bytes, aligned */

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fanotify-internal.h"
@@ -67,17 +69,53 @@ int fan_path_of_fd(int fd, char *buf, size_t cap)
 	return (int)n;
 }
 
-int fan_path_resolve(const struct fan_fs *fss, unsigned n, const struct fan_handle *h,
-		     char *buf, size_t cap)
+int fan_dcache_init(struct fan_dcache *c, uint64_t ttl)
+{
+	c->e = calloc(FAN_DCACHE_SLOTS, sizeof(*c->e));
+	c->ttl = ttl;
+	c->hits = c->misses = 0;
+	return c->e ? 0 : -ENOMEM;
+}
+
+void fan_dcache_free(struct fan_dcache *c)
+{
+	free(c->e);
+	c->e = NULL;
+}
+
+void fan_dcache_flush(struct fan_dcache *c)
+{
+	if (!c->e)
+		return;
+	for (unsigned i = 0; i < FAN_DCACHE_SLOTS; i++)
+		c->e[i].at = 0;
+}
+
+static struct fan_dcache_ent *dcache_slot(struct fan_dcache *c, const struct fan_handle *h)
+{
+	uint64_t x = 1469598103934665603ull ^ h->fsid; /* FNV-1a */
+
+	for (size_t i = 0; i < h->fh_len; i++)
+		x = (x ^ h->fh[i]) * 1099511628211ull;
+	return &c->e[(x ^ x >> 32) % FAN_DCACHE_SLOTS];
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int open_handle(const struct fan_fs *fss, unsigned n, const struct fan_handle *h)
 {
 	union {
 		struct file_handle fh;
 		unsigned char raw[8 + 128];
 	} u;
-	int mfd = -1, fd, len;
+	int mfd = -1, fd;
 
-	if (!h->present || h->fh_len > sizeof(u.raw) || h->fh_len < 8)
-		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
 		if (fss[i].fsid == h->fsid && fss[i].fd >= 0) {
 			mfd = fss[i].fd;
@@ -88,12 +126,44 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, const struct fan_hand
 		return -ENODEV;
 	memcpy(u.raw, h->fh, h->fh_len); /* aligned copy for the kernel */
 	fd = open_by_handle_at(mfd, &u.fh, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
+		     const struct fan_handle *h, char *buf, size_t cap)
+{
+	struct fan_dcache_ent *e = NULL;
+	uint64_t now = 0;
+	int fd, len;
+
+	if (!h->present || h->fh_len > 8 + 128 || h->fh_len < 8)
+		return -EINVAL;
+	if (c && c->e && h->name) {
+		now = mono_ns();
+		e = dcache_slot(c, h);
+		if (e->at && now - e->at < c->ttl && e->fsid == h->fsid && e->fh_len == h->fh_len &&
+		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {
+			c->hits++;
+			memcpy(buf, e->path, e->path_len + 1u);
+			return fan_path_join(buf, e->path_len, h->name, h->name_len, buf, cap);
+		}
+		c->misses++;
+	}
+	fd = open_handle(fss, n, h);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	len = fan_path_of_fd(fd, buf, cap);
 	close(fd);
 	if (len < 0)
 		return len;
+	if (e && (size_t)len < sizeof(e->path)) {
+		e->fsid = h->fsid;
+		e->fh_len = (uint16_t)h->fh_len;
+		memcpy(e->fh, h->fh, h->fh_len);
+		memcpy(e->path, buf, (size_t)len + 1);
+		e->path_len = (uint16_t)len;
+		e->at = now;
+	}
 	if (h->name)
 		return fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
 	return len;

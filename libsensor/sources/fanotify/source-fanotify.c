@@ -21,6 +21,13 @@
 #include "identity/proc-cache.h"
 #include "sources/sources.h"
 
+/*
+ * How long a cached directory path is trusted even without a rename event:
+ * renames of the marked directory's ancestors (inode marks) or on other
+ * filesystems bind-mounted in are not reported.
+ */
+#define DCACHE_TTL 1000000000ull
+
 static const struct {
 	uint64_t bit;
 	const char *op;
@@ -69,13 +76,13 @@ static uint64_t mask_of_events(uint32_t ev, bool have_rename)
 static int record_path(struct fan_src *fs, const struct fan_handle *h,
 		       const struct fan_handle *target, char *buf, size_t cap)
 {
-	int r = fan_path_resolve(fs->fs, fs->nfs, h, buf, cap);
+	int r = fan_path_resolve(fs->fs, fs->nfs, &fs->dcache, h, buf, cap);
 	const char *pfx;
 
 	if (r >= 0)
 		return r;
 	if (target && target->present) {
-		int t = fan_path_resolve(fs->fs, fs->nfs, target, buf, cap);
+		int t = fan_path_resolve(fs->fs, fs->nfs, NULL, target, buf, cap);
 
 		if (t >= 0)
 			return t;
@@ -166,6 +173,11 @@ static int handle_record(struct sensor_source *src, struct fan_src *fs,
 {
 	int plen = -1, tolen = -1;
 
+	/* a directory's path changed (or such a change may be lost): cached paths are stale */
+	if ((rec->mask & FAN_Q_OVERFLOW) ||
+	    ((rec->mask & FAN_ONDIR) &&
+	     (rec->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_DELETE))))
+		fan_dcache_flush(&fs->dcache);
 	if (rec->mask & FAN_Q_OVERFLOW) {
 		/* the kernel says only that it dropped events, not how many */
 		ctx_emit_loss(src, 1,
@@ -260,6 +272,7 @@ static void fan_stop(struct sensor_source *src)
 		close(fs->nfd); /* closing the group removes its marks */
 	}
 	fan_marks_close(fs);
+	fan_dcache_free(&fs->dcache);
 	fan_opts_free(fs);
 	free(fs->buf);
 	free(fs);
@@ -283,6 +296,9 @@ static struct fan_src *fan_src_new(struct sensor_source *src, const void *opts, 
 		fs->buf = aligned_alloc(8, (fs->o.read_buffer + 7) & ~7u);
 		if (!fs->buf)
 			*err = -ENOMEM;
+		/* mount marks see no directory renames: their paths are never cached */
+		else if (fs->o.mark != SENSOR_FANOTIFY_MARK_MOUNT)
+			*err = fan_dcache_init(&fs->dcache, DCACHE_TTL);
 	}
 	if (*err < 0) {
 		fan_stop(src);
