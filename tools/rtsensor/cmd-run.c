@@ -9,12 +9,16 @@
 #include <time.h>
 
 #include "rtsensor.h"
+#include "run-fanotify.h"
 
 static sensor_ctx *volatile signal_ctx;
+static volatile sig_atomic_t stop_requested;
 
+/* Installed first thing, so a signal during start-up is not lost. */
 static void on_signal(int sig)
 {
 	(void)sig;
+	stop_requested = 1;
 	if (signal_ctx)
 		sensor_ctx_exit(signal_ctx, 1); /* run() returns 1: stop */
 }
@@ -67,6 +71,10 @@ static void usage(FILE *f)
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
+		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
+		"                        default: every local filesystem)\n"
+		"      --deny-exec GLOB  fanotify: deny exec of files matching GLOB under the\n"
+		"                        --watch paths (repeatable; fnmatch on the full path)\n"
 		"  -h, --help            show this help\n");
 }
 
@@ -104,6 +112,8 @@ int cmd_run(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "watch", required_argument, NULL, 'W' },
+		{ "deny-exec", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -114,10 +124,14 @@ int cmd_run(int argc, char **argv)
 	const char *events_path = "-";
 	uint64_t duration = SENSOR_TIME_INFINITY;
 	struct run_out out = { 0 };
+	struct run_fanotify fan = { 0 };
+	const struct sensor_fanotify_opts *fan_opts = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:e:d:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -125,6 +139,7 @@ int cmd_run(int argc, char **argv)
 			r = sensor_source_type_from_name(optarg);
 			if (r < 0 || r == SENSOR_SOURCE_INJECT) {
 				die_msg("run", "unknown source '%s'", optarg);
+				run_fanotify_free(&fan);
 				return EXIT_USAGE;
 			}
 			want[r] = true;
@@ -136,30 +151,52 @@ int cmd_run(int argc, char **argv)
 		case 'd':
 			if (parse_seconds(optarg, &duration) < 0) {
 				die_msg("run", "--duration wants seconds, got '%s'", optarg);
+				run_fanotify_free(&fan);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'S':
 			stats = true;
 			break;
+		case 'W':
+		case 'X':
+			r = c == 'W' ? run_fanotify_watch(&fan, optarg)
+				     : run_fanotify_deny_exec(&fan, optarg);
+			if (r < 0) {
+				die_msg("run", "--%s '%s': %s", c == 'W' ? "watch" : "deny-exec",
+					optarg, r == -EINVAL ? "needs an absolute path or a glob"
+							     : strerror(-r));
+				run_fanotify_free(&fan);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
+			run_fanotify_free(&fan);
 			return EXIT_OK;
 		default:
 			usage(stderr);
+			run_fanotify_free(&fan);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		die_msg("run", "unexpected argument '%s'", argv[optind]);
+	if (optind < argc || run_fanotify_opts(&fan, &fan_opts) < 0) {
+		if (optind < argc)
+			die_msg("run", "unexpected argument '%s'", argv[optind]);
+		else
+			die_msg("run", "--deny-exec needs --watch PATH (permission marks only where asked)");
+		run_fanotify_free(&fan);
 		return EXIT_USAGE;
 	}
+	if (fan_opts && explicit_src)
+		want[SENSOR_SOURCE_FANOTIFY] = true;
 	if (strcmp(events_path, "-") == 0) {
 		out.f = stdout;
 	} else {
 		out.f = fopen(events_path, "ae");
 		if (!out.f) {
 			die_msg("run", "cannot open '%s': %s", events_path, strerror(errno));
+			run_fanotify_free(&fan);
 			return EXIT_FAIL;
 		}
 	}
@@ -167,6 +204,7 @@ int cmd_run(int argc, char **argv)
 	out.buf = malloc(out.cap);
 	if (!out.buf) {
 		die_msg("run", "out of memory");
+		run_fanotify_free(&fan);
 		return EXIT_FAIL;
 	}
 
@@ -182,7 +220,9 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
-		r = sensor_source_add(ctx, (enum sensor_source_type)t, NULL, &srcs[nsrc]);
+		r = sensor_source_add(ctx, (enum sensor_source_type)t,
+				      t == SENSOR_SOURCE_FANOTIFY ? (const void *)fan_opts : NULL,
+				      &srcs[nsrc]);
 		if (r < 0) {
 			const char *name = sensor_source_type_name((enum sensor_source_type)t);
 
@@ -207,8 +247,8 @@ int cmd_run(int argc, char **argv)
 	}
 
 	signal_ctx = ctx;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (stop_requested)
+		sensor_ctx_exit(ctx, 1);
 	/* Run in slices so buffered output reaches readers promptly. */
 	{
 		struct timespec ts;
@@ -254,5 +294,6 @@ out:
 	if (out.f && out.f != stdout)
 		fclose(out.f);
 	free(out.buf);
+	run_fanotify_free(&fan);
 	return code;
 }
