@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The OCI seccomp agent (runtime-spec linux.seccomp.listenerPath, as runc
- * implements it): runc connects to our unix stream socket, sends the
+ * implements it): runc connects to our unix stream socket and sends the
  * container process state as JSON with the notification fd attached
- * (SCM_RIGHTS) and closes. We collect the bytes until EOF (bounded), parse
- * them, and serve the fd as a channel attributed to that container. Each
- * connection is non-blocking and served by the context's loop.
+ * (SCM_RIGHTS). We collect the bytes (bounded) until they parse, and serve
+ * the fd as a channel attributed to that container. Each connection is
+ * non-blocking and served by the context's loop.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,17 +86,29 @@ static void announce(struct sensor_source *src, const struct oci_state *st)
 	free(buf);
 }
 
-/* EOF on a connection: the whole message is in; adopt the fd. */
-static void conn_done(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c)
+/*
+ * The message is complete when it parses: runc does not close its end after
+ * sending (the connection lives as long as its runc process), so EOF cannot
+ * be the delimiter. Returns true when the connection is finished (adopted or
+ * refused), false when more bytes are needed.
+ */
+static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c, bool eof)
 {
-	struct oci_state *st = calloc(1, sizeof(*st));
+	struct oci_state *st;
 	int r, idx, fd;
 
+	if (!eof && (c->nfds == 0 || c->len == 0 || c->buf[c->len - 1] != '}'))
+		return false; /* a JSON object ends with '}' (trailing space is not sent) */
+	st = calloc(1, sizeof(*st));
 	if (!st) {
 		ctx_emit_loss(src, 1, "agent: no memory for a container state");
 		goto out;
 	}
 	r = oci_state_parse(c->buf, c->len, st);
+	if (r == -EINVAL && !eof && c->len < OCI_STATE_MAX_LEN) {
+		free(st);
+		return false; /* a '}' inside a string, more to come */
+	}
 	if (r < 0) {
 		src->stats.errors++;
 		ctx_log(src->ctx, SENSOR_LOG_WARNING, "seccomp agent: bad container state (%s)",
@@ -125,6 +137,7 @@ static void conn_done(struct sensor_source *src, struct sc_agent *a, struct sc_c
 			strerror(-r));
 out:
 	conn_free(src, a, c);
+	return true;
 }
 
 static bool find_conn(struct sc_src *ss, int fd, struct sc_agent **ra, struct sc_conn **rc)
@@ -212,11 +225,9 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 			conn_free(src, a, c);
 			return 0;
 		}
-		if (n == 0) {
-			conn_done(src, a, c);
-			return 0;
-		}
 		c->len += (size_t)n;
+		if (conn_try(src, a, c, n == 0))
+			return 0;
 	}
 }
 
