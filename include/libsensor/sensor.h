@@ -7,5 +7,6 @@
 #include <libsensor/sensor-event.h>
 #include <libsensor/sensor-context.h>
 #include <libsensor/sensor-fanotify.h>
+#include <libsensor/sensor-seccomp.h>
 
 #endif
