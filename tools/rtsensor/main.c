@@ -14,6 +14,7 @@ static const struct {
 } verbs[] = {
 	{ "run", cmd_run, "watch the machine and print events as JSON lines" },
 	{ "doctor", cmd_doctor, "say which kernel features and privileges this machine offers" },
+	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
 };
 
 static void usage(FILE *f)
