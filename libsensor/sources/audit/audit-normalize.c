@@ -41,14 +41,14 @@ static int reserve(char **p, size_t *cap, size_t need)
 
 /* Decoded value of f into the scratch buffer; returns its length or -errno. */
 static int decode(struct audit_norm *n, const struct audit_field *f, const char *text,
-		  const char **out)
+		  uint32_t rtype, const char **out)
 {
 	size_t need = f->vlen + 1;
 	int len;
 
 	if (reserve(&n->buf, &n->cap, need) < 0)
 		return -ENOMEM;
-	len = audit_value_decode(f, text, n->buf, n->cap);
+	len = audit_value_decode(f, text, rtype, n->buf, n->cap);
 	if (len < 0)
 		return len;
 	*out = n->buf;
@@ -65,7 +65,7 @@ static void set_decoded(struct audit_norm *n, struct sensor_event *ev, enum sens
 		return;
 	if (f->vlen == 6 && memcmp(text + f->v, "(null)", 6) == 0)
 		return;
-	len = decode(n, f, text, &s);
+	len = decode(n, f, text, 0, &s);
 	if (len >= 0)
 		ev_set_strn(ev, fld, s, (size_t)len);
 }
@@ -151,7 +151,7 @@ static void build_argv(struct audit_norm *n, struct sensor_event *ev, const stru
 				if (in_piece)
 					ev_add_arg(ev, n->arg, n->arg_len);
 				in_piece = false;
-				len = decode(n, f, t, &s);
+				len = decode(n, f, t, AUDIT_EXECVE, &s);
 				if (len >= 0)
 					ev_add_arg(ev, s, (size_t)len);
 				break;
@@ -162,7 +162,7 @@ static void build_argv(struct audit_norm *n, struct sensor_event *ev, const stru
 				n->arg_len = 0;
 				break;
 			case ARG_PIECE:
-				len = decode(n, f, t, &s);
+				len = decode(n, f, t, AUDIT_EXECVE, &s);
 				if (in_piece && len >= 0)
 					arg_append(n, s, (size_t)len);
 				break;
@@ -300,7 +300,7 @@ static int set_path(struct audit_norm *n, struct sensor_event *ev, enum sensor_f
 	need = (size_t)nm->vlen + (cw ? cw->vlen : 0) + 2;
 	if (reserve(&n->buf, &n->cap, need) < 0)
 		return -ENOMEM;
-	l1 = audit_value_decode(nm, rc->path_t[i], n->buf, n->cap);
+	l1 = audit_value_decode(nm, rc->path_t[i], AUDIT_PATH, n->buf, n->cap);
 	if (l1 < 0)
 		return l1;
 	if (l1 > 0 && n->buf[0] != '/' && cw) {
@@ -308,7 +308,7 @@ static int set_path(struct audit_norm *n, struct sensor_event *ev, enum sensor_f
 		char *tail = n->buf + need - (size_t)l1;
 
 		memmove(tail, n->buf, (size_t)l1);
-		l2 = audit_value_decode(cw, rc->cwd_t, n->buf, need - (size_t)l1);
+		l2 = audit_value_decode(cw, rc->cwd_t, AUDIT_CWD, n->buf, need - (size_t)l1);
 		if (l2 < 0 || (size_t)l2 + 1 + (size_t)l1 > need)
 			return ev_set_strn(ev, fld, tail, (size_t)l1);
 		n->buf[l2] = '/';

@@ -120,6 +120,11 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			i++;
 			continue;
 		}
+		if (b[i] == '(') {
+			/* old user messages: "(hostname=?, addr=?, terminal=cron res=success)" */
+			i++;
+			continue;
+		}
 		k = i;
 		while (i < end && b[i] != '=' && !is_space(b[i]) && b[i] != ENRICH_SEP)
 			i++;
@@ -155,7 +160,14 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 		}
 		while (i < end && !is_space(b[i]) && b[i] != ENRICH_SEP)
 			i++;
-		add_field(r, k, eq - k, v, i - v, flags);
+		vend = i;
+		if (vend > v && b[vend - 1] == ',')
+			vend--; /* "addr=?," of the same old format */
+		if (vend > v && b[vend - 1] == ')' && b[v] != '(')
+			vend--;
+		if (vend > v && b[vend - 1] == '"')
+			vend--; /* a stray closing quote seen in real logs (key=6578...74") */
+		add_field(r, k, eq - k, v, vend - v, flags);
 	}
 }
 
@@ -169,7 +181,7 @@ static size_t parse_stamp(const char *b, size_t i, size_t end, struct audit_reco
 		return 0;
 	s = i + 6;
 	close = find_char(b, s, end, ')');
-	if (close >= end || close + 1 >= end || b[close + 1] != ':')
+	if (close >= end)
 		return 0;
 	dot = find_char(b, s, close, '.');
 	colon = find_char(b, s, close, ':');
@@ -183,7 +195,8 @@ static size_t parse_stamp(const char *b, size_t i, size_t end, struct audit_reco
 	if (parse_u64(b + colon + 1, close - colon - 1, 10, &v) < 0 || v > UINT32_MAX)
 		return 0;
 	r->serial = (uint32_t)v;
-	return close + 2;
+	/* the daemon's own records have no ':' ("audit(...) config changed, ...") */
+	return close + 1 < end && b[close + 1] == ':' ? close + 2 : close + 1;
 }
 
 int audit_parse_record(const char *b, size_t len, uint32_t type_hint, struct audit_record *r)
@@ -279,16 +292,18 @@ int audit_field_i64(const struct audit_field *f, const char *text, int64_t *ret)
 }
 
 /* Keys whose values the kernel (or audit user space) hex-encodes when they hold unsafe bytes. */
-static bool key_may_be_hex(const char *k, size_t n)
+static bool key_may_be_hex(const char *k, size_t n, uint32_t rtype)
 {
 	static const char *const keys[] = {
 		"exe", "comm", "name", "cwd", "cmd", "proctitle", "path", "data", "key",
 		"acct", "dir", "file", "ocomm", "watch", "grp", "new_group", "root_dir",
 		"old-disk", "new-disk", "old-chardev", "new-chardev", "vm", "sw", "new-fs",
-		"old-fs", "new-net", "old-net", "device", "saddr",
+		"old-fs", "new-net", "old-net", "device",
 	};
 
 	if (n >= 2 && k[0] == 'a' && k[1] >= '0' && k[1] <= '9') {
+		if (rtype != AUDIT_EXECVE)
+			return false;
 		/* aN and aN[i], not aN_len */
 		for (size_t i = 1; i < n; i++)
 			if (k[i] == '_')
@@ -312,13 +327,13 @@ static int hexval(char c)
 	return -1;
 }
 
-bool audit_value_is_hex(const struct audit_field *f, const char *text)
+bool audit_value_is_hex(const struct audit_field *f, const char *text, uint32_t rtype)
 {
 	const char *v = text + f->v;
 
 	if (f->flags & (AF_DQUOTED | AF_SQUOTED) || f->vlen == 0 || f->vlen % 2)
 		return false;
-	if (!key_may_be_hex(text + f->k, f->klen))
+	if (!key_may_be_hex(text + f->k, f->klen, rtype))
 		return false;
 	for (uint32_t i = 0; i < f->vlen; i++)
 		if (hexval(v[i]) < 0)
@@ -326,7 +341,8 @@ bool audit_value_is_hex(const struct audit_field *f, const char *text)
 	return true;
 }
 
-int audit_value_decode(const struct audit_field *f, const char *text, char *out, size_t cap)
+int audit_value_decode(const struct audit_field *f, const char *text, uint32_t rtype, char *out,
+		       size_t cap)
 {
 	const char *v;
 	size_t n;
@@ -334,7 +350,7 @@ int audit_value_decode(const struct audit_field *f, const char *text, char *out,
 	if (!f || !text || (!out && cap))
 		return -EINVAL;
 	v = text + f->v;
-	if (audit_value_is_hex(f, text)) {
+	if (audit_value_is_hex(f, text, rtype)) {
 		n = f->vlen / 2;
 		for (size_t i = 0; i < n && i < cap; i++)
 			out[i] = (char)(hexval(v[2 * i]) << 4 | hexval(v[2 * i + 1]));

@@ -68,14 +68,16 @@ int audit_field_u64(const struct audit_field *f, const char *text, unsigned base
 int audit_field_i64(const struct audit_field *f, const char *text, int64_t *ret);
 
 /*
- * Interpreted string value: quoted values without quotes, hex-encoded
+ * Interpreted string value of a field of a record of type rtype (aN are
+ * encoded strings only in EXECVE records; elsewhere they are hex numbers): quoted values without quotes, hex-encoded
  * values (unquoted, even-length hex on a field that the kernel encodes)
  * decoded, "(null)" as NULL-ish empty. Writes at most cap bytes (no NUL),
  * returns the decoded length (may exceed cap: then truncated) or -EINVAL.
  */
-int audit_value_decode(const struct audit_field *f, const char *text, char *out, size_t cap);
+int audit_value_decode(const struct audit_field *f, const char *text, uint32_t rtype, char *out,
+		       size_t cap);
 /* True when this unquoted value would be hex-decoded by audit_value_decode. */
-bool audit_value_is_hex(const struct audit_field *f, const char *text);
+bool audit_value_is_hex(const struct audit_field *f, const char *text, uint32_t rtype);
 
 /* Socket address of a SOCKADDR record's saddr (hex). */
 struct audit_sockaddr {

@@ -299,7 +299,10 @@ int audit_reasm_push(struct audit_reasm *ra, const char *buf, size_t len, uint32
 		}
 	}
 	if (r.type == AUDIT_EOE) {
-		if (e)
+		/* kept as the event's last record, as libauparse does */
+		if (e && event_add(e, &r, buf, len) == 0)
+			complete_at(ra, i);
+		else if (e)
 			complete_at(ra, i);
 		report_lost(ra);
 		return 0;
