@@ -53,12 +53,37 @@ int audit_rules_key(char *buf, size_t len, unsigned i)
 
 /* ---- building ------------------------------------------------------------ */
 
+/* libaudit writes into the pair it parses: always hand it a copy. */
+static int fieldpair(struct audit_rule_data **r, const char *pair)
+{
+	char buf[256];
+	size_t n = strlen(pair);
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, pair, n + 1);
+	return audit_rule_fieldpair_data(r, buf, AUDIT_FILTER_EXIT) == 0 ? 0 : -EINVAL;
+}
+
+/* The key as auditctl sets it: an AUDIT_FILTERKEY field whose string goes to buf. */
 static int add_key(struct audit_rule_data **r, const char *key)
 {
-	char pair[AUDIT_KEY_MAX + 8];
+	struct audit_rule_data *o = *r, *n;
+	size_t kl = strlen(key);
 
-	snprintf(pair, sizeof(pair), "key=%s", key);
-	return audit_rule_fieldpair_data(r, pair, AUDIT_FILTER_EXIT) == 0 ? 0 : -EINVAL;
+	if (kl == 0 || kl > AUDIT_MAX_KEY_LEN || o->field_count >= AUDIT_MAX_FIELDS)
+		return -EINVAL;
+	n = realloc(o, sizeof(*o) + o->buflen + kl);
+	if (!n)
+		return -ENOMEM;
+	memcpy(n->buf + n->buflen, key, kl);
+	n->buflen += (uint32_t)kl;
+	n->fields[n->field_count] = AUDIT_FILTERKEY;
+	n->fieldflags[n->field_count] = AUDIT_EQUAL;
+	n->values[n->field_count] = (uint32_t)kl;
+	n->field_count++;
+	*r = n;
+	return 0;
 }
 
 static int send_rule(int fd, struct audit_rule_data *r, int list)
@@ -77,13 +102,13 @@ static int syscall_rule(struct sensor_ctx *ctx, int fd, const char *arch,
 			const char *const *names, const char *const *pairs, const char *key)
 {
 	struct audit_rule_data *r = audit_rule_create_data();
-	char apair[16];
+	char apair[32];
 	int n = 0, rc;
 
 	if (!r)
 		return -ENOMEM;
 	snprintf(apair, sizeof(apair), "arch=%s", arch);
-	if (audit_rule_fieldpair_data(&r, apair, AUDIT_FILTER_EXIT) != 0) {
+	if (fieldpair(&r, apair) != 0) {
 		audit_rule_free_data(r);
 		return -EOPNOTSUPP;
 	}
@@ -93,8 +118,14 @@ static int syscall_rule(struct sensor_ctx *ctx, int fd, const char *arch,
 		else if (ctx)
 			ctx_log(ctx, SENSOR_LOG_DEBUG, "audit: no syscall %s on %s", *names, arch);
 	}
+	/* the sensor's own syscalls (its netlink binds, its rule changes) are no news */
+	snprintf(apair, sizeof(apair), "pid!=%d", (int)getpid());
+	if (fieldpair(&r, apair) != 0) {
+		audit_rule_free_data(r);
+		return -EINVAL;
+	}
 	for (; pairs && *pairs; pairs++) {
-		if (audit_rule_fieldpair_data(&r, *pairs, AUDIT_FILTER_EXIT) != 0) {
+		if (fieldpair(&r, *pairs) != 0) {
 			audit_rule_free_data(r);
 			return -EINVAL;
 		}
@@ -298,8 +329,7 @@ static int file_line(struct sensor_ctx *ctx, int fd, char *line, const char *key
 			}
 			i++;
 		} else if (strcmp(t, "-F") == 0 && v) {
-			if (strncmp(v, "key=", 4) != 0 &&
-			    audit_rule_fieldpair_data(&r, v, AUDIT_FILTER_EXIT) != 0)
+			if (strncmp(v, "key=", 4) != 0 && fieldpair(&r, v) != 0)
 				rc = -EINVAL;
 			i++;
 		} else if ((strcmp(t, "-k") == 0 || strcmp(t, "-w") == 0 || strcmp(t, "-p") == 0) &&
