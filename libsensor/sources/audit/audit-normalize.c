@@ -70,15 +70,6 @@ static void set_decoded(struct audit_norm *n, struct sensor_event *ev, enum sens
 		ev_set_strn(ev, fld, s, (size_t)len);
 }
 
-static void set_num(struct sensor_event *ev, enum sensor_field fld, const struct audit_record *r,
-		    const char *text, const char *key)
-{
-	int64_t v;
-
-	if (audit_field_i64(audit_field_find(r, text, key), text, &v) == 0)
-		ev_set_int(ev, fld, v);
-}
-
 struct recs {
 	const struct audit_record *sys, *cwd, *sock, *path[MAX_PATHS];
 	const char *sys_t, *cwd_t, *sock_t, *path_t[MAX_PATHS];
@@ -320,21 +311,92 @@ static int set_path(struct audit_norm *n, struct sensor_event *ev, enum sensor_f
 
 /* ---- all ----------------------------------------------------------------- */
 
-static void fill_process(struct audit_norm *n, struct sensor_event *ev, const struct recs *rc)
-{
-	const struct audit_record *r = rc->sys;
-	const char *t = rc->sys_t;
+/* The SYSCALL record's fields we use, found in one pass. */
+struct sysf {
+	const struct audit_field *arch, *nr, *success, *exit, *a[4], *pid, *ppid, *uid, *euid,
+		*gid, *egid, *auid, *ses, *comm, *exe;
+};
 
-	set_num(ev, SENSOR_FIELD_PROCESS_PID, r, t, "pid");
-	set_num(ev, SENSOR_FIELD_PROCESS_PPID, r, t, "ppid");
-	set_num(ev, SENSOR_FIELD_PROCESS_UID, r, t, "uid");
-	set_num(ev, SENSOR_FIELD_PROCESS_EUID, r, t, "euid");
-	set_num(ev, SENSOR_FIELD_PROCESS_GID, r, t, "gid");
-	set_num(ev, SENSOR_FIELD_PROCESS_EGID, r, t, "egid");
-	set_num(ev, SENSOR_FIELD_PROCESS_AUID, r, t, "auid");
-	set_num(ev, SENSOR_FIELD_PROCESS_SESSION, r, t, "ses");
-	set_decoded(n, ev, SENSOR_FIELD_PROCESS_COMM, audit_field_find(r, t, "comm"), t);
-	set_decoded(n, ev, SENSOR_FIELD_PROCESS_EXE, audit_field_find(r, t, "exe"), t);
+static bool kis(const struct audit_field *f, const char *t, const char *k, size_t n)
+{
+	return f->klen == n && memcmp(t + f->k, k, n) == 0;
+}
+
+static void index_syscall(const struct audit_record *r, const char *t, struct sysf *x)
+{
+	memset(x, 0, sizeof(*x));
+	for (uint32_t i = 0; i < r->nfields; i++) {
+		const struct audit_field *f = &r->f[i];
+
+		if (f->flags & AF_ENRICHED)
+			break;
+		switch (f->klen) {
+		case 2:
+			if (t[f->k] == 'a' && t[f->k + 1] >= '0' && t[f->k + 1] <= '3')
+				x->a[t[f->k + 1] - '0'] = f;
+			break;
+		case 3:
+			if (kis(f, t, "pid", 3))
+				x->pid = f;
+			else if (kis(f, t, "uid", 3))
+				x->uid = f;
+			else if (kis(f, t, "gid", 3))
+				x->gid = f;
+			else if (kis(f, t, "ses", 3))
+				x->ses = f;
+			else if (kis(f, t, "exe", 3))
+				x->exe = f;
+			break;
+		case 4:
+			if (kis(f, t, "arch", 4))
+				x->arch = f;
+			else if (kis(f, t, "exit", 4))
+				x->exit = f;
+			else if (kis(f, t, "ppid", 4))
+				x->ppid = f;
+			else if (kis(f, t, "euid", 4))
+				x->euid = f;
+			else if (kis(f, t, "egid", 4))
+				x->egid = f;
+			else if (kis(f, t, "auid", 4))
+				x->auid = f;
+			else if (kis(f, t, "comm", 4))
+				x->comm = f;
+			break;
+		case 7:
+			if (kis(f, t, "syscall", 7))
+				x->nr = f;
+			else if (kis(f, t, "success", 7))
+				x->success = f;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void set_i(struct sensor_event *ev, enum sensor_field fld, const struct audit_field *f,
+		  const char *t)
+{
+	int64_t v;
+
+	if (f && audit_field_i64(f, t, &v) == 0)
+		ev_set_int(ev, fld, v);
+}
+
+static void fill_process(struct audit_norm *n, struct sensor_event *ev, const struct sysf *x,
+			 const char *t)
+{
+	set_i(ev, SENSOR_FIELD_PROCESS_PID, x->pid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_PPID, x->ppid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_UID, x->uid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_EUID, x->euid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_GID, x->gid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_EGID, x->egid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_AUID, x->auid, t);
+	set_i(ev, SENSOR_FIELD_PROCESS_SESSION, x->ses, t);
+	set_decoded(n, ev, SENSOR_FIELD_PROCESS_COMM, x->comm, t);
+	set_decoded(n, ev, SENSOR_FIELD_PROCESS_EXE, x->exe, t);
 }
 
 int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struct audit_event *e,
@@ -349,7 +411,7 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 	int64_t exit_v = 0;
 	bool success, have_flags = false, have_exit;
 	enum sensor_kind kind;
-	const struct audit_field *f;
+	struct sysf x;
 
 	for (uint32_t i = 0; i < e->nrec; i++) {
 		const char *t;
@@ -382,14 +444,13 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 	}
 	if (!rc.sys)
 		return 0;
-	if (audit_field_u64(audit_field_find(rc.sys, rc.sys_t, "arch"), rc.sys_t, 16, &arch) < 0 ||
-	    audit_field_u64(audit_field_find(rc.sys, rc.sys_t, "syscall"), rc.sys_t, 10, &nr) < 0 ||
-	    nr > INT32_MAX)
+	index_syscall(rc.sys, rc.sys_t, &x);
+	if (audit_field_u64(x.arch, rc.sys_t, 16, &arch) < 0 ||
+	    audit_field_u64(x.nr, rc.sys_t, 10, &nr) < 0 || nr > INT32_MAX)
 		return 0;
 	name = audit_syscall_name((uint32_t)arch, (int)nr);
-	f = audit_field_find(rc.sys, rc.sys_t, "success");
-	success = !f || (f->vlen == 3 && memcmp(rc.sys_t + f->v, "yes", 3) == 0);
-	have_exit = audit_field_i64(audit_field_find(rc.sys, rc.sys_t, "exit"), rc.sys_t, &exit_v) == 0;
+	success = !x.success || (x.success->vlen == 3 && memcmp(rc.sys_t + x.success->v, "yes", 3) == 0);
+	have_exit = audit_field_i64(x.exit, rc.sys_t, &exit_v) == 0;
 
 	if (name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0) && success)
 		kind = SENSOR_KIND_EXEC;
@@ -400,10 +461,9 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 	op = NULL;
 	if (kind == SENSOR_KIND_SYSCALL && name) {
 		/* open flags: a1 of open, a2 of openat/openat2 (its how.flags is not logged) */
-		const char *ak = strcmp(name, "open") == 0 ? "a1" : "a2";
+		const struct audit_field *fa = strcmp(name, "open") == 0 ? x.a[1] : x.a[2];
 
-		have_flags = audit_field_u64(audit_field_find(rc.sys, rc.sys_t, ak), rc.sys_t, 16,
-					     &flags) == 0;
+		have_flags = audit_field_u64(fa, rc.sys_t, 16, &flags) == 0;
 		op = file_op(name, flags, have_flags && strcmp(name, "openat2") != 0);
 		if (op && pick_path(&rc, NULL) >= 0)
 			kind = SENSOR_KIND_FILE;
@@ -413,12 +473,11 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 	if (!ev)
 		return -ENOMEM;
 	ev_set_int(ev, SENSOR_FIELD_TIME, (int64_t)(e->sec * 1000000000ull + e->msec * 1000000ull));
-	fill_process(n, ev, &rc);
+	fill_process(n, ev, &x, rc.sys_t);
 
 	switch (kind) {
 	case SENSOR_KIND_EXEC:
-		set_decoded(n, ev, SENSOR_FIELD_EXEC_PATH, audit_field_find(rc.sys, rc.sys_t, "exe"),
-			    rc.sys_t);
+		set_decoded(n, ev, SENSOR_FIELD_EXEC_PATH, x.exe, rc.sys_t);
 		if (rc.cwd)
 			set_decoded(n, ev, SENSOR_FIELD_EXEC_CWD,
 				    audit_field_find(rc.cwd, rc.cwd_t, "cwd"), rc.cwd_t);
@@ -449,7 +508,6 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 		break;
 	}
 	default: {
-		static const char *const ak[4] = { "a0", "a1", "a2", "a3" };
 		const char *an = audit_arch_name((uint32_t)arch);
 
 		ev_set_int(ev, SENSOR_FIELD_SYSCALL_NR, (int64_t)nr);
@@ -463,8 +521,7 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 		for (int i = 0; i < 4; i++) {
 			uint64_t a;
 
-			if (audit_field_u64(audit_field_find(rc.sys, rc.sys_t, ak[i]), rc.sys_t, 16,
-					    &a) < 0)
+			if (audit_field_u64(x.a[i], rc.sys_t, 16, &a) < 0)
 				break;
 			ev->args[ev->nargs++] = a;
 		}

@@ -21,6 +21,30 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Byte classes for the field scanner: one table lookup per byte instead of a chain of tests. */
+enum { C_SP = 1, C_EQ = 2, C_SEP = 4 };
+static const uint8_t cls[256] = {
+	[' '] = C_SP, ['\t'] = C_SP, ['='] = C_EQ, [ENRICH_SEP] = C_SEP,
+};
+
+/* Decimal without overflow checks when it cannot overflow (<= 19 digits), checked otherwise. */
+static int dec_u64(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 19)
+		return n ? parse_u64(s, n, 10, ret) : -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(uint8_t)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}
+
 static bool has_prefix(const char *b, size_t n, const char *p)
 {
 	size_t pl = strlen(p);
@@ -28,37 +52,38 @@ static bool has_prefix(const char *b, size_t n, const char *p)
 	return n >= pl && memcmp(b, p, pl) == 0;
 }
 
-/* Record type name -> number, with a tiny cache: logs repeat a few names. */
+/* Record type name -> number, with a direct-mapped cache: logs repeat a few dozen names. */
 static uint32_t type_from_name(const char *s, size_t n)
 {
 	static _Thread_local struct {
-		char name[32];
+		char name[31];
 		uint8_t len;
 		uint32_t type;
-	} cache[16];
-	static _Thread_local unsigned next;
+	} cache[64];
 	char tmp[64];
 	uint64_t v;
+	uint32_t h = 2166136261u;
+	unsigned slot;
 	int t;
 
 	if (n > 9 && memcmp(s, "UNKNOWN[", 8) == 0 && s[n - 1] == ']')
 		return parse_u64(s + 8, n - 9, 10, &v) == 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
-	for (unsigned i = 0; i < 16; i++)
-		if (cache[i].len == n && memcmp(cache[i].name, s, n) == 0)
-			return cache[i].type;
 	if (n == 0 || n >= sizeof(tmp))
 		return 0;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	slot = h % 64;
+	if (cache[slot].len == n && memcmp(cache[slot].name, s, n) == 0)
+		return cache[slot].type;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	t = audit_name_to_msg_type(tmp);
 	if (t < 0)
 		t = 0;
 	if (n < sizeof(cache[0].name)) {
-		unsigned i = next++ % 16;
-
-		memcpy(cache[i].name, s, n);
-		cache[i].len = (uint8_t)n;
-		cache[i].type = (uint32_t)t;
+		memcpy(cache[slot].name, s, n);
+		cache[slot].len = (uint8_t)n;
+		cache[slot].type = (uint32_t)t;
 	}
 	return (uint32_t)t;
 }
@@ -105,6 +130,15 @@ static size_t find_squote_end(const char *b, size_t i, size_t end)
 	return last;
 }
 
+/* Internal flag of parse_fields (never stored): the record holds a 0x1D byte. */
+#define AF_HAS_SEP 0x8000
+
+static void add_field_masked(struct audit_record *r, size_t k, size_t klen, size_t v, size_t vlen,
+			     uint16_t flags)
+{
+	add_field(r, k, klen, v, vlen, flags & ~AF_HAS_SEP);
+}
+
 static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			 struct audit_record *r)
 {
@@ -126,7 +160,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			continue;
 		}
 		k = i;
-		while (i < end && b[i] != '=' && !is_space(b[i]) && b[i] != ENRICH_SEP)
+		while (i < end && !cls[(uint8_t)b[i]])
 			i++;
 		if (i >= end || b[i] != '=' || i == k) {
 			/* a bare word ("avc:", "denied", "{"): no field */
@@ -139,7 +173,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			v = i + 1;
 			vend = find_char(b, v, end, '"');
 			if (vend < end) {
-				add_field(r, k, eq - k, v, vend - v, flags | AF_DQUOTED);
+				add_field_masked(r, k, eq - k, v, vend - v, flags | AF_DQUOTED);
 				i = vend + 1;
 				continue;
 			}
@@ -151,15 +185,21 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			if (eq - k == 3 && memcmp(b + k, "msg", 3) == 0 && !(flags & AF_USERMSG)) {
 				parse_fields(b, v, vend, flags | AF_USERMSG, r);
 			} else {
-				add_field(r, k, eq - k, v, vend - v, flags | AF_SQUOTED);
+				add_field_masked(r, k, eq - k, v, vend - v, flags | AF_SQUOTED);
 			}
 			i = vend < end ? vend + 1 : end;
 			continue;
 		} else {
 			v = i;
 		}
-		while (i < end && !is_space(b[i]) && b[i] != ENRICH_SEP)
-			i++;
+		if (!(flags & AF_HAS_SEP)) {
+			/* no 0x1D in this record: the value ends at the next blank */
+			while (i < end && b[i] != ' ' && b[i] != '\t')
+				i++;
+		} else {
+			while (i < end && !(cls[(uint8_t)b[i]] & (C_SP | C_SEP)))
+				i++;
+		}
 		vend = i;
 		if (vend > v && b[vend - 1] == ',')
 			vend--; /* "addr=?," of the same old format */
@@ -167,7 +207,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			vend--;
 		if (vend > v && b[vend - 1] == '"')
 			vend--; /* a stray closing quote seen in real logs (key=6578...74") */
-		add_field(r, k, eq - k, v, vend - v, flags);
+		add_field_masked(r, k, eq - k, v, vend - v, flags);
 	}
 }
 
@@ -187,12 +227,12 @@ static size_t parse_stamp(const char *b, size_t i, size_t end, struct audit_reco
 	colon = find_char(b, s, close, ':');
 	if (dot >= close || colon >= close || colon < dot)
 		return 0;
-	if (parse_u64(b + s, dot - s, 10, &r->sec) < 0)
+	if (dec_u64(b + s, dot - s, &r->sec) < 0)
 		return 0;
-	if (parse_u64(b + dot + 1, colon - dot - 1, 10, &v) < 0 || v > 999)
+	if (dec_u64(b + dot + 1, colon - dot - 1, &v) < 0 || v > 999)
 		return 0;
 	r->msec = (uint32_t)v;
-	if (parse_u64(b + colon + 1, close - colon - 1, 10, &v) < 0 || v > UINT32_MAX)
+	if (dec_u64(b + colon + 1, close - colon - 1, &v) < 0 || v > UINT32_MAX)
 		return 0;
 	r->serial = (uint32_t)v;
 	/* the daemon's own records have no ':' ("audit(...) config changed, ...") */
@@ -252,7 +292,7 @@ int audit_parse_record(const char *b, size_t len, uint32_t type_hint, struct aud
 	if (!body)
 		return -EINVAL;
 	r->body_off = (uint32_t)body;
-	parse_fields(b, body, end, 0, r);
+	parse_fields(b, body, end, memchr(b + body, ENRICH_SEP, end - body) ? AF_HAS_SEP : 0, r);
 	return 0;
 }
 
@@ -281,14 +321,25 @@ int audit_field_u64(const struct audit_field *f, const char *text, unsigned base
 {
 	if (!f)
 		return -ENOENT;
+	if (base == 10)
+		return dec_u64(text + f->v, f->vlen, ret);
 	return parse_u64(text + f->v, f->vlen, base, ret);
 }
 
 int audit_field_i64(const struct audit_field *f, const char *text, int64_t *ret)
 {
+	uint64_t v;
+	bool neg;
+
 	if (!f)
 		return -ENOENT;
-	return parse_i64(text + f->v, f->vlen, ret);
+	neg = f->vlen > 0 && text[f->v] == '-';
+	if (f->vlen - neg > 18)
+		return parse_i64(text + f->v, f->vlen, ret);
+	if (dec_u64(text + f->v + neg, f->vlen - neg, &v) < 0)
+		return -EINVAL;
+	*ret = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
 }
 
 /* Keys whose values the kernel (or audit user space) hex-encodes when they hold unsafe bytes. */

@@ -7,6 +7,7 @@
 #include "audit-reasm.h"
 
 #define GAP_MAX 64
+#define HT_SIZE 1024 /* buckets of the in-flight index (power of two) */
 #define SERIAL_WINDOW 65536u /* further than this from the newest serial: a new serial space */
 
 struct gap {
@@ -27,8 +28,24 @@ struct audit_reasm {
 	uint32_t ngaps;
 	uint64_t pending_lost; /* counted, not yet reported */
 	uint64_t clock;        /* record_clock: newest record time */
+	struct audit_event *ht[HT_SIZE]; /* in-flight events by serial */
 	struct audit_field ftmp[AUDIT_REC_MAX_FIELDS];
 };
+
+static struct audit_event **bucket(struct audit_reasm *ra, uint32_t serial)
+{
+	return &ra->ht[(serial * 2654435761u) >> 22 & (HT_SIZE - 1)];
+}
+
+static void ht_del(struct audit_reasm *ra, struct audit_event *e)
+{
+	for (struct audit_event **p = bucket(ra, e->serial); *p; p = &(*p)->hnext) {
+		if (*p == e) {
+			*p = e->hnext;
+			return;
+		}
+	}
+}
 
 bool audit_type_standalone(uint32_t type)
 {
@@ -180,6 +197,7 @@ static void complete_at(struct audit_reasm *ra, uint32_t i)
 
 	memmove(&ra->inflight[i], &ra->inflight[i + 1], (ra->n - i - 1) * sizeof(*ra->inflight));
 	ra->n--;
+	ht_del(ra, e);
 	ra->st.events++;
 	if (e->nrec)
 		ra->o.emit(ra->o.ud, e);
@@ -213,6 +231,8 @@ static struct audit_event *event_new(struct audit_reasm *ra, const struct audit_
 	e->node_hash = node_hash;
 	e->first_seen = now;
 	ra->inflight[ra->n++] = e;
+	e->hnext = *bucket(ra, e->serial);
+	*bucket(ra, e->serial) = e;
 	return e;
 }
 
@@ -289,14 +309,17 @@ int audit_reasm_push(struct audit_reasm *ra, const char *buf, size_t len, uint32
 	nh = hash_node(buf + r.node_off, r.node_len);
 	track_serial(ra, r.serial, nh, now);
 	audit_reasm_tick(ra, now);
-	for (i = ra->n; i-- > 0;) {
-		struct audit_event *c = ra->inflight[i];
-
+	for (struct audit_event *c = *bucket(ra, r.serial); c; c = c->hnext) {
 		if (c->serial == r.serial && c->msec == r.msec && c->sec == r.sec &&
 		    c->node_hash == nh) {
 			e = c;
 			break;
 		}
+	}
+	if (e) {
+		/* its place in creation order, newest first: usually the last one */
+		for (i = ra->n; i-- > 0 && ra->inflight[i] != e;)
+			;
 	}
 	if (r.type == AUDIT_EOE) {
 		/* kept as the event's last record, as libauparse does */

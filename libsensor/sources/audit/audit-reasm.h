@@ -38,6 +38,7 @@ struct audit_event {
 	struct audit_field *f;
 	uint32_t nf, f_cap;
 	struct audit_event *pool_next;
+	struct audit_event *hnext; /* in-flight index chain */
 };
 
 /* Record i of an event and the text its offsets refer to (valid during the callback). */
