@@ -49,8 +49,8 @@ void audit_src_on_lost(void *ud, uint64_t n)
 	struct audit_src *as = ud;
 
 	ctx_emit_loss(as->src, n,
-		      as->overrun ? "audit records never received: receive buffer overrun (ENOBUFS)"
-				  : "audit records never received: gap in the serial numbers");
+		      as->overrun ? "audit events never received (serial gap): receive buffer overrun (ENOBUFS)"
+				  : "audit events never received: gap in the serial numbers");
 	as->overrun = false;
 }
 
@@ -85,7 +85,7 @@ static void poll_kernel_lost(struct audit_src *as)
 		return;
 	if (as->have_lost && st.lost != as->kernel_lost)
 		ctx_emit_loss(as->src, (uint32_t)(st.lost - as->kernel_lost),
-			      "kernel lost counter (rate or backlog limit reached)");
+			      "audit records the kernel dropped (its lost counter: rate or backlog limit)");
 	as->kernel_lost = st.lost;
 	as->have_lost = true;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -240,4 +241,186 @@ Test(audit_live, rules_of_a_killed_instance_are_swept_and_others_untouched, .ini
 	snprintf(cmd, sizeof(cmd), "auditctl -d always,exit -F arch=b64 -S getcwd -k %s", foreign);
 	cr_expect_eq(run_sh(cmd), 0, "%s", cmd);
 	cr_expect_eq(count_rules(foreign), 0);
+}
+
+static int run_storm(const char *marker, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			execl("/bin/true", "true", marker, (char *)NULL);
+			_exit(127);
+		}
+		if (p < 0 || waitpid(p, NULL, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct count {
+	const char *marker;
+	int execs, loss_events;
+	int64_t lost;
+};
+
+static void on_count(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct count *c = ud;
+	const char *const *argv;
+	int64_t n;
+
+	(void)ctx;
+	if (sensor_event_kind(ev) == SENSOR_KIND_EXEC && sensor_event_get_argv(ev, &argv) >= 2 &&
+	    strcmp(argv[1], c->marker) == 0)
+		c->execs++;
+	if (sensor_event_kind(ev) == SENSOR_KIND_LOSS &&
+	    sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &n) == 0) {
+		c->loss_events++;
+		c->lost += n;
+	}
+}
+
+Test(audit_live, receive_buffer_overrun_becomes_counted_loss_events, .init = setup,
+     .fini = cleanup, .timeout = 90)
+{
+	struct sensor_audit_opts o = { .sz = sizeof(o), .rcvbuf = 32768 };
+	struct sensor_source_stats st = { .sz = sizeof(st) };
+	struct count c = { 0 };
+	char marker[64];
+	sensor_ctx *ctx;
+	sensor_source *src;
+	const int n = 400;
+
+	REQUIRE_ROOT();
+	snprintf(marker, sizeof(marker), "rtsensor-overrun-%d", (int)getpid());
+	c.marker = marker;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_count, &c);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src), 0);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	/* nobody reads while the storm runs: a 32 KiB buffer must overflow */
+	cr_assert_eq(run_storm(marker, n), 0);
+	/* drain, then let the gap timeout (2 s) turn missing serials into losses */
+	for (int i = 0; i < 40; i++)
+		sensor_ctx_run(ctx, 100000000u);
+	sensor_source_get_stats(src, &st);
+	cr_log_info("%d of %d execs seen, %d loss events, %lld lost, %llu errors", c.execs, n,
+		    c.loss_events, (long long)c.lost, (unsigned long long)st.errors);
+	cr_expect_gt(c.loss_events, 0, "the overrun was reported");
+	cr_expect_eq((uint64_t)c.lost, st.lost, "loss events add up to the source's counter");
+	/* each exec is one serial: whatever was not seen was counted (other processes'
+	 * events share the serial space, so the count can only be larger) */
+	cr_expect_geq(c.execs + c.lost, n, "seen %d + lost %lld cover the %d execs", c.execs,
+		      (long long)c.lost, n);
+	sensor_ctx_free(ctx);
+}
+
+struct sys_seen {
+	bool getcwd, file;
+	char path[256], op[16];
+};
+
+static void on_sys(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct sys_seen *s = ud;
+	const char *name = sensor_event_get_str(ev, SENSOR_FIELD_SYSCALL_NAME);
+	int64_t pid;
+
+	(void)ctx;
+	if (sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) < 0)
+		return;
+	if (name && strcmp(name, "getcwd") == 0)
+		s->getcwd = true;
+	if (sensor_event_kind(ev) == SENSOR_KIND_FILE) {
+		snprintf(s->path, sizeof(s->path), "%s", sensor_event_get_str(ev, SENSOR_FIELD_FILE_PATH));
+		snprintf(s->op, sizeof(s->op), "%s", sensor_event_get_str(ev, SENSOR_FIELD_FILE_OP));
+		s->file = true;
+	}
+}
+
+Test(audit_live, rules_file_in_auditctl_syntax, .init = setup, .fini = cleanup, .timeout = 60)
+{
+	char dir[] = "/tmp/rtsensor-audit-XXXXXX", rules[512], path[600], cmd[700], key[AUDIT_KEY_MAX];
+	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_NO_DEFAULT_RULES };
+	struct sys_seen s = { 0 };
+	sensor_ctx *ctx;
+	sensor_source *src;
+	FILE *f;
+	int r;
+
+	REQUIRE_ROOT();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(rules, sizeof(rules), "%s/test.rules", dir);
+	f = fopen(rules, "w");
+	cr_assert_not_null(f);
+	/* the child runs getcwd; a watch on a directory of our own */
+	fprintf(f, "# comment\n\n-a always,exit -F arch=b64 -S getcwd -F uid=0 -k theirs\n"
+		   "-w %s/watched -p wa -k theirs\n", dir);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/watched", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	o.rules_file = rules;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_sys, &s);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	cr_assert_eq(r, 0, "%s", strerror(-r));
+	snprintf(key, sizeof(key), "%s", ((struct audit_src *)src->priv)->key);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", key);
+	cr_expect_eq(count_rules(key), 2, "both rules carry the instance key");
+	cr_expect_eq(count_rules("theirs"), 0, "-k is replaced by the instance key");
+	snprintf(cmd, sizeof(cmd), "cd %s && /bin/pwd -P >/dev/null && touch %s/new-file", dir, path);
+	cr_assert_eq(run_sh(cmd), 0);
+	for (int i = 0; i < 30 && !(s.getcwd && s.file); i++)
+		sensor_ctx_run(ctx, 100000000u);
+	cr_expect(s.getcwd, "getcwd from the rules file seen");
+	cr_expect(s.file, "watch hit seen");
+	snprintf(cmd, sizeof(cmd), "%s/new-file", path);
+	cr_expect_str_eq(s.path, cmd);
+	cr_expect_str_eq(s.op, "create");
+	sensor_ctx_free(ctx);
+	cr_expect_eq(count_rules(key), 0);
+
+	/* a line that would change global state is refused, and nothing stays behind */
+	f = fopen(rules, "w");
+	fprintf(f, "-a always,exit -F arch=b64 -S getcwd\n-D\n");
+	fclose(f);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_expect_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src), -EINVAL);
+	sensor_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run_sh(cmd);
+}
+
+Test(audit_live, registers_as_audit_daemon_when_none_is, .init = setup, .fini = cleanup,
+     .timeout = 60)
+{
+	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_DAEMON };
+	struct count c = { 0 };
+	struct audit_status st;
+	char marker[64];
+	sensor_ctx *ctx;
+	sensor_source *src;
+	int r;
+
+	REQUIRE_ROOT();
+	cr_assert_eq(status(&st), 0);
+	if (st.pid != 0)
+		cr_skip_test("an audit daemon (pid %u) is registered", st.pid);
+	snprintf(marker, sizeof(marker), "rtsensor-daemon-%d", (int)getpid());
+	c.marker = marker;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_count, &c);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	cr_assert_eq(r, 0, "%s", strerror(-r));
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	cr_assert_eq(status(&st), 0);
+	cr_expect_eq(st.pid, (uint32_t)getpid(), "registered as the audit daemon");
+	cr_assert_eq(run_storm(marker, 3), 0);
+	for (int i = 0; i < 30 && c.execs < 3; i++)
+		sensor_ctx_run(ctx, 100000000u);
+	cr_expect_eq(c.execs, 3, "records arrive by unicast");
+	sensor_ctx_free(ctx);
+	cr_assert_eq(status(&st), 0);
+	cr_expect_eq(st.pid, 0, "unregistered at removal");
 }
