@@ -118,6 +118,8 @@ enum sensor_field {
 	/* verdict (held events) */
 	SENSOR_FIELD_VERDICT_DECISION, /* "allow", "deny", "default" */
 	SENSOR_FIELD_VERDICT_REASON,
+	/* appended after 0.1.0 */
+	SENSOR_FIELD_PROCESS_TTY,      /* str: controlling terminal ("pts0"; "(none)" = none) */
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

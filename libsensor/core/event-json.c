@@ -14,10 +14,12 @@ struct section {
 	const char *name;
 	enum sensor_field first, last;
 	enum sensor_kind kind; /* 0: every kind */
+	enum sensor_field more[4]; /* members appended to the enum later; 0-terminated */
 };
 
 static const struct section sections[] = {
-	{ "process", SENSOR_FIELD_PROCESS_PID, SENSOR_FIELD_PROCESS_START, 0 },
+	{ "process", SENSOR_FIELD_PROCESS_PID, SENSOR_FIELD_PROCESS_START, 0,
+	  { SENSOR_FIELD_PROCESS_TTY } },
 	{ "workload", SENSOR_FIELD_WORKLOAD_KIND, SENSOR_FIELD_WORKLOAD_CGROUP, 0 },
 	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC },
 	{ "exit", SENSOR_FIELD_EXIT_CODE, SENSOR_FIELD_EXIT_SIGNAL, SENSOR_KIND_EXIT },
@@ -32,8 +34,12 @@ static const struct section sections[] = {
 static void write_section(struct jw *w, const sensor_event *ev, const struct section *s)
 {
 	bool open = false;
+	unsigned n = (unsigned)(s->last - s->first) + 1, m = 0;
 
-	for (enum sensor_field f = s->first; f <= s->last; f++) {
+	while (m < 4 && s->more[m])
+		m++;
+	for (unsigned i = 0; i < n + m; i++) {
+		enum sensor_field f = i < n ? s->first + (int)i : s->more[i - n];
 		const char *name = strchr(sensor_field_name(f), '.') + 1;
 		int64_t iv;
 		const char *sv;

@@ -314,7 +314,7 @@ static int set_path(struct audit_norm *n, struct sensor_event *ev, enum sensor_f
 /* The SYSCALL record's fields we use, found in one pass. */
 struct sysf {
 	const struct audit_field *arch, *nr, *success, *exit, *a[4], *pid, *ppid, *uid, *euid,
-		*gid, *egid, *auid, *ses, *comm, *exe;
+		*gid, *egid, *auid, *ses, *comm, *exe, *tty;
 };
 
 static bool kis(const struct audit_field *f, const char *t, const char *k, size_t n)
@@ -346,6 +346,8 @@ static void index_syscall(const struct audit_record *r, const char *t, struct sy
 				x->ses = f;
 			else if (kis(f, t, "exe", 3))
 				x->exe = f;
+			else if (kis(f, t, "tty", 3))
+				x->tty = f;
 			break;
 		case 4:
 			if (kis(f, t, "arch", 4))
@@ -397,6 +399,7 @@ static void fill_process(struct audit_norm *n, struct sensor_event *ev, const st
 	set_i(ev, SENSOR_FIELD_PROCESS_SESSION, x->ses, t);
 	set_decoded(n, ev, SENSOR_FIELD_PROCESS_COMM, x->comm, t);
 	set_decoded(n, ev, SENSOR_FIELD_PROCESS_EXE, x->exe, t);
+	set_decoded(n, ev, SENSOR_FIELD_PROCESS_TTY, x->tty, t);
 }
 
 int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struct audit_event *e,

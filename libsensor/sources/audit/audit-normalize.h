@@ -5,7 +5,7 @@
  * split aN_len/aN[i] pieces, cwd), net (connect, accept, accept4, bind,
  * listen: SOCKADDR decoded, result), file (file syscalls with a named
  * PATH: op, path, target of renames, flags), syscall (every other
- * SYSCALL). All carry pid, ppid, credentials, auid, session, comm, exe
+ * SYSCALL). All carry pid, ppid, credentials, auid, session, tty, comm, exe
  * and the record's own time. Events without a SYSCALL record (user-space
  * and daemon messages, standalone kernel records) are not mapped.
  */

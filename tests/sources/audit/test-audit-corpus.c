@@ -276,6 +276,7 @@ Test(audit_normalize, exec_with_split_and_hex_arguments)
 	cr_expect_str_eq(argv[2], "a b");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_PATH), "/usr/bin/dash");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_CWD), "/tmp");
+	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_TTY), "pts0");
 	cr_expect_eq(sensor_event_get_int(g.ev[0], SENSOR_FIELD_PROCESS_EUID, &v), 0);
 	cr_expect_eq(v, 0);
 	cr_expect_eq(sensor_event_get_int(g.ev[0], SENSOR_FIELD_PROCESS_SESSION, &v), 0);
