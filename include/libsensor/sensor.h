@@ -8,5 +8,6 @@
 #include <libsensor/sensor-context.h>
 #include <libsensor/sensor-fanotify.h>
 #include <libsensor/sensor-seccomp.h>
+#include <libsensor/sensor-audit.h>
 
 #endif

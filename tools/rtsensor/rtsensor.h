@@ -30,5 +30,6 @@ int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_seccomp_agent(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif
