@@ -6,5 +6,6 @@
 #include <libsensor/sensor-common.h>
 #include <libsensor/sensor-event.h>
 #include <libsensor/sensor-context.h>
+#include <libsensor/sensor-baseline.h>
 
 #endif
