@@ -40,8 +40,9 @@ static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 	struct sensor_baseline *b = args[0];
 	uint32_t wi = *(uint32_t *)args[1];
 	uint64_t now = *(uint64_t *)args[2];
+	const char *subject = args[3];
 	struct alert_in in = { .sev = (enum sensor_severity)r->severity, .rule = r->id,
-			       .desc = r->desc, .feature = "", .wi = wi, .ev = ev };
+			       .desc = r->desc, .feature = subject, .wi = wi, .ev = ev };
 
 	alerts_raise(b, &in, now);
 }
@@ -54,7 +55,7 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	struct feat_set fs;
 	uint64_t now;
 	uint32_t wi;
-	void *args[3];
+	void *args[4];
 
 	(void)ctx;
 	b->stats.events++;
@@ -68,13 +69,15 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 		id = "host";
 	wi = lc_instance(b, id, wkind ? wkind : (strcmp(id, "host") == 0 ? "host" : ""),
 			 klass ? klass : "", now);
+	/* A rule alert is about the event's first feature: its dedup subject. */
+	features_from_event(ev, &fs);
 	args[0] = b;
 	args[1] = &wi;
 	args[2] = &now;
+	args[3] = fs.n ? fs.f[0].key : "";
 	rules_match(b->rules, ev, on_rule, args);
 	if (wi == MODEL_NONE)
 		return;
-	features_from_event(ev, &fs);
 	for (int i = 0; i < fs.n; i++)
 		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
 	lc_tick(b, wi, now);

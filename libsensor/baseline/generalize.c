@@ -89,6 +89,21 @@ static void segment(struct out *o, const char *s, size_t n, bool tempdir)
 		putc1(o, '*');
 		return;
 	}
+	/* "tmp" + random tail of [A-Za-z0-9_] (Python tempfile, mktemp "tmp.XXXXXXXXXX") */
+	if (n >= 9 && memcmp(s, "tmp", 3) == 0) {
+		size_t p = s[3] == '.' ? 4 : 3, k;
+		char tail[64];
+		size_t tl = 0;
+
+		for (k = p; k < n && (is_alnum(s[k]) || s[k] == '_'); k++)
+			if (s[k] != '_' && tl < sizeof(tail))
+				tail[tl++] = s[k];
+		if (k == n && n - p >= 6 && random_run(tail, tl)) {
+			put(o, s, p);
+			putc1(o, '*');
+			return;
+		}
+	}
 	while (i < n) {
 		size_t run = 0;
 		bool hexdigit = false;

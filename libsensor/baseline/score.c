@@ -9,7 +9,8 @@
  *  - rare in the class: not in the instance, and the class saw it fewer than
  *    SCORE_CLASS_COMMON times (rare_in_class, low);
  *  - never seen at this hour of the week: known, seen at least
- *    SCORE_HOUR_MIN times, never in this hour bucket (unusual_hour, medium);
+ *    SCORE_HOUR_MIN times, never in this hour-of-week bucket nor in the
+ *    one before or after it (unusual_hour, medium);
  *  - one of a burst: burst_count new features within burst_window_ns
  *    (burst, high; once per window).
  * A feature first seen while monitoring is kept unapproved: it keeps its
@@ -108,7 +109,13 @@ void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const c
 	if (fi != MODEL_NONE && (m->feats[fi].flags & FEAT_F_APPROVED)) {
 		struct feat *f = &m->feats[fi];
 
-		if (f->count >= SCORE_HOUR_MIN && f->hours[hour_of_week(now)] == 0)
+		unsigned how = hour_of_week(now);
+
+		/* never within an hour of this hour of the week (the neighbours
+		 * smooth the edges of the learning window) */
+		if (f->count >= SCORE_HOUR_MIN && f->hours[how] == 0 &&
+		    f->hours[(how + 1) % HOURS_OF_WEEK] == 0 &&
+		    f->hours[(how + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK] == 0)
 			raise(b, wi, SENSOR_SEVERITY_MEDIUM, "unusual_hour",
 			      "a known behaviour at an hour of the week it never happened", key, ev,
 			      f, 0, now);
