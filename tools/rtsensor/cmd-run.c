@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "run-baseline.h"
 #include "rtsensor.h"
 
 static sensor_ctx *volatile signal_ctx;
@@ -67,6 +68,7 @@ static void usage(FILE *f)
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
+		RUN_BASELINE_HELP
 		"  -h, --help            show this help\n");
 }
 
@@ -105,13 +107,15 @@ int cmd_run(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		RUN_BASELINE_LONGOPTS,
 		{ 0 },
 	};
 	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
 					 .log_level = SENSOR_LOG_WARNING };
 	sensor_source *srcs[SENSOR__SOURCE_MAX];
 	bool want[SENSOR__SOURCE_MAX] = { false }, explicit_src = false, stats = false;
-	const char *events_path = "-";
+	const char *events_path = NULL;
+	struct run_baseline rb = { 0 };
 	uint64_t duration = SENSOR_TIME_INFINITY;
 	struct run_out out = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -146,15 +150,25 @@ int cmd_run(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			r = run_baseline_opt(&rb, c, optarg);
+			if (r < 0)
+				return EXIT_USAGE;
+			if (r > 0)
+				break;
 			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
+	/* With a baseline, events are written only when asked for. */
+	if (!events_path && !rb.mode)
+		events_path = "-";
 	if (optind < argc) {
 		die_msg("run", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (strcmp(events_path, "-") == 0) {
+	if (!events_path) {
+		out.f = NULL;
+	} else if (strcmp(events_path, "-") == 0) {
 		out.f = stdout;
 	} else {
 		out.f = fopen(events_path, "ae");
@@ -177,6 +191,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	r = run_baseline_start(&rb, ctx);
+	if (r != 0) {
+		code = r;
+		goto out;
+	}
 	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
 		if (t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
 			continue;
@@ -227,7 +246,8 @@ int cmd_run(int argc, char **argv)
 			}
 			left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
 			r = sensor_ctx_run(ctx, left < slice ? left : slice);
-			fflush(out.f);
+			if (out.f)
+				fflush(out.f);
 			if (r != 0 || out.err)
 				break;
 		}
@@ -246,6 +266,9 @@ int cmd_run(int argc, char **argv)
 	if (stats)
 		print_stats(ctx, srcs, nsrc);
 out:
+	r = run_baseline_stop(&rb); /* before the context: a last flush */
+	if (r != EXIT_OK && code == EXIT_OK)
+		code = r;
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
 	if (out.f && fflush(out.f) != 0 && code == EXIT_OK) {
 		die_msg("run", "writing events failed: %s", strerror(errno));

@@ -14,6 +14,7 @@ static const struct {
 } verbs[] = {
 	{ "run", cmd_run, "watch the machine and print events as JSON lines" },
 	{ "doctor", cmd_doctor, "say which kernel features and privileges this machine offers" },
+	{ "baseline", cmd_baseline, "list, show, export, import, diff, merge or reset baselines" },
 };
 
 static void usage(FILE *f)

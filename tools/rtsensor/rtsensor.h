@@ -28,5 +28,6 @@ void log_stderr(void *ud, enum sensor_log_level level, const char *msg);
 
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 
 #endif
