@@ -11,5 +11,6 @@
 #include <libsensor/sensor-audit.h>
 #include <libsensor/sensor-conntrack.h>
 #include <libsensor/sensor-nfqueue.h>
+#include <libsensor/sensor-baseline.h>
 
 #endif

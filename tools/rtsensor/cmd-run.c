@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "rtsensor.h"
+#include "run-baseline.h"
 #include "run-fanotify.h"
 
 static sensor_ctx *volatile signal_ctx;
@@ -80,6 +81,7 @@ static void usage(FILE *f)
 		"                        default: every local filesystem)\n"
 		"      --deny-exec GLOB  fanotify: deny exec of files matching GLOB under the\n"
 		"                        --watch paths (repeatable; fnmatch on the full path)\n"
+		RUN_BASELINE_HELP
 		"  -h, --help            show this help\n");
 }
 
@@ -128,7 +130,8 @@ static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
 			return 0;
 		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
 		r = sensor_ctx_run(ctx, left < slice ? left : slice);
-		fflush(out->f);
+		if (out->f)
+			fflush(out->f);
 		if (r != 0 || out->err)
 			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
 	}
@@ -144,6 +147,7 @@ int cmd_run(int argc, char **argv)
 		{ "watch", required_argument, NULL, 'W' },
 		{ "deny-exec", required_argument, NULL, 'X' },
 		{ "deny-peer", required_argument, NULL, 'P' },
+		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -151,9 +155,10 @@ int cmd_run(int argc, char **argv)
 					 .log_level = SENSOR_LOG_WARNING };
 	sensor_source *srcs[SENSOR__SOURCE_MAX + 1];
 	bool want[SENSOR__SOURCE_MAX] = { false }, explicit_src = false, stats = false;
-	const char *events_path = "-";
+	const char *events_path = NULL;
 	uint64_t duration = SENSOR_TIME_INFINITY;
 	struct run_out out = { 0 };
+	struct run_baseline rb = { 0 };
 	struct run_fanotify fan = { 0 };
 	const struct sensor_fanotify_opts *fan_opts = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -212,7 +217,11 @@ int cmd_run(int argc, char **argv)
 			usage(stdout);
 			goto done;
 		default:
-			usage(stderr);
+			r = run_baseline_opt(&rb, c, optarg);
+			if (r > 0)
+				break;
+			if (r == 0)
+				usage(stderr);
 			code = EXIT_USAGE;
 			goto done;
 		}
@@ -229,7 +238,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (fan_opts && explicit_src)
 		want[SENSOR_SOURCE_FANOTIFY] = true;
-	if (strcmp(events_path, "-") == 0) {
+	/* With a baseline, events are written only when asked for. */
+	if (!events_path && !rb.mode)
+		events_path = "-";
+	if (!events_path) {
+		out.f = NULL;
+	} else if (strcmp(events_path, "-") == 0) {
 		out.f = stdout;
 	} else {
 		out.f = fopen(events_path, "ae");
@@ -254,6 +268,11 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	r = run_baseline_start(&rb, ctx);
+	if (r != 0) {
+		code = r;
+		goto done;
+	}
 	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
 		if (t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
 			continue;
@@ -312,6 +331,9 @@ int cmd_run(int argc, char **argv)
 	if (stats)
 		print_stats(ctx, srcs, nsrc);
 done:
+	r = run_baseline_stop(&rb); /* before the context: a last flush */
+	if (r != EXIT_OK && code == EXIT_OK)
+		code = r;
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
 	if (out.f && fflush(out.f) != 0 && code == EXIT_OK) {
 		die_msg("run", "writing events failed: %s", strerror(errno));

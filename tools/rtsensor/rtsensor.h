@@ -42,5 +42,6 @@ int cmd_doctor(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_seccomp_agent(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 
 #endif
