@@ -47,11 +47,31 @@ void audit_src_on_event(void *ud, const struct audit_event *e)
 void audit_src_on_lost(void *ud, uint64_t n)
 {
 	struct audit_src *as = ud;
+	struct sensor_source *src = as->src;
+	const char *what = as->overrun
+				   ? "audit events never received (serial gap): receive buffer overrun (ENOBUFS)"
+				   : "audit events never received: gap in the serial numbers";
+	struct sensor_event *ev;
 
-	ctx_emit_loss(as->src, n,
-		      as->overrun ? "audit events never received (serial gap): receive buffer overrun (ENOBUFS)"
-				  : "audit events never received: gap in the serial numbers");
 	as->overrun = false;
+	if (!(as->o.flags & SENSOR_AUDIT_OFFLINE)) {
+		ctx_emit_loss(src, n, what);
+		return;
+	}
+	/* Offline, the loss happened at the log's time: stamp it so, and a replay of the
+	 * same log gives the same lines. Accounting as ctx_emit_loss() does. */
+	src->stats.lost += n;
+	src->ctx->stats.lost += n;
+	ctx_log(src->ctx, SENSOR_LOG_WARNING, "audit: lost %llu events (%s)", (unsigned long long)n,
+		what);
+	ev = ctx_event_new(src, SENSOR_KIND_LOSS);
+	if (!ev)
+		return;
+	ev_set_int(ev, SENSOR_FIELD_TIME, (int64_t)audit_reasm_clock(as->ra));
+	ev_set_str(ev, SENSOR_FIELD_LOSS_SOURCE, "audit");
+	ev_set_int(ev, SENSOR_FIELD_LOSS_COUNT, (int64_t)n);
+	ev_set_str(ev, SENSOR_FIELD_LOSS_DETAIL, what);
+	ctx_emit(src->ctx, ev);
 }
 
 /* AUDIT_GET on the control socket. */

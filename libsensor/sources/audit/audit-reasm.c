@@ -394,3 +394,8 @@ void audit_reasm_get_stats(const struct audit_reasm *ra, struct audit_reasm_stat
 {
 	*st = ra->st;
 }
+
+uint64_t audit_reasm_clock(const struct audit_reasm *ra)
+{
+	return ra->clock;
+}

@@ -95,6 +95,9 @@ uint64_t audit_reasm_deadline(const struct audit_reasm *ra);
 /* Count lost records reported by someone else (e.g. the kernel's lost counter) - no-op here. */
 void audit_reasm_get_stats(const struct audit_reasm *ra, struct audit_reasm_stats *st);
 
+/* record_clock: the newest record time seen (ns), else 0. */
+uint64_t audit_reasm_clock(const struct audit_reasm *ra);
+
 /* Types the kernel ends with no EOE: complete on arrival. */
 bool audit_type_standalone(uint32_t type);
 
