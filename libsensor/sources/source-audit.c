@@ -26,6 +26,9 @@
 #define STATUS_EVERY (1ull * 1000000000u)
 #define BATCH 64
 #define MSG_MAX (MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 64)
+/* One receive slot: the sender's address, then the datagram, both 16-byte aligned. */
+#define SLOT_HEAD 16
+#define SLOT_SIZE ((SLOT_HEAD + MSG_MAX + 15) & ~15)
 
 void audit_src_on_event(void *ud, const struct audit_event *e)
 {
@@ -213,13 +216,13 @@ static int alloc_batch(struct audit_src *as)
 {
 	as->msgs = calloc(BATCH, sizeof(*as->msgs));
 	as->iov = calloc(BATCH, sizeof(*as->iov));
-	as->bufs = calloc(BATCH, MSG_MAX + sizeof(struct sockaddr_nl));
+	as->bufs = aligned_alloc(16, (size_t)BATCH * SLOT_SIZE);
 	if (!as->msgs || !as->iov || !as->bufs)
 		return -ENOMEM;
 	for (int i = 0; i < BATCH; i++) {
-		char *b = as->bufs + (size_t)i * (MSG_MAX + sizeof(struct sockaddr_nl));
+		char *b = as->bufs + (size_t)i * SLOT_SIZE;
 
-		as->iov[i].iov_base = b + sizeof(struct sockaddr_nl);
+		as->iov[i].iov_base = b + SLOT_HEAD;
 		as->iov[i].iov_len = MSG_MAX;
 		as->msgs[i].msg_hdr.msg_iov = &as->iov[i];
 		as->msgs[i].msg_hdr.msg_iovlen = 1;

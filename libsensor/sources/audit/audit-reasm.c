@@ -270,7 +270,8 @@ static int event_add(struct audit_event *e, const struct audit_record *r, const 
 	er->f_off = e->nf;
 	memcpy(e->text + e->text_len, buf, len);
 	e->text_len += (uint32_t)len;
-	memcpy(e->f + e->nf, r->f, r->nfields * sizeof(*e->f));
+	if (r->nfields)
+		memcpy(e->f + e->nf, r->f, r->nfields * sizeof(*e->f));
 	e->nf += r->nfields;
 	return 0;
 }

@@ -57,7 +57,8 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 				as->partial = p;
 				as->pcap = need;
 			}
-			memcpy(as->partial + as->plen, buf + i, e - i);
+			if (e > i)
+				memcpy(as->partial + as->plen, buf + i, e - i);
 			as->plen = need;
 			break;
 		}

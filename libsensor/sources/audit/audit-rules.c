@@ -141,13 +141,29 @@ static int syscall_rule(struct sensor_ctx *ctx, int fd, const char *arch,
 	return rc < 0 ? rc : 1;
 }
 
-static int watch_rule(struct sensor_ctx *ctx, int fd, const char *path, int perms, const char *key)
+/*
+ * Syscalls that can read, write or change the attributes of a watched file.
+ * A plain -w rule matches every syscall and is evaluated at each exit; with
+ * this list in its mask, a syscall that touches no file skips it with one
+ * bit test.
+ */
+static const char *const watch_syscalls[] = {
+	"open", "openat", "openat2", "creat", "truncate", "ftruncate", "rename", "renameat",
+	"renameat2", "link", "linkat", "unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "mknod",
+	"mknodat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "fchmodat2", "chown",
+	"fchown", "lchown", "fchownat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+	"lremovexattr", "fremovexattr", "utime", "utimes", "utimensat", "futimesat", "execve",
+	"execveat", NULL,
+};
+
+static int watch_rule(struct sensor_ctx *ctx, int fd, const char *arch, const char *path,
+		      int perms, const char *key)
 {
 	struct audit_rule_data *r = audit_rule_create_data();
 	struct stat st;
-	char parent[256];
+	char parent[256], apair[32];
 	const char *slash = strrchr(path, '/');
-	int type = AUDIT_WATCH, rc;
+	int type = AUDIT_WATCH, rc, n = 0;
 
 	if (!r)
 		return -ENOMEM;
@@ -168,6 +184,21 @@ static int watch_rule(struct sensor_ctx *ctx, int fd, const char *path, int perm
 	if (audit_add_watch_dir(type, &r, path) != 0 || audit_update_watch_perms(r, perms) != 0) {
 		audit_rule_free_data(r);
 		return -EINVAL;
+	}
+	if (arch) {
+		/* libaudit gave the watch every syscall: narrow it to the file ones of arch */
+		snprintf(apair, sizeof(apair), "arch=%s", arch);
+		if (fieldpair(&r, apair) != 0) {
+			audit_rule_free_data(r);
+			return -EOPNOTSUPP;
+		}
+		memset(r->mask, 0, sizeof(r->mask));
+		for (const char *const *sc = watch_syscalls; *sc; sc++)
+			n += audit_rule_syscallbyname_data(r, *sc) == 0;
+		if (n == 0) {
+			audit_rule_free_data(r);
+			return 0;
+		}
 	}
 	rc = add_key(&r, key);
 	if (rc == 0)
@@ -209,6 +240,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 		{ "/var/spool/cron", AUDIT_PERM_WRITE | AUDIT_PERM_ATTR },
 	};
 	static const char *const arches[] = { "b64", "b32" };
+	bool have_arch[2] = { false, false };
 	int total = 0, rc;
 
 	for (size_t a = 0; a < 2; a++) {
@@ -222,6 +254,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 			continue;
 		}
 		total += rc;
+		have_arch[a] = true;
 		rc = syscall_rule(ctx, fd, arches[a], clone, clone_ns, key);
 		total += rc > 0 ? rc : 0;
 		rc = syscall_rule(ctx, fd, arches[a], chmod1, mode1, key);
@@ -229,13 +262,17 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 		rc = syscall_rule(ctx, fd, arches[a], chmod2, mode2, key);
 		total += rc > 0 ? rc : 0;
 	}
-	for (size_t i = 0; i < sizeof(watches) / sizeof(watches[0]); i++) {
-		rc = watch_rule(ctx, fd, watches[i].path, watches[i].perms, key);
-		if (rc < 0)
-			ctx_log(ctx, SENSOR_LOG_WARNING, "audit: watch %s: %s", watches[i].path,
-				strerror(-rc));
-		else
-			total += rc;
+	for (size_t a = 0; a < 2; a++) {
+		if (!have_arch[a])
+			continue;
+		for (size_t i = 0; i < sizeof(watches) / sizeof(watches[0]); i++) {
+			rc = watch_rule(ctx, fd, arches[a], watches[i].path, watches[i].perms, key);
+			if (rc < 0)
+				ctx_log(ctx, SENSOR_LOG_WARNING, "audit: watch %s: %s",
+					watches[i].path, strerror(-rc));
+			else
+				total += rc;
+		}
 	}
 	return total;
 }
