@@ -249,16 +249,39 @@ static void audit_stop(struct sensor_source *src)
 				ctx_log(src->ctx, SENSOR_LOG_ERR, "audit: removing rules %s: %s",
 					as->key, strerror(-n));
 		}
-		if (as->set_backlog)
-			audit_set_backlog_limit(as->ctl, as->old_backlog);
 		if (as->set_daemon)
 			audit_set_pid(as->ctl, 0, WAIT_NO);
-		if (as->set_enabled)
-			audit_set_enabled(as->ctl, 0);
+		/* Another sensor still has rules: it relies on auditing being on (and on
+		 * the backlog), so the last one out restores them. */
+		if ((as->set_backlog || as->set_enabled) && audit_rules_count_sensors(as->ctl) > 0) {
+			ctx_log(src->ctx, SENSOR_LOG_INFO,
+				"audit: another sensor instance runs: enabled flag and backlog left as they are");
+		} else {
+			if (as->set_backlog)
+				audit_set_backlog_limit(as->ctl, as->old_backlog);
+			if (as->set_enabled)
+				audit_set_enabled(as->ctl, 0);
+		}
 		audit_close(as->ctl);
 	}
 	if (as->fd >= 0)
 		close(as->fd);
+	if (as->ra) {
+		struct audit_reasm_stats rs;
+
+		audit_reasm_get_stats(as->ra, &rs);
+		/* events still waiting for records are not delivered from stop (the sink may be
+		 * going away): say how many */
+		if (rs.records && !(as->o.flags & SENSOR_AUDIT_OFFLINE))
+			ctx_log(src->ctx, SENSOR_LOG_INFO,
+				"audit: stopped after %llu records, %llu events (%llu not mapped)",
+				(unsigned long long)rs.records, (unsigned long long)rs.events,
+				(unsigned long long)as->unmapped);
+		if (audit_reasm_inflight(as->ra))
+			ctx_log(src->ctx, SENSOR_LOG_NOTICE,
+				"audit: %u incomplete events discarded at stop",
+				audit_reasm_inflight(as->ra));
+	}
 	audit_reasm_free(as->ra);
 	audit_norm_free(&as->norm);
 	free(as->partial);

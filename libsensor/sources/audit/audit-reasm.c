@@ -400,3 +400,8 @@ uint64_t audit_reasm_clock(const struct audit_reasm *ra)
 {
 	return ra->clock;
 }
+
+uint32_t audit_reasm_inflight(const struct audit_reasm *ra)
+{
+	return ra->n;
+}

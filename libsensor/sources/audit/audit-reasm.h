@@ -95,6 +95,9 @@ uint64_t audit_reasm_deadline(const struct audit_reasm *ra);
 /* Count lost records reported by someone else (e.g. the kernel's lost counter) - no-op here. */
 void audit_reasm_get_stats(const struct audit_reasm *ra, struct audit_reasm_stats *st);
 
+/* Events in flight. */
+uint32_t audit_reasm_inflight(const struct audit_reasm *ra);
+
 /* record_clock: the newest record time seen (ns), else 0. */
 uint64_t audit_reasm_clock(const struct audit_reasm *ra);
 

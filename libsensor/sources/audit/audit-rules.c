@@ -37,17 +37,26 @@ static int boot_id8(char out[9])
 	return k == 8 ? 0 : -EIO;
 }
 
+/* Inode of our pid namespace: pids in keys mean something only inside it. */
+static uint64_t pidns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 int audit_rules_key(char *buf, size_t len, unsigned i)
 {
 	char boot[9];
 	int r = boot_id8(boot), n;
+	unsigned long long ns = (unsigned long long)pidns_id();
 
 	if (r < 0)
 		return r;
 	if (i == 0)
-		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%d", boot, (int)getpid());
+		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%llu-%d", boot, ns, (int)getpid());
 	else
-		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%d-%u", boot, (int)getpid(), i);
+		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%llu-%d-%u", boot, ns, (int)getpid(), i);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
@@ -577,31 +586,75 @@ int audit_rules_count(int fd, const char *key)
 	return delete_matching(fd, key_equal, key, true);
 }
 
-/* "rtsensor-<boot8>-<pid>[-<n>]" of a dead instance. */
+/* Next decimal number of k[*i..n) up to '-' or the end; false when there is none. */
+static bool next_num(const char *k, size_t n, size_t *i, uint64_t *ret)
+{
+	size_t s = *i, e = s;
+
+	while (e < n && k[e] != '-')
+		e++;
+	if (parse_u64(k + s, e - s, 10, ret) < 0)
+		return false;
+	*i = e < n ? e + 1 : n;
+	return true;
+}
+
+/* Pids are below this (PID_MAX_LIMIT); namespace inodes are far above. */
+#define PID_LIMIT 4194304u
+
+struct sweep_ctx {
+	char boot[9];
+	uint64_t pidns;
+};
+
+/*
+ * "rtsensor-<boot8>-<pidns>-<pid>[-<n>]" of a dead instance (and the older
+ * "rtsensor-<boot8>-<pid>[-<n>]"). A key of another pid namespace is left
+ * alone: its pid cannot be checked from here, and a live sensor's rules must
+ * never go.
+ */
 static bool key_stale(const char *k, size_t n, const void *arg)
 {
-	const char *boot = arg;
-	size_t pl = strlen(AUDIT_KEY_PREFIX), e;
-	uint32_t pid;
+	const struct sweep_ctx *sc = arg;
+	size_t pl = strlen(AUDIT_KEY_PREFIX), i = pl + 9;
+	uint64_t a, pid;
 
 	if (n < pl + 10 || memcmp(k, AUDIT_KEY_PREFIX, pl) != 0 || k[pl + 8] != '-')
 		return false;
-	e = pl + 9;
-	while (e < n && k[e] != '-')
-		e++;
-	if (parse_u32(k + pl + 9, e - pl - 9, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+	if (!next_num(k, n, &i, &a))
 		return false; /* not our format: not ours to touch */
-	if (memcmp(k + pl, boot, 8) != 0)
+	if (memcmp(k + pl, sc->boot, 8) != 0)
 		return true; /* rules from another boot cannot belong to a live instance */
+	if (a >= PID_LIMIT) {
+		if (a != sc->pidns || !next_num(k, n, &i, &pid))
+			return false;
+	} else {
+		pid = a; /* older key without the namespace */
+	}
+	if (pid == 0 || pid >= PID_LIMIT)
+		return false;
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
 int audit_rules_sweep(int fd)
 {
-	char boot[9];
-	int rc = boot_id8(boot);
+	struct sweep_ctx sc = { .pidns = pidns_id() };
+	int rc = boot_id8(sc.boot);
 
 	if (rc < 0)
 		return rc;
-	return delete_matching(fd, key_stale, boot, false);
+	return delete_matching(fd, key_stale, &sc, false);
+}
+
+static bool key_sensor(const char *k, size_t n, const void *arg)
+{
+	size_t pl = strlen(AUDIT_KEY_PREFIX);
+
+	(void)arg;
+	return n > pl && memcmp(k, AUDIT_KEY_PREFIX, pl) == 0;
+}
+
+int audit_rules_count_sensors(int fd)
+{
+	return delete_matching(fd, key_sensor, NULL, true);
 }
