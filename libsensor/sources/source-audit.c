@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <libaudit.h>
 #include <linux/netlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -300,7 +301,7 @@ static int setup_kernel(struct audit_src *as)
 	struct sensor_source *src = as->src;
 	struct audit_status st;
 	uint32_t want = as->o.backlog_limit ? as->o.backlog_limit : DEFAULT_BACKLOG;
-	int r;
+	int r, nrules = 0;
 
 	as->ctl = audit_open();
 	if (as->ctl < 0)
@@ -343,11 +344,20 @@ static int setup_kernel(struct audit_src *as)
 		r = audit_rules_add_default(src->ctx, as->ctl, as->key);
 		if (r < 0)
 			return r;
+		nrules += r;
 	}
 	if (as->o.rules_file) {
 		r = audit_rules_add_file(src->ctx, as->ctl, as->o.rules_file, as->key);
 		if (r < 0)
 			return r;
+		nrules += r;
+	}
+	{
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "%d rules installed with key %s%s", nrules, as->key,
+			 as->set_enabled ? "; auditing enabled while the source runs" : "");
+		ctx_emit_status(src, "rules", detail);
 	}
 	return 0;
 }
