@@ -8,6 +8,11 @@
 
 #define GAP_MAX 64
 #define HT_SIZE 1024 /* buckets of the in-flight index (power of two) */
+/* One event holds at most this much (a long argv is ~1000 EXECVE records of 8 KiB at
+ * most); beyond, it is completed and the rest starts a new event: memory stays bounded
+ * whatever the input. */
+#define EVENT_MAX_RECORDS 4096u
+#define EVENT_MAX_TEXT (16u << 20)
 #define SERIAL_WINDOW 65536u /* further than this from the newest serial: a new serial space */
 
 struct gap {
@@ -330,6 +335,11 @@ int audit_reasm_push(struct audit_reasm *ra, const char *buf, size_t len, uint32
 			complete_at(ra, i);
 		report_lost(ra);
 		return 0;
+	}
+	if (e && (e->nrec >= EVENT_MAX_RECORDS || e->text_len + len > EVENT_MAX_TEXT)) {
+		ra->st.oversized++;
+		complete_at(ra, i);
+		e = NULL;
 	}
 	if (!e) {
 		e = event_new(ra, &r, nh, now);

@@ -72,6 +72,7 @@ struct audit_reasm_stats {
 	uint64_t evicted;      /* completed because too many were in flight */
 	uint64_t timed_out;    /* completed by the timeout */
 	uint64_t fields_dropped;
+	uint64_t oversized;    /* events cut at the per-event size bound */
 };
 
 struct audit_reasm;
