@@ -8,43 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json-lines.h"
 #include "rtsensor.h"
-
-struct replay_out {
-	FILE *f;
-	char *buf;
-	size_t cap;
-	int err;
-	unsigned long long n;
-};
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
-	struct replay_out *o = ud;
-	int n;
-
 	(void)ctx;
-	if (o->err)
-		return;
-	n = sensor_event_to_json(ev, o->buf, o->cap);
-	if (n >= 0 && (size_t)n >= o->cap) {
-		size_t cap = (size_t)n + 1;
-		char *nb = realloc(o->buf, cap);
-
-		if (!nb) {
-			o->err = -ENOMEM;
-			return;
-		}
-		o->buf = nb;
-		o->cap = cap;
-		n = sensor_event_to_json(ev, o->buf, o->cap);
-	}
-	if (n < 0)
-		return;
-	o->buf[n] = '\n';
-	if (fwrite(o->buf, 1, (size_t)n + 1, o->f) != (size_t)n + 1)
-		o->err = -EIO;
-	o->n++;
+	json_lines_event(ud, ev);
 }
 
 static void usage(FILE *f)
@@ -77,7 +47,7 @@ int cmd_replay(int argc, char **argv)
 	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
 					 .log_level = SENSOR_LOG_WARNING };
 	struct sensor_audit_opts aopts = { .sz = sizeof(aopts), .flags = SENSOR_AUDIT_OFFLINE };
-	struct replay_out out = { .f = stdout };
+	struct json_lines out = { 0 };
 	const char *in_path = NULL, *out_path = NULL;
 	bool stats = false;
 	sensor_ctx *ctx = NULL;
@@ -120,18 +90,15 @@ int cmd_replay(int argc, char **argv)
 		die_msg("replay", "%s: %s", in_path, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (out_path && strcmp(out_path, "-") != 0) {
-		out.f = fopen(out_path, "we");
-		if (!out.f) {
-			die_msg("replay", "%s: %s", out_path, strerror(errno));
-			rc = EXIT_FAIL;
-			goto out;
-		}
+	r = json_lines_open(&out, out_path ? out_path : "-", false);
+	if (r < 0) {
+		die_msg("replay", "%s: %s", out_path, strerror(-r));
+		rc = EXIT_FAIL;
+		goto out;
 	}
-	out.cap = 4096;
-	out.buf = malloc(out.cap);
 	buf = malloc(1u << 20);
-	if (!out.buf || !buf) {
+	if (!buf) {
+		die_msg("replay", "out of memory");
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -164,10 +131,6 @@ int cmd_replay(int argc, char **argv)
 		if (n == 0 || out.err)
 			break;
 	}
-	if (out.err) {
-		die_msg("replay", "writing events: %s", strerror(-out.err));
-		rc = EXIT_FAIL;
-	}
 	if (stats) {
 		struct sensor_source_stats st = { .sz = sizeof(st) };
 
@@ -179,11 +142,11 @@ int cmd_replay(int argc, char **argv)
 	}
 out:
 	sensor_ctx_free(ctx);
-	if (out.f && out.f != stdout)
-		fclose(out.f);
-	else
-		fflush(stdout);
-	free(out.buf);
+	r = json_lines_close(&out);
+	if (r < 0 && rc == EXIT_OK) {
+		die_msg("replay", "writing events: %s", strerror(-r));
+		rc = EXIT_FAIL;
+	}
 	free(buf);
 	if (fd > STDIN_FILENO)
 		close(fd);
