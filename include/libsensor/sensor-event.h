@@ -67,6 +67,7 @@ enum sensor_field {
 	SENSOR_FIELD_PROCESS_COMM,
 	SENSOR_FIELD_PROCESS_EXE,
 	SENSOR_FIELD_PROCESS_CMDLINE,  /* argv joined by spaces */
+	SENSOR_FIELD_PROCESS_TTY,      /* controlling terminal ("pts0"; "(none)" = none) */
 	SENSOR_FIELD_PROCESS_START,    /* boot-time ns the process started */
 	/* workload */
 	SENSOR_FIELD_WORKLOAD_KIND,    /* host, container, pod, unit, session */
@@ -101,24 +102,7 @@ enum sensor_field {
 	SENSOR_FIELD_NET_NETNS,
 	SENSOR_FIELD_NET_BYTES,
 	SENSOR_FIELD_NET_PACKETS,
-	/* syscall */
-	SENSOR_FIELD_SYSCALL_NR,
-	SENSOR_FIELD_SYSCALL_NAME,
-	SENSOR_FIELD_SYSCALL_ARCH,
-	SENSOR_FIELD_SYSCALL_RET,
-	SENSOR_FIELD_SYSCALL_NARGS,   /* args via sensor_event_get_args() */
-	/* loss */
-	SENSOR_FIELD_LOSS_SOURCE,
-	SENSOR_FIELD_LOSS_COUNT,
-	SENSOR_FIELD_LOSS_DETAIL,     /* what was lost, as the source knows it */
-	/* status */
-	SENSOR_FIELD_STATUS_SOURCE,
-	SENSOR_FIELD_STATUS_STATE,    /* "up", "down", "rules", ... */
-	SENSOR_FIELD_STATUS_DETAIL,
-	/* verdict (held events) */
-	SENSOR_FIELD_VERDICT_DECISION, /* "allow", "deny", "default" */
-	SENSOR_FIELD_VERDICT_REASON,
-	/* net, continued (conntrack and NFQUEUE) */
+	/* net: conntrack and NFQUEUE details */
 	SENSOR_FIELD_NET_REPLY_SRC,    /* reply tuple: differs from the original under NAT */
 	SENSOR_FIELD_NET_REPLY_SPORT,
 	SENSOR_FIELD_NET_REPLY_DST,
@@ -136,6 +120,23 @@ enum sensor_field {
 	SENSOR_FIELD_NET_TIMEOUT,      /* seconds until conntrack expires the flow */
 	SENSOR_FIELD_NET_ATTRIBUTION,  /* how process.* was found: "socket", "audit", "packet", "none" */
 	SENSOR_FIELD_NET_QUEUE,        /* NFQUEUE number the packet came from */
+	/* syscall */
+	SENSOR_FIELD_SYSCALL_NR,
+	SENSOR_FIELD_SYSCALL_NAME,
+	SENSOR_FIELD_SYSCALL_ARCH,
+	SENSOR_FIELD_SYSCALL_RET,
+	SENSOR_FIELD_SYSCALL_NARGS,   /* args via sensor_event_get_args() */
+	/* loss */
+	SENSOR_FIELD_LOSS_SOURCE,
+	SENSOR_FIELD_LOSS_COUNT,
+	SENSOR_FIELD_LOSS_DETAIL,     /* what was lost, as the source knows it */
+	/* status */
+	SENSOR_FIELD_STATUS_SOURCE,
+	SENSOR_FIELD_STATUS_STATE,    /* "up", "down", "rules", ... */
+	SENSOR_FIELD_STATUS_DETAIL,
+	/* verdict (held events) */
+	SENSOR_FIELD_VERDICT_DECISION, /* "allow", "deny", "default" */
+	SENSOR_FIELD_VERDICT_REASON,
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

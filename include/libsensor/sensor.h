@@ -6,7 +6,11 @@
 #include <libsensor/sensor-common.h>
 #include <libsensor/sensor-event.h>
 #include <libsensor/sensor-context.h>
+#include <libsensor/sensor-fanotify.h>
+#include <libsensor/sensor-seccomp.h>
+#include <libsensor/sensor-audit.h>
 #include <libsensor/sensor-conntrack.h>
 #include <libsensor/sensor-nfqueue.h>
+#include <libsensor/sensor-baseline.h>
 
 #endif

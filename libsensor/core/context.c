@@ -101,7 +101,8 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 		r = -errno;
 		goto fail;
 	}
-	r = workload_table_new(o.workload_cache_size ? o.workload_cache_size : 4096, &ctx->wls);
+	r = workload_table_new(o.workload_cache_size ? o.workload_cache_size : 4096, o.oci_state_roots,
+			       &ctx->wls);
 	if (r < 0)
 		goto fail;
 	r = proc_cache_new(ctx, o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
@@ -191,6 +192,18 @@ int ctx_add_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud)
 	ctx->stages[ctx->nstages].ud = ud;
 	ctx->nstages++;
 	return 0;
+}
+
+void ctx_remove_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud)
+{
+	for (unsigned i = 0; i < ctx->nstages; i++) {
+		if (ctx->stages[i].fn != fn || ctx->stages[i].ud != ud)
+			continue;
+		memmove(&ctx->stages[i], &ctx->stages[i + 1],
+			(ctx->nstages - i - 1) * sizeof(ctx->stages[0]));
+		ctx->nstages--;
+		return;
+	}
 }
 
 int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats)

@@ -74,6 +74,7 @@ static const struct field_desc fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_STATUS_DETAIL] = { "status.detail", S, SENSOR_KIND_STATUS },
 	[SENSOR_FIELD_VERDICT_DECISION] = { "verdict.decision", S, 0 },
 	[SENSOR_FIELD_VERDICT_REASON] = { "verdict.reason", S, 0 },
+	[SENSOR_FIELD_PROCESS_TTY] = { "process.tty", S, 0 },
 	[SENSOR_FIELD_NET_REPLY_SRC] = { "net.reply_src", S, SENSOR_KIND_NET },
 	[SENSOR_FIELD_NET_REPLY_SPORT] = { "net.reply_sport", I, SENSOR_KIND_NET },
 	[SENSOR_FIELD_NET_REPLY_DST] = { "net.reply_dst", S, SENSOR_KIND_NET },

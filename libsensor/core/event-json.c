@@ -14,8 +14,6 @@ struct section {
 	const char *name;
 	enum sensor_field first, last;
 	enum sensor_kind kind; /* 0: every kind */
-	/* fields of the object appended to the enum later (0: none) */
-	enum sensor_field first2, last2;
 };
 
 static const struct section sections[] = {
@@ -24,8 +22,7 @@ static const struct section sections[] = {
 	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC },
 	{ "exit", SENSOR_FIELD_EXIT_CODE, SENSOR_FIELD_EXIT_SIGNAL, SENSOR_KIND_EXIT },
 	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_FLAGS, SENSOR_KIND_FILE },
-	{ "net", SENSOR_FIELD_NET_OP, SENSOR_FIELD_NET_PACKETS, SENSOR_KIND_NET,
-	  SENSOR_FIELD_NET_REPLY_SRC, SENSOR_FIELD_NET_QUEUE },
+	{ "net", SENSOR_FIELD_NET_OP, SENSOR_FIELD_NET_QUEUE, SENSOR_KIND_NET },
 	{ "syscall", SENSOR_FIELD_SYSCALL_NR, SENSOR_FIELD_SYSCALL_NARGS, SENSOR_KIND_SYSCALL },
 	{ "loss", SENSOR_FIELD_LOSS_SOURCE, SENSOR_FIELD_LOSS_DETAIL, SENSOR_KIND_LOSS },
 	{ "status", SENSOR_FIELD_STATUS_SOURCE, SENSOR_FIELD_STATUS_DETAIL, SENSOR_KIND_STATUS },
@@ -35,15 +32,12 @@ static const struct section sections[] = {
 static void write_section(struct jw *w, const sensor_event *ev, const struct section *s)
 {
 	bool open = false;
+	size_t skip = strlen(s->name) + 1; /* "net." */
 
-	for (enum sensor_field f = s->first; f <= s->last || (s->first2 && f <= s->last2); f++) {
-		const char *name;
+	for (enum sensor_field f = s->first; f <= s->last; f++) {
+		const char *name = sensor_field_name(f) + skip;
 		int64_t iv;
 		const char *sv;
-
-		if (f == s->last + 1 && s->first2)
-			f = s->first2;
-		name = strchr(sensor_field_name(f), '.') + 1;
 
 		if (f == SENSOR_FIELD_EXEC_ARGC) {
 			const char *const *argv;

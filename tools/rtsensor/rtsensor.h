@@ -39,5 +39,9 @@ void run_net_free(struct run_net *rn);
 
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_seccomp_agent(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 
 #endif

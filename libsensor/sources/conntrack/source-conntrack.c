@@ -454,7 +454,7 @@ static void ct_probe(sensor_probe_fn fn, void *ud, int *usable)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
 	if (fd < 0) {
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "netlink", errno == EPROTONOSUPPORT ? 0 : -errno,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "netlink", errno == EPROTONOSUPPORT ? 0 : -errno, 0,
 		   "NETLINK_NETFILTER unavailable");
 		return;
 	}
@@ -462,35 +462,35 @@ static void ct_probe(sensor_probe_fn fn, void *ud, int *usable)
 		int e = errno;
 
 		close(fd);
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "netlink", -e,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "netlink", -e, 0,
 		   e == EPERM ? "needs CAP_NET_ADMIN (run as root)"
 			      : "cannot subscribe to conntrack events (nf_conntrack_netlink missing?)");
 		return;
 	}
 	close(fd);
-	fn(ud, SENSOR_SOURCE_CONNTRACK, "netlink", 1, "conntrack event groups available");
+	fn(ud, SENSOR_SOURCE_CONNTRACK, "netlink", 1, 0, "conntrack event groups available");
 	(*usable)++;
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_events", &v) == 0)
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "events", v ? 1 : 0,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "events", v ? 1 : 0, SENSOR_PROBE_OPTIONAL,
 		   v ? "nf_conntrack_events on" : "nf_conntrack_events=0: no flow events are sent");
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_count", &v) < 0) {
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0, SENSOR_PROBE_OPTIONAL,
 		   "nf_conntrack not loaded: no flow is tracked "
 		   "(SENSOR_CONNTRACK_ENABLE_TRACKING adds a rule that needs it)");
 	} else if (v == 0) {
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0, SENSOR_PROBE_OPTIONAL,
 		   "no flow tracked in this netns: likely no rule needs conntrack "
 		   "(SENSOR_CONNTRACK_ENABLE_TRACKING adds a rule that needs it)");
 	} else {
 		snprintf(detail, sizeof(detail), "active: %llu flows tracked in this netns",
 			 (unsigned long long)v);
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 1, detail);
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 1, SENSOR_PROBE_OPTIONAL, detail);
 	}
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_acct", &v) == 0)
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "accounting", v ? 1 : 0,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "accounting", v ? 1 : 0, SENSOR_PROBE_OPTIONAL,
 		   v ? "byte/packet counters on" : "nf_conntrack_acct=0: no byte/packet counters");
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_timestamp", &v) == 0)
-		fn(ud, SENSOR_SOURCE_CONNTRACK, "timestamps", v ? 1 : 0,
+		fn(ud, SENSOR_SOURCE_CONNTRACK, "timestamps", v ? 1 : 0, SENSOR_PROBE_OPTIONAL,
 		   v ? "flow start/stop timestamps on"
 		     : "nf_conntrack_timestamp=0: no flow start/stop times");
 }

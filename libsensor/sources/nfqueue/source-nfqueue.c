@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <libsensor/sensor-nfqueue.h>
@@ -524,6 +525,61 @@ int nfqueue_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret)
 	return ctx_source_add_ops(ctx, &source_nfqueue_offline_ops, NULL, ret);
 }
 
+/*
+ * Bind and unbind a queue nobody uses (65519), as the source would: this is
+ * what needs CAP_NET_ADMIN, so it answers the privilege question truly.
+ * Returns 1, or -errno from the kernel's ack.
+ */
+static int nfq_probe_bind(void)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct nfgenmsg nfg;
+		struct nlattr nla;
+		struct nfqnl_msg_config_cmd cmd;
+	} __attribute__((packed)) req;
+	char ack[256] __attribute__((aligned(4)));
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), r = 1;
+
+	if (fd < 0)
+		return -errno;
+	for (int step = 0; step < 2 && r == 1; step++) {
+		struct timeval tv = { .tv_sec = 1 };
+		ssize_t n;
+
+		memset(&req, 0, sizeof(req));
+		req.nlh.nlmsg_len = sizeof(req);
+		req.nlh.nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_CONFIG;
+		req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		req.nlh.nlmsg_seq = (uint32_t)step + 1;
+		req.nfg.nfgen_family = AF_UNSPEC;
+		req.nfg.version = NFNETLINK_V0;
+		req.nfg.res_id = htons(65519);
+		req.nla.nla_len = sizeof(req.nla) + sizeof(req.cmd);
+		req.nla.nla_type = NFQA_CFG_CMD;
+		req.cmd.command = step == 0 ? NFQNL_CFG_CMD_BIND : NFQNL_CFG_CMD_UNBIND;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			r = -errno;
+			break;
+		}
+		n = recv(fd, ack, sizeof(ack), 0);
+		if (n < (ssize_t)(sizeof(struct nlmsghdr) + sizeof(int))) {
+			r = n < 0 ? -errno : -EPROTO;
+			break;
+		}
+		if (((struct nlmsghdr *)ack)->nlmsg_type == NLMSG_ERROR) {
+			int err = ((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)ack))->error;
+
+			if (err < 0)
+				r = err;
+		}
+	}
+	close(fd);
+	return r;
+}
+
 static void nfq_probe(sensor_probe_fn fn, void *ud, int *usable)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -535,23 +591,33 @@ static void nfq_probe(sensor_probe_fn fn, void *ud, int *usable)
 
 		if (fd >= 0)
 			close(fd);
-		fn(ud, SENSOR_SOURCE_NFQUEUE, "netlink", -e, "NETLINK_NETFILTER unavailable");
+		fn(ud, SENSOR_SOURCE_NFQUEUE, "netlink", -e, 0, "NETLINK_NETFILTER unavailable");
 		return;
 	}
 	close(fd);
-	fn(ud, SENSOR_SOURCE_NFQUEUE, "netlink", 1, "NETLINK_NETFILTER available");
+	fn(ud, SENSOR_SOURCE_NFQUEUE, "netlink", 1, 0, "NETLINK_NETFILTER available");
+	{
+		int b = nfq_probe_bind();
+
+		fn(ud, SENSOR_SOURCE_NFQUEUE, "queue", b, 0,
+		   b == 1 ? "a queue can be bound"
+		   : b == -EPERM ? "binding a queue needs CAP_NET_ADMIN (run as root)"
+				 : "cannot bind a queue");
+		if (b != 1)
+			return;
+	}
 	if (access("/proc/self/net/netfilter/nfnetlink_queue", R_OK) == 0)
-		fn(ud, SENSOR_SOURCE_NFQUEUE, "nfnetlink_queue", 1, "nfnetlink_queue loaded");
+		fn(ud, SENSOR_SOURCE_NFQUEUE, "nfnetlink_queue", 1, SENSOR_PROBE_OPTIONAL, "nfnetlink_queue loaded");
 	else
-		fn(ud, SENSOR_SOURCE_NFQUEUE, "nfnetlink_queue", 0,
+		fn(ud, SENSOR_SOURCE_NFQUEUE, "nfnetlink_queue", 0, SENSOR_PROBE_OPTIONAL,
 		   "nfnetlink_queue not loaded yet (loaded on first use if available)");
 	snprintf(path, sizeof(path), "/usr/sbin/iptables");
 	if (access(path, X_OK) == 0 || access("/sbin/iptables", X_OK) == 0) {
-		fn(ud, SENSOR_SOURCE_NFQUEUE, "iptables", 1,
+		fn(ud, SENSOR_SOURCE_NFQUEUE, "iptables", 1, SENSOR_PROBE_OPTIONAL,
 		   "iptables present (NFQUEUE rules are installed with it)");
 		(*usable)++;
 	} else {
-		fn(ud, SENSOR_SOURCE_NFQUEUE, "iptables", 0,
+		fn(ud, SENSOR_SOURCE_NFQUEUE, "iptables", 0, SENSOR_PROBE_OPTIONAL,
 		   "iptables missing: rules cannot be installed (SENSOR_NFQUEUE_NO_RULES only)");
 	}
 }

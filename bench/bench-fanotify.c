@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-fanotify (root): the fanotify source against the cheapest possible
+ * consumer of the same group setup, against fatrace, and the cost of
+ * permission events on an open/close loop. Everything runs on a tmpfs in a
+ * private mount namespace (DESIGN §11).
+ *
+ * 1. drain: a create/write/rename/delete storm is queued (unlimited queue)
+ *    while nobody reads; then the queue is drained and timed.
+ *    trivial = read() + walk + close pidfds; sensor = libsensor with full
+ *    paths (open_by_handle_at + readlink per record), events built and
+ *    dispatched to a callback. Ratio = sensor records/s / trivial records/s.
+ * 2. live: the same storm while each consumer (trivial, sensor, fatrace)
+ *    runs in its own process with the default queue: events seen, overflows
+ *    and the consumer's CPU time per storm iteration.
+ * 3. perm: open/close loop on one file without sensor, with a permission
+ *    group (allow policy, allow cache on / off); first-decision latency over
+ *    fresh files.
+ *
+ * Usage: bench-fanotify [ITERATIONS]   (default 20000 storm iterations)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/fanotify.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <libsensor/sensor.h>
+
+#include "bench.h"
+
+#define REPS 5
+#define DIR_ "/tmp/storm"
+
+static long iters = 20000;
+
+static void storm(long n)
+{
+	char a[64], b[64];
+
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(a, sizeof(a), DIR_ "/f%ld", i);
+		snprintf(b, sizeof(b), DIR_ "/g%ld", i);
+		fd = open(a, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, "x", 1) != 1)
+			exit(1);
+		close(fd);
+		if (rename(a, b) < 0 || unlink(b) < 0)
+			exit(1);
+	}
+}
+
+static pid_t spawn_storm(long n)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		storm(n);
+		_exit(0);
+	}
+	return pid;
+}
+
+#define NOTIFY_MASK                                                                        \
+	(FAN_OPEN | FAN_OPEN_EXEC | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_CREATE | FAN_DELETE | \
+	 FAN_RENAME | FAN_ATTRIB | FAN_ONDIR)
+
+/* The trivial consumer's group: the same flags and mark as the source's. */
+static int trivial_group(bool unlimited)
+{
+	int g = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME |
+				      FAN_REPORT_FID | FAN_REPORT_TARGET_FID | FAN_REPORT_PIDFD |
+				      (unlimited ? FAN_UNLIMITED_QUEUE : 0),
+			      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+
+	if (g < 0 || fanotify_mark(g, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, NOTIFY_MASK, AT_FDCWD,
+				   "/tmp") < 0) {
+		perror("trivial group");
+		exit(1);
+	}
+	return g;
+}
+
+/* Read until EAGAIN; returns records, counts overflows. */
+static long trivial_drain(int g, long *overflows, bool until_idle)
+{
+	static char buf[65536] __attribute__((aligned(8)));
+	long n = 0;
+
+	for (;;) {
+		ssize_t got = read(g, buf, sizeof(buf));
+
+		if (got <= 0) {
+			if (!until_idle)
+				return n;
+			struct pollfd p = { .fd = g, .events = POLLIN };
+
+			if (poll(&p, 1, 300) <= 0)
+				return n;
+			continue;
+		}
+		for (struct fanotify_event_metadata *m = (void *)buf; FAN_EVENT_OK(m, got);
+		     m = FAN_EVENT_NEXT(m, got)) {
+			if (m->mask & FAN_Q_OVERFLOW)
+				(*overflows)++;
+			for (size_t o = m->metadata_len; o + 8 <= m->event_len;) {
+				struct fanotify_event_info_header *h = (void *)((char *)m + o);
+
+				if (!h->len)
+					break;
+				if (h->info_type == FAN_EVENT_INFO_TYPE_PIDFD) {
+					int pfd = ((struct fanotify_event_info_pidfd *)h)->pidfd;
+
+					if (pfd >= 0)
+						close(pfd);
+				}
+				o += h->len;
+			}
+			n++;
+		}
+	}
+}
+
+struct count {
+	long files, losses, bytes;
+};
+
+static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct count *c = ud;
+	const char *p;
+
+	(void)ctx;
+	if (sensor_event_kind(ev) == SENSOR_KIND_LOSS)
+		c->losses++;
+	if (sensor_event_kind(ev) != SENSOR_KIND_FILE)
+		return;
+	c->files++;
+	p = sensor_event_get_str(ev, SENSOR_FIELD_FILE_PATH);
+	c->bytes += p ? (long)strlen(p) : 0;
+}
+
+static sensor_ctx *sensor_start(uint32_t flags, struct count *c, sensor_source **src)
+{
+	static const char *const paths[] = { "/tmp", NULL };
+	struct sensor_fanotify_opts o = { .sz = sizeof(o), .flags = flags, .paths = paths };
+	sensor_ctx *ctx;
+	int r;
+
+	if (sensor_ctx_new(NULL, &ctx) < 0)
+		exit(1);
+	sensor_ctx_set_event_cb(ctx, on_event, c);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, src);
+	if (r < 0) {
+		fprintf(stderr, "fanotify source: %s\n", strerror(-r));
+		exit(1);
+	}
+	sensor_ctx_process(ctx, 0); /* the status event */
+	return ctx;
+}
+
+static uint64_t received(sensor_source *src)
+{
+	struct sensor_source_stats ss = { .sz = sizeof(ss) };
+
+	sensor_source_get_stats(src, &ss);
+	return ss.received;
+}
+
+static void bench_drain(void)
+{
+	double triv[REPS], sens[REPS], ratio[REPS];
+	long recs = 0;
+
+	for (int r = 0; r < REPS; r++) {
+		long ov = 0, n;
+		int g = trivial_group(true), st;
+		uint64_t t0;
+		struct count c = { 0 };
+		sensor_source *src;
+		sensor_ctx *ctx;
+
+		waitpid(spawn_storm(iters), &st, 0);
+		t0 = bench_now_ns();
+		n = trivial_drain(g, &ov, false);
+		triv[r] = (double)n / ((double)(bench_now_ns() - t0) / 1e9);
+		close(g);
+		recs = n;
+
+		ctx = sensor_start(SENSOR_FANOTIFY_UNLIMITED_QUEUE, &c, &src);
+		waitpid(spawn_storm(iters), &st, 0);
+		t0 = bench_now_ns();
+		while (sensor_ctx_process(ctx, 0) > 0)
+			;
+		sens[r] = (double)received(src) / ((double)(bench_now_ns() - t0) / 1e9);
+		ratio[r] = sens[r] / triv[r];
+		printf("# drain rep %d: trivial %ld records %.0f/s, sensor %llu records -> %ld file "
+		       "events %.0f records/s, losses %ld\n",
+		       r, n, triv[r], (unsigned long long)received(src), c.files, sens[r], c.losses);
+		sensor_ctx_free(ctx);
+	}
+	printf("# storm: %ld iterations of create+write+close, rename, unlink = %ld records\n",
+	       iters, recs);
+	bench_result("fanotify.drain.trivial_records_per_s", bench_median(triv, REPS), "records/s");
+	bench_result("fanotify.drain.sensor_records_per_s", bench_median(sens, REPS), "records/s");
+	bench_result("fanotify.drain.ratio_x1000", bench_median(ratio, REPS) * 1000, "(sensor/trivial x1000)");
+}
+
+static double cpu_s(const struct rusage *ru)
+{
+	return (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6 +
+	       (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+}
+
+/* Run a consumer in a child during one live storm. kind: 0 trivial, 1 sensor, 2 fatrace. */
+static void live_one(int kind, double *cpu_us_per_iter, long *seen, long *lost)
+{
+	int pfd[2], st;
+	pid_t cons, s;
+	struct rusage ru;
+	char ch;
+	long res[2] = { 0, 0 };
+
+	if (pipe(pfd) < 0)
+		exit(1);
+	cons = fork();
+	if (cons == 0) {
+		if (kind == 2) {
+			dup2(pfd[1], 3);
+			if (chdir("/tmp") < 0)
+				_exit(1);
+			/* fatrace prints nothing on start: give it time to set up its marks */
+			execlp("sh", "sh", "-c",
+			       "fatrace -c -s 4 -o /tmp/.fatrace.out & sleep 0.5; echo r >&3; wait",
+			       (char *)NULL);
+			_exit(127);
+		}
+		if (kind == 0) {
+			int g = trivial_group(false);
+
+			if (write(pfd[1], "r", 1) != 1)
+				_exit(1);
+			res[0] = trivial_drain(g, &res[1], true);
+		} else {
+			struct count c = { 0 };
+			sensor_source *src;
+			sensor_ctx *ctx = sensor_start(0, &c, &src);
+			uint64_t last = 0;
+
+			if (write(pfd[1], "r", 1) != 1)
+				_exit(1);
+			/* until the storm is over and the queue idle for 300 ms */
+			for (;;) {
+				sensor_ctx_run(ctx, 300000000ull);
+				if (received(src) == last && last > 0)
+					break;
+				last = received(src);
+			}
+			res[0] = c.files;
+			res[1] = c.losses;
+		}
+		if (write(pfd[1], res, sizeof(res)) != sizeof(res))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &ch, 1) != 1)
+		exit(1);
+	s = spawn_storm(iters);
+	waitpid(s, &st, 0);
+	if (kind == 2) {
+		kill(cons, SIGINT);
+	} else if (read(pfd[0], res, sizeof(res)) != sizeof(res)) {
+		exit(1);
+	}
+	wait4(cons, &st, 0, &ru);
+	close(pfd[0]);
+	if (kind == 2) {
+		size_t len = 0;
+		char *out = NULL;
+		FILE *f = fopen("/tmp/.fatrace.out", "r");
+
+		res[0] = 0;
+		if (f) {
+			int c2;
+
+			while ((c2 = fgetc(f)) != EOF)
+				res[0] += c2 == '\n';
+			fclose(f);
+		}
+		(void)len;
+		(void)out;
+		unlink("/tmp/.fatrace.out");
+	}
+	*cpu_us_per_iter = cpu_s(&ru) * 1e6 / (double)iters;
+	*seen = res[0];
+	*lost = res[1];
+}
+
+static void bench_live(void)
+{
+	static const char *const names[] = { "trivial", "sensor", "fatrace" };
+	bool have_fatrace = system("command -v fatrace >/dev/null 2>&1") == 0;
+
+	for (int k = 0; k < 3; k++) {
+		double cpu[REPS];
+		long seen = 0, lost = 0;
+		char name[96];
+
+		if (k == 2 && !have_fatrace) {
+			printf("# fatrace not installed: skipped\n");
+			continue;
+		}
+		for (int r = 0; r < REPS; r++)
+			live_one(k, &cpu[r], &seen, &lost);
+		printf("# live %s: %ld %s, %ld overflow/loss events (last rep)\n", names[k], seen,
+		       k == 0 ? "records" : k == 1 ? "file events" : "lines", lost);
+		snprintf(name, sizeof(name), "fanotify.live.%s.cpu_per_iteration", names[k]);
+		bench_result(name, bench_median(cpu, REPS), "us");
+		snprintf(name, sizeof(name), "fanotify.live.%s.seen", names[k]);
+		bench_result(name, (double)seen, k == 0 ? "records" : k == 1 ? "events" : "lines");
+	}
+}
+
+/* ns per open+close of path, n times */
+static double open_loop(const char *path, long n)
+{
+	uint64_t t0 = bench_now_ns();
+
+	for (long i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			exit(1);
+		close(fd);
+	}
+	return (double)(bench_now_ns() - t0) / (double)n;
+}
+
+static enum sensor_decision allow_all(void *ud, const sensor_event *ev)
+{
+	(void)ud;
+	(void)ev;
+	return SENSOR_DECISION_ALLOW;
+}
+
+static pid_t perm_sensor(uint32_t flags)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd) < 0)
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		static const char *const paths[] = { "/tmp", NULL };
+		struct sensor_fanotify_opts o = {
+			.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY | flags, .paths = paths,
+			.perm = SENSOR_FANOTIFY_PERM_OPEN, .policy = allow_all,
+		};
+		sensor_ctx *ctx;
+
+		if (sensor_ctx_new(NULL, &ctx) < 0 ||
+		    sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL) < 0)
+			_exit(1);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(1);
+		sensor_ctx_run(ctx, 600000000000ull);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		fprintf(stderr, "permission sensor did not start\n");
+		exit(1);
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+static void bench_perm(void)
+{
+	const long n = 200000, fresh = 2000;
+	double off[REPS], on[REPS], nocache[REPS], first[REPS];
+	int fd = open("/tmp/perm-file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		exit(1);
+	close(fd);
+	for (long i = 0; i < fresh; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/tmp/fresh-%ld", i);
+		fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+	for (int r = 0; r < REPS; r++) {
+		pid_t s;
+		uint64_t t0;
+
+		off[r] = open_loop("/tmp/perm-file", n);
+		s = perm_sensor(0);
+		/* first decisions: each fresh file is asked once */
+		t0 = bench_now_ns();
+		for (long i = 0; i < fresh; i++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "/tmp/fresh-%ld", i);
+			fd = open(p, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+		}
+		first[r] = (double)(bench_now_ns() - t0) / (double)fresh / 1000.0;
+		on[r] = open_loop("/tmp/perm-file", n);
+		kill(s, SIGKILL);
+		waitpid(s, NULL, 0);
+		s = perm_sensor(SENSOR_FANOTIFY_NO_ALLOW_CACHE);
+		nocache[r] = open_loop("/tmp/perm-file", n / 10);
+		kill(s, SIGKILL);
+		waitpid(s, NULL, 0);
+		printf("# perm rep %d: off %.0f ns, on(cache) %.0f ns, on(no cache) %.0f ns, first "
+		       "decision %.1f us\n",
+		       r, off[r], on[r], nocache[r], first[r]);
+	}
+	bench_result("fanotify.perm.open_close_no_sensor", bench_median(off, REPS), "ns");
+	bench_result("fanotify.perm.open_close_cached_allow", bench_median(on, REPS), "ns");
+	bench_result("fanotify.perm.open_close_no_cache", bench_median(nocache, REPS), "ns");
+	bench_result("fanotify.perm.first_decision", bench_median(first, REPS), "us");
+	{
+		double ratio[REPS];
+
+		for (int r = 0; r < REPS; r++)
+			ratio[r] = on[r] / off[r];
+		bench_result("fanotify.perm.steady_reopen_ratio_x1000", bench_median(ratio, REPS) * 1000,
+			     "(with/without x1000)");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		iters = strtol(argv[1], NULL, 10);
+	if (iters <= 0)
+		iters = 20000;
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench-fanotify: needs root\n");
+		return 77;
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("bench", "/tmp", "tmpfs", 0, "size=512m") < 0 || mkdir(DIR_, 0755) < 0) {
+		perror("sandbox");
+		return 1;
+	}
+	bench_print_machine("fanotify");
+	bench_drain();
+	bench_live();
+	bench_perm();
+	return 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsensor — the fanotify file source (SENSOR_SOURCE_FANOTIFY).
+ *
+ * Add it with sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &opts, &src)
+ * where opts is a struct sensor_fanotify_opts (or NULL for the defaults:
+ * notification events on every local filesystem that supports file
+ * handles, no permission events).
+ *
+ * Two fanotify groups may be used:
+ *  - a notification group reporting directory file handles and names
+ *    (FAN_REPORT_DFID_NAME, plus FAN_REPORT_TARGET_FID and FAN_REPORT_PIDFD
+ *    where the kernel has them). Handles are resolved to full paths with
+ *    open_by_handle_at() on a mount fd of the marked filesystem;
+ *  - a permission group (FAN_CLASS_CONTENT, fd mode), only when `perm` is
+ *    not 0 and only on the `paths` given. Its events are held events
+ *    (sensor_event_is_pending()): answer them with sensor_event_respond(),
+ *    or let the policy callback decide, or the default verdict applies at
+ *    the deadline (allow, or deny with SENSOR_FANOTIFY_FAIL_CLOSED).
+ *
+ * Events are `file` events: file.op (open, exec, write, create, delete,
+ * rename, attrib, close_write; read and close_nowrite when asked), file.path,
+ * file.to (rename target), file.flags (the fanotify event mask),
+ * process.pid. The sensor's own process never produces events. See
+ * docs/fanotify.md for the default exclusions, the loss accounting and what
+ * the kernel does when the sensor dies with requests in flight.
+ *
+ * Errors of sensor_source_add() for this source: -EINVAL (bad options,
+ * permission classes without paths), -EPERM (needs CAP_SYS_ADMIN),
+ * -ENOENT/-ENOTDIR/-EACCES (a path in `paths` cannot be opened),
+ * -EOPNOTSUPP (kernel without fanotify or without FAN_REPORT_DFID_NAME, or
+ * a filesystem that cannot report file handles), -EMFILE/-ENOSPC (fanotify
+ * group or mark limits), -ENOMEM.
+ */
+#ifndef LIBSENSOR_SENSOR_FANOTIFY_H
+#define LIBSENSOR_SENSOR_FANOTIFY_H
+
+#include <stdint.h>
+
+#include <libsensor/sensor-common.h>
+#include <libsensor/sensor-event.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a path in `paths` marks. */
+enum sensor_fanotify_mark {
+	SENSOR_FANOTIFY_MARK_FILESYSTEM = 0, /* the whole filesystem holding the path */
+	SENSOR_FANOTIFY_MARK_MOUNT = 1,      /* the mount (no create/delete/rename/attrib) */
+	SENSOR_FANOTIFY_MARK_INODE = 2,      /* the directory itself and its direct children */
+	SENSOR__FANOTIFY_MARK_FORCE_INT = 0x7fffffff
+};
+
+/* Notification events (bits of `events`). */
+enum sensor_fanotify_events {
+	SENSOR_FANOTIFY_EV_OPEN = 1u << 0,
+	SENSOR_FANOTIFY_EV_EXEC = 1u << 1,
+	SENSOR_FANOTIFY_EV_WRITE = 1u << 2,         /* FAN_MODIFY */
+	SENSOR_FANOTIFY_EV_CLOSE_WRITE = 1u << 3,
+	SENSOR_FANOTIFY_EV_CREATE = 1u << 4,
+	SENSOR_FANOTIFY_EV_DELETE = 1u << 5,
+	SENSOR_FANOTIFY_EV_RENAME = 1u << 6,
+	SENSOR_FANOTIFY_EV_ATTRIB = 1u << 7,
+	SENSOR_FANOTIFY_EV_READ = 1u << 8,          /* FAN_ACCESS: optional, noisy */
+	SENSOR_FANOTIFY_EV_CLOSE_NOWRITE = 1u << 9, /* optional, noisy */
+	/* The default set (events == 0). */
+	SENSOR_FANOTIFY_EV_DEFAULT = (1u << 8) - 1,
+};
+
+/* Permission classes (bits of `perm`). */
+enum sensor_fanotify_perm {
+	SENSOR_FANOTIFY_PERM_EXEC = 1u << 0, /* FAN_OPEN_EXEC_PERM: execve, uselib, mmap exec */
+	SENSOR_FANOTIFY_PERM_OPEN = 1u << 1, /* FAN_OPEN_PERM: every open */
+};
+
+enum sensor_fanotify_flags {
+	/* Deny (EPERM) at the deadline and on overload instead of allowing. */
+	SENSOR_FANOTIFY_FAIL_CLOSED = 1u << 0,
+	/* Ask the kernel to write an audit record for every verdict (FAN_AUDIT). */
+	SENSOR_FANOTIFY_AUDIT = 1u << 1,
+	/* Do not cache allow decisions with ignore marks. */
+	SENSOR_FANOTIFY_NO_ALLOW_CACHE = 1u << 2,
+	/* FAN_UNLIMITED_QUEUE for the notification group (memory bound: none). */
+	SENSOR_FANOTIFY_UNLIMITED_QUEUE = 1u << 3,
+	/* Do not apply the default exclusions (docs/fanotify.md). */
+	SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES = 1u << 4,
+	/* Only the permission group; no notification events. */
+	SENSOR_FANOTIFY_NO_NOTIFY = 1u << 5,
+};
+
+/*
+ * Policy of an embedding agent for permission events. Called on the event
+ * loop's thread for every permission event, with the event built and
+ * enriched (file.op "open" or "exec", file.path, process.*, workload.*),
+ * before it reaches the event sink; `ev` is valid during the call.
+ * Return SENSOR_DECISION_ALLOW or _DENY to answer at once (the event then
+ * carries verdict.decision, reason "policy"), or SENSOR_DECISION_NONE to
+ * leave it pending for sensor_event_respond() or the deadline.
+ * It must not block: the calling process waits.
+ */
+typedef enum sensor_decision (*sensor_fanotify_policy_fn)(void *userdata,
+							  const sensor_event *ev);
+
+struct sensor_fanotify_opts {
+	size_t sz;                     /* sizeof(struct sensor_fanotify_opts) */
+	uint32_t flags;                /* enum sensor_fanotify_flags */
+	/* NULL-terminated paths to watch; NULL: every local filesystem that
+	 * reports file handles (notification only). Copied. */
+	const char *const *paths;
+	enum sensor_fanotify_mark mark;
+	uint32_t events;               /* enum sensor_fanotify_events; 0: DEFAULT */
+	/* NULL-terminated path prefixes whose events are dropped (ignore marks
+	 * in the kernel for the directories, prefix match for their subtrees). */
+	const char *const *exclude;
+	uint32_t read_buffer;          /* bytes read at once per group; 0: 64 KiB */
+	uint32_t perm;                 /* enum sensor_fanotify_perm; 0: no permission group */
+	uint64_t perm_timeout;         /* ns until the default verdict; 0: 2 s */
+	uint32_t max_pending;          /* held requests at once, beyond: default at once; 0: 4096 */
+	sensor_fanotify_policy_fn policy; /* NULL: every request waits for respond() */
+	void *policy_userdata;
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

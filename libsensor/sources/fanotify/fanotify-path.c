@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * From a directory file handle and an entry name to a full path:
+ * open_by_handle_at() on a mount fd of the filesystem with the handle's
+ * fsid gives an O_PATH fd of the directory, whose /proc/self/fd link is its
+ * current path. A handle of a directory that is gone gives ESTALE; the
+ * caller decides what to report then.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fanotify-internal.h"
+
+int fan_path_join(const char *dir, size_t dlen, const char *name, size_t nlen, char *buf,
+		  size_t cap)
+{
+	size_t need;
+	bool slash;
+
+	if (nlen == 0 || (nlen == 1 && name[0] == '.')) {
+		if (dlen + 1 > cap)
+			return -ENAMETOOLONG;
+		memmove(buf, dir, dlen);
+		buf[dlen] = '\0';
+		return (int)dlen;
+	}
+	slash = !(dlen > 0 && dir[dlen - 1] == '/');
+	need = dlen + (slash ? 1 : 0) + nlen + 1;
+	if (need > cap)
+		return -ENAMETOOLONG;
+	memmove(buf, dir, dlen);
+	if (slash)
+		buf[dlen++] = '/';
+	memcpy(buf + dlen, name, nlen);
+	buf[dlen + nlen] = '\0';
+	return (int)(dlen + nlen);
+}
+
+bool fan_path_under(const char *path, size_t plen, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (plen < n || memcmp(path, prefix, n) != 0)
+		return false;
+	return plen == n || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
+int fan_path_of_fd(int fd, char *buf, size_t cap)
+{
+	char link[40];
+	ssize_t n;
+
+	if (cap < 2)
+		return -ENAMETOOLONG;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, cap);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap)
+		return -ENAMETOOLONG; /* readlink truncates silently: never report a cut path */
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int fan_dcache_init(struct fan_dcache *c, uint64_t ttl)
+{
+	c->e = calloc(FAN_DCACHE_SLOTS, sizeof(*c->e));
+	c->ttl = ttl;
+	c->hits = c->misses = 0;
+	return c->e ? 0 : -ENOMEM;
+}
+
+void fan_dcache_free(struct fan_dcache *c)
+{
+	free(c->e);
+	c->e = NULL;
+}
+
+void fan_dcache_flush(struct fan_dcache *c)
+{
+	if (!c->e)
+		return;
+	for (unsigned i = 0; i < FAN_DCACHE_SLOTS; i++)
+		c->e[i].at = 0;
+}
+
+static struct fan_dcache_ent *dcache_slot(struct fan_dcache *c, const struct fan_handle *h)
+{
+	uint64_t x = 1469598103934665603ull ^ h->fsid; /* FNV-1a */
+
+	for (size_t i = 0; i < h->fh_len; i++)
+		x = (x ^ h->fh[i]) * 1099511628211ull;
+	return &c->e[(x ^ x >> 32) % FAN_DCACHE_SLOTS];
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int open_handle(const struct fan_fs *fss, unsigned n, const struct fan_handle *h)
+{
+	union {
+		struct file_handle fh;
+		unsigned char raw[8 + 128];
+	} u;
+	int mfd = -1, fd;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (fss[i].fsid == h->fsid && fss[i].fd >= 0) {
+			mfd = fss[i].fd;
+			break;
+		}
+	}
+	if (mfd < 0)
+		return -ENODEV;
+	memcpy(u.raw, h->fh, h->fh_len); /* aligned copy for the kernel */
+	fd = open_by_handle_at(mfd, &u.fh, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
+		     const struct fan_handle *h, char *buf, size_t cap)
+{
+	struct fan_dcache_ent *e = NULL;
+	uint64_t now = 0;
+	int fd, len;
+
+	if (!h->present || h->fh_len > 8 + 128 || h->fh_len < 8)
+		return -EINVAL;
+	if (c && c->e && h->name) {
+		now = mono_ns();
+		e = dcache_slot(c, h);
+		if (e->at && now - e->at < c->ttl && e->fsid == h->fsid && e->fh_len == h->fh_len &&
+		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {
+			c->hits++;
+			memcpy(buf, e->path, e->path_len + 1u);
+			return fan_path_join(buf, e->path_len, h->name, h->name_len, buf, cap);
+		}
+		c->misses++;
+	}
+	fd = open_handle(fss, n, h);
+	if (fd < 0)
+		return fd;
+	len = fan_path_of_fd(fd, buf, cap);
+	close(fd);
+	if (len < 0)
+		return len;
+	if (e && (size_t)len < sizeof(e->path)) {
+		e->fsid = h->fsid;
+		e->fh_len = (uint16_t)h->fh_len;
+		memcpy(e->fh, h->fh, h->fh_len);
+		memcpy(e->path, buf, (size_t)len + 1);
+		e->path_len = (uint16_t)len;
+		e->at = now;
+	}
+	if (h->name)
+		return fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
+	return len;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The permission group: FAN_CLASS_CONTENT in fd mode (permission events do
+ * not combine with FID reporting), marks only on the operator's paths.
+ * Each request becomes a held `file` event; the answer (policy callback,
+ * sensor_event_respond() or the default at the deadline) is written as a
+ * struct fanotify_response. An allow is cached with an ignore mark on the
+ * inode (evictable where the kernel has it, so the cache never pins inodes;
+ * without FAN_MARK_IGNORED_SURV_MODIFY, so a modified file is asked again).
+ *
+ * The requesting process is blocked in the kernel for the whole hold, so
+ * its pid cannot be reused while the event is built: no pidfd is needed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "core/enrich.h"
+#include "fanotify-internal.h"
+
+static int write_response(struct fan_src *fs, int fd, bool allow)
+{
+	struct fanotify_response resp = {
+		.fd = fd,
+		.response = (allow ? FAN_ALLOW : FAN_DENY) |
+			    ((fs->o.flags & SENSOR_FANOTIFY_AUDIT) ? FAN_AUDIT : 0),
+	};
+
+	if (write(fs->pfd, &resp, sizeof(resp)) != (ssize_t)sizeof(resp))
+		return -errno;
+	return 0;
+}
+
+/* Cache an allow: an ignore mark for this operation on this inode. */
+static void cache_allow(struct fan_src *fs, int fd, uint64_t mask)
+{
+	unsigned flags = FAN_MARK_ADD | (fs->have_evictable ? FAN_MARK_EVICTABLE : 0) |
+			 (fs->have_mark_ignore ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK);
+
+	if (fs->o.flags & SENSOR_FANOTIFY_NO_ALLOW_CACHE)
+		return;
+	/* best effort: without the mark the next open is simply asked again */
+	fanotify_mark(fs->pfd, flags, mask & fs->perm_mask, fd, NULL);
+}
+
+int fan_perm_respond(struct sensor_source *src, struct sensor_event *ev, enum sensor_decision d,
+		     int err)
+{
+	struct fan_src *fs = src->priv;
+	int fd = (int)ev->hold.data[0], r;
+	bool allow = d == SENSOR_DECISION_ALLOW;
+
+	(void)err; /* fanotify answers a denial with EPERM (FAN_DENY_ERRNO is pre-content only) */
+	if (!fs || fs->pfd < 0 || fd < 0)
+		return -EBADF;
+	r = write_response(fs, fd, allow);
+	if (r == 0 && allow)
+		cache_allow(fs, fd, ev->hold.data[1]);
+	close(fd);
+	ev->hold.data[0] = (uint64_t)-1;
+	atomic_fetch_sub(&fs->pending, 1);
+	return r;
+}
+
+/* Answer at once without an event (the sensor itself, excluded paths, undecodable requests). */
+static void answer_now(struct fan_src *fs, int fd, bool allow)
+{
+	write_response(fs, fd, allow);
+	close(fd);
+}
+
+static void perm_event(struct sensor_source *src, struct fan_src *fs, int fd, int32_t pid,
+		       uint64_t mask)
+{
+	bool deny_default = fs->o.flags & SENSOR_FANOTIFY_FAIL_CLOSED;
+	struct sensor_event *ev;
+	int plen;
+
+	if (pid == fs->self_pid) {
+		answer_now(fs, fd, true);
+		return;
+	}
+	plen = fan_path_of_fd(fd, fs->tmp, sizeof(fs->tmp));
+	if (plen >= 0 && fan_excluded(fs, fs->tmp, (size_t)plen)) {
+		answer_now(fs, fd, true);
+		return;
+	}
+	ev = ctx_event_new(src, SENSOR_KIND_FILE);
+	if (!ev) {
+		answer_now(fs, fd, !deny_default);
+		src->stats.defaulted++;
+		ctx_emit_loss(src, 1, "permission request answered by default: out of memory");
+		return;
+	}
+	ev_set_str(ev, SENSOR_FIELD_FILE_OP, (mask & FAN_OPEN_EXEC_PERM) ? "exec" : "open");
+	if (plen >= 0)
+		ev_set_strn(ev, SENSOR_FIELD_FILE_PATH, fs->tmp, (size_t)plen);
+	ev_set_int(ev, SENSOR_FIELD_FILE_FLAGS, (int64_t)mask);
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, pid);
+	ev->hold.dflt = deny_default ? SENSOR_DECISION_DENY : SENSOR_DECISION_ALLOW;
+	ev->hold.dflt_err = EPERM;
+	ev->hold.deadline = now_mono() + fs->o.perm_timeout;
+	ev->hold.data[0] = (uint64_t)fd;
+	ev->hold.data[1] = mask;
+	if (atomic_load(&fs->pending) >= fs->o.max_pending) {
+		/* overload: the default now, and the event says so */
+		answer_now(fs, fd, !deny_default);
+		ev->hold.decision = SENSOR_DECISION_DEFAULT;
+		memcpy(ev->hold.reason, "overload", sizeof("overload"));
+		src->stats.defaulted++;
+		ctx_emit(src->ctx, ev);
+		return;
+	}
+	atomic_fetch_add(&fs->pending, 1);
+	ev->hold.active = true;
+	if (fs->o.policy) {
+		enum sensor_decision d;
+
+		enrich_event(src->ctx, ev); /* the policy may look at process and workload */
+		d = fs->o.policy(fs->o.policy_userdata, ev);
+		if (d == SENSOR_DECISION_ALLOW || d == SENSOR_DECISION_DENY)
+			sensor_event_respond(ev, d, 0, "policy");
+	}
+	ctx_emit(src->ctx, ev);
+}
+
+static int perm_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct fan_src *fs = src->priv;
+	unsigned n = 0;
+
+	(void)events;
+	while (n < budget) {
+		ssize_t got = read(fd, fs->buf, fs->o.read_buffer);
+		struct fan_record rec;
+		size_t off = 0;
+		int r;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			src->stats.errors++;
+			return errno == EMFILE || errno == ENFILE ? (int)n : -errno;
+		}
+		if (got == 0)
+			break;
+		while ((r = fan_decode(fs->buf, (size_t)got, &off, &rec)) != 0) {
+			src->stats.received++;
+			if (r == -EBADMSG || r == -EPROTO) {
+				src->stats.errors++;
+				break;
+			}
+			if (rec.fd < 0) {
+				src->stats.errors++; /* FAN_NOFD: nothing to answer */
+				continue;
+			}
+			if (r < 0 || !(rec.mask & fs->perm_mask)) {
+				src->stats.errors++;
+				answer_now(fs, rec.fd, true);
+				continue;
+			}
+			perm_event(src, fs, rec.fd, rec.pid, rec.mask);
+			n++;
+		}
+	}
+	return (int)n;
+}
+
+int fan_perm_start(struct sensor_source *src)
+{
+	struct fan_src *fs = src->priv;
+	unsigned init = FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK;
+	unsigned mflags = FAN_MARK_ADD | fan_mark_type_flag(fs->o.mark);
+	uint64_t mask = 0;
+	int r, probe;
+
+	if (fs->o.perm & SENSOR_FANOTIFY_PERM_EXEC)
+		mask |= FAN_OPEN_EXEC_PERM;
+	if (fs->o.perm & SENSOR_FANOTIFY_PERM_OPEN)
+		mask |= FAN_OPEN_PERM;
+	fs->perm_mask = mask;
+	if (fs->o.flags & SENSOR_FANOTIFY_AUDIT)
+		init |= FAN_ENABLE_AUDIT;
+	fs->pfd = fanotify_init(init, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (fs->pfd < 0)
+		return errno == EINVAL || errno == ENOSYS ? -EOPNOTSUPP : -errno;
+	/* which ignore-mark flavours the kernel has: try them on our own group fd's inode */
+	probe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (probe >= 0) {
+		if (fanotify_mark(fs->pfd, FAN_MARK_ADD | FAN_MARK_IGNORE | FAN_MARK_EVICTABLE,
+				  FAN_OPEN_PERM, probe, NULL) == 0) {
+			fs->have_mark_ignore = fs->have_evictable = true;
+			fanotify_mark(fs->pfd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_OPEN_PERM,
+				      probe, NULL);
+		} else if (fanotify_mark(fs->pfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
+							  FAN_MARK_EVICTABLE,
+					 FAN_OPEN_PERM, probe, NULL) == 0) {
+			fs->have_evictable = true;
+			fanotify_mark(fs->pfd, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK,
+				      FAN_OPEN_PERM, probe, NULL);
+		}
+		close(probe);
+	}
+	if (fs->o.mark == SENSOR_FANOTIFY_MARK_INODE)
+		mask |= FAN_EVENT_ON_CHILD;
+	for (int i = 0; fs->paths[i]; i++) {
+		if (fanotify_mark(fs->pfd, mflags, mask, AT_FDCWD, fs->paths[i]) < 0) {
+			r = -errno;
+			ctx_log(src->ctx, SENSOR_LOG_ERR, "fanotify: permission mark on %s: %s",
+				fs->paths[i], strerror(-r));
+			return r == -EINVAL ? -EOPNOTSUPP : r;
+		}
+	}
+	return ctx_watch_fd(src, fs->pfd, perm_ready);
+}
+
+void fan_perm_stop(struct sensor_source *src)
+{
+	struct fan_src *fs = src->priv;
+
+	if (!fs || fs->pfd < 0)
+		return;
+	ctx_unwatch_fd(src, fs->pfd);
+	/* closing the group answers every request still pending with allow (docs/fanotify.md) */
+	close(fs->pfd);
+	fs->pfd = -1;
+}

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Source "fanotify": file events with full paths from a notification group
+ * that reports directory handles and names, and (fanotify-perm.c) held
+ * permission events. One read() gives many events; each is decoded by the
+ * bounded decoder, resolved to paths through the marked filesystem's mount
+ * fd, attributed to its process (pidfd where the kernel gives one, so a
+ * reused pid is never enriched as the event's process) and emitted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "fanotify-internal.h"
+#include "identity/proc-cache.h"
+#include "sources/sources.h"
+
+/*
+ * How long a cached directory path is trusted even without a rename event:
+ * renames of the marked directory's ancestors (inode marks) or on other
+ * filesystems bind-mounted in are not reported.
+ */
+#define DCACHE_TTL 1000000000ull
+
+static const struct {
+	uint64_t bit;
+	const char *op;
+} ops_of_mask[] = {
+	/* order of a merged event's operations as they happen */
+	{ FAN_CREATE, "create" },        { FAN_OPEN_EXEC, "exec" },
+	{ FAN_OPEN, "open" },            { FAN_ACCESS, "read" },
+	{ FAN_MODIFY, "write" },         { FAN_ATTRIB, "attrib" },
+	{ FAN_CLOSE_WRITE, "close_write" }, { FAN_CLOSE_NOWRITE, "close_nowrite" },
+	{ FAN_MOVED_FROM, "rename" },    { FAN_MOVED_TO, "rename" },
+	{ FAN_RENAME, "rename" },        { FAN_DELETE, "delete" },
+};
+
+static uint64_t mask_of_events(uint32_t ev, bool have_rename)
+{
+	uint64_t m = 0;
+
+	if (ev & SENSOR_FANOTIFY_EV_OPEN)
+		m |= FAN_OPEN;
+	if (ev & SENSOR_FANOTIFY_EV_EXEC)
+		m |= FAN_OPEN_EXEC;
+	if (ev & SENSOR_FANOTIFY_EV_WRITE)
+		m |= FAN_MODIFY;
+	if (ev & SENSOR_FANOTIFY_EV_CLOSE_WRITE)
+		m |= FAN_CLOSE_WRITE;
+	if (ev & SENSOR_FANOTIFY_EV_CREATE)
+		m |= FAN_CREATE;
+	if (ev & SENSOR_FANOTIFY_EV_DELETE)
+		m |= FAN_DELETE;
+	if (ev & SENSOR_FANOTIFY_EV_RENAME)
+		m |= have_rename ? FAN_RENAME : FAN_MOVED_FROM | FAN_MOVED_TO;
+	if (ev & SENSOR_FANOTIFY_EV_ATTRIB)
+		m |= FAN_ATTRIB;
+	if (ev & SENSOR_FANOTIFY_EV_READ)
+		m |= FAN_ACCESS;
+	if (ev & SENSOR_FANOTIFY_EV_CLOSE_NOWRITE)
+		m |= FAN_CLOSE_NOWRITE;
+	return m | FAN_ONDIR;
+}
+
+/*
+ * Path of a handle record into buf. When the directory is gone (ESTALE)
+ * and the record has a target handle, that one is tried; when nothing
+ * resolves, the path says so ("(stale)/name", "(unknown)/name").
+ */
+static int record_path(struct fan_src *fs, const struct fan_handle *h,
+		       const struct fan_handle *target, char *buf, size_t cap)
+{
+	int r = fan_path_resolve(fs->fs, fs->nfs, &fs->dcache, h, buf, cap);
+	const char *pfx;
+
+	if (r >= 0)
+		return r;
+	if (target && target->present) {
+		int t = fan_path_resolve(fs->fs, fs->nfs, NULL, target, buf, cap);
+
+		if (t >= 0)
+			return t;
+	}
+	pfx = r == -ESTALE ? "(stale)" : "(unknown)";
+	return fan_path_join(pfx, strlen(pfx), h->name ? h->name : "", h->name ? h->name_len : 0,
+			     buf, cap);
+}
+
+static int pidfd_alive(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+static void close_fds(const struct fan_src *fs, const struct fan_record *rec)
+{
+	if (fs->offline)
+		return; /* fuzzed or recorded input: its numbers are not our fds */
+	if (rec->fd >= 0)
+		close(rec->fd);
+	if (rec->has_pidfd && rec->pidfd >= 0)
+		close(rec->pidfd);
+}
+
+static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct fan_record *rec,
+		    int plen, int tolen)
+{
+	uint64_t mask = rec->mask;
+	bool enrich_ok = true;
+	int n = 0;
+
+	/* An exec is also an open: report it once, as exec. */
+	if (mask & FAN_OPEN_EXEC)
+		mask &= ~(uint64_t)FAN_OPEN;
+	/* Opening or reading a directory (ls) is noise; its entries' changes are not. */
+	if (mask & FAN_ONDIR)
+		mask &= ~(uint64_t)(FAN_OPEN | FAN_ACCESS | FAN_CLOSE_NOWRITE | FAN_CLOSE_WRITE |
+				    FAN_MODIFY);
+	if (rec->has_pidfd) {
+		/*
+		 * The process is gone (FAN_EPIDFD) or, after reading it, no longer
+		 * the pidfd's: its pid may belong to another process now.
+		 */
+		if (rec->pidfd < 0) {
+			enrich_ok = false;
+		} else if (!fs->offline) {
+			struct proc_entry *e = proc_cache_get(src->ctx->procs, rec->pid);
+
+			enrich_ok = e && pidfd_alive(rec->pidfd);
+			if (enrich_ok)
+				fs->pid_start = e->start;
+		}
+	}
+	for (size_t i = 0; i < sizeof(ops_of_mask) / sizeof(ops_of_mask[0]); i++) {
+		struct sensor_event *ev;
+
+		if (!(mask & ops_of_mask[i].bit))
+			continue;
+		ev = ctx_event_new(src, SENSOR_KIND_FILE);
+		if (!ev) {
+			ctx_emit_loss(src, 1, "out of memory building a file event");
+			continue;
+		}
+		ev_set_str(ev, SENSOR_FIELD_FILE_OP, ops_of_mask[i].op);
+		if (ops_of_mask[i].bit == FAN_MOVED_TO) {
+			ev_set_strn(ev, SENSOR_FIELD_FILE_TO, fs->path, (size_t)plen);
+		} else {
+			if (plen >= 0)
+				ev_set_strn(ev, SENSOR_FIELD_FILE_PATH, fs->path, (size_t)plen);
+			if (tolen >= 0)
+				ev_set_strn(ev, SENSOR_FIELD_FILE_TO, fs->path2, (size_t)tolen);
+		}
+		ev_set_int(ev, SENSOR_FIELD_FILE_FLAGS, (int64_t)rec->mask);
+		ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, rec->pid);
+		if (enrich_ok && rec->has_pidfd && rec->pidfd >= 0 && !fs->offline)
+			ev_set_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)fs->pid_start);
+		/* enrichment reads /proc by pid: never for a process known to be gone */
+		src->no_enrich = fs->offline || !enrich_ok;
+		ctx_emit(src->ctx, ev);
+		src->no_enrich = fs->offline;
+		n++;
+	}
+	return n;
+}
+
+static int handle_record(struct sensor_source *src, struct fan_src *fs,
+			 const struct fan_record *rec)
+{
+	int plen = -1, tolen = -1;
+
+	/* a directory's path changed (or such a change may be lost): cached paths are stale */
+	if ((rec->mask & FAN_Q_OVERFLOW) ||
+	    ((rec->mask & FAN_ONDIR) &&
+	     (rec->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_DELETE))))
+		fan_dcache_flush(&fs->dcache);
+	if (rec->mask & FAN_Q_OVERFLOW) {
+		/* the kernel says only that it dropped events, not how many */
+		ctx_emit_loss(src, 1,
+			      "fanotify queue overflow (FAN_Q_OVERFLOW): at least one event lost");
+		return 1;
+	}
+	if (rec->pid == fs->self_pid)
+		return 0;
+	if (rec->mask & FAN_RENAME) {
+		if (rec->old_dfid.present)
+			plen = record_path(fs, &rec->old_dfid, NULL, fs->path, sizeof(fs->path));
+		if (rec->new_dfid.present)
+			tolen = record_path(fs, &rec->new_dfid, &rec->fid, fs->path2,
+					    sizeof(fs->path2));
+	} else if (rec->dfid.present) {
+		plen = record_path(fs, &rec->dfid, &rec->fid, fs->path, sizeof(fs->path));
+	} else if (rec->fid.present) {
+		plen = record_path(fs, &rec->fid, NULL, fs->path, sizeof(fs->path));
+	} else if (rec->fd >= 0 && !fs->offline) {
+		plen = fan_path_of_fd(rec->fd, fs->path, sizeof(fs->path));
+	}
+	if (plen < 0 && tolen < 0 && (rec->dfid.present || rec->old_dfid.present))
+		src->stats.errors++; /* a name too long for FAN_PATH_MAX */
+	if ((plen >= 0 && fan_excluded(fs, fs->path, (size_t)plen)) ||
+	    (tolen >= 0 && plen < 0 && fan_excluded(fs, fs->path2, (size_t)tolen)))
+		return 0;
+	return emit_ops(src, fs, rec, plen, tolen);
+}
+
+int fan_notify_dispatch(struct sensor_source *src, const void *buf, size_t len)
+{
+	struct fan_src *fs = src->priv;
+	struct fan_record rec;
+	size_t off = 0;
+	int n = 0, r;
+
+	while ((r = fan_decode(buf, len, &off, &rec)) != 0) {
+		src->stats.received++;
+		if (r == -EBADMSG || r == -EPROTO) {
+			src->stats.errors++;
+			break; /* cannot walk further; the fds of the rest leak only on kernel bugs */
+		}
+		if (r < 0)
+			src->stats.errors++;
+		else
+			n += handle_record(src, fs, &rec);
+		close_fds(fs, &rec);
+	}
+	return n;
+}
+
+static int notify_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct fan_src *fs = src->priv;
+	unsigned n = 0;
+
+	(void)events;
+	while (n < budget) {
+		ssize_t got = read(fd, fs->buf, fs->o.read_buffer);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			src->stats.errors++;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
+				/* the kernel dropped the event it could not give us */
+				ctx_emit_loss(src, 1, "event not read: out of fds or memory");
+				break;
+			}
+			return -errno;
+		}
+		if (got == 0)
+			break;
+		n += (unsigned)fan_notify_dispatch(src, fs->buf, (size_t)got);
+		if ((size_t)got < fs->o.read_buffer / 2)
+			break; /* drained */
+	}
+	return (int)n;
+}
+
+static void fan_stop(struct sensor_source *src)
+{
+	struct fan_src *fs = src->priv;
+
+	if (!fs)
+		return;
+	fan_perm_stop(src);
+	if (fs->nfd >= 0) {
+		ctx_unwatch_fd(src, fs->nfd);
+		close(fs->nfd); /* closing the group removes its marks */
+	}
+	fan_marks_close(fs);
+	fan_dcache_free(&fs->dcache);
+	fan_opts_free(fs);
+	free(fs->buf);
+	free(fs);
+	src->priv = NULL;
+}
+
+static struct fan_src *fan_src_new(struct sensor_source *src, const void *opts, int *err)
+{
+	struct fan_src *fs = calloc(1, sizeof(*fs));
+
+	if (!fs) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	fs->nfd = fs->pfd = -1;
+	fs->self_pid = getpid();
+	src->priv = fs;
+	*err = fan_opts_copy(fs, opts);
+	if (*err == 0) {
+		/* aligned for struct fanotify_event_metadata */
+		fs->buf = aligned_alloc(8, (fs->o.read_buffer + 7) & ~7u);
+		if (!fs->buf)
+			*err = -ENOMEM;
+		/* mount marks see no directory renames: their paths are never cached */
+		else if (fs->o.mark != SENSOR_FANOTIFY_MARK_MOUNT)
+			*err = fan_dcache_init(&fs->dcache, DCACHE_TTL);
+	}
+	if (*err < 0) {
+		fan_stop(src);
+		return NULL;
+	}
+	return fs;
+}
+
+/* Notification group with the richest reporting the kernel has. */
+static int notify_init(struct fan_src *fs)
+{
+	unsigned base = FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME;
+	unsigned efl = O_RDONLY | O_LARGEFILE | O_CLOEXEC;
+	static const unsigned extra[] = {
+		FAN_REPORT_FID | FAN_REPORT_TARGET_FID | FAN_REPORT_PIDFD,
+		FAN_REPORT_PIDFD,
+		0,
+	};
+
+	if (fs->o.flags & SENSOR_FANOTIFY_UNLIMITED_QUEUE)
+		base |= FAN_UNLIMITED_QUEUE;
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		int fd = fanotify_init(base | extra[i], efl);
+
+		if (fd >= 0) {
+			fs->have_pidfd = extra[i] & FAN_REPORT_PIDFD;
+			fs->have_target_fid = extra[i] & FAN_REPORT_TARGET_FID;
+			fs->nfd = fd;
+			return 0;
+		}
+		if (errno != EINVAL)
+			return errno == ENOSYS ? -EOPNOTSUPP : -errno;
+	}
+	return -EOPNOTSUPP; /* no FAN_REPORT_DFID_NAME (kernel < 5.9) */
+}
+
+/* Feature checks on the live group: FAN_RENAME, FAN_MARK_IGNORE. */
+static void notify_features(struct fan_src *fs)
+{
+	const char *at = fs->paths ? fs->paths[0] : "/";
+
+	/* inode marks removed at once: notification only, never permission */
+	if (fanotify_mark(fs->nfd, FAN_MARK_ADD, FAN_RENAME, AT_FDCWD, at) == 0) {
+		fs->have_rename = true;
+		fanotify_mark(fs->nfd, FAN_MARK_REMOVE, FAN_RENAME, AT_FDCWD, at);
+	}
+	if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV, FAN_CREATE | FAN_ONDIR,
+			  AT_FDCWD, at) == 0) {
+		fs->have_mark_ignore = true;
+		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_CREATE | FAN_ONDIR,
+			      AT_FDCWD, at);
+	}
+}
+
+static int fan_start(struct sensor_source *src, const void *opts)
+{
+	struct fan_src *fs;
+	int r;
+
+	fs = fan_src_new(src, opts, &r);
+	if (!fs)
+		return r;
+	if (!(fs->o.flags & SENSOR_FANOTIFY_NO_NOTIFY)) {
+		r = notify_init(fs);
+		if (r == 0) {
+			notify_features(fs);
+			fs->notify_mask = mask_of_events(fs->o.events, fs->have_rename);
+			if (fs->o.mark == SENSOR_FANOTIFY_MARK_MOUNT)
+				/* mount marks cannot report directory-entry events */
+				fs->notify_mask &= ~(uint64_t)(FAN_CREATE | FAN_DELETE | FAN_RENAME |
+							       FAN_MOVED_FROM | FAN_MOVED_TO |
+							       FAN_ATTRIB | FAN_ONDIR);
+			r = fan_marks_add(src, fs);
+		}
+		if (r == 0)
+			r = ctx_watch_fd(src, fs->nfd, notify_ready);
+		if (r < 0)
+			goto fail;
+	}
+	if (fs->o.perm) {
+		r = fan_perm_start(src);
+		if (r < 0)
+			goto fail;
+	}
+	ctx_emit_status(src, "up",
+			fs->have_pidfd ? "fanotify: paths from directory handles, pids from pidfds"
+				       : "fanotify: paths from directory handles, pids without pidfd");
+	return 0;
+fail:
+	/* the caller gets r and reports it; this is only for debugging */
+	ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: cannot start: %s", strerror(-r));
+	fan_stop(src);
+	return r;
+}
+
+static int fan_respond(struct sensor_source *src, struct sensor_event *ev, enum sensor_decision d,
+		       int err)
+{
+	return fan_perm_respond(src, ev, d, err);
+}
+
+const struct source_ops source_fanotify_ops = {
+	.type = SENSOR_SOURCE_FANOTIFY,
+	.compiled = true,
+	.start = fan_start,
+	.stop = fan_stop,
+	.respond = fan_respond,
+	.probe = fan_probe,
+};
+
+static int fan_start_offline(struct sensor_source *src, const void *opts)
+{
+	int r;
+	struct fan_src *fs = fan_src_new(src, opts, &r);
+
+	if (!fs)
+		return r;
+	fs->offline = true;
+	fs->self_pid = -1;     /* recorded input may carry any pid */
+	src->no_enrich = true; /* ... of processes long gone */
+	return 0;
+}
+
+static const struct source_ops source_fanotify_offline_ops = {
+	.type = SENSOR_SOURCE_FANOTIFY,
+	.compiled = true,
+	.start = fan_start_offline,
+	.stop = fan_stop,
+};
+
+int fan_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret)
+{
+	return ctx_source_add_ops(ctx, &source_fanotify_offline_ops, NULL, ret);
+}

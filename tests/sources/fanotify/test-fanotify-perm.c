@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Permission events on the real kernel, only on a private tmpfs (fan-sandbox.h). */
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fan-sandbox.h"
+
+static const char *const perm_paths[] = { FAN_ROOT, NULL };
+
+static enum sensor_decision deny_glob(void *ud, const sensor_event *ev)
+{
+	const char *glob = ud, *op = sensor_event_get_str(ev, SENSOR_FIELD_FILE_OP);
+	const char *path = sensor_event_get_str(ev, SENSOR_FIELD_FILE_PATH);
+
+	if (op && path && strcmp(op, "exec") == 0 && fnmatch(glob, path, 0) == 0)
+		return SENSOR_DECISION_DENY;
+	return SENSOR_DECISION_ALLOW;
+}
+
+static void install_true(const char *to)
+{
+	size_t len;
+	char *buf = read_file("/bin/true", &len);
+	int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+
+	cr_assert(buf && fd >= 0);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(buf);
+}
+
+/* Fork a child that execs path; it exits 42 when execve fails with EPERM. */
+static pid_t spawn_exec(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(path, "x", (char *)NULL);
+		_exit(errno == EPERM ? 42 : 43);
+	}
+	return pid;
+}
+
+static int count_events(const char *op, const char *path)
+{
+	int n = 0;
+
+	for (int i = 0; i < fan_ngot; i++)
+		if (fan_got[i].kind == SENSOR_KIND_FILE && strcmp(fan_got[i].op, op) == 0 &&
+		    strcmp(fan_got[i].path, path) == 0)
+			n++;
+	return n;
+}
+
+static void deny_exec_case(uint32_t flags)
+{
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY | flags, .paths = perm_paths,
+		.perm = SENSOR_FANOTIFY_PERM_EXEC, .policy = deny_glob,
+		.policy_userdata = (void *)"*/denied*",
+	};
+	sensor_source *src;
+	sensor_ctx *ctx;
+	pid_t d, a1, a2;
+	int st, i, r;
+
+	fan_sandbox();
+	install_true(FAN_ROOT "/denied-true");
+	install_true(FAN_ROOT "/allowed-true");
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, &src);
+	cr_assert_eq(r, 0, "perm source: %s", strerror(-r));
+
+	d = spawn_exec(FAN_ROOT "/denied-true");
+	fan_pump_until_exit(ctx, d, &st);
+	cr_assert(WIFEXITED(st));
+	cr_expect_eq(WEXITSTATUS(st), 42, "execve of a denied file fails with EPERM (exit %d)",
+		     WEXITSTATUS(st));
+	a1 = spawn_exec(FAN_ROOT "/allowed-true");
+	fan_pump_until_exit(ctx, a1, &st);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed exec runs");
+	a2 = spawn_exec(FAN_ROOT "/allowed-true");
+	fan_pump_until_exit(ctx, a2, &st);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed exec runs again");
+	fan_dump();
+
+	i = fan_find("exec", FAN_ROOT "/denied-true", d);
+	cr_assert_geq(i, 0, "a deny event");
+	cr_expect_str_eq(fan_got[i].verdict, "deny");
+	i = fan_find("exec", FAN_ROOT "/allowed-true", a1);
+	cr_assert_geq(i, 0, "an allow event");
+	cr_expect_str_eq(fan_got[i].verdict, "allow");
+	/* the allow was cached by an ignore mark: the second exec was not asked */
+	cr_expect_eq(count_events("exec", FAN_ROOT "/allowed-true"), 1);
+	{
+		struct sensor_source_stats ss = { .sz = sizeof(ss) };
+
+		sensor_source_get_stats(src, &ss);
+		cr_expect_eq(ss.denied, 1);
+		cr_expect_eq(ss.allowed, 1);
+	}
+	sensor_ctx_free(ctx);
+}
+
+Test(fanotify_perm, deny_exec_by_policy_fails_with_eperm)
+{
+	deny_exec_case(0);
+}
+
+Test(fanotify_perm, deny_exec_with_audit_flag)
+{
+	deny_exec_case(SENSOR_FANOTIFY_AUDIT);
+}
+
+/* Child: open path, exit 0 on success, 42 on EPERM; 50 when it took less than min_ms. */
+static pid_t spawn_open(const char *path, unsigned min_ms)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint64_t t0 = fan_now_ms();
+		int fd = open(path, O_RDONLY | O_CLOEXEC), e = errno;
+
+		if (fan_now_ms() - t0 < min_ms)
+			_exit(50);
+		_exit(fd >= 0 ? 0 : e == EPERM ? 42 : 43);
+	}
+	return pid;
+}
+
+static void deadline_case(uint32_t flags, int want_exit)
+{
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY | flags, .paths = perm_paths,
+		.perm = SENSOR_FANOTIFY_PERM_OPEN, .perm_timeout = 300000000ull,
+	};
+	struct sensor_stats cs = { .sz = sizeof(cs) };
+	sensor_ctx *ctx;
+	pid_t pid;
+	int st, fd, i;
+
+	fan_sandbox();
+	fd = open(FAN_ROOT "/held", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	fan_keep_held = true;
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), 0);
+	pid = spawn_open(FAN_ROOT "/held", 250);
+	fan_pump_until_exit(ctx, pid, &st);
+	cr_assert(WIFEXITED(st));
+	cr_expect_eq(WEXITSTATUS(st), want_exit, "exit %d", WEXITSTATUS(st));
+	i = fan_find("open", FAN_ROOT "/held", pid);
+	cr_expect_geq(i, 0, "the held open was an event");
+	cr_expect_eq(count_events("open", FAN_ROOT "/held"), 1);
+	sensor_ctx_get_stats(ctx, &cs);
+	cr_expect_eq(cs.held, 1);
+	cr_expect_eq(cs.defaulted_deadline, 1);
+	fan_release_held();
+	sensor_ctx_free(ctx);
+}
+
+Test(fanotify_perm, unanswered_gets_default_allow_at_deadline)
+{
+	deadline_case(0, 0);
+}
+
+Test(fanotify_perm, unanswered_fail_closed_denies_at_deadline)
+{
+	deadline_case(SENSOR_FANOTIFY_FAIL_CLOSED, 42);
+}
+
+static void respond_deny(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	fan_collect(ctx, ev, ud);
+	if (sensor_event_is_pending(ev))
+		*(int *)ud = sensor_event_respond(ev, SENSOR_DECISION_DENY, 0, "test");
+}
+
+Test(fanotify_perm, agent_respond_deny)
+{
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY, .paths = perm_paths,
+		.perm = SENSOR_FANOTIFY_PERM_OPEN,
+	};
+	sensor_ctx *ctx;
+	pid_t pid;
+	int st, fd, rr = 1;
+
+	fan_sandbox();
+	fd = open(FAN_ROOT "/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, respond_deny, &rr);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), 0);
+	pid = spawn_open(FAN_ROOT "/f", 0);
+	fan_pump_until_exit(ctx, pid, &st);
+	cr_expect_eq(rr, 0, "respond returned %d", rr);
+	cr_expect_eq(WEXITSTATUS(st), 42, "open denied with EPERM");
+	sensor_ctx_free(ctx);
+}
+
+/* A sensor in a child that holds a request and is killed: what happens to the waiting process. */
+static void sigkill_case(uint32_t flags)
+{
+	int ready[2], fd, st;
+	pid_t sensor, w;
+	char c;
+
+	fan_sandbox();
+	fd = open(FAN_ROOT "/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(pipe(ready), 0);
+	sensor = fork();
+	if (sensor == 0) {
+		struct sensor_fanotify_opts o = {
+			.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY | flags,
+			.paths = perm_paths, .perm = SENSOR_FANOTIFY_PERM_OPEN,
+			.perm_timeout = 60000000000ull,
+		};
+		sensor_ctx *ctx;
+
+		fan_keep_held = true;
+		if (sensor_ctx_new(NULL, &ctx) < 0 ||
+		    sensor_ctx_set_event_cb(ctx, fan_collect, NULL) < 0 ||
+		    sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL) < 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		/* reads the request, never answers */
+		_exit(sensor_ctx_run(ctx, 30000000000ull) == 0 ? 0 : 3);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1, "sensor child started");
+	w = spawn_open(FAN_ROOT "/f", 0);
+	usleep(400000);
+	cr_assert_eq(waitpid(sensor, &st, WNOHANG), 0, "the sensor runs (status 0x%x)", st);
+	cr_assert_eq(waitpid(w, &st, WNOHANG), 0, "the open is held by the sensor (exit %d)",
+		     WEXITSTATUS(st));
+	cr_assert_eq(kill(sensor, SIGKILL), 0);
+	cr_assert_eq(waitpid(sensor, &st, 0), sensor);
+	for (int i = 0; i < 500 && waitpid(w, &st, WNOHANG) == 0; i++)
+		usleep(10000);
+	cr_assert(WIFEXITED(st), "the held process was released when the sensor died");
+	/* the kernel answers FAN_ALLOW for every request of a group whose last fd closes */
+	cr_expect_eq(WEXITSTATUS(st), 0, "released with allow (exit %d)", WEXITSTATUS(st));
+}
+
+Test(fanotify_perm, sigkill_releases_held_with_allow)
+{
+	sigkill_case(0);
+}
+
+Test(fanotify_perm, sigkill_releases_held_with_allow_even_fail_closed)
+{
+	sigkill_case(SENSOR_FANOTIFY_FAIL_CLOSED);
+}
+
+Test(fanotify_perm, perm_without_paths_is_refused)
+{
+	struct sensor_fanotify_opts o = { .sz = sizeof(o), .perm = SENSOR_FANOTIFY_PERM_EXEC };
+	sensor_ctx *ctx;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_expect_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), -EINVAL);
+	sensor_ctx_free(ctx);
+}
