@@ -233,7 +233,15 @@ static int nfq_ready(struct sensor_source *src, int fd, uint32_t events, unsigne
 			if (errno == EAGAIN)
 				break;
 			if (errno == ENOBUFS) {
-				/* the kernel counts the packets it could not send us: read them */
+				/*
+				 * Fail-open: a packet the kernel could not hand us was
+				 * accepted unseen and is not counted anywhere, so this
+				 * is "at least one"; drops it did count come from the
+				 * queue's counters.
+				 */
+				ctx_emit_loss(src, 1,
+					      "receive buffer overrun (ENOBUFS): at least one new "
+					      "flow passed unseen (fail-open)");
 				check_kernel_drops(src, ns);
 				continue;
 			}

@@ -356,3 +356,55 @@ Test(nfqueue_live, queue_in_workload_netns, .timeout = 30)
 	pthread_join(t, NULL);
 	sensor_ctx_free(ctx);
 }
+
+static atomic_int n_loss;
+
+static void on_loss(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	if (sensor_event_kind(ev) == SENSOR_KIND_LOSS)
+		n_loss++;
+	on_ev(ctx, ev, ud);
+}
+
+/* An overrun of the queue socket is a loss event, and the packets pass (fail-open). */
+Test(nfqueue_live, overrun_is_loss_and_fail_open, .timeout = 30)
+{
+	struct sensor_nfqueue_opts o = { .sz = sizeof(o), .queue_num = 7, .rcvbuf = 4096,
+					 .flags = SENSOR_NFQUEUE_NO_IPV6 };
+	struct sensor_source_stats st = { .sz = sizeof(st) };
+	sensor_source *src;
+	sensor_ctx *ctx;
+	int fd, sz = 1 << 26;
+	uint64_t end;
+
+	REQUIRE_ROOT();
+	net_sandbox_enter();
+	cr_assert_eq(run_sh("iptables -w -I INPUT -p udp -j DROP"), 0);
+	answer = true;
+	deny_port = -1;
+	n_loss = 0;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_loss, NULL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_NFQUEUE, &o, &src), 0);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+	for (int i = 0; i < 2000; i++) {
+		struct sockaddr_in a = net_lo((uint16_t)(20000 + i));
+
+		/* the sensor does not read meanwhile: its tiny buffer overflows */
+		cr_assert_eq(sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)), 1);
+	}
+	close(fd);
+	end = net_now_ms() + 3000;
+	while (n_loss == 0 && net_now_ms() < end) {
+		struct pollfd p = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+
+		poll(&p, 1, 50);
+		sensor_ctx_process(ctx, 0);
+	}
+	cr_assert_geq(n_loss, 1, "no loss event after an overrun");
+	sensor_source_get_stats(src, &st);
+	cr_assert_geq(st.lost, 1);
+	cr_assert_lt(st.received, 2000, "every packet was seen: no overrun happened");
+	sensor_ctx_free(ctx);
+}
