@@ -496,11 +496,11 @@ static void ct_probe(sensor_probe_fn fn, void *ud, int *usable)
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_count", &v) < 0) {
 		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0, SENSOR_PROBE_OPTIONAL,
 		   "nf_conntrack not loaded: no flow is tracked "
-		   "(SENSOR_CONNTRACK_ENABLE_TRACKING adds a rule that needs it)");
+		   "(rtsensor run --track-flows / SENSOR_CONNTRACK_ENABLE_TRACKING add one)");
 	} else if (v == 0) {
 		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0, SENSOR_PROBE_OPTIONAL,
 		   "no flow tracked in this netns: likely no rule needs conntrack "
-		   "(SENSOR_CONNTRACK_ENABLE_TRACKING adds a rule that needs it)");
+		   "(rtsensor run --track-flows / SENSOR_CONNTRACK_ENABLE_TRACKING add one)");
 	} else {
 		snprintf(detail, sizeof(detail), "active: %llu flows tracked in this netns",
 			 (unsigned long long)v);
