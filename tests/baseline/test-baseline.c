@@ -205,3 +205,51 @@ Test(baseline, attach_errors)
 	cr_assert_null(sensor_baseline_free(NULL));
 	sensor_ctx_free(ctx);
 }
+
+Test(features, keys_of_each_kind)
+{
+	struct tb t;
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .flags = SENSOR_BASELINE_NO_DEFAULT_RULES };
+	uint64_t mon = T0 + 7 * 24 * HOUR;
+	sensor_event *ev;
+	static const uint64_t args[] = { 0 };
+
+	tb_open(&t, &o);
+	tb_benign(&t, "c1", NULL, T0);
+	tb_benign(&t, "c1", NULL, T0 + 2 * HOUR);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "c1"), SENSOR_BASELINE_STATE_MONITORING);
+	/* each of these is new: its alert names the feature key */
+	tb_file(&t, "c1", NULL, "close_nowrite", "/etc/nginx/mime.types", mon);
+	cr_assert_eq(t.n, 0, "close_nowrite made a feature");
+	tb_file(&t, "c1", NULL, "close_write", "/var/lib/app/4f3c2a1b9e8d7c6b/state", mon + 1);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "file:write:/var/lib/app/*/state");
+	ev = tb_new(&t, SENSOR_KIND_NET, "c1", NULL, mon + 2);
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_OP, "bind");
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_PROTO, "tcp");
+	sensor_event_set_int(ev, SENSOR_FIELD_NET_SPORT, 8080);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "listen:tcp:8080");
+	cr_assert_str_eq(t.a[t.n - 1].reason, "new_listen");
+	ev = tb_new(&t, SENSOR_KIND_NET, "c1", NULL, mon + 3);
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_OP, "accept");
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_PROTO, "tcp");
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_SRC, "2001:db8::7");
+	sensor_event_set_int(ev, SENSOR_FIELD_NET_DPORT, 443);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "net:in:tcp:2001:db8::/64:443");
+	tb_net(&t, "c1", NULL, "flow_end", "203.0.113.1", 9, mon + 4);
+	tb_net(&t, "c1", NULL, "connect", "203.0.113.1", 50000, mon + 5);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "net:out:tcp:203.0.113.0/24:ephemeral");
+	ev = tb_new(&t, SENSOR_KIND_SYSCALL, "c1", NULL, mon + 6);
+	sensor_event_set_str(ev, SENSOR_FIELD_SYSCALL_NAME, "setuid");
+	sensor_event_set_args(ev, args, 1);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "identity:setuid:0");
+	cr_assert_str_eq(t.a[t.n - 1].reason, "new_identity");
+	cr_assert_str_eq(t.a[t.n - 2].feature, "syscall:setuid");
+	ev = tb_new(&t, SENSOR_KIND_SYSCALL, "c1", NULL, mon + 7);
+	sensor_event_set_int(ev, SENSOR_FIELD_SYSCALL_NR, 321);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "syscall:321");
+	tb_close(&t);
+}
