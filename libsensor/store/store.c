@@ -350,6 +350,13 @@ int store_flush(struct sensor_store *s, struct model *m, char **alerts, const ui
 			goto fail;
 		rows++;
 	}
+	if (nalerts) {
+		/* retention: the newest STORE_ALERTS_KEEP alerts (integer key: cheap) */
+		r = store_exec(s, "DELETE FROM alerts WHERE id <= (SELECT MAX(id) FROM alerts) - "
+				  STORE_ALERTS_KEEP_STR);
+		if (r < 0)
+			goto fail;
+	}
 	r = store_exec(s, "COMMIT");
 	if (r < 0)
 		goto fail;
