@@ -39,11 +39,7 @@ static const struct {
 
 static uint32_t hours_seen(const struct feat *f)
 {
-	uint32_t n = 0;
-
-	for (int h = 0; h < HOURS_OF_WEEK; h++)
-		n += f->hours[h] != 0;
-	return n;
+	return model_hours_seen(f);
 }
 
 /* Count an approved observation into the class prior too. */
@@ -113,9 +109,9 @@ void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const c
 
 		/* never within an hour of this hour of the week (the neighbours
 		 * smooth the edges of the learning window) */
-		if (f->count >= SCORE_HOUR_MIN && f->hours[how] == 0 &&
-		    f->hours[(how + 1) % HOURS_OF_WEEK] == 0 &&
-		    f->hours[(how + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK] == 0)
+		if (f->count >= SCORE_HOUR_MIN && model_hour_count(f, how) == 0 &&
+		    model_hour_count(f, (how + 1) % HOURS_OF_WEEK) == 0 &&
+		    model_hour_count(f, (how + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK) == 0)
 			raise(b, wi, SENSOR_SEVERITY_MEDIUM, "unusual_hour",
 			      "a known behaviour at an hour of the week it never happened", key, ev,
 			      f, 0, now);

@@ -253,3 +253,43 @@ Test(features, keys_of_each_kind)
 	cr_assert_str_eq(t.a[t.n - 1].feature, "syscall:321");
 	tb_close(&t);
 }
+
+#include "baseline/model.h"
+
+Test(model, hour_profile_inline_then_full)
+{
+	struct model m;
+	uint32_t wi, fi, all[HOURS_OF_WEEK];
+	struct feat *f;
+
+	cr_assert_eq(model_init(&m), 0);
+	wi = model_wl_get(&m, "w", "container", "", 1);
+	fi = model_feat_add(&m, wi, "exec:/x", 7, model_hash(wi, "exec:/x", 7), 1, FEAT_F_APPROVED);
+	cr_assert_neq(fi, MODEL_NONE);
+	/* hour h observed h+1 times, for 10 distinct hours: inline, then promoted */
+	for (unsigned h = 0; h < 10; h++) {
+		for (unsigned k = 0; k <= h; k++)
+			model_feat_observe(&m, fi, T0 + (uint64_t)h * HOUR - 10 * HOUR); /* Monday 00:00 + h */
+		f = &m.feats[fi];
+		cr_assert_eq(model_hours_seen(f), h + 1);
+		cr_assert_eq(f->hours_full != NULL, h + 1 > FEAT_INLINE_HOURS);
+	}
+	f = &m.feats[fi];
+	model_hours_get(f, all);
+	for (unsigned h = 0; h < HOURS_OF_WEEK; h++)
+		cr_assert_eq(all[h], h < 10 ? h + 1 : 0, "hour %u", h);
+	cr_assert_eq(model_hour_count(f, 9), 10);
+	cr_assert_eq(f->count, 55);
+	/* set back to a small profile: inline again */
+	memset(all, 0, sizeof(all));
+	all[167] = 4;
+	cr_assert_eq(model_hours_set(f, all), 0);
+	cr_assert_null(f->hours_full);
+	cr_assert_eq(model_hour_count(f, 167), 4);
+	cr_assert_eq(model_hour_add(f, 168, 1), -EINVAL);
+	cr_assert_eq(hour_of_week(T0), 10);
+	/* removal frees the profile; the slot is reused after a flush-like reset */
+	cr_assert_eq(model_feat_remove(&m, fi), 0);
+	cr_assert_eq(m.live, 0);
+	model_release(&m);
+}
