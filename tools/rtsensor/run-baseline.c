@@ -76,6 +76,8 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			return EXIT_FAIL;
 		}
 	}
+	if (rb->event_time)
+		o.flags |= SENSOR_BASELINE_EVENT_TIME;
 	o.mode = strcmp(rb->mode, "monitor") == 0 ? SENSOR_BASELINE_MONITOR : SENSOR_BASELINE_LEARN;
 	o.db_path = rb->db;
 	o.rules_path = rb->rules;

@@ -13,6 +13,7 @@ struct run_baseline {
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
+	bool event_time;      /* replays: the baseline's clock is the events' own time */
 	/* state */
 	sensor_baseline *b;
 	FILE *out;
