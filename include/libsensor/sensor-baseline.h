@@ -41,6 +41,10 @@ enum sensor_baseline_mode {
 	/* The stored model is final: every instance already known (or with a
 	 * known class) is scored at once; unknown ones learn first. */
 	SENSOR_BASELINE_MONITOR = 2,
+	/* As MONITOR, and every stored instance is enforcing: its held events
+	 * are answered from the baseline (sensor_baseline_set_state()). New
+	 * instances learn and then only monitor until an operator asks. */
+	SENSOR_BASELINE_ENFORCE = 3,
 	SENSOR__BASELINE_MODE_FORCE_INT = 0x7fffffff
 };
 

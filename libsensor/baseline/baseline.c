@@ -252,7 +252,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		return -EINVAL;
 	if (!o.mode)
 		o.mode = SENSOR_BASELINE_LEARN;
-	if (o.mode != SENSOR_BASELINE_LEARN && o.mode != SENSOR_BASELINE_MONITOR)
+	if (o.mode != SENSOR_BASELINE_LEARN && o.mode != SENSOR_BASELINE_MONITOR &&
+	    o.mode != SENSOR_BASELINE_ENFORCE)
 		return -EINVAL;
 	for (unsigned i = 0; i < ctx->nstages; i++)
 		if (ctx->stages[i].fn == bl_stage)
@@ -294,12 +295,18 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		r = store_load(b->store, &b->m);
 		if (r < 0)
 			goto fail;
-		if (o.mode == SENSOR_BASELINE_MONITOR)
-			for (uint32_t i = 0; i < b->m.nwls; i++)
-				if (b->m.wls[i].state == WL_LEARNING && b->m.wls[i].nfeat) {
-					b->m.wls[i].state = WL_MONITORING;
-					b->m.wls[i].dirty = true;
+		if (o.mode != SENSOR_BASELINE_LEARN)
+			for (uint32_t i = 0; i < b->m.nwls; i++) {
+				struct wmodel *w = &b->m.wls[i];
+				uint8_t want = o.mode == SENSOR_BASELINE_ENFORCE && !w->is_class
+						       ? WL_ENFORCING
+						       : WL_MONITORING;
+
+				if (w->nfeat && w->state != want) {
+					w->state = want;
+					w->dirty = true;
 				}
+			}
 		/* link instances to their class priors */
 		for (uint32_t i = 0; i < b->m.nwls; i++) {
 			char id[300];

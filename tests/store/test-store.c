@@ -82,6 +82,22 @@ Test(store, flush_and_reload_keeps_the_model)
 	tb_close(&t);
 }
 
+Test(store, enforce_mode_enforces_stored_instances_only)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .db_path = db("e.db"),
+					  .mode = SENSOR_BASELINE_ENFORCE };
+	struct tb t;
+
+	learn_db(db("e.db"), "c1", NULL, T0, 2);
+	tb_open(&t, &o);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "c1"), SENSOR_BASELINE_STATE_ENFORCING);
+	tb_benign(&t, "new", NULL, T0);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "new"), SENSOR_BASELINE_STATE_LEARNING);
+	tb_benign(&t, "new", NULL, T0 + 2 * HOUR);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "new"), SENSOR_BASELINE_STATE_MONITORING);
+	tb_close(&t);
+}
+
 static int list_cb(void *ud, const struct sensor_workload_info *w)
 {
 	char *out = ud;

@@ -80,6 +80,7 @@ Test(cli_baseline, usage_errors)
 	cr_assert_eq(rt("baseline --help >/dev/null"), 0);
 	cr_assert_eq(rt("run --db x.db 2>/dev/null"), 2);               /* no --mode */
 	cr_assert_eq(rt("run --mode sometimes 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --help | grep -q 'mode learn|monitor|enforce'"), 0);
 	cr_assert_eq(rt("run --mode learn --learn-min 0 2>/dev/null"), 2);
 }
 
