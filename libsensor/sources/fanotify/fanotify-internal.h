@@ -82,11 +82,14 @@ struct fan_dcache_ent {
 struct fan_dcache {
 	struct fan_dcache_ent *e; /* FAN_DCACHE_SLOTS, NULL: no cache */
 	uint64_t ttl;             /* ns */
+	uint64_t now;             /* CLOCK_MONOTONIC ns of the batch being decoded */
 	uint64_t hits, misses;
 };
 int fan_dcache_init(struct fan_dcache *c, uint64_t ttl);
 void fan_dcache_free(struct fan_dcache *c);
 void fan_dcache_flush(struct fan_dcache *c);
+/* Stamp the batch about to be resolved (one clock read per read()). */
+void fan_dcache_stamp(struct fan_dcache *c);
 
 /*
  * Path of the object a handle names, resolved with open_by_handle_at()

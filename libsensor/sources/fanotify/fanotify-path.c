@@ -108,6 +108,11 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void fan_dcache_stamp(struct fan_dcache *c)
+{
+	c->now = mono_ns();
+}
+
 static int open_handle(const struct fan_fs *fss, unsigned n, const struct fan_handle *h)
 {
 	union {
@@ -133,13 +138,12 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 		     const struct fan_handle *h, char *buf, size_t cap)
 {
 	struct fan_dcache_ent *e = NULL;
-	uint64_t now = 0;
+	uint64_t now = c ? c->now : 0;
 	int fd, len;
 
 	if (!h->present || h->fh_len > 8 + 128 || h->fh_len < 8)
 		return -EINVAL;
-	if (c && c->e && h->name) {
-		now = mono_ns();
+	if (c && c->e && h->name && now) {
 		e = dcache_slot(c, h);
 		if (e->at && now - e->at < c->ttl && e->fsid == h->fsid && e->fh_len == h->fh_len &&
 		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {

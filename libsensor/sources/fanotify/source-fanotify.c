@@ -214,6 +214,7 @@ int fan_notify_dispatch(struct sensor_source *src, const void *buf, size_t len)
 	size_t off = 0;
 	int n = 0, r;
 
+	fan_dcache_stamp(&fs->dcache);
 	while ((r = fan_decode(buf, len, &off, &rec)) != 0) {
 		src->stats.received++;
 		if (r == -EBADMSG || r == -EPROTO) {
