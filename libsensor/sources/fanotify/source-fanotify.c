@@ -123,8 +123,9 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 				    FAN_MODIFY);
 	if (rec->has_pidfd) {
 		/*
-		 * The process is gone (FAN_EPIDFD) or, after reading it, no longer
-		 * the pidfd's: its pid may belong to another process now.
+		 * The process was reaped (FAN_NOPIDFD), the kernel could not make a
+		 * pidfd (FAN_EPIDFD) or, after reading it, it is no longer the pidfd's:
+		 * its pid may belong to another process now.
 		 */
 		if (rec->pidfd < 0) {
 			enrich_ok = false;
