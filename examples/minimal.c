@@ -7,6 +7,8 @@
  *   ./minimal [SECONDS]      (the proc source needs root; without it the
  *                             example feeds itself through an inject source)
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@ PKGS=(
   meson ninja-build pkg-config gcc g++ clang
   # libraries (see the README's dependency table)
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
-  libsqlite3-dev libjansson-dev libcap-ng-dev
+  libsqlite3-dev libjansson-dev
   # tests
   libcriterion-dev runc busybox-static iproute2 iptables util-linux procps
   # peers for differential tests and benchmarks

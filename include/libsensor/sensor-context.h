@@ -46,6 +46,12 @@ struct sensor_ctx_opts {
 	enum sensor_log_level log_level; /* 0: SENSOR_LOG_INFO */
 	uint32_t proc_cache_size;  /* processes kept; 0: 16384 */
 	uint32_t workload_cache_size; /* workload instances kept; 0: 4096 */
+	/*
+	 * Where OCI runtimes keep container state (colon-separated), to learn a
+	 * container's image (its class). NULL: /run/runc, /run/crun, docker's and
+	 * containerd's runc roots. Copied.
+	 */
+	const char *oci_state_roots;
 };
 
 /*
@@ -200,12 +206,20 @@ SENSOR_EXPORT int sensor_inject_emit(sensor_source *src, sensor_event *ev);
 
 /* ---- probing (doctor) ------------------------------------------------ */
 
+enum sensor_probe_flags {
+	/* The source starts without this feature, with less (e.g. fewer fields). */
+	SENSOR_PROBE_OPTIONAL = 1u << 0,
+};
+
 /*
  * One line of a probe: `status` is 1 (present and usable), 0 (absent) or
- * -errno (present but not usable, e.g. -EPERM). Strings live during the call.
+ * -errno (present but not usable, e.g. -EPERM); `flags` are
+ * enum sensor_probe_flags. A source starts when all its checks that are not
+ * SENSOR_PROBE_OPTIONAL have status 1. Strings live during the call.
  */
 typedef void (*sensor_probe_fn)(void *userdata, enum sensor_source_type source,
-				const char *check, int status, const char *detail);
+				const char *check, int status, uint32_t flags,
+				const char *detail);
 
 /*
  * Probe this machine, source by source, by trying the kernel interfaces

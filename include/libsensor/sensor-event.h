@@ -67,6 +67,7 @@ enum sensor_field {
 	SENSOR_FIELD_PROCESS_COMM,
 	SENSOR_FIELD_PROCESS_EXE,
 	SENSOR_FIELD_PROCESS_CMDLINE,  /* argv joined by spaces */
+	SENSOR_FIELD_PROCESS_TTY,      /* controlling terminal ("pts0"; "(none)" = none) */
 	SENSOR_FIELD_PROCESS_START,    /* boot-time ns the process started */
 	/* workload */
 	SENSOR_FIELD_WORKLOAD_KIND,    /* host, container, pod, unit, session */

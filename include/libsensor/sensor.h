@@ -7,5 +7,7 @@
 #include <libsensor/sensor-event.h>
 #include <libsensor/sensor-context.h>
 #include <libsensor/sensor-fanotify.h>
+#include <libsensor/sensor-seccomp.h>
+#include <libsensor/sensor-audit.h>
 
 #endif

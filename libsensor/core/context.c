@@ -101,7 +101,8 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 		r = -errno;
 		goto fail;
 	}
-	r = workload_table_new(o.workload_cache_size ? o.workload_cache_size : 4096, &ctx->wls);
+	r = workload_table_new(o.workload_cache_size ? o.workload_cache_size : 4096, o.oci_state_roots,
+			       &ctx->wls);
 	if (r < 0)
 		goto fail;
 	r = proc_cache_new(ctx, o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);

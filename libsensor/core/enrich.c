@@ -27,7 +27,7 @@ void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 	/* Injected events (replay) describe the past: /proc says nothing about them. */
 	if (ev->src && ev->src->no_enrich)
 		return;
-	e = proc_cache_get(ctx->procs, (int32_t)pid);
+	e = proc_cache_get_at(ctx->procs, (int32_t)pid, (uint64_t)ev->v[SENSOR_FIELD_MONOTONIC].i);
 	if (!e)
 		return;
 	/* A start time given by the source that differs means another process. */

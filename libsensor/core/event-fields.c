@@ -74,6 +74,7 @@ static const struct field_desc fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_STATUS_DETAIL] = { "status.detail", S, SENSOR_KIND_STATUS },
 	[SENSOR_FIELD_VERDICT_DECISION] = { "verdict.decision", S, 0 },
 	[SENSOR_FIELD_VERDICT_REASON] = { "verdict.reason", S, 0 },
+	[SENSOR_FIELD_PROCESS_TTY] = { "process.tty", S, 0 },
 };
 
 #undef I

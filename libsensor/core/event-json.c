@@ -32,9 +32,10 @@ static const struct section sections[] = {
 static void write_section(struct jw *w, const sensor_event *ev, const struct section *s)
 {
 	bool open = false;
+	size_t skip = strlen(s->name) + 1; /* "net." */
 
 	for (enum sensor_field f = s->first; f <= s->last; f++) {
-		const char *name = strchr(sensor_field_name(f), '.') + 1;
+		const char *name = sensor_field_name(f) + skip;
 		int64_t iv;
 		const char *sv;
 

@@ -170,15 +170,18 @@ static uint64_t read_start(int32_t pid)
 
 struct proc_entry *proc_cache_get(struct proc_cache *pc, int32_t pid)
 {
+	return proc_cache_get_at(pc, pid, now_mono());
+}
+
+struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_t now)
+{
 	struct proc_entry *e;
-	uint64_t now;
 
 	if (pid <= 0)
 		return NULL;
 	e = find(pc, pid);
 	if (e) {
-		now = now_mono();
-		if (now - e->checked > pc->ttl) {
+		if (now > e->checked && now - e->checked > pc->ttl) {
 			uint64_t start = read_start(pid);
 
 			if (start == e->start) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Interned workload instances: one immutable, ref-counted object per identity. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "workload-meta.h"
 #include "workload.h"
 
 #define NFIELDS (SENSOR_FIELD_WORKLOAD_CGROUP - SENSOR_FIELD_WORKLOAD_KIND + 1)
@@ -12,6 +14,7 @@ struct workload_table {
 	struct workload **buckets;
 	unsigned nbuckets;
 	unsigned count, max;
+	char *oci_roots; /* NULL: the defaults */
 };
 
 static uint64_t fnv1a(const char *s, uint64_t h)
@@ -30,12 +33,16 @@ static uint64_t desc_hash(const struct workload_desc *d)
 	return fnv1a(d->id, h);
 }
 
-int workload_table_new(unsigned max, struct workload_table **ret)
+int workload_table_new(unsigned max, const char *oci_roots, struct workload_table **ret)
 {
 	struct workload_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
+	if (oci_roots && !(t->oci_roots = strdup(oci_roots))) {
+		free(t);
+		return -ENOMEM;
+	}
 	t->nbuckets = 1024;
 	while (t->nbuckets < max)
 		t->nbuckets *= 2;
@@ -63,6 +70,7 @@ void workload_table_free(struct workload_table *t)
 		}
 	}
 	free(t->buckets);
+	free(t->oci_roots);
 	free(t);
 }
 
@@ -104,8 +112,10 @@ static void evict(struct workload_table *t)
 	}
 }
 
-struct workload *workload_intern(struct workload_table *t, const struct workload_desc *d)
+struct workload *workload_intern(struct workload_table *t, const struct workload_desc *in)
 {
+	const struct workload_desc *d = in;
+	struct workload_desc with_class;
 	uint64_t h = desc_hash(d);
 	struct workload **b = &t->buckets[h & (t->nbuckets - 1)];
 	struct workload *w;
@@ -117,6 +127,16 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 			return workload_ref(w);
 	if (t->count >= t->max)
 		evict(t);
+	/* A new container: its image, when the runtime's metadata names it, is its class. */
+	if (strcmp(d->kind, "container") == 0 && !d->klass[0]) {
+		char image[sizeof(d->klass) - 6];
+
+		if (workload_meta_image(t->oci_roots, NULL, d->id, image, sizeof(image)) == 1) {
+			with_class = *d;
+			snprintf(with_class.klass, sizeof(with_class.klass), "image:%s", image);
+			d = &with_class;
+		}
+	}
 	for (int i = 0; i < NFIELDS; i++)
 		total += strlen(desc_str(d, i)) + 1;
 	w = calloc(1, sizeof(*w) + total);

@@ -47,7 +47,8 @@ struct workload {
 
 struct workload_table;
 
-int workload_table_new(unsigned max, struct workload_table **ret);
+/* oci_roots: runtime state roots to find container images in (NULL: defaults). */
+int workload_table_new(unsigned max, const char *oci_roots, struct workload_table **ret);
 void workload_table_free(struct workload_table *t);
 uint64_t workload_table_count(struct workload_table *t);
 /* The interned instance for desc (a new reference), or NULL on ENOMEM. */

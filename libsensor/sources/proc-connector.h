@@ -14,11 +14,15 @@ int proc_connector_open(uint32_t rcvbuf, int *ret);
 /* Unsubscribe and close. */
 void proc_connector_close(int fd);
 /*
- * Decode one datagram of netlink messages and emit exec/exit events.
+ * Decode one datagram of netlink messages (buf 4-byte aligned) and emit exec/exit events.
  * Malformed or truncated messages are counted as errors and skipped.
  * Returns the number of events emitted.
  */
 int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t len);
+
+/* What the receive path does on ENOBUFS and at the end of a batch (tests drive these). */
+void proc_connector_mark_overrun(struct sensor_source *src);
+void proc_connector_end_batch(struct sensor_source *src);
 
 /* A proc source with no socket, fed by proc_connector_dispatch() (tests, fuzzing). */
 int proc_connector_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret);

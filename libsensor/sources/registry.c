@@ -64,11 +64,11 @@ int sensor_probe(uint32_t flags, sensor_probe_fn fn, void *userdata)
 		if (t == SENSOR_SOURCE_INJECT || !all[t])
 			continue;
 		if (!all[t]->compiled) {
-			fn(userdata, (enum sensor_source_type)t, "compiled", 0,
-			   "not compiled into this build (meson option disabled)");
+			fn(userdata, (enum sensor_source_type)t, "compiled", 0, 0,
+			   "not compiled into this build");
 			continue;
 		}
-		fn(userdata, (enum sensor_source_type)t, "compiled", 1, "compiled in");
+		fn(userdata, (enum sensor_source_type)t, "compiled", 1, 0, "compiled in");
 		if (all[t]->probe)
 			all[t]->probe(fn, userdata, &usable);
 	}

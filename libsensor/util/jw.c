@@ -36,6 +36,16 @@ static void jw_c(struct jw *w, char c)
 	w->len++;
 }
 
+/* Bytes that go into a JSON string as they are. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char plain[256] = {
+	[0x20] = 1, 1, 0 /* '"' */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x30] = P16, [0x40] = P16,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* '\\' */, 1, 1, 1,
+	[0x60] = P16, [0x70] = P16,
+};
+#undef P16
+
 void jw_str(struct jw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -45,13 +55,8 @@ void jw_str(struct jw *w, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		size_t run = 0;
 
-		while (i + run < n) {
-			unsigned char d = (unsigned char)s[i + run];
-
-			if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\')
-				break;
+		while (i + run < n && plain[(unsigned char)s[i + run]])
 			run++;
-		}
 		if (run) {
 			jw_raw(w, s + i, run);
 			i += run;
@@ -83,13 +88,16 @@ void jw_str(struct jw *w, const char *s, size_t n)
 	jw_c(w, '"');
 }
 
+/* Keys are our own ASCII identifiers: written raw, never escaped. */
 void jw_key(struct jw *w, const char *key)
 {
 	if (!w->first)
 		jw_c(w, ',');
 	w->first = false;
 	if (key) {
-		jw_str(w, key, strlen(key));
+		jw_c(w, '"');
+		jw_raw(w, key, strlen(key));
+		jw_c(w, '"');
 		jw_c(w, ':');
 	}
 }

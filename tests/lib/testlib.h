@@ -10,7 +10,10 @@
 #define SENSOR_TESTLIB_H
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,5 +52,21 @@ char *read_file(const char *path, size_t *len);
 int run_cmd(char *const argv[], bool quiet);
 /* Like run_cmd with a shell command line. */
 int run_sh(const char *cmd);
+
+struct run_result {
+	int status;     /* exit status, or 128+signal */
+	char out[65536];
+	char err[8192];
+};
+
+/*
+ * Run argv with stdin from /dev/null, capture stdout and stderr; as uid/gid
+ * when uid >= 0 (needs root). timeout_ms > 0 sends SIGTERM after that long
+ * (signal_after_ms: send SIGTERM then, to test clean shutdown). Returns 0
+ * or -1 when it could not run.
+ */
+int run_capture(char *const argv[], int uid, int signal_after_ms, struct run_result *res);
+/* Number of lines in s. */
+int count_lines(const char *s);
 
 #endif

@@ -31,20 +31,24 @@ static void json_str(const char *s)
 }
 
 static void on_probe(void *ud, enum sensor_source_type src, const char *check, int status,
-		     const char *detail)
+		     uint32_t flags, const char *detail)
 {
 	struct doctor *d = ud;
 	const char *name = sensor_source_type_name(src);
 
+	bool optional = flags & SENSOR_PROBE_OPTIONAL;
+
 	d->seen[src] = 1;
-	if (status != 1)
+	if (status != 1 && !optional)
 		d->bad[src] = 1;
 	if (d->json) {
 		printf("%s{\"source\":", d->lines++ ? "," : "");
 		json_str(name);
 		printf(",\"check\":");
 		json_str(check);
-		printf(",\"status\":\"%s\"", status == 1 ? "ok" : status == 0 ? "absent" : "unusable");
+		printf(",\"status\":\"%s\",\"required\":%s",
+		       status == 1 ? "ok" : status == 0 ? "absent" : "unusable",
+		       optional ? "false" : "true");
 		if (status < 0) {
 			printf(",\"error\":");
 			json_str(strerror(-status));
@@ -53,9 +57,10 @@ static void on_probe(void *ud, enum sensor_source_type src, const char *check, i
 		json_str(detail);
 		putchar('}');
 	} else {
-		printf("  %-10s %-14s %-8s %s%s%s\n", name, check,
-		       status == 1 ? "ok" : status == 0 ? "absent" : "UNUSABLE", detail,
-		       status < 0 ? ": " : "", status < 0 ? strerror(-status) : "");
+		printf("  %-10s %-14s %-8s %s%s%s%s\n", name, check,
+		       status == 1 ? "ok" : status == 0 ? "absent" : optional ? "degraded" : "UNUSABLE",
+		       detail, status < 0 ? ": " : "", status < 0 ? strerror(-status) : "",
+		       optional && status != 1 ? " (optional)" : "");
 	}
 }
 
@@ -79,7 +84,7 @@ int cmd_doctor(int argc, char **argv)
 			printf("Usage: rtsensor doctor [--json]\n\n"
 			       "Probe the kernel interfaces every source needs and say, source by\n"
 			       "source, what works on this machine. Nothing is left installed.\n"
-			       "Exit status: 0 when every compiled source is usable, 4 otherwise.\n");
+			       "Exit status: 0 when every compiled source can start, 4 otherwise.\n");
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "Usage: rtsensor doctor [--json]\n");

@@ -12,10 +12,13 @@
 #include "run-fanotify.h"
 
 static sensor_ctx *volatile signal_ctx;
+static volatile sig_atomic_t stop_requested;
 
+/* Installed first thing, so a signal during start-up is not lost. */
 static void on_signal(int sig)
 {
 	(void)sig;
+	stop_requested = 1;
 	if (signal_ctx)
 		sensor_ctx_exit(signal_ctx, 1); /* run() returns 1: stop */
 }
@@ -127,6 +130,8 @@ int cmd_run(int argc, char **argv)
 	sensor_ctx *ctx = NULL;
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:e:d:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -242,8 +247,8 @@ int cmd_run(int argc, char **argv)
 	}
 
 	signal_ctx = ctx;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (stop_requested)
+		sensor_ctx_exit(ctx, 1);
 	/* Run in slices so buffered output reaches readers promptly. */
 	{
 		struct timespec ts;

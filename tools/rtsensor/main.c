@@ -14,6 +14,9 @@ static const struct {
 } verbs[] = {
 	{ "run", cmd_run, "watch the machine and print events as JSON lines" },
 	{ "doctor", cmd_doctor, "say which kernel features and privileges this machine offers" },
+	{ "exec", cmd_exec, "run a command under seccomp supervision (--deny SYSCALL[:ERRNO])" },
+	{ "seccomp-agent", cmd_seccomp_agent, "serve OCI runtimes' seccomp listenerPath (runc)" },
+	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
 };
 
 static void usage(FILE *f)

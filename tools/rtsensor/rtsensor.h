@@ -28,5 +28,8 @@ void log_stderr(void *ud, enum sensor_log_level level, const char *msg);
 
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_seccomp_agent(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
  * everything is closed again.
  */
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/fanotify.h>
 #include <sys/mman.h>
@@ -38,10 +39,12 @@ static int try_mark(unsigned init, unsigned mflags, uint64_t mask, int target)
 	return r;
 }
 
+/* Every check but dfid-name is optional: without it the source runs with less. */
 static void line(sensor_probe_fn fn, void *ud, const char *check, int st, const char *ok,
 		 const char *absent, const char *denied)
 {
 	fn(ud, SENSOR_SOURCE_FANOTIFY, check, st,
+	   strcmp(check, "dfid-name") == 0 ? 0 : SENSOR_PROBE_OPTIONAL,
 	   st == 1 ? ok : (st == -EPERM || st == -EACCES) ? denied : absent);
 }
 
@@ -51,7 +54,17 @@ void fan_probe(sensor_probe_fn fn, void *ud, int *usable)
 	int st, mfd, root;
 
 	st = try_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME, O_RDONLY);
-	line(fn, ud, "dfid-name", st, "FAN_REPORT_DFID_NAME: events with full paths",
+	/* What the source does by default: a notification-only filesystem mark.
+	 * Unprivileged users may create a group (5.13+) but not this mark. */
+	if (st == 1) {
+		root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		st = root < 0 ? -errno
+			      : try_mark(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME, FAN_MARK_FILESYSTEM,
+					 FAN_CREATE | FAN_ONDIR, root);
+		if (root >= 0)
+			close(root);
+	}
+	line(fn, ud, "dfid-name", st, "FAN_REPORT_DFID_NAME with filesystem marks: events with full paths",
 	     "kernel without FAN_REPORT_DFID_NAME (< 5.9): the source cannot start", denied);
 	if (st != 1)
 		return;
@@ -73,7 +86,8 @@ void fan_probe(sensor_probe_fn fn, void *ud, int *usable)
 	}
 	mfd = memfd_create("rtsensor-probe", MFD_CLOEXEC);
 	if (mfd < 0) {
-		fn(ud, SENSOR_SOURCE_FANOTIFY, "permission", -errno, "memfd_create failed");
+		fn(ud, SENSOR_SOURCE_FANOTIFY, "permission", -errno, SENSOR_PROBE_OPTIONAL,
+		   "memfd_create failed");
 		return;
 	}
 	st = try_mark(FAN_CLASS_CONTENT, 0, FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM, mfd);

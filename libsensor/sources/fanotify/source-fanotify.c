@@ -390,7 +390,8 @@ static int fan_start(struct sensor_source *src, const void *opts)
 				       : "fanotify: paths from directory handles, pids without pidfd");
 	return 0;
 fail:
-	ctx_log(src->ctx, SENSOR_LOG_ERR, "fanotify: cannot start: %s", strerror(-r));
+	/* the caller gets r and reports it; this is only for debugging */
+	ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: cannot start: %s", strerror(-r));
 	fan_stop(src);
 	return r;
 }

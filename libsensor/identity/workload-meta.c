@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workload-meta.h"
+
+/* Container IDs become path components: accept only what runtimes produce. */
+static int safe_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 128 || id[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int put(char *out, size_t cap, const char *s, size_t n)
+{
+	if (n == 0 || n >= cap)
+		return 0;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 1;
+}
+
+int workload_meta_image_from_labels(const char *const *labels, size_t n, char *out, size_t cap)
+{
+	static const char *const keys[] = {
+		"io.kubernetes.cri.image-name=",   /* containerd CRI */
+		"io.kubernetes.cri-o.ImageName=",  /* CRI-O */
+		"io.kubernetes.cri-o.Image=",
+		"org.opencontainers.image.ref.name=",
+	};
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		size_t kl = strlen(keys[k]);
+
+		for (size_t i = 0; i < n; i++)
+			if (labels[i] && strncmp(labels[i], keys[k], kl) == 0 &&
+			    put(out, cap, labels[i] + kl, strlen(labels[i] + kl)))
+				return 1;
+	}
+	return 0;
+}
+
+/* json_load_file with a size bound: state files are small; refuse giants. */
+static json_t *load_small(const char *path)
+{
+	json_error_t err;
+	FILE *f = fopen(path, "re");
+	json_t *j;
+	long size;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (4l << 20)) {
+		fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	j = json_loadf(f, JSON_REJECT_DUPLICATES, &err);
+	fclose(f);
+	return j;
+}
+
+static int from_runc_state(const char *root, size_t rootlen, const char *id, char *out, size_t cap)
+{
+	char path[PATH_MAX];
+	const char *labels[64];
+	json_t *st, *arr, *v;
+	size_t i, n = 0;
+	int found;
+
+	if (snprintf(path, sizeof(path), "%.*s/%s/state.json", (int)rootlen, root, id) >=
+	    (int)sizeof(path))
+		return 0;
+	st = load_small(path);
+	if (!st)
+		return 0;
+	arr = json_object_get(json_object_get(st, "config"), "labels");
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(v) && n < 64)
+			labels[n++] = json_string_value(v);
+	}
+	found = workload_meta_image_from_labels(labels, n, out, cap);
+	json_decref(st);
+	return found;
+}
+
+static int from_docker(const char *dir, const char *id, char *out, size_t cap)
+{
+	char path[PATH_MAX];
+	json_t *cfg, *img;
+	int found = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s/config.v2.json", dir, id) >= (int)sizeof(path))
+		return 0;
+	cfg = load_small(path);
+	if (!cfg)
+		return 0;
+	img = json_object_get(json_object_get(cfg, "Config"), "Image");
+	if (json_is_string(img))
+		found = put(out, cap, json_string_value(img), json_string_length(img));
+	json_decref(cfg);
+	return found;
+}
+
+int workload_meta_image(const char *roots, const char *docker_dir, const char *id, char *out,
+			size_t cap)
+{
+	const char *p;
+
+	if (!id || !out || cap == 0)
+		return -EINVAL;
+	if (!safe_id(id))
+		return 0;
+	p = roots ? roots : WORKLOAD_META_DEFAULT_ROOTS;
+	while (*p) {
+		const char *e = strchr(p, ':');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n && from_runc_state(p, n, id, out, cap))
+			return 1;
+		p += n + (e ? 1 : 0);
+	}
+	return from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, out, cap);
+}

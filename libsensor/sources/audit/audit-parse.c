@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Audit record text parser. Every step checks the remaining length; no
+ * NUL terminator is needed and nothing is copied: fields are offsets into
+ * the caller's buffer.
+ */
+#include <errno.h>
+#include <libaudit.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+
+#include "audit-parse.h"
+#include "util/parse.h"
+
+#define ENRICH_SEP '\x1d'
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Byte classes for the field scanner: one table lookup per byte instead of a chain of tests. */
+enum { C_SP = 1, C_EQ = 2, C_SEP = 4 };
+static const uint8_t cls[256] = {
+	[' '] = C_SP, ['\t'] = C_SP, ['='] = C_EQ, [ENRICH_SEP] = C_SEP,
+};
+
+/* Decimal without overflow checks when it cannot overflow (<= 19 digits), checked otherwise. */
+static int dec_u64(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 19)
+		return n ? parse_u64(s, n, 10, ret) : -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(uint8_t)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}
+
+static bool has_prefix(const char *b, size_t n, const char *p)
+{
+	size_t pl = strlen(p);
+
+	return n >= pl && memcmp(b, p, pl) == 0;
+}
+
+/* Record type name -> number, with a direct-mapped cache: logs repeat a few dozen names. */
+static uint32_t type_from_name(const char *s, size_t n)
+{
+	static _Thread_local struct {
+		char name[31];
+		uint8_t len;
+		uint32_t type;
+	} cache[64];
+	char tmp[64];
+	uint64_t v;
+	uint32_t h = 2166136261u;
+	unsigned slot;
+	int t;
+
+	if (n > 9 && memcmp(s, "UNKNOWN[", 8) == 0 && s[n - 1] == ']')
+		return parse_u64(s + 8, n - 9, 10, &v) == 0 && v <= UINT32_MAX ? (uint32_t)v : 0;
+	if (n == 0 || n >= sizeof(tmp))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	slot = h % 64;
+	if (cache[slot].len == n && memcmp(cache[slot].name, s, n) == 0)
+		return cache[slot].type;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	t = audit_name_to_msg_type(tmp);
+	if (t < 0)
+		t = 0;
+	if (n < sizeof(cache[0].name)) {
+		memcpy(cache[slot].name, s, n);
+		cache[slot].len = (uint8_t)n;
+		cache[slot].type = (uint32_t)t;
+	}
+	return (uint32_t)t;
+}
+
+static void add_field(struct audit_record *r, size_t k, size_t klen, size_t v, size_t vlen,
+		      uint16_t flags)
+{
+	struct audit_field *f;
+
+	if (r->nfields >= r->fcap || klen > UINT16_MAX) {
+		r->dropped++;
+		return;
+	}
+	f = &r->f[r->nfields++];
+	f->k = (uint32_t)k;
+	f->klen = (uint16_t)klen;
+	f->v = (uint32_t)v;
+	f->vlen = (uint32_t)vlen;
+	f->flags = flags;
+}
+
+/* Index of the first c in b[i..end), or end. */
+static size_t find_char(const char *b, size_t i, size_t end, char c)
+{
+	const char *p = i < end ? memchr(b + i, c, end - i) : NULL;
+
+	return p ? (size_t)(p - b) : end;
+}
+
+/* The closing ' of a '...' value: one followed by a blank, the separator or the end. */
+static size_t find_squote_end(const char *b, size_t i, size_t end)
+{
+	size_t last = end;
+
+	for (size_t j = i; j < end; j++) {
+		if (b[j] == ENRICH_SEP)
+			break;
+		if (b[j] == '\'') {
+			last = j;
+			if (j + 1 == end || is_space(b[j + 1]) || b[j + 1] == ENRICH_SEP)
+				return j;
+		}
+	}
+	return last;
+}
+
+/* Internal flag of parse_fields (never stored): the record holds a 0x1D byte. */
+#define AF_HAS_SEP 0x8000
+
+static void add_field_masked(struct audit_record *r, size_t k, size_t klen, size_t v, size_t vlen,
+			     uint16_t flags)
+{
+	add_field(r, k, klen, v, vlen, flags & ~AF_HAS_SEP);
+}
+
+static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
+			 struct audit_record *r)
+{
+	while (i < end) {
+		size_t k, eq, v, vend;
+
+		if (is_space(b[i])) {
+			i++;
+			continue;
+		}
+		if (b[i] == ENRICH_SEP) {
+			flags |= AF_ENRICHED;
+			i++;
+			continue;
+		}
+		if (b[i] == '(') {
+			/* old user messages: "(hostname=?, addr=?, terminal=cron res=success)" */
+			i++;
+			continue;
+		}
+		k = i;
+		while (i < end && !cls[(uint8_t)b[i]])
+			i++;
+		if (i >= end || b[i] != '=' || i == k) {
+			/* a bare word ("avc:", "denied", "{"): no field */
+			while (i < end && !is_space(b[i]) && b[i] != ENRICH_SEP)
+				i++;
+			continue;
+		}
+		eq = i++;
+		if (i < end && b[i] == '"') {
+			v = i + 1;
+			vend = find_char(b, v, end, '"');
+			if (vend < end) {
+				add_field_masked(r, k, eq - k, v, vend - v, flags | AF_DQUOTED);
+				i = vend + 1;
+				continue;
+			}
+			/* unterminated: take the token raw */
+			v = i;
+		} else if (i < end && b[i] == '\'') {
+			v = i + 1;
+			vend = find_squote_end(b, v, end);
+			if (eq - k == 3 && memcmp(b + k, "msg", 3) == 0 && !(flags & AF_USERMSG)) {
+				parse_fields(b, v, vend, flags | AF_USERMSG, r);
+			} else {
+				add_field_masked(r, k, eq - k, v, vend - v, flags | AF_SQUOTED);
+			}
+			i = vend < end ? vend + 1 : end;
+			continue;
+		} else {
+			v = i;
+		}
+		if (!(flags & AF_HAS_SEP)) {
+			/* no 0x1D in this record: the value ends at the next blank */
+			while (i < end && b[i] != ' ' && b[i] != '\t')
+				i++;
+		} else {
+			while (i < end && !(cls[(uint8_t)b[i]] & (C_SP | C_SEP)))
+				i++;
+		}
+		vend = i;
+		if (vend > v && b[vend - 1] == ',')
+			vend--; /* "addr=?," of the same old format */
+		if (vend > v && b[vend - 1] == ')' && b[v] != '(')
+			vend--;
+		if (vend > v && b[vend - 1] == '"')
+			vend--; /* a stray closing quote seen in real logs (key=6578...74") */
+		add_field_masked(r, k, eq - k, v, vend - v, flags);
+	}
+}
+
+/* "audit(SEC.MS:SERIAL):" at b[i..end); returns the index after ':' or 0. */
+static size_t parse_stamp(const char *b, size_t i, size_t end, struct audit_record *r)
+{
+	size_t s, dot, colon, close;
+	uint64_t v;
+
+	if (!has_prefix(b + i, end - i, "audit("))
+		return 0;
+	s = i + 6;
+	close = find_char(b, s, end, ')');
+	if (close >= end)
+		return 0;
+	dot = find_char(b, s, close, '.');
+	colon = find_char(b, s, close, ':');
+	if (dot >= close || colon >= close || colon < dot)
+		return 0;
+	if (dec_u64(b + s, dot - s, &r->sec) < 0)
+		return 0;
+	if (dec_u64(b + dot + 1, colon - dot - 1, &v) < 0 || v > 999)
+		return 0;
+	r->msec = (uint32_t)v;
+	if (dec_u64(b + colon + 1, close - colon - 1, &v) < 0 || v > UINT32_MAX)
+		return 0;
+	r->serial = (uint32_t)v;
+	/* the daemon's own records have no ':' ("audit(...) config changed, ...") */
+	return close + 1 < end && b[close + 1] == ':' ? close + 2 : close + 1;
+}
+
+int audit_parse_record(const char *b, size_t len, uint32_t type_hint, struct audit_record *r)
+{
+	size_t i = 0, end = len, body;
+
+	if (!b || !r)
+		return -EINVAL;
+	if (len > AUDIT_MAX_RECORD)
+		return -E2BIG;
+	while (end > 0 && (b[end - 1] == '\n' || b[end - 1] == '\0' || b[end - 1] == '\r'))
+		end--;
+	r->type = type_hint;
+	r->type_off = 0;
+	r->type_len = 0;
+	r->node_off = 0;
+	r->node_len = 0;
+	r->nfields = 0;
+	r->dropped = 0;
+	if (has_prefix(b, end, "node=")) {
+		size_t e = 5;
+
+		while (e < end && !is_space(b[e]))
+			e++;
+		if (e - 5 > UINT16_MAX)
+			return -EINVAL;
+		r->node_off = 5;
+		r->node_len = (uint16_t)(e - 5);
+		i = e;
+		while (i < end && is_space(b[i]))
+			i++;
+	}
+	if (has_prefix(b + i, end - i, "type=")) {
+		size_t t = i + 5, e = t;
+
+		while (e < end && !is_space(b[e]))
+			e++;
+		if (e == t || e - t > 64)
+			return -EINVAL;
+		r->type_off = (uint32_t)t;
+		r->type_len = (uint16_t)(e - t);
+		r->type = type_from_name(b + t, e - t);
+		i = e;
+		while (i < end && is_space(b[i]))
+			i++;
+		if (!has_prefix(b + i, end - i, "msg="))
+			return -EINVAL;
+		i += 4;
+	} else if (r->node_len) {
+		return -EINVAL;
+	}
+	body = parse_stamp(b, i, end, r);
+	if (!body)
+		return -EINVAL;
+	r->body_off = (uint32_t)body;
+	parse_fields(b, body, end, memchr(b + body, ENRICH_SEP, end - body) ? AF_HAS_SEP : 0, r);
+	return 0;
+}
+
+static bool key_is(const struct audit_field *f, const char *text, const char *key, size_t kl)
+{
+	return f->klen == kl && memcmp(text + f->k, key, kl) == 0;
+}
+
+const struct audit_field *audit_field_find(const struct audit_record *r, const char *text,
+					   const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (uint32_t i = 0; i < r->nfields; i++) {
+		const struct audit_field *f = &r->f[i];
+
+		if (f->flags & AF_ENRICHED)
+			break;
+		if (key_is(f, text, key, kl))
+			return f;
+	}
+	return NULL;
+}
+
+int audit_field_u64(const struct audit_field *f, const char *text, unsigned base, uint64_t *ret)
+{
+	if (!f)
+		return -ENOENT;
+	if (base == 10)
+		return dec_u64(text + f->v, f->vlen, ret);
+	return parse_u64(text + f->v, f->vlen, base, ret);
+}
+
+int audit_field_i64(const struct audit_field *f, const char *text, int64_t *ret)
+{
+	uint64_t v;
+	bool neg;
+
+	if (!f)
+		return -ENOENT;
+	neg = f->vlen > 0 && text[f->v] == '-';
+	if (f->vlen - neg > 18)
+		return parse_i64(text + f->v, f->vlen, ret);
+	if (dec_u64(text + f->v + neg, f->vlen - neg, &v) < 0)
+		return -EINVAL;
+	*ret = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/* Keys whose values the kernel (or audit user space) hex-encodes when they hold unsafe bytes. */
+static bool key_may_be_hex(const char *k, size_t n, uint32_t rtype)
+{
+	static const char *const keys[] = {
+		"exe", "comm", "name", "cwd", "cmd", "proctitle", "path", "data", "key",
+		"acct", "dir", "file", "ocomm", "watch", "grp", "new_group", "root_dir",
+		"old-disk", "new-disk", "old-chardev", "new-chardev", "vm", "sw", "new-fs",
+		"old-fs", "new-net", "old-net", "device",
+	};
+
+	if (n >= 2 && k[0] == 'a' && k[1] >= '0' && k[1] <= '9') {
+		if (rtype != AUDIT_EXECVE)
+			return false;
+		/* aN and aN[i], not aN_len */
+		for (size_t i = 1; i < n; i++)
+			if (k[i] == '_')
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == n && memcmp(keys[i], k, n) == 0)
+			return true;
+	return false;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool audit_value_is_hex(const struct audit_field *f, const char *text, uint32_t rtype)
+{
+	const char *v = text + f->v;
+
+	if (f->flags & (AF_DQUOTED | AF_SQUOTED) || f->vlen == 0 || f->vlen % 2)
+		return false;
+	if (!key_may_be_hex(text + f->k, f->klen, rtype))
+		return false;
+	for (uint32_t i = 0; i < f->vlen; i++)
+		if (hexval(v[i]) < 0)
+			return false;
+	return true;
+}
+
+int audit_value_decode(const struct audit_field *f, const char *text, uint32_t rtype, char *out,
+		       size_t cap)
+{
+	const char *v;
+	size_t n;
+
+	if (!f || !text || (!out && cap))
+		return -EINVAL;
+	v = text + f->v;
+	if (audit_value_is_hex(f, text, rtype)) {
+		n = f->vlen / 2;
+		for (size_t i = 0; i < n && i < cap; i++)
+			out[i] = (char)(hexval(v[2 * i]) << 4 | hexval(v[2 * i + 1]));
+		return (int)n;
+	}
+	n = f->vlen;
+	memcpy(out, v, n < cap ? n : cap);
+	return (int)n;
+}
+
+int audit_sockaddr_decode(const char *hex, size_t len, struct audit_sockaddr *sa)
+{
+	uint8_t b[128];
+	size_t n;
+	int r;
+
+	if (!hex || !sa)
+		return -EINVAL;
+	memset(sa, 0, sizeof(*sa));
+	sa->family = -1;
+	if (len > 2 * sizeof(b))
+		len = 2 * sizeof(b); /* longer unix paths are cut at the sun_path size below anyway */
+	len &= ~(size_t)1;
+	r = parse_hex_bytes(hex, len, b, sizeof(b));
+	if (r < 2)
+		return -EINVAL;
+	n = (size_t)r;
+	sa->family = b[0] | b[1] << 8; /* host order on the (little-endian) machine that logged it */
+	switch (sa->family) {
+	case AF_INET:
+		if (n < 8)
+			return -EINVAL;
+		sa->port = (uint32_t)(b[2] << 8 | b[3]);
+		inet_ntop(AF_INET, b + 4, sa->addr, sizeof(sa->addr));
+		return 0;
+	case AF_INET6:
+		if (n < 24)
+			return -EINVAL;
+		sa->port = (uint32_t)(b[2] << 8 | b[3]);
+		inet_ntop(AF_INET6, b + 8, sa->addr, sizeof(sa->addr));
+		return 0;
+	case AF_UNIX: {
+		size_t pl = n - 2, o = 0;
+
+		if (pl > 108)
+			pl = 108;
+		if (pl > 0 && b[2] == 0) {
+			/* abstract: the whole address length counts, NULs included */
+			sa->addr[o++] = '@';
+			for (size_t i = 1; i < pl && o + 1 < sizeof(sa->addr); i++)
+				sa->addr[o++] = b[2 + i] ? (char)b[2 + i] : '@';
+		} else {
+			for (size_t i = 0; i < pl && b[2 + i] && o + 1 < sizeof(sa->addr); i++)
+				sa->addr[o++] = (char)b[2 + i];
+		}
+		sa->addr[o] = '\0';
+		return 0;
+	}
+	case AF_NETLINK:
+		if (n < 12)
+			return -EINVAL;
+		sa->port = (uint32_t)(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24);
+		sa->groups = (uint32_t)(b[8] | b[9] << 8 | b[10] << 16 | (uint32_t)b[11] << 24);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const char *audit_family_name(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	case AF_UNIX:
+		return "unix";
+	case AF_NETLINK:
+		return "netlink";
+	default:
+		return "other";
+	}
+}
+
+const char *audit_arch_name(uint32_t arch)
+{
+	int m = audit_elf_to_machine(arch);
+
+	return m < 0 ? NULL : audit_machine_to_name(m);
+}
+
+const char *audit_syscall_name(uint32_t arch, int nr)
+{
+	static _Thread_local uint32_t last_arch;
+	static _Thread_local int last_nr = -1;
+	static _Thread_local const char *last_name;
+	int m;
+
+	if (arch == last_arch && nr == last_nr)
+		return last_name;
+	m = audit_elf_to_machine(arch);
+	last_arch = arch;
+	last_nr = nr;
+	last_name = m < 0 ? NULL : audit_syscall_to_name(nr, m);
+	return last_name;
+}

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The OCI seccomp agent (runtime-spec linux.seccomp.listenerPath, as runc
+ * implements it): runc connects to our unix stream socket and sends the
+ * container process state as JSON with the notification fd attached
+ * (SCM_RIGHTS). We collect the bytes (bounded) until they parse, and serve
+ * the fd as a channel attributed to that container. Each connection is
+ * non-blocking and served by the context's loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "oci-state.h"
+#include "seccomp-source.h"
+#include "util/jw.h"
+
+#define MAX_CONNS 64
+
+struct sc_conn {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	int fds[OCI_MAX_FDS];
+	unsigned nfds;
+	struct sc_conn *next;
+};
+
+struct sc_agent {
+	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sc_conn *conns;
+	unsigned nconns;
+	struct sc_agent *next;
+};
+
+static void conn_free(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c)
+{
+	for (struct sc_conn **pc = &a->conns; *pc; pc = &(*pc)->next) {
+		if (*pc == c) {
+			*pc = c->next;
+			break;
+		}
+	}
+	a->nconns--;
+	ctx_unwatch_fd(src, c->fd);
+	close(c->fd);
+	for (unsigned i = 0; i < c->nfds; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	free(c->buf);
+	free(c);
+}
+
+static void announce(struct sensor_source *src, const struct oci_state *st)
+{
+	struct jw w;
+	size_t n = 0;
+	char *buf = NULL;
+
+	/* Two passes: measure, then write (annotations may be long). */
+	for (int pass = 0; pass < 2; pass++) {
+		jw_init(&w, buf, buf ? n + 1 : 0);
+		jw_obj_open(&w, NULL);
+		jw_kv_str(&w, "id", st->id);
+		jw_kv_i64(&w, "pid", st->pid ? st->pid : st->state_pid);
+		if (st->status)
+			jw_kv_str(&w, "status", st->status);
+		if (st->bundle)
+			jw_kv_str(&w, "bundle", st->bundle);
+		if (st->metadata)
+			jw_kv_str(&w, "metadata", st->metadata);
+		jw_key(&w, "annotations");
+		jw_raw(&w, st->annotations, strlen(st->annotations));
+		jw_obj_close(&w);
+		n = jw_finish(&w);
+		if (pass == 0 && !(buf = malloc(n + 1)))
+			return;
+	}
+	ctx_emit_status(src, "container_attached", buf);
+	free(buf);
+}
+
+/*
+ * The message is complete when it parses: runc does not close its end after
+ * sending (the connection lives as long as its runc process), so EOF cannot
+ * be the delimiter. Returns true when the connection is finished (adopted or
+ * refused), false when more bytes are needed.
+ */
+static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c, bool eof)
+{
+	struct oci_state *st;
+	int r, idx, fd;
+
+	if (!eof && (c->nfds == 0 || c->len == 0 || c->buf[c->len - 1] != '}'))
+		return false; /* a JSON object ends with '}' (trailing space is not sent) */
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		ctx_emit_loss(src, 1, "agent: no memory for a container state");
+		goto out;
+	}
+	r = oci_state_parse(c->buf, c->len, st);
+	if (r == -EINVAL && !eof && c->len < OCI_STATE_MAX_LEN) {
+		free(st);
+		return false; /* a '}' inside a string, more to come */
+	}
+	if (r < 0) {
+		src->stats.errors++;
+		ctx_log(src->ctx, SENSOR_LOG_WARNING, "seccomp agent: bad container state (%s)",
+			strerror(-r));
+		free(st);
+		goto out;
+	}
+	idx = st->seccomp_fd_index;
+	if (idx < 0 && c->nfds == 1)
+		idx = 0; /* runtimes that do not name the fd */
+	if (idx < 0 || (unsigned)idx >= c->nfds || (st->nfds && st->nfds != c->nfds)) {
+		src->stats.errors++;
+		ctx_log(src->ctx, SENSOR_LOG_WARNING,
+			"seccomp agent: container %s sent %u fds, names say %u: no seccomp fd",
+			st->id, c->nfds, st->nfds);
+		oci_state_clear(st);
+		free(st);
+		goto out;
+	}
+	fd = c->fds[idx];
+	c->fds[idx] = -1;
+	announce(src, st);
+	r = sc_chan_add(src, fd, st, 0); /* owns fd and st from here */
+	if (r < 0)
+		ctx_log(src->ctx, SENSOR_LOG_ERR, "seccomp agent: cannot serve a container: %s",
+			strerror(-r));
+out:
+	conn_free(src, a, c);
+	return true;
+}
+
+static bool find_conn(struct sc_src *ss, int fd, struct sc_agent **ra, struct sc_conn **rc)
+{
+	for (struct sc_agent *a = ss->agents; a; a = a->next)
+		for (struct sc_conn *c = a->conns; c; c = c->next)
+			if (c->fd == fd) {
+				*ra = a;
+				*rc = c;
+				return true;
+			}
+	return false;
+}
+
+static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct sc_src *ss = src->priv;
+	struct sc_agent *a;
+	struct sc_conn *c;
+
+	(void)events;
+	(void)budget;
+	if (!find_conn(ss, fd, &a, &c))
+		return 0;
+	for (;;) {
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int) * OCI_MAX_FDS)];
+		} u;
+		struct iovec iov;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
+		ssize_t n;
+
+		if (c->cap - c->len < 4096) {
+			size_t cap = c->cap ? c->cap * 2 : 8192;
+			char *nb;
+
+			if (c->cap >= OCI_STATE_MAX_LEN + 1) {
+				src->stats.errors++;
+				ctx_log(src->ctx, SENSOR_LOG_WARNING,
+					"seccomp agent: state message longer than %u bytes: refused",
+					OCI_STATE_MAX_LEN);
+				conn_free(src, a, c);
+				return 0;
+			}
+			nb = realloc(c->buf, cap);
+			if (!nb) {
+				conn_free(src, a, c);
+				return -ENOMEM;
+			}
+			c->buf = nb;
+			c->cap = cap;
+		}
+		iov.iov_base = c->buf + c->len;
+		iov.iov_len = c->cap - c->len;
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			conn_free(src, a, c);
+			return 0;
+		}
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+			size_t k;
+
+			if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+				continue;
+			k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; i++) {
+				int nfd;
+
+				memcpy(&nfd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+				if (c->nfds < OCI_MAX_FDS)
+					c->fds[c->nfds++] = nfd;
+				else
+					close(nfd);
+			}
+		}
+		if (msg.msg_flags & MSG_CTRUNC) {
+			src->stats.errors++;
+			ctx_log(src->ctx, SENSOR_LOG_WARNING, "seccomp agent: too many fds: refused");
+			conn_free(src, a, c);
+			return 0;
+		}
+		c->len += (size_t)n;
+		if (conn_try(src, a, c, n == 0))
+			return 0;
+	}
+}
+
+static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct sc_src *ss = src->priv;
+	struct sc_agent *a;
+
+	(void)events;
+	(void)budget;
+	for (a = ss->agents; a && a->lfd != fd; a = a->next)
+		;
+	if (!a)
+		return 0;
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), r;
+		struct sc_conn *c;
+
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return errno == EAGAIN ? 0 : -errno;
+		}
+		if (a->nconns >= MAX_CONNS) {
+			/* A runtime retries nothing: say so loudly; the container will fail to start. */
+			ctx_emit_loss(src, 1, "agent: too many connections in progress; one refused");
+			close(cfd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(cfd);
+			return -ENOMEM;
+		}
+		c->fd = cfd;
+		r = ctx_watch_fd(src, cfd, conn_ready);
+		if (r < 0) {
+			close(cfd);
+			free(c);
+			return r;
+		}
+		c->next = a->conns;
+		a->conns = c;
+		a->nconns++;
+	}
+}
+
+/* A socket file at path: replace it when nobody listens, refuse when someone does. */
+static int clear_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int sc_agent_add(struct sensor_source *src, const char *path)
+{
+	struct sc_src *ss = sc_src_of(src);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sc_agent *a;
+	int r;
+
+	if (!ss)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = clear_stale(path, &sa);
+	if (r < 0)
+		return r;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	memcpy(a->path, sa.sun_path, sizeof(a->path));
+	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (a->lfd < 0) {
+		r = -errno;
+		free(a);
+		return r;
+	}
+	if (bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = listen(a->lfd, 64) < 0 ? -errno : ctx_watch_fd(src, a->lfd, listen_ready);
+	if (r < 0) {
+		unlink(a->path);
+		goto fail;
+	}
+	a->next = ss->agents;
+	ss->agents = a;
+	ctx_emit_status(src, "agent_listening", a->path);
+	return 0;
+fail:
+	close(a->lfd);
+	free(a);
+	return r;
+}
+
+void sc_agents_stop(struct sensor_source *src)
+{
+	struct sc_src *ss = src->priv;
+
+	while (ss->agents) {
+		struct sc_agent *a = ss->agents;
+
+		ss->agents = a->next;
+		while (a->conns)
+			conn_free(src, a, a->conns);
+		ctx_unwatch_fd(src, a->lfd);
+		close(a->lfd);
+		unlink(a->path);
+		free(a);
+	}
+}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Source "seccomp": seccomp user notification. Each notification becomes a
+ * held `syscall` event; its answer goes back with SECCOMP_IOCTL_NOTIF_SEND
+ * (deny: the errno; allow: SECCOMP_USER_NOTIF_FLAG_CONTINUE). The library
+ * never reads the target's memory: pointer arguments are reported as the
+ * numbers they are and never decide an allow (docs/seccomp.md).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <libsensor/sensor-seccomp.h>
+
+#include "core/context.h"
+#include "identity/proc-cache.h"
+#include "identity/workload.h"
+#include "seccomp-filter.h"
+#include "seccomp-source.h"
+#include "sources/sources.h"
+#include "util/jw.h"
+
+#define DEFAULT_TIMEOUT_NS (5ull * 1000000000u)
+
+static const char *const default_syscalls[] = {
+	"ptrace", "process_vm_writev", "mount", "umount2", "pivot_root", "unshare", "setns",
+	"init_module", "finit_module", "delete_module", "bpf", "perf_event_open", "keyctl",
+	"add_key", "request_key", "kexec_load", "open_by_handle_at", "userfaultfd",
+	"personality", "socket", NULL,
+};
+
+const char *const *sensor_seccomp_default_syscalls(void)
+{
+	return default_syscalls;
+}
+
+struct sc_src *sc_src_of(struct sensor_source *src)
+{
+	if (!src || src->ops != &source_seccomp_ops || src->stopped || src->dead)
+		return NULL;
+	return src->priv;
+}
+
+static void chan_unref(struct sc_chan *ch)
+{
+	if (!ch || atomic_fetch_sub(&ch->ref, 1) != 1)
+		return;
+	close(ch->fd);
+	if (ch->ct) {
+		oci_state_clear(ch->ct);
+		free(ch->ct);
+	}
+	free(ch);
+}
+
+/* The thread-group id of a notifying task (the kernel reports the thread). */
+static int32_t tgid_of(int32_t tid)
+{
+	char path[64], buf[1024];
+	FILE *f;
+	int fd;
+	int32_t tgid = tid;
+
+	/* pidfd_open succeeds only for a thread-group leader: the common case, two syscalls. */
+	fd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (fd >= 0) {
+		close(fd);
+		return tid;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strncmp(buf, "Tgid:", 5) == 0) {
+			long v = strtol(buf + 5, NULL, 10);
+
+			if (v > 0 && v <= INT32_MAX)
+				tgid = (int32_t)v;
+			break;
+		}
+	}
+	fclose(f);
+	return tgid;
+}
+
+static void set_container(struct sensor_event *ev, const struct oci_state *ct,
+			  const struct proc_entry *pe)
+{
+	ev_set_str(ev, SENSOR_FIELD_WORKLOAD_ID, ct->id);
+	ev_set_str(ev, SENSOR_FIELD_WORKLOAD_KIND, "container");
+	/* The cgroup tells the runtime (docker, cri-o, ...) when it can; else the OCI runtime spoke. */
+	if (!pe || !pe->wl || !workload_field(pe->wl, SENSOR_FIELD_WORKLOAD_RUNTIME) ||
+	    !*workload_field(pe->wl, SENSOR_FIELD_WORKLOAD_RUNTIME))
+		ev_set_str(ev, SENSOR_FIELD_WORKLOAD_RUNTIME, "runc");
+	if (ct->klass)
+		ev_set_str(ev, SENSOR_FIELD_WORKLOAD_CLASS, ct->klass);
+	if (ct->pod)
+		ev_set_str(ev, SENSOR_FIELD_WORKLOAD_POD, ct->pod);
+}
+
+/* One notification: validate, build the held event, emit. Returns 1 when emitted. */
+static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan *ch,
+		    const struct seccomp_notif *n)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	struct sensor_event *ev;
+	struct proc_entry *pe;
+	int32_t tid = (int32_t)n->pid, pid;
+	const char *name;
+	uint64_t id = n->id;
+
+	pid = tgid_of(tid);
+	/* Read /proc first, then check the request is still alive: the pid was not reused. */
+	pe = proc_cache_get(ctx->procs, pid);
+	if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+		ss->vanished++;
+		ctx_log(ctx, SENSOR_LOG_DEBUG, "seccomp: target %d gone before its syscall %d was held (%s)",
+			tid, n->data.nr, strerror(errno));
+		return 0;
+	}
+	ev = ctx_event_new(src, SENSOR_KIND_SYSCALL);
+	if (!ev) {
+		/* Cannot hold it: answer now with the default so the target never hangs. */
+		struct seccomp_notif_resp r = { .id = n->id };
+
+		if (ss->flags & SENSOR_SECCOMP_FAIL_CLOSED)
+			r.error = -ss->default_errno;
+		else
+			r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &r);
+		ctx_emit_loss(src, 1, "no memory for a held syscall event; default verdict applied");
+		return 0;
+	}
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, pid);
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_TID, tid);
+	ev_set_int(ev, SENSOR_FIELD_SYSCALL_NR, n->data.nr);
+	ev_set_str(ev, SENSOR_FIELD_SYSCALL_ARCH, scf_arch_name(n->data.arch, n->data.nr));
+	name = scf_syscall_name(ss->names, n->data.arch, n->data.nr);
+	if (name)
+		ev_set_str(ev, SENSOR_FIELD_SYSCALL_NAME, name);
+	memcpy(ev->args, n->data.args, sizeof(n->data.args));
+	ev->nargs = 6;
+	ev_set_int(ev, SENSOR_FIELD_SYSCALL_NARGS, 6);
+	if (ch->ct)
+		set_container(ev, ch->ct, pe);
+	ev->hold.active = true;
+	ev->hold.dflt = (ss->flags & SENSOR_SECCOMP_FAIL_CLOSED) ? SENSOR_DECISION_DENY
+								 : SENSOR_DECISION_ALLOW;
+	ev->hold.dflt_err = ss->default_errno;
+	ev->hold.deadline = now_mono() + ss->timeout_ns;
+	ev->hold.data[0] = n->id;
+	ev->hold.data[1] = (uint64_t)(uintptr_t)ch;
+	atomic_fetch_add(&ch->ref, 1);
+	ctx_emit(ctx, ev);
+	return 1;
+}
+
+static void chan_detach(struct sensor_source *src, struct sc_src *ss, struct sc_chan *ch)
+{
+	char detail[256];
+
+	for (struct sc_chan **pc = &ss->chans; *pc; pc = &(*pc)->next) {
+		if (*pc == ch) {
+			*pc = ch->next;
+			break;
+		}
+	}
+	ctx_unwatch_fd(src, ch->fd);
+	if (ch->ct) {
+		snprintf(detail, sizeof(detail), "container %.200s: no process left", ch->ct->id);
+		ctx_emit_status(src, "container_detached", detail);
+	} else {
+		snprintf(detail, sizeof(detail), "filter of pid %d: no process left", (int)ch->child);
+		ctx_emit_status(src, "detached", detail);
+	}
+	chan_unref(ch);
+}
+
+static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct sc_src *ss = src->priv;
+	struct sc_chan *ch;
+	unsigned n = 0;
+
+	(void)events;
+
+	for (ch = ss->chans; ch && ch->fd != fd; ch = ch->next)
+		;
+	if (!ch)
+		return 0;
+	while (n < budget) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		/* RECV blocks when nothing is queued: ask poll first (we are the only reader). */
+		if (poll(&p, 1, 0) < 0 && errno != EINTR)
+			return -errno;
+		if (!(p.revents & POLLIN)) {
+			/* Nothing queued and no task uses the filter any more: the workload is gone. */
+			if (p.revents & (POLLHUP | POLLERR))
+				chan_detach(src, ss, ch);
+			break;
+		}
+		memset(ss->req, 0, ss->notif_sz);
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, ss->req) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOENT) { /* the target was killed while queued */
+				ss->vanished++;
+				continue;
+			}
+			return -errno;
+		}
+		src->stats.received++;
+		n += (unsigned)on_notif(src, ss, ch, ss->req);
+	}
+	return (int)n;
+}
+
+int sc_chan_add(struct sensor_source *src, int fd, struct oci_state *ct, pid_t child)
+{
+	struct sc_src *ss = sc_src_of(src);
+	struct sc_chan *ch;
+	int r;
+
+	if (!ss || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		if (ct) {
+			oci_state_clear(ct);
+			free(ct);
+		}
+		return ss ? -EBADF : -EINVAL;
+	}
+	ch = calloc(1, sizeof(*ch));
+	if (!ch) {
+		close(fd);
+		if (ct) {
+			oci_state_clear(ct);
+			free(ct);
+		}
+		return -ENOMEM;
+	}
+	atomic_init(&ch->ref, 1);
+	ch->fd = fd;
+	ch->ct = ct;
+	ch->child = child;
+	ch->resp_sz = ss->resp_sz;
+	/* Wake us on the target's CPU: the target is about to sleep until we answer. */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)
+		ss->sync_wakeup = true;
+	r = ctx_watch_fd(src, fd, chan_ready);
+	if (r < 0) {
+		chan_unref(ch);
+		return r;
+	}
+	ch->next = ss->chans;
+	ss->chans = ch;
+	return 0;
+}
+
+static int sc_respond(struct sensor_source *src, struct sensor_event *ev, enum sensor_decision d,
+		      int err)
+{
+	struct sc_chan *ch = (struct sc_chan *)(uintptr_t)ev->hold.data[1];
+	union {
+		struct seccomp_notif_resp r;
+		char pad[256];
+	} u;
+	int ret = 0;
+
+	(void)src;
+	if (!ch)
+		return -EINVAL;
+	memset(&u, 0, sizeof(u));
+	u.r.id = ev->hold.data[0];
+	if (d == SENSOR_DECISION_DENY)
+		u.r.error = -(err > 0 ? err : ev->hold.dflt_err);
+	else
+		u.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &u) < 0)
+		ret = -errno; /* ENOENT: the target died or a signal interrupted the syscall */
+	ev->hold.data[1] = 0;
+	chan_unref(ch);
+	return ret;
+}
+
+static void sc_stop(struct sensor_source *src)
+{
+	struct sc_src *ss = src->priv;
+
+	if (!ss)
+		return;
+	sc_agents_stop(src);
+	while (ss->chans) {
+		struct sc_chan *ch = ss->chans;
+
+		ss->chans = ch->next;
+		ctx_unwatch_fd(src, ch->fd);
+		chan_unref(ch);
+	}
+	scf_names_free(ss->names);
+	free(ss->prog.filter);
+	free(ss->req);
+	free(ss);
+	src->priv = NULL;
+}
+
+static int sc_start(struct sensor_source *src, const void *opts)
+{
+	struct sensor_seccomp_opts o = { 0 };
+	struct seccomp_notif_sizes sizes;
+	const char *bad = NULL;
+	struct sc_src *ss;
+	char detail[160];
+	int r;
+
+	if (opts) {
+		const struct sensor_seccomp_opts *in = opts;
+
+		if (in->sz < offsetof(struct sensor_seccomp_opts, flags) + sizeof(in->flags))
+			return -EINVAL;
+		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
+		for (size_t i = sizeof(o); i < in->sz; i++)
+			if (((const char *)in)[i])
+				return -E2BIG;
+	}
+	if (o.flags & ~(uint32_t)SENSOR_SECCOMP_FAIL_CLOSED || o.default_errno < 0 ||
+	    o.default_errno > 4095)
+		return -EINVAL;
+	r = scf_notif_sizes(&sizes);
+	if (r < 0)
+		return r == -ENOSYS ? -EOPNOTSUPP : r;
+	ss = calloc(1, sizeof(*ss));
+	if (!ss)
+		return -ENOMEM;
+	src->priv = ss;
+	ss->flags = o.flags;
+	ss->timeout_ns = o.timeout_ns ? o.timeout_ns : DEFAULT_TIMEOUT_NS;
+	ss->default_errno = o.default_errno ? o.default_errno : EPERM;
+	ss->notif_sz = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif
+									    : sizeof(struct seccomp_notif);
+	ss->resp_sz = sizes.seccomp_notif_resp;
+	if (ss->resp_sz > 256) {
+		r = -EOVERFLOW; /* a kernel far newer than this build: refuse rather than truncate */
+		goto fail;
+	}
+	ss->req = calloc(1, ss->notif_sz);
+	r = ss->req ? scf_names_new(&ss->names) : -ENOMEM;
+	if (r < 0)
+		goto fail;
+	r = scf_build(o.syscalls ? o.syscalls : default_syscalls, &ss->prog, &bad);
+	if (r < 0) {
+		if (bad)
+			ctx_log(src->ctx, SENSOR_LOG_ERR, "seccomp: unknown syscall '%s'", bad);
+		goto fail;
+	}
+	snprintf(detail, sizeof(detail), "user notification ready (notif %u bytes, resp %u bytes)",
+		 (unsigned)sizes.seccomp_notif, (unsigned)sizes.seccomp_notif_resp);
+	ctx_emit_status(src, "up", detail);
+	return 0;
+fail:
+	sc_stop(src);
+	return r;
+}
+
+int sensor_seccomp_add_fd(sensor_source *src, int fd, uint32_t flags)
+{
+	if (flags || !sc_src_of(src)) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	return sc_chan_add(src, fd, NULL, 0);
+}
+
+int sensor_seccomp_add_agent(sensor_source *src, const char *path, uint32_t flags)
+{
+	if (flags || !path || !*path || !sc_src_of(src))
+		return -EINVAL;
+	return sc_agent_add(src, path);
+}
+
+static void sc_probe(sensor_probe_fn fn, void *ud, int *usable)
+{
+	struct seccomp_notif_sizes sizes;
+	int r = scf_notif_sizes(&sizes);
+
+	if (r < 0) {
+		fn(ud, SENSOR_SOURCE_SECCOMP, "user_notif", r == -ENOSYS ? 0 : r, 0,
+		   "kernel without SECCOMP_RET_USER_NOTIF (SECCOMP_GET_NOTIF_SIZES failed)");
+		return;
+	}
+	fn(ud, SENSOR_SOURCE_SECCOMP, "user_notif", 1, 0,
+	   "seccomp user notification available (no privilege needed with no_new_privs)");
+	(*usable)++;
+}
+
+const struct source_ops source_seccomp_ops = {
+	.type = SENSOR_SOURCE_SECCOMP,
+	.compiled = true,
+	.start = sc_start,
+	.stop = sc_stop,
+	.respond = sc_respond,
+	.probe = sc_probe,
+};

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The embeddable loop: fd, deadline, bounded process, run, wakeup, exit, deferred removal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libsensor/sensor.h>
+
+#include "core/context.h"
+#include "testlib.h"
+
+/* A test source: a pipe; each byte written is one event. */
+struct pipe_src {
+	int rfd, wfd;
+	int timer_fired;
+};
+
+static int pipe_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	char c;
+	unsigned n = 0;
+
+	(void)events;
+	while (n < budget && read(fd, &c, 1) == 1) {
+		struct sensor_event *ev = ctx_event_new(src, SENSOR_KIND_STATUS);
+
+		ev_set_str(ev, SENSOR_FIELD_STATUS_STATE, "tick");
+		ctx_emit(src->ctx, ev);
+		n++;
+	}
+	return (int)n;
+}
+
+static int pipe_timer(struct sensor_source *src, uint64_t now)
+{
+	struct pipe_src *ps = src->priv;
+
+	(void)now;
+	ps->timer_fired++;
+	return 0;
+}
+
+static int pipe_start(struct sensor_source *src, const void *opts)
+{
+	struct pipe_src *ps = calloc(1, sizeof(*ps));
+	int p[2];
+
+	(void)opts;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	ps->rfd = p[0];
+	ps->wfd = p[1];
+	src->priv = ps;
+	return ctx_watch_fd(src, ps->rfd, pipe_ready);
+}
+
+static int stops;
+
+static void pipe_stop(struct sensor_source *src)
+{
+	struct pipe_src *ps = src->priv;
+
+	stops++;
+	ctx_unwatch_fd(src, ps->rfd);
+	close(ps->rfd);
+	close(ps->wfd);
+	free(ps);
+}
+
+static const struct source_ops pipe_ops = {
+	.type = SENSOR_SOURCE_INJECT, .compiled = true, .start = pipe_start, .stop = pipe_stop,
+};
+
+static sensor_ctx *ctx;
+static struct sensor_source *src;
+static int events;
+static bool remove_in_cb;
+
+static void count(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	(void)c;
+	(void)ev;
+	(void)ud;
+	events++;
+	if (remove_in_cb) {
+		remove_in_cb = false;
+		sensor_source_remove(src);
+		cr_assert_eq(stops, 1, "stopped at once (kernel side), freed later");
+	}
+}
+
+static void setup(void)
+{
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, count, NULL);
+	cr_assert_eq(ctx_source_add_ops(ctx, &pipe_ops, NULL, &src), 0);
+	events = 0;
+	stops = 0;
+}
+
+static void teardown(void)
+{
+	sensor_ctx_free(ctx);
+}
+
+TestSuite(loop, .init = setup, .fini = teardown);
+
+static void feed(int n)
+{
+	struct pipe_src *ps = src->priv;
+	char buf[4096];
+
+	memset(buf, 'x', sizeof(buf));
+	cr_assert_eq(write(ps->wfd, buf, (size_t)n), n);
+}
+
+Test(loop, fd_is_pollable_and_process_is_bounded)
+{
+	struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+	uint64_t d;
+
+	cr_assert_geq(pfd.fd, 0);
+	cr_assert_eq(sensor_ctx_get_deadline(ctx, &d), 0);
+	cr_assert_eq(d, SENSOR_TIME_INFINITY);
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "nothing to do yet");
+	cr_assert_eq(sensor_ctx_process(ctx, 0), 0);
+	feed(100);
+	cr_assert_eq(poll(&pfd, 1, 1000), 1);
+	cr_assert_eq(sensor_ctx_process(ctx, 30), 30);
+	cr_assert_eq(poll(&pfd, 1, 0), 1, "level-triggered: the rest is still pending");
+	cr_assert_eq(sensor_ctx_process(ctx, 0), 70);
+	cr_assert_eq(events, 100);
+	cr_assert_eq(sensor_ctx_process(ctx, 0), 0);
+}
+
+Test(loop, timers_drive_the_deadline)
+{
+	struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+	struct pipe_src *ps = src->priv;
+	uint64_t d, at = now_mono() + 20000000u;
+
+	ctx_source_timer(src, at, pipe_timer);
+	cr_assert_eq(sensor_ctx_get_deadline(ctx, &d), 0);
+	cr_assert_eq(d, at);
+	sensor_ctx_process(ctx, 0); /* arms the timerfd */
+	cr_assert_eq(poll(&pfd, 1, 2000), 1, "the one fd wakes at the deadline");
+	cr_assert_geq(now_mono(), at);
+	sensor_ctx_process(ctx, 0);
+	cr_assert_eq(ps->timer_fired, 1);
+	sensor_ctx_get_deadline(ctx, &d);
+	cr_assert_eq(d, SENSOR_TIME_INFINITY);
+}
+
+Test(loop, run_times_out_with_zero)
+{
+	uint64_t t0 = now_mono();
+
+	cr_assert_eq(sensor_ctx_run(ctx, 50000000u), 0);
+	cr_assert_geq(now_mono() - t0, 50000000u);
+	cr_assert_lt(now_mono() - t0, 2000000000u);
+}
+
+static void *exit_later(void *arg)
+{
+	usleep(30000);
+	sensor_ctx_exit(arg, 7);
+	return NULL;
+}
+
+Test(loop, exit_from_another_thread)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, exit_later, ctx);
+	cr_assert_eq(sensor_ctx_run(ctx, SENSOR_TIME_INFINITY), 7);
+	pthread_join(t, NULL);
+	cr_assert_eq(sensor_ctx_exit(ctx, -1), -EINVAL);
+}
+
+Test(loop, wakeup_makes_fd_readable)
+{
+	struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+
+	cr_assert_eq(sensor_ctx_wakeup(ctx), 0);
+	cr_assert_eq(poll(&pfd, 1, 0), 1);
+	cr_assert_eq(sensor_ctx_process(ctx, 0), 0);
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "drained");
+}
+
+Test(loop, remove_source_inside_callback_is_deferred)
+{
+	feed(5);
+	remove_in_cb = true;
+	sensor_ctx_process(ctx, 0);
+	cr_assert_eq(events, 1, "no more events from a removed source");
+	cr_assert_eq(stops, 1);
+	cr_assert_eq(sensor_ctx_process(ctx, 0), 0);
+}
+
+Test(loop, process_is_not_reentrant)
+{
+	cr_assert_eq(sensor_ctx_process(NULL, 0), -EINVAL);
+	ctx->in_dispatch = 1;
+	cr_assert_eq(sensor_ctx_process(ctx, 0), -EBUSY);
+	ctx->in_dispatch = 0;
+}
+
+Test(loop, options_are_size_checked)
+{
+	struct sensor_ctx_opts o = { .sz = 4 };
+	struct {
+		struct sensor_ctx_opts o;
+		uint64_t future;
+	} big = { .o = { .sz = sizeof(big) }, .future = 1 };
+	sensor_ctx *c = NULL;
+
+	cr_assert_eq(sensor_ctx_new(&o, &c), -EINVAL);
+	cr_assert_eq(sensor_ctx_new(&big.o, &c), -E2BIG, "unknown non-zero tail");
+	big.future = 0;
+	cr_assert_eq(sensor_ctx_new(&big.o, &c), 0);
+	sensor_ctx_free(c);
+	cr_assert_null(sensor_ctx_free(NULL));
+	cr_assert_eq(sensor_source_add(ctx, SENSOR__SOURCE_MAX, NULL, NULL), -EINVAL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, NULL, NULL) == -EOPNOTSUPP ||
+		     sensor_source_type_compiled(SENSOR_SOURCE_FANOTIFY) == 1, 1);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* /proc parsing and the process cache (no privilege needed: reads our own process). */
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libsensor/sensor.h>
+
+#include "core/context.h"
+#include "identity/proc-cache.h"
+#include "testlib.h"
+
+Test(proc, parse_stat_with_hostile_comm)
+{
+	const char stat[] = "4242 (a) b (c)) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+			    "123456 1000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0\n";
+	int32_t ppid = 0;
+	uint32_t sess = 0;
+	uint64_t ticks = 0;
+	char comm[16];
+
+	cr_assert_eq(proc_parse_stat(stat, strlen(stat), &ppid, &sess, &ticks, comm), 0);
+	cr_assert_str_eq(comm, "a) b (c)");
+	cr_assert_eq(ppid, 17);
+	cr_assert_eq(sess, 4242);
+	cr_assert_eq(ticks, 123456);
+	/* truncated before starttime, or garbage */
+	cr_assert_eq(proc_parse_stat(stat, 40, &ppid, &sess, &ticks, comm), -EINVAL);
+	cr_assert_eq(proc_parse_stat("4242 (x S 1", 11, &ppid, &sess, &ticks, comm), -EINVAL);
+	cr_assert_eq(proc_parse_stat("1 (x) S -5 1 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 9", 47, &ppid,
+				     &sess, &ticks, comm), -EINVAL);
+}
+
+Test(proc, parse_status)
+{
+	const char st[] = "Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t100\t200\t200\t200\nGroups:\n";
+	uint32_t uid, euid, gid, egid;
+
+	cr_assert_eq(proc_parse_status(st, strlen(st), &uid, &euid, &gid, &egid), 0);
+	cr_assert_eq(uid, 1000);
+	cr_assert_eq(euid, 0);
+	cr_assert_eq(gid, 100);
+	cr_assert_eq(egid, 200);
+	cr_assert_eq(proc_parse_status("Uid:\tx\n", 7, &uid, &euid, &gid, &egid), -EINVAL);
+	cr_assert_eq(proc_parse_status("Name:\ty\n", 8, &uid, &euid, &gid, &egid), -EINVAL);
+}
+
+Test(proc, read_self)
+{
+	struct proc_entry e;
+	struct workload_desc wd;
+	char cwd[4096];
+
+	cr_assert_eq(proc_read("/proc", getpid(), &e, &wd), 0);
+	cr_assert_eq(e.pid, getpid());
+	cr_assert_eq(e.ppid, getppid());
+	cr_assert_eq(e.uid, getuid());
+	cr_assert_eq(e.euid, geteuid());
+	cr_assert_not_null(e.exe);
+	cr_assert(strstr(e.exe, "test-identity-proc") != NULL, "%s", e.exe);
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cr_assert_str_eq(e.cwd, cwd);
+	cr_assert_gt(e.start, 0);
+	cr_assert_gt(strlen(wd.kind), 0);
+	free(e.exe);
+	free(e.cwd);
+	free(e.cmdline);
+	cr_assert_lt(proc_read("/proc", 0x3ffffff0, &e, NULL), 0, "no such pid");
+}
+
+Test(proc, cache_never_merges_a_reused_pid)
+{
+	sensor_ctx *ctx;
+	struct proc_entry *e;
+	struct sensor_stats st = { .sz = sizeof(st) };
+	pid_t child;
+	int status;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	e = proc_cache_get(ctx->procs, getpid());
+	cr_assert_not_null(e);
+	cr_assert_eq(e->pid, getpid());
+	e = proc_cache_get(ctx->procs, getpid());
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_hits, 1);
+	cr_assert_eq(st.proc_cache_misses, 1);
+
+	/* Pretend the cached entry belongs to an older process with this pid. */
+	e->start -= 1;
+	proc_cache_set_ttl(ctx->procs, 0);
+	e = proc_cache_get(ctx->procs, getpid());
+	cr_assert_not_null(e);
+	cr_assert_eq(e->start, proc_cache_get(ctx->procs, getpid())->start);
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_misses, 2, "a start-time mismatch reloads the entry");
+
+	/* A process that is gone is not served from the cache after the TTL. */
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	cr_assert_not_null(proc_cache_get(ctx->procs, child));
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	cr_assert_null(proc_cache_get(ctx->procs, child));
+	sensor_ctx_free(ctx);
+}
+
+Test(proc, cache_is_bounded)
+{
+	sensor_ctx *ctx;
+	struct sensor_ctx_opts o = { .sz = sizeof(o), .proc_cache_size = 2 };
+	struct sensor_stats st = { .sz = sizeof(st) };
+
+	cr_assert_eq(sensor_ctx_new(&o, &ctx), 0);
+	cr_assert_not_null(proc_cache_get(ctx->procs, getpid()));
+	cr_assert_not_null(proc_cache_get(ctx->procs, getppid()));
+	cr_assert_not_null(proc_cache_get(ctx->procs, 1));
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_entries, 2);
+	cr_assert_eq(st.proc_cache_evictions, 1);
+	sensor_ctx_free(ctx);
+}

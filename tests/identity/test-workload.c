@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Workload identity from /proc/<pid>/cgroup: the shapes runtimes produce in the field. */
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "identity/workload.h"
+#include "testlib.h"
+
+#define CID "4ce4c5b9c8d1a1e9d3b1c0f2a7e6d5c4b3a2918f7e6d5c4b3a2918f7e6d5c4b3"
+
+struct row {
+	const char *name;
+	const char *cgroup; /* whole /proc/<pid>/cgroup text */
+	const char *kind, *id, *runtime, *pod, *qos, *klass;
+};
+
+static const struct row rows[] = {
+	{ "v2 host root", "0::/\n", "host", "host", "", "", "", "host" },
+	{ "v2 init.scope", "0::/init.scope\n", "host", "host", "", "", "", "host" },
+	{ "v2 docker systemd driver", "0::/system.slice/docker-" CID ".scope\n",
+	  "container", CID, "docker", "", "", "" },
+	{ "v2 docker cgroupfs driver", "0::/docker/" CID "\n", "container", CID, "docker", "", "", "" },
+	{ "v1 docker cgroupfs", "12:memory:/docker/" CID "\n11:cpu,cpuacct:/docker/" CID
+			      "\n1:name=systemd:/docker/" CID "\n",
+	  "container", CID, "docker", "", "", "" },
+	{ "containerd CRI systemd driver (burstable)",
+	  "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod8dd2b6c0_1f3d_4f1e_9a8b_0c1d2e3f4a5b.slice/cri-containerd-" CID ".scope\n",
+	  "container", CID, "containerd", "8dd2b6c0-1f3d-4f1e-9a8b-0c1d2e3f4a5b", "burstable", "" },
+	{ "CRI-O systemd driver (besteffort)",
+	  "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1a2b3c4d_0000_1111_2222_333344445555.slice/crio-" CID ".scope\n",
+	  "container", CID, "cri-o", "1a2b3c4d-0000-1111-2222-333344445555", "besteffort", "" },
+	{ "kubepods guaranteed cgroupfs",
+	  "0::/kubepods/pod1a2b3c4d-0000-1111-2222-333344445555/" CID "\n", "container", CID, "cri",
+	  "1a2b3c4d-0000-1111-2222-333344445555", "guaranteed", "" },
+	{ "kubepods besteffort cgroupfs v1 hybrid",
+	  "9:name=systemd:/kubepods/besteffort/pod1a2b3c4d-0000-1111-2222-333344445555/" CID
+	  "\n4:memory:/kubepods/besteffort/pod1a2b3c4d-0000-1111-2222-333344445555/" CID "\n0::/\n",
+	  "container", CID, "cri", "1a2b3c4d-0000-1111-2222-333344445555", "besteffort", "" },
+	{ "kubepods pod-level process",
+	  "0::/kubepods.slice/kubepods-pod1a2b3c4d_0000_1111_2222_333344445555.slice\n", "pod",
+	  "1a2b3c4d-0000-1111-2222-333344445555", "", "1a2b3c4d-0000-1111-2222-333344445555",
+	  "guaranteed", "" },
+	{ "CRI-O conmon is not the container",
+	  "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1a2b3c4d_0000_1111_2222_333344445555.slice/crio-conmon-" CID ".scope\n",
+	  "pod", "1a2b3c4d-0000-1111-2222-333344445555", "", "1a2b3c4d-0000-1111-2222-333344445555",
+	  "besteffort", "" },
+	{ "podman rootful systemd", "0::/machine.slice/libpod-" CID ".scope\n", "container", CID,
+	  "podman", "", "", "" },
+	{ "podman rootless", "0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" CID ".scope/container\n",
+	  "container", CID, "podman", "", "", "" },
+	{ "podman cgroupfs", "0::/libpod_parent/libpod-" CID "\n", "container", CID, "podman", "", "", "" },
+	{ "containerd ctr namespace", "0::/default/" CID "\n", "container", CID, "containerd", "", "", "" },
+	{ "docker with containerd moby ns", "0::/moby/" CID "\n", "container", CID, "containerd", "", "", "" },
+	{ "runc systemd cgroupsPath", "0::/system.slice/runc-mybox.scope\n", "container", "mybox",
+	  "runc", "", "", "" },
+	{ "crun systemd", "0::/machine.slice/crun-web1.scope\n", "container", "web1", "crun", "", "", "" },
+	{ "systemd service", "0::/system.slice/nginx.service\n", "unit", "nginx.service", "systemd",
+	  "", "", "nginx.service" },
+	{ "systemd template instance", "0::/system.slice/system-getty.slice/getty@tty1.service\n",
+	  "unit", "getty@tty1.service", "systemd", "", "", "getty@.service" },
+	{ "login session", "0::/user.slice/user-1000.slice/session-3.scope\n", "session",
+	  "session-3.scope", "systemd", "", "", "session.scope" },
+	{ "user service", "0::/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service\n",
+	  "unit", "foo.service", "systemd", "", "", "foo.service" },
+	{ "hybrid host: sandbox in one v1 controller only",
+	  "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/da1c457975fb1b7a3ba2d939c728d9a8\n0::/\n",
+	  "host", "host", "", "", "", "host" },
+	{ "pure v1 without systemd", "3:cpu,cpuacct:/docker/" CID "\n2:memory:/docker/" CID "\n",
+	  "container", CID, "docker", "", "", "" },
+	{ "unknown path is said as such", "0::/mycontainers/box-1\n", "cgroup", "/mycontainers/box-1",
+	  "", "", "", "" },
+	{ "slice only", "0::/system.slice\n", "host", "host", "", "", "", "host" },
+	{ "garbage lines skipped", "no colons here\n::\n0::/docker/" CID "\n", "container", CID,
+	  "docker", "", "", "" },
+	{ "empty", "", "host", "host", "", "", "", "host" },
+	{ "short hex is no container id", "0::/docker/abcdef\n", "cgroup", "/docker/abcdef", "", "", "", "" },
+};
+
+Test(workload, table)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *r = &rows[i];
+		struct workload_desc d;
+
+		cr_assert_eq(workload_parse_cgroup(r->cgroup, strlen(r->cgroup), &d), 0, "%s", r->name);
+		cr_expect_str_eq(d.kind, r->kind, "%s: kind", r->name);
+		cr_expect_str_eq(d.id, r->id, "%s: id", r->name);
+		cr_expect_str_eq(d.runtime, r->runtime, "%s: runtime", r->name);
+		cr_expect_str_eq(d.pod, r->pod, "%s: pod", r->name);
+		cr_expect_str_eq(d.qos, r->qos, "%s: qos", r->name);
+		cr_expect_str_eq(d.klass, r->klass, "%s: class", r->name);
+	}
+}
+
+Test(workload, no_nul_needed_and_bounded)
+{
+	char buf[8192];
+	struct workload_desc d;
+
+	/* a path longer than every buffer, no NUL terminator after len */
+	memcpy(buf, "0::/", 4);
+	memset(buf + 4, 'a', sizeof(buf) - 4);
+	cr_assert_eq(workload_parse_cgroup(buf, sizeof(buf), &d), 0);
+	cr_assert_str_eq(d.kind, "cgroup");
+	cr_assert_lt(strlen(d.id), sizeof(d.id));
+	cr_assert_eq(workload_parse_cgroup(NULL, 0, &d), -EINVAL);
+}
+
+Test(workload, intern_shares_instances)
+{
+	struct workload_table *t;
+	struct workload_desc a, b;
+	struct workload *w1, *w2, *w3;
+
+	cr_assert_eq(workload_table_new(2, "/nonexistent", &t), 0);
+	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &a);
+	workload_parse_cgroup("0::/system.slice/cron.service\n", strlen("0::/system.slice/cron.service\n"), &b);
+	w1 = workload_intern(t, &a);
+	w2 = workload_intern(t, &a);
+	w3 = workload_intern(t, &b);
+	cr_assert_eq(w1, w2, "one object per instance");
+	cr_assert_neq(w1, w3);
+	cr_assert_str_eq(workload_field(w1, SENSOR_FIELD_WORKLOAD_ID), CID);
+	cr_assert_null(workload_field(w1, SENSOR_FIELD_WORKLOAD_POD));
+	cr_assert_null(workload_field(w1, SENSOR_FIELD_WORKLOAD_CLASS));
+	workload_learn_class(w1, "/usr/sbin/nginx");
+	workload_learn_class(w1, "/bin/sh"); /* once only */
+	cr_assert_str_eq(workload_field(w1, SENSOR_FIELD_WORKLOAD_CLASS), "exe:/usr/sbin/nginx");
+	cr_assert_str_eq(workload_field(w3, SENSOR_FIELD_WORKLOAD_CLASS), "cron.service");
+	cr_assert_eq(workload_table_count(t), 2);
+	workload_unref(w1);
+	workload_unref(w2);
+	workload_unref(w3);
+	workload_table_free(t);
+}
+
+#include "identity/workload-meta.h"
+
+Test(workload, image_from_annotations)
+{
+	const char *cri[] = { "bundle=/x", "io.kubernetes.cri.image-name=docker.io/library/nginx:1.25" };
+	const char *crio[] = { "io.kubernetes.cri-o.ImageName=quay.io/app@sha256:abcd", "bundle=/y" };
+	const char *none[] = { "bundle=/z", "io.kubernetes.cri.image-name=" };
+	char out[64], tiny[8];
+
+	cr_assert_eq(workload_meta_image_from_labels(cri, 2, out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "docker.io/library/nginx:1.25");
+	cr_assert_eq(workload_meta_image_from_labels(crio, 2, out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "quay.io/app@sha256:abcd");
+	cr_assert_eq(workload_meta_image_from_labels(none, 2, out, sizeof(out)), 0);
+	cr_assert_eq(workload_meta_image_from_labels(cri, 2, tiny, sizeof(tiny)), 0, "too long: not cut");
+	/* IDs are path components: traversal is refused before any file is opened */
+	cr_assert_eq(workload_meta_image("/run", "/var/lib/docker/containers", "../../etc", out, sizeof(out)), 0);
+	cr_assert_eq(workload_meta_image(NULL, NULL, NULL, out, sizeof(out)), -EINVAL);
+}
+
+Test(workload, image_from_a_runc_state_file)
+{
+	char root[] = "/tmp/wl-meta-XXXXXX", path[256];
+	struct workload_table *t;
+	struct workload_desc d;
+	struct workload *w;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" CID "/state.json", root);
+	f = fopen(path, "w");
+	fputs("{\"id\":\"" CID "\",\"config\":{\"labels\":[\"io.kubernetes.cri.image-name=registry.local/shop/web:7\",\"bundle=/b\"]}}", f);
+	fclose(f);
+	cr_assert_eq(workload_table_new(8, root, &t), 0);
+	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &d);
+	w = workload_intern(t, &d);
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7");
+	workload_learn_class(w, "/bin/sh");
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7",
+			 "the image wins over the first exe");
+	workload_unref(w);
+	workload_table_free(t);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	rmdir(path);
+	rmdir(root);
+}

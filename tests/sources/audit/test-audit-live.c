@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The audit source on the real kernel (root): rules tagged with this
+ * run's instance key, real commands seen with argv, cwd, addresses and
+ * results, every rule removed at the end (also when a test fails: the
+ * fini hook removes them), kernel state restored, and the rules of an
+ * instance killed with SIGKILL swept by the next start.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libaudit.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libsensor/sensor.h>
+
+#include "core/context.h"
+#include "sources/audit/audit-rules.h"
+#include "sources/audit/audit-source.h"
+#include "testlib.h"
+
+static char keys[4][AUDIT_KEY_MAX];
+static int nkeys;
+static struct audit_status before;
+static bool have_before;
+
+static int status(struct audit_status *st)
+{
+	int fd = audit_open(), rc = -1;
+	struct audit_reply rep;
+
+	if (fd < 0)
+		return -1;
+	if (audit_request_status(fd) > 0) {
+		for (int i = 0; i < 8 && audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0) > 0; i++) {
+			if (rep.type == AUDIT_GET) {
+				memcpy(st, rep.status, sizeof(*st));
+				rc = 0;
+				break;
+			}
+		}
+	}
+	audit_close(fd);
+	return rc;
+}
+
+static int count_rules(const char *key)
+{
+	int fd = audit_open(), n;
+
+	cr_assert_geq(fd, 0);
+	n = audit_rules_count(fd, key);
+	audit_close(fd);
+	return n;
+}
+
+static void setup(void)
+{
+	have_before = geteuid() == 0 && status(&before) == 0;
+}
+
+/* Whatever happened, take this run's rules away and restore the kernel state. */
+static void cleanup(void)
+{
+	int fd = audit_open();
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < nkeys; i++)
+		audit_rules_remove(fd, keys[i]);
+	{
+		char k[64];
+
+		snprintf(k, sizeof(k), "not-rtsensor-%d", (int)getpid());
+		audit_rules_remove(fd, k);
+	}
+	if (have_before) {
+		audit_set_backlog_limit(fd, before.backlog_limit);
+		audit_set_enabled(fd, before.enabled);
+	}
+	audit_close(fd);
+}
+
+struct seen {
+	const char *marker;
+	pid_t net_pid;
+	bool exec_ok, net_ok;
+	char cwd[256], dst[64], state[32];
+	int64_t dport;
+	int nevents;
+};
+
+static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct seen *s = ud;
+	const char *const *argv;
+	int64_t pid;
+	int argc;
+
+	(void)ctx;
+	s->nevents++;
+	if (sensor_event_kind(ev) == SENSOR_KIND_EXEC &&
+	    (argc = sensor_event_get_argv(ev, &argv)) >= 2 && strcmp(argv[1], s->marker) == 0) {
+		const char *cwd = sensor_event_get_str(ev, SENSOR_FIELD_EXEC_CWD);
+
+		snprintf(s->cwd, sizeof(s->cwd), "%s", cwd ? cwd : "");
+		s->exec_ok = true;
+	}
+	if (sensor_event_kind(ev) == SENSOR_KIND_NET &&
+	    sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) == 0 && pid == s->net_pid &&
+	    sensor_event_get_str(ev, SENSOR_FIELD_NET_DST)) {
+		snprintf(s->dst, sizeof(s->dst), "%s", sensor_event_get_str(ev, SENSOR_FIELD_NET_DST));
+		snprintf(s->state, sizeof(s->state), "%s",
+			 sensor_event_get_str(ev, SENSOR_FIELD_NET_STATE));
+		sensor_event_get_int(ev, SENSOR_FIELD_NET_DPORT, &s->dport);
+		s->net_ok = true;
+	}
+}
+
+/* connect() to 127.0.0.1:9 from a child in a network namespace of its own. */
+static pid_t connect_in_netns(void)
+{
+	pid_t p = fork();
+
+	if (p == 0) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9) };
+		int fd;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		connect(fd, (struct sockaddr *)&sa, sizeof(sa)); /* lo is down: ENETUNREACH */
+		_exit(0);
+	}
+	return p;
+}
+
+Test(audit_live, sees_exec_argv_cwd_and_connect_then_removes_its_rules, .init = setup,
+     .fini = cleanup, .timeout = 60)
+{
+	struct seen s = { 0 };
+	char marker[64], cmd[256];
+	sensor_ctx *ctx;
+	sensor_source *src;
+	struct audit_src *as;
+	struct audit_status after;
+	uint64_t end;
+	int r;
+
+	REQUIRE_ROOT();
+	snprintf(marker, sizeof(marker), "rtsensor-test-marker-%d", (int)getpid());
+	s.marker = marker;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_event, &s);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, NULL, &src);
+	REQUIRE_FEATURE(r != -EOPNOTSUPP, "audit");
+	cr_assert_eq(r, 0, "audit source: %s", strerror(-r));
+	as = src->priv;
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", as->key);
+	cr_assert_gt(count_rules(as->key), 10, "default rules installed under %s", as->key);
+	cr_assert_eq(status(&after), 0);
+	cr_expect_eq(after.enabled, 1, "auditing enabled while the source runs");
+
+	snprintf(cmd, sizeof(cmd), "cd /tmp && /bin/echo %s >/dev/null", marker);
+	cr_assert_eq(run_sh(cmd), 0);
+	s.net_pid = connect_in_netns();
+	waitpid(s.net_pid, NULL, 0);
+	end = (uint64_t)time(NULL) + 10;
+	while ((!s.exec_ok || !s.net_ok) && (uint64_t)time(NULL) < end)
+		sensor_ctx_run(ctx, 200000000u);
+	cr_expect(s.exec_ok, "exec of /bin/echo %s seen (%d events)", marker, s.nevents);
+	cr_expect_str_eq(s.cwd, "/tmp");
+	cr_expect(s.net_ok, "connect of pid %d seen", (int)s.net_pid);
+	cr_expect_str_eq(s.dst, "127.0.0.1");
+	cr_expect_eq(s.dport, 9);
+	cr_expect_str_eq(s.state, "ENETUNREACH");
+
+	sensor_ctx_free(ctx);
+	cr_expect_eq(count_rules(keys[0]), 0, "every rule of %s removed", keys[0]);
+	cr_assert_eq(status(&after), 0);
+	if (have_before) {
+		cr_expect_eq(after.enabled, before.enabled, "enabled flag restored");
+		cr_expect_eq(after.backlog_limit, before.backlog_limit, "backlog limit restored");
+	}
+}
+
+Test(audit_live, rules_of_a_killed_instance_are_swept_and_others_untouched, .init = setup,
+     .fini = cleanup, .timeout = 60)
+{
+	int pfd[2], st;
+	pid_t child;
+	char key[AUDIT_KEY_MAX] = "", foreign[64], cmd[256];
+	sensor_ctx *ctx;
+	sensor_source *src;
+
+	REQUIRE_ROOT();
+	/* a rule somebody else owns: it must survive the sweep */
+	snprintf(foreign, sizeof(foreign), "not-rtsensor-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "auditctl -a always,exit -F arch=b64 -S getcwd -k %s", foreign);
+	cr_assert_eq(run_sh(cmd), 0, "%s", cmd);
+
+	cr_assert_eq(pipe(pfd), 0);
+	child = fork();
+	if (child == 0) {
+		sensor_ctx *c;
+		sensor_source *s;
+
+		close(pfd[0]);
+		if (sensor_ctx_new(NULL, &c) < 0 || sensor_source_add(c, SENSOR_SOURCE_AUDIT, NULL, &s) < 0)
+			_exit(1);
+		if (write(pfd[1], ((struct audit_src *)s->priv)->key, AUDIT_KEY_MAX) < 0)
+			_exit(1);
+		pause(); /* killed with SIGKILL: no cleanup runs */
+		_exit(0);
+	}
+	close(pfd[1]);
+	cr_assert_eq(read(pfd[0], key, sizeof(key)), (ssize_t)sizeof(key), "child started its source");
+	close(pfd[0]);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", key);
+	kill(child, SIGKILL);
+	waitpid(child, &st, 0);
+	cr_assert_gt(count_rules(key), 10, "the killed instance left its rules (%s)", key);
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, NULL, &src), 0);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	cr_expect_eq(count_rules(key), 0, "stale rules of %s swept at start", key);
+	cr_expect_eq(count_rules(foreign), 1, "a rule that is not ours is untouched");
+	sensor_ctx_free(ctx);
+	cr_expect_eq(count_rules(keys[nkeys - 1]), 0);
+
+	snprintf(cmd, sizeof(cmd), "auditctl -d always,exit -F arch=b64 -S getcwd -k %s", foreign);
+	cr_expect_eq(run_sh(cmd), 0, "%s", cmd);
+	cr_expect_eq(count_rules(foreign), 0);
+}
+
+static int run_storm(const char *marker, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			execl("/bin/true", "true", marker, (char *)NULL);
+			_exit(127);
+		}
+		if (p < 0 || waitpid(p, NULL, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct count {
+	const char *marker;
+	int execs, loss_events;
+	int64_t lost;
+};
+
+static void on_count(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct count *c = ud;
+	const char *const *argv;
+	int64_t n;
+
+	(void)ctx;
+	if (sensor_event_kind(ev) == SENSOR_KIND_EXEC && sensor_event_get_argv(ev, &argv) >= 2 &&
+	    strcmp(argv[1], c->marker) == 0)
+		c->execs++;
+	if (sensor_event_kind(ev) == SENSOR_KIND_LOSS &&
+	    sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &n) == 0) {
+		c->loss_events++;
+		c->lost += n;
+	}
+}
+
+Test(audit_live, receive_buffer_overrun_becomes_counted_loss_events, .init = setup,
+     .fini = cleanup, .timeout = 90)
+{
+	struct sensor_audit_opts o = { .sz = sizeof(o), .rcvbuf = 32768 };
+	struct sensor_source_stats st = { .sz = sizeof(st) };
+	struct count c = { 0 };
+	char marker[64];
+	sensor_ctx *ctx;
+	sensor_source *src;
+	const int n = 400;
+
+	REQUIRE_ROOT();
+	snprintf(marker, sizeof(marker), "rtsensor-overrun-%d", (int)getpid());
+	c.marker = marker;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_count, &c);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src), 0);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	/* nobody reads while the storm runs: a 32 KiB buffer must overflow */
+	cr_assert_eq(run_storm(marker, n), 0);
+	/* drain, then let the gap timeout (2 s) turn missing serials into losses */
+	for (int i = 0; i < 40; i++)
+		sensor_ctx_run(ctx, 100000000u);
+	sensor_source_get_stats(src, &st);
+	cr_log_info("%d of %d execs seen, %d loss events, %lld lost, %llu errors", c.execs, n,
+		    c.loss_events, (long long)c.lost, (unsigned long long)st.errors);
+	cr_expect_gt(c.loss_events, 0, "the overrun was reported");
+	cr_expect_eq((uint64_t)c.lost, st.lost, "loss events add up to the source's counter");
+	/* each exec is one serial: whatever was not seen was counted (other processes'
+	 * events share the serial space, so the count can only be larger) */
+	cr_expect_geq(c.execs + c.lost, n, "seen %d + lost %lld cover the %d execs", c.execs,
+		      (long long)c.lost, n);
+	sensor_ctx_free(ctx);
+}
+
+struct sys_seen {
+	bool getcwd, file;
+	char path[256], op[16];
+};
+
+static void on_sys(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct sys_seen *s = ud;
+	const char *name = sensor_event_get_str(ev, SENSOR_FIELD_SYSCALL_NAME);
+	int64_t pid;
+
+	(void)ctx;
+	if (sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) < 0)
+		return;
+	if (name && strcmp(name, "getcwd") == 0)
+		s->getcwd = true;
+	if (sensor_event_kind(ev) == SENSOR_KIND_FILE) {
+		snprintf(s->path, sizeof(s->path), "%s", sensor_event_get_str(ev, SENSOR_FIELD_FILE_PATH));
+		snprintf(s->op, sizeof(s->op), "%s", sensor_event_get_str(ev, SENSOR_FIELD_FILE_OP));
+		s->file = true;
+	}
+}
+
+Test(audit_live, rules_file_in_auditctl_syntax, .init = setup, .fini = cleanup, .timeout = 60)
+{
+	char dir[] = "/tmp/rtsensor-audit-XXXXXX", rules[512], path[600], cmd[700], key[AUDIT_KEY_MAX];
+	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_NO_DEFAULT_RULES };
+	struct sys_seen s = { 0 };
+	sensor_ctx *ctx;
+	sensor_source *src;
+	FILE *f;
+	int r;
+
+	REQUIRE_ROOT();
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(rules, sizeof(rules), "%s/test.rules", dir);
+	f = fopen(rules, "w");
+	cr_assert_not_null(f);
+	/* the child runs getcwd; a watch on a directory of our own */
+	fprintf(f, "# comment\n\n-a always,exit -F arch=b64 -S getcwd -F uid=0 -k theirs\n"
+		   "-w %s/watched -p wa -k theirs\n", dir);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/watched", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	o.rules_file = rules;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_sys, &s);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	cr_assert_eq(r, 0, "%s", strerror(-r));
+	snprintf(key, sizeof(key), "%s", ((struct audit_src *)src->priv)->key);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", key);
+	cr_expect_eq(count_rules(key), 2, "both rules carry the instance key");
+	cr_expect_eq(count_rules("theirs"), 0, "-k is replaced by the instance key");
+	snprintf(cmd, sizeof(cmd), "cd %s && /bin/pwd -P >/dev/null && touch %s/new-file", dir, path);
+	cr_assert_eq(run_sh(cmd), 0);
+	for (int i = 0; i < 30 && !(s.getcwd && s.file); i++)
+		sensor_ctx_run(ctx, 100000000u);
+	cr_expect(s.getcwd, "getcwd from the rules file seen");
+	cr_expect(s.file, "watch hit seen");
+	snprintf(cmd, sizeof(cmd), "%s/new-file", path);
+	cr_expect_str_eq(s.path, cmd);
+	cr_expect_str_eq(s.op, "create");
+	sensor_ctx_free(ctx);
+	cr_expect_eq(count_rules(key), 0);
+
+	/* a line that would change global state is refused, and nothing stays behind */
+	f = fopen(rules, "w");
+	fprintf(f, "-a always,exit -F arch=b64 -S getcwd\n-D\n");
+	fclose(f);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_expect_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src), -EINVAL);
+	sensor_ctx_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run_sh(cmd);
+}
+
+Test(audit_live, registers_as_audit_daemon_when_none_is, .init = setup, .fini = cleanup,
+     .timeout = 60)
+{
+	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_DAEMON };
+	struct count c = { 0 };
+	struct audit_status st;
+	char marker[64];
+	sensor_ctx *ctx;
+	sensor_source *src;
+	int r;
+
+	REQUIRE_ROOT();
+	cr_assert_eq(status(&st), 0);
+	if (st.pid != 0)
+		cr_skip_test("an audit daemon (pid %u) is registered", st.pid);
+	snprintf(marker, sizeof(marker), "rtsensor-daemon-%d", (int)getpid());
+	c.marker = marker;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_count, &c);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	cr_assert_eq(r, 0, "%s", strerror(-r));
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	cr_assert_eq(status(&st), 0);
+	cr_expect_eq(st.pid, (uint32_t)getpid(), "registered as the audit daemon");
+	cr_assert_eq(run_storm(marker, 3), 0);
+	for (int i = 0; i < 30 && c.execs < 3; i++)
+		sensor_ctx_run(ctx, 100000000u);
+	cr_expect_eq(c.execs, 3, "records arrive by unicast");
+	sensor_ctx_free(ctx);
+	cr_assert_eq(status(&st), 0);
+	cr_expect_eq(st.pid, 0, "unregistered at removal");
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rtsensor seccomp-agent: the OCI linux.seccomp.listenerPath agent. runc
+ * connects for every container whose seccomp profile has listenerPath set
+ * and SCMP_ACT_NOTIFY rules; held syscalls are answered from --deny and
+ * streamed as JSON lines with the container's id.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rtsensor.h"
+#include "seccomp-policy.h"
+
+static sensor_ctx *volatile agent_ctx;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (agent_ctx)
+		sensor_ctx_exit(agent_ctx, 1);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rtsensor seccomp-agent --socket PATH [OPTIONS]\n\n"
+		"Serve OCI runtimes (runc) on the unix socket PATH: point a container's\n"
+		"config.json linux.seccomp.listenerPath at it and give SCMP_ACT_NOTIFY to\n"
+		"the syscalls to watch. Each held syscall is an event with the container's\n"
+		"id; denied ones fail in the container with the errno given, the others\n"
+		"proceed. SIGINT/SIGTERM stop it (held syscalls get the default answer).\n\n"
+		"Options:\n"
+		"  -s, --socket PATH           the listener socket (required)\n"
+		"  -D, --deny SYSCALL[:ERRNO]  fail SYSCALL with ERRNO (default EPERM); repeatable\n"
+		"  -e, --events FILE           write events to FILE ('-': stdout, the default)\n"
+		"  -t, --timeout SECS          answer a held syscall by default after SECS (5)\n"
+		"  -d, --duration SECS         stop after SECS\n"
+		"      --fail-closed           the default answer is deny (EPERM), not allow\n"
+		"  -h, --help                  show this help\n");
+}
+
+int cmd_seccomp_agent(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "deny", required_argument, NULL, 'D' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "fail-closed", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
+					 .log_level = SENSOR_LOG_WARNING };
+	struct sensor_seccomp_opts sopts = { .sz = sizeof(sopts) };
+	static struct seccomp_policy pol;
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *socket_path = NULL, *events_path = "-";
+	uint64_t duration = SENSOR_TIME_INFINITY;
+	sensor_ctx *ctx = NULL;
+	sensor_source *src = NULL;
+	int c, r, code = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:D:e:t:d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'D':
+			if (policy_add_deny(&pol, optarg) < 0) {
+				die_msg("seccomp-agent", "bad --deny '%s' (want SYSCALL[:ERRNO])", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			events_path = optarg;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &sopts.timeout_ns) < 0 || sopts.timeout_ns == 0) {
+				die_msg("seccomp-agent", "--timeout wants seconds > 0, got '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &duration) < 0) {
+				die_msg("seccomp-agent", "--duration wants seconds, got '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'F':
+			sopts.flags |= SENSOR_SECCOMP_FAIL_CLOSED;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!socket_path || optind < argc) {
+		die_msg("seccomp-agent", optind < argc ? "unexpected argument" : "--socket PATH is required");
+		return EXIT_USAGE;
+	}
+	policy_finish(&pol); /* the agent serves the runtime's filter: the set is in config.json */
+	r = policy_open_out(&pol, events_path, stdout);
+	if (r < 0) {
+		die_msg("seccomp-agent", "cannot open '%s': %s", events_path, strerror(-r));
+		return EXIT_FAIL;
+	}
+	r = sensor_ctx_new(&copts, &ctx);
+	if (r == 0) {
+		sensor_ctx_set_event_cb(ctx, policy_on_event, &pol);
+		r = sensor_source_add(ctx, SENSOR_SOURCE_SECCOMP, &sopts, &src);
+	}
+	if (r == 0)
+		r = sensor_seccomp_add_agent(src, socket_path, 0);
+	if (r < 0) {
+		die_msg("seccomp-agent", "cannot serve '%s': %s", socket_path, strerror(-r));
+		code = exit_code_for(r);
+		goto out;
+	}
+	agent_ctx = ctx;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	r = sensor_ctx_run(ctx, duration);
+	agent_ctx = NULL;
+	if (r < 0) {
+		die_msg("seccomp-agent", "event loop failed: %s", strerror(-r));
+		code = EXIT_FAIL;
+	}
+out:
+	sensor_ctx_free(ctx);
+	if (pol.write_err) {
+		die_msg("seccomp-agent", "writing events failed: %s", strerror(pol.write_err));
+		code = EXIT_FAIL;
+	}
+	policy_close(&pol);
+	return code;
+}

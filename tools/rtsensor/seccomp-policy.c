@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seccomp-policy.h"
+
+static int parse_errno(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || *end || v < 1 || v > 4095)
+			return -EINVAL;
+		return (int)v;
+	}
+	for (int e = 1; e < 4096; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && strcmp(n, s) == 0)
+			return e;
+	}
+	return -EINVAL;
+}
+
+int policy_add_deny(struct seccomp_policy *p, const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	int err = EPERM;
+
+	if (p->ndeny >= POLICY_MAX)
+		return -ENOSPC;
+	if (n == 0 || n >= sizeof(p->deny[0].name))
+		return -EINVAL;
+	if (colon) {
+		err = parse_errno(colon + 1);
+		if (err < 0)
+			return err;
+	}
+	memcpy(p->deny[p->ndeny].name, spec, n);
+	p->deny[p->ndeny].name[n] = '\0';
+	p->deny[p->ndeny].err = err;
+	p->ndeny++;
+	return 0;
+}
+
+void policy_finish(struct seccomp_policy *p)
+{
+	const char *const *d = sensor_seccomp_default_syscalls();
+	unsigned n = 0;
+
+	for (; *d && n < POLICY_MAX; d++)
+		p->held[n++] = *d;
+	for (unsigned i = 0; i < p->ndeny; i++) {
+		bool have = false;
+
+		for (unsigned j = 0; j < n; j++)
+			have = have || strcmp(p->held[j], p->deny[i].name) == 0;
+		if (!have)
+			p->held[n++] = p->deny[i].name;
+	}
+	p->held[n] = NULL;
+}
+
+static void decide(struct seccomp_policy *p, sensor_event *ev)
+{
+	const char *name = sensor_event_get_str(ev, SENSOR_FIELD_SYSCALL_NAME);
+	int r;
+
+	/* Decided on the syscall name only: pointer arguments are never read (docs/seccomp.md). */
+	for (unsigned i = 0; name && i < p->ndeny; i++) {
+		if (strcmp(p->deny[i].name, name) == 0) {
+			r = sensor_event_respond(ev, SENSOR_DECISION_DENY, p->deny[i].err, "policy: --deny");
+			p->denied++;
+			if (r < 0)
+				p->respond_errors++;
+			return;
+		}
+	}
+	r = sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "policy: not denied");
+	p->allowed++;
+	if (r < 0)
+		p->respond_errors++;
+}
+
+void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct seccomp_policy *p = ud;
+	int n;
+
+	(void)ctx;
+	if (sensor_event_is_pending(ev))
+		decide(p, ev);
+	if (!p->out || p->write_err)
+		return;
+	n = sensor_event_to_json(ev, p->buf, p->cap);
+	if (n >= 0 && (size_t)n >= p->cap) {
+		char *nb = realloc(p->buf, (size_t)n + 1);
+
+		if (!nb) {
+			p->write_err = ENOMEM;
+			return;
+		}
+		p->buf = nb;
+		p->cap = (size_t)n + 1;
+		n = sensor_event_to_json(ev, p->buf, p->cap);
+	}
+	if (n < 0)
+		return;
+	p->buf[n] = '\n';
+	if (fwrite(p->buf, 1, (size_t)n + 1, p->out) != (size_t)n + 1 || fflush(p->out) != 0)
+		p->write_err = errno ? errno : EIO;
+}
+
+int policy_open_out(struct seccomp_policy *p, const char *path, FILE *dflt)
+{
+	p->cap = 8192;
+	p->buf = malloc(p->cap);
+	if (!p->buf)
+		return -ENOMEM;
+	if (!path || strcmp(path, "-") == 0) {
+		p->out = path ? stdout : dflt;
+		return 0;
+	}
+	p->out = fopen(path, "ae");
+	return p->out ? 0 : -errno;
+}
+
+void policy_close(struct seccomp_policy *p)
+{
+	if (p->out && p->out != stdout && p->out != stderr)
+		fclose(p->out);
+	p->out = NULL;
+	free(p->buf);
+	p->buf = NULL;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor: the --deny policy of `exec` and `seccomp-agent`, and their JSON-lines event sink. */
+#ifndef RTSENSOR_SECCOMP_POLICY_H
+#define RTSENSOR_SECCOMP_POLICY_H
+
+#include <stdio.h>
+
+#include "rtsensor.h"
+
+#define POLICY_MAX 64
+
+struct seccomp_policy {
+	struct {
+		char name[64];
+		int err;
+	} deny[POLICY_MAX];
+	unsigned ndeny;
+	const char *held[POLICY_MAX + 32]; /* the filter's syscall set: defaults + denied names */
+	FILE *out;
+	char *buf;
+	size_t cap;
+	int write_err;
+	unsigned long denied, allowed, respond_errors;
+};
+
+/* Parse "NAME[:ERRNO]" (ERRNO a name like EPERM or a number). 0 or -EINVAL/-ENOSPC. */
+int policy_add_deny(struct seccomp_policy *p, const char *spec);
+/* Fill p->held: the default set plus every denied name. */
+void policy_finish(struct seccomp_policy *p);
+/* Event callback: answer held syscalls from the policy, then write the event as a JSON line. */
+void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud);
+/* Open --events FILE ("-": stdout; NULL: dflt). 0 or -errno. */
+int policy_open_out(struct seccomp_policy *p, const char *path, FILE *dflt);
+void policy_close(struct seccomp_policy *p);
+
+#endif
