@@ -304,6 +304,26 @@ static int strv_dup2(const char *const *a, const char *const *b, char ***ret)
 	return 0;
 }
 
+#define KNOWN_FLAGS                                                                        \
+	(uint32_t)(SENSOR_FANOTIFY_FAIL_CLOSED | SENSOR_FANOTIFY_AUDIT |                    \
+		   SENSOR_FANOTIFY_NO_ALLOW_CACHE | SENSOR_FANOTIFY_UNLIMITED_QUEUE |        \
+		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY)
+#define KNOWN_EVENTS                                                                       \
+	(uint32_t)(SENSOR_FANOTIFY_EV_DEFAULT | SENSOR_FANOTIFY_EV_READ |                   \
+		   SENSOR_FANOTIFY_EV_CLOSE_NOWRITE)
+#define KNOWN_PERM (uint32_t)(SENSOR_FANOTIFY_PERM_EXEC | SENSOR_FANOTIFY_PERM_OPEN)
+
+/* Bytes of a newer caller's struct beyond ours must be zero (they ask for what we lack). */
+static bool tail_is_zero(const void *opts, size_t sz, size_t ours)
+{
+	const unsigned char *p = opts;
+
+	for (size_t i = ours; i < sz; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 int fan_opts_copy(struct fan_src *fs, const void *opts)
 {
 	struct sensor_fanotify_opts *o = &fs->o;
@@ -313,14 +333,14 @@ int fan_opts_copy(struct fan_src *fs, const void *opts)
 	if (opts) {
 		const struct sensor_fanotify_opts *in = opts;
 
+		if (in->sz > sizeof(*o) && !tail_is_zero(in, in->sz, sizeof(*o)))
+			return -E2BIG;
 		memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
 	}
 	o->sz = sizeof(*o);
-	if (o->flags & ~(uint32_t)0x3f)
+	if (o->flags & ~KNOWN_FLAGS || o->events & ~KNOWN_EVENTS || o->perm & ~KNOWN_PERM)
 		return -EINVAL;
 	if ((unsigned)o->mark > SENSOR_FANOTIFY_MARK_INODE)
-		return -EINVAL;
-	if (o->events & ~(uint32_t)((1u << 10) - 1) || o->perm & ~(uint32_t)3)
 		return -EINVAL;
 	if (o->perm && !o->paths)
 		return -EINVAL; /* permission marks only where asked */
