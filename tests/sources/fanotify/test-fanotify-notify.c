@@ -202,3 +202,43 @@ Test(fanotify_notify, flood_gives_loss_event, .timeout = 60)
 	cr_expect_geq(ss.lost, 1, "loss counted in stats");
 	sensor_ctx_free(ctx);
 }
+
+static pid_t run_sh_child(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The directory path cache must follow renames, also the sensor's own (which make no events). */
+Test(fanotify_notify, paths_follow_directory_renames)
+{
+	sensor_source *src;
+	sensor_ctx *ctx;
+	pid_t a, b, c;
+	int st;
+
+	fan_sandbox();
+	ctx = start_sensor(SENSOR_FANOTIFY_EV_CREATE | SENSOR_FANOTIFY_EV_RENAME, &src);
+	a = run_sh_child("mkdir " FAN_ROOT "/d1 && : > " FAN_ROOT "/d1/a");
+	fan_pump_until_exit(ctx, a, &st); /* caches /tmp/d1 */
+	cr_assert_geq(fan_find("create", FAN_ROOT "/d1/a", a), 0);
+	b = run_sh_child("mv " FAN_ROOT "/d1 " FAN_ROOT "/d2 && : > " FAN_ROOT "/d2/b");
+	fan_pump_until_exit(ctx, b, &st);
+	cr_expect_geq(fan_find("rename", FAN_ROOT "/d1", 0), 0); /* by mv, a child of b */
+	cr_expect_geq(fan_find("create", FAN_ROOT "/d2/b", b), 0, "path after a rename");
+	/* the sensor's own rename: no event, but the cached path must go */
+	cr_assert_eq(rename(FAN_ROOT "/d2", FAN_ROOT "/d3"), 0);
+	c = run_sh_child(": > " FAN_ROOT "/d3/c");
+	fan_pump_until_exit(ctx, c, &st);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/d3/c", c), 0, "path after the sensor's rename");
+	cr_expect_eq(fan_find("rename", FAN_ROOT "/d2", 0), -1, "own rename is no event");
+	for (int i = 0; i < fan_ngot; i++)
+		if (fan_got[i].kind == SENSOR_KIND_FILE && strcmp(fan_got[i].op, "rename") == 0)
+			cr_expect_str_eq(fan_got[i].to, FAN_ROOT "/d2");
+	sensor_ctx_free(ctx);
+}
