@@ -112,6 +112,8 @@ int fan_path_join(const char *dir, size_t dlen, const char *name, size_t nlen, c
 
 /* True when path equals prefix or lies below it. */
 bool fan_path_under(const char *path, size_t plen, const char *prefix);
+/* The same with the prefix's length known (trailing slashes already cut). */
+bool fan_path_under_n(const char *path, size_t plen, const char *prefix, size_t n);
 
 /* ---- source state ------------------------------------------------------ */
 
@@ -122,6 +124,7 @@ struct fan_src {
 	struct sensor_fanotify_opts o;
 	char **paths;        /* copies, NULL-terminated; NULL: every local fs */
 	char **exclude;      /* copies, NULL-terminated, with the default set */
+	size_t *exclude_len; /* their lengths without trailing slashes */
 	int nfd;             /* notification group, -1 none */
 	int pfd;             /* permission group, -1 none */
 	bool have_pidfd, have_target_fid, have_rename, have_evictable, have_mark_ignore;

@@ -252,7 +252,7 @@ int fan_marks_add(struct sensor_source *src, struct fan_src *fs)
 bool fan_excluded(const struct fan_src *fs, const char *path, size_t len)
 {
 	for (int i = 0; fs->exclude && fs->exclude[i]; i++)
-		if (fan_path_under(path, len, fs->exclude[i]))
+		if (fan_path_under_n(path, len, fs->exclude[i], fs->exclude_len[i]))
 			return true;
 	return false;
 }
@@ -268,7 +268,9 @@ void fan_opts_free(struct fan_src *fs)
 {
 	strv_free(fs->paths);
 	strv_free(fs->exclude);
+	free(fs->exclude_len);
 	fs->paths = fs->exclude = NULL;
+	fs->exclude_len = NULL;
 }
 
 static int strv_count(const char *const *v)
@@ -371,6 +373,17 @@ int fan_opts_copy(struct fan_src *fs, const void *opts)
 		      &fs->exclude);
 	if (r < 0)
 		return r;
+	fs->exclude_len = calloc((size_t)strv_count((const char *const *)fs->exclude) + 1,
+				 sizeof(*fs->exclude_len));
+	if (!fs->exclude_len)
+		return -ENOMEM;
+	for (int i = 0; fs->exclude[i]; i++) {
+		size_t n = strlen(fs->exclude[i]);
+
+		while (n > 1 && fs->exclude[i][n - 1] == '/')
+			n--;
+		fs->exclude_len[i] = n;
+	}
 	/* the copies own the strings now; never keep the caller's pointers */
 	o->paths = (const char *const *)fs->paths;
 	o->exclude = (const char *const *)fs->exclude;

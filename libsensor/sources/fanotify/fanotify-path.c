@@ -41,15 +41,20 @@ int fan_path_join(const char *dir, size_t dlen, const char *name, size_t nlen, c
 	return (int)(dlen + nlen);
 }
 
+bool fan_path_under_n(const char *path, size_t plen, const char *prefix, size_t n)
+{
+	if (plen < n || memcmp(path, prefix, n) != 0)
+		return false;
+	return plen == n || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
 bool fan_path_under(const char *path, size_t plen, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
 	while (n > 1 && prefix[n - 1] == '/')
 		n--;
-	if (plen < n || memcmp(path, prefix, n) != 0)
-		return false;
-	return plen == n || path[n] == '/' || (n == 1 && prefix[0] == '/');
+	return fan_path_under_n(path, plen, prefix, n);
 }
 
 int fan_path_of_fd(int fd, char *buf, size_t cap)

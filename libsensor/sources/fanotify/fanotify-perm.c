@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/context.h"
@@ -215,6 +216,21 @@ int fan_perm_start(struct sensor_source *src)
 				fs->paths[i], strerror(-r));
 			return r == -EINVAL ? -EOPNOTSUPP : r;
 		}
+	}
+	/*
+	 * Excluded directories (the sensor's own store and logs among them) get
+	 * ignore marks here too: opens of their direct children are never held,
+	 * so the sensor cannot block itself on its own files there.
+	 */
+	for (int i = 0; fs->exclude[i]; i++) {
+		struct stat st;
+
+		if (stat(fs->exclude[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (fs->have_mark_ignore)
+			fanotify_mark(fs->pfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV,
+				      fs->perm_mask | FAN_ONDIR | FAN_EVENT_ON_CHILD, AT_FDCWD,
+				      fs->exclude[i]);
 	}
 	return ctx_watch_fd(src, fs->pfd, perm_ready);
 }
