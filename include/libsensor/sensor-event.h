@@ -102,6 +102,24 @@ enum sensor_field {
 	SENSOR_FIELD_NET_NETNS,
 	SENSOR_FIELD_NET_BYTES,
 	SENSOR_FIELD_NET_PACKETS,
+	/* net: conntrack and NFQUEUE details */
+	SENSOR_FIELD_NET_REPLY_SRC,    /* reply tuple: differs from the original under NAT */
+	SENSOR_FIELD_NET_REPLY_SPORT,
+	SENSOR_FIELD_NET_REPLY_DST,
+	SENSOR_FIELD_NET_REPLY_DPORT,
+	SENSOR_FIELD_NET_ICMP_TYPE,
+	SENSOR_FIELD_NET_ICMP_CODE,
+	SENSOR_FIELD_NET_STATUS,       /* conntrack status bits (IPS_*) */
+	SENSOR_FIELD_NET_ZONE,
+	SENSOR_FIELD_NET_MARK,
+	SENSOR_FIELD_NET_FLOW_ID,      /* conntrack id: same for new/update/end of a flow */
+	SENSOR_FIELD_NET_REPLY_BYTES,  /* net.bytes/packets are the original direction */
+	SENSOR_FIELD_NET_REPLY_PACKETS,
+	SENSOR_FIELD_NET_START,        /* CLOCK_REALTIME ns the flow started (timestamps on) */
+	SENSOR_FIELD_NET_STOP,         /* ... and ended */
+	SENSOR_FIELD_NET_TIMEOUT,      /* seconds until conntrack expires the flow */
+	SENSOR_FIELD_NET_ATTRIBUTION,  /* how process.* was found: "socket", "audit", "packet", "none" */
+	SENSOR_FIELD_NET_QUEUE,        /* NFQUEUE number the packet came from */
 	/* syscall */
 	SENSOR_FIELD_SYSCALL_NR,
 	SENSOR_FIELD_SYSCALL_NAME,

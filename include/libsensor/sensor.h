@@ -9,5 +9,8 @@
 #include <libsensor/sensor-fanotify.h>
 #include <libsensor/sensor-seccomp.h>
 #include <libsensor/sensor-audit.h>
+#include <libsensor/sensor-conntrack.h>
+#include <libsensor/sensor-nfqueue.h>
+#include <libsensor/sensor-baseline.h>
 
 #endif

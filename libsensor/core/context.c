@@ -194,6 +194,18 @@ int ctx_add_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud)
 	return 0;
 }
 
+void ctx_remove_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud)
+{
+	for (unsigned i = 0; i < ctx->nstages; i++) {
+		if (ctx->stages[i].fn != fn || ctx->stages[i].ud != ud)
+			continue;
+		memmove(&ctx->stages[i], &ctx->stages[i + 1],
+			(ctx->nstages - i - 1) * sizeof(ctx->stages[0]));
+		ctx->nstages--;
+		return;
+	}
+}
+
 int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats)
 {
 	struct sensor_stats s;

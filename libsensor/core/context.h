@@ -124,6 +124,8 @@ void ctx_emit_loss(struct sensor_source *src, uint64_t count, const char *what);
 void ctx_emit_status(struct sensor_source *src, const char *state, const char *detail);
 /* Add a pipeline stage (runs before the sink, in order added). 0 or -ENOSPC. */
 int ctx_add_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud);
+/* Remove the stage (fn, ud) added before; no-op when absent. Not during dispatch. */
+void ctx_remove_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud);
 
 /* Apply the default verdict to every held event of src (source removal). */
 void ctx_default_source_holds(struct sensor_source *src, const char *reason);

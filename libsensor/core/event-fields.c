@@ -75,6 +75,23 @@ static const struct field_desc fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_VERDICT_DECISION] = { "verdict.decision", S, 0 },
 	[SENSOR_FIELD_VERDICT_REASON] = { "verdict.reason", S, 0 },
 	[SENSOR_FIELD_PROCESS_TTY] = { "process.tty", S, 0 },
+	[SENSOR_FIELD_NET_REPLY_SRC] = { "net.reply_src", S, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_REPLY_SPORT] = { "net.reply_sport", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_REPLY_DST] = { "net.reply_dst", S, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_REPLY_DPORT] = { "net.reply_dport", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_ICMP_TYPE] = { "net.icmp_type", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_ICMP_CODE] = { "net.icmp_code", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_STATUS] = { "net.status", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_ZONE] = { "net.zone", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_MARK] = { "net.mark", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_FLOW_ID] = { "net.flow_id", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_REPLY_BYTES] = { "net.reply_bytes", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_REPLY_PACKETS] = { "net.reply_packets", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_START] = { "net.start", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_STOP] = { "net.stop", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_TIMEOUT] = { "net.timeout", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_ATTRIBUTION] = { "net.attribution", S, SENSOR_KIND_NET },
+	[SENSOR_FIELD_NET_QUEUE] = { "net.queue", I, SENSOR_KIND_NET },
 };
 
 #undef I

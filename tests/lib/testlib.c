@@ -84,13 +84,21 @@ int run_sh(const char *cmd)
 #include <signal.h>
 #include <time.h>
 
+/* Read what is there; past cap bytes keep reading and discard (never block the child). */
 static void drain_into(int fd, char *buf, size_t cap, size_t *len)
 {
-	ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+	char scratch[4096];
+	ssize_t n;
 
-	if (n > 0)
-		*len += (size_t)n;
-	buf[*len] = '\0';
+	if (*len + 1 < cap) {
+		n = read(fd, buf + *len, cap - 1 - *len);
+		if (n > 0)
+			*len += (size_t)n;
+		buf[*len] = '\0';
+	} else {
+		n = read(fd, scratch, sizeof(scratch));
+		(void)n;
+	}
 }
 
 int run_capture(char *const argv[], int uid, int signal_after_ms, struct run_result *res)
@@ -143,8 +151,6 @@ int run_capture(char *const argv[], int uid, int signal_after_ms, struct run_res
 			kill(pid, SIGTERM);
 			signalled = true;
 		}
-		if (lo + 1 >= sizeof(res->out) || le + 1 >= sizeof(res->err))
-			break;
 	}
 	close(po[0]);
 	close(pe[0]);

@@ -4,6 +4,7 @@
  * with the right fields, and of processes inside real runc containers with
  * docker- and kubepods-shaped cgroup paths, attributed to those containers.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -148,8 +149,15 @@ Test(proclive, host_exec_and_exit)
 static void container_case(enum container_shape shape)
 {
 	const char *init[] = { "sleep", "30", NULL };
-	/* lives a little while: the proc connector reports, /proc must still be readable */
-	const char *probe[] = { "/bin/sh", "-c", "sleep 1; exit 7", NULL };
+	/*
+	 * Lives until the test has seen its exec: the proc connector names only
+	 * the pid, and the sensor reads /proc afterwards; a loaded machine (other
+	 * suites, benchmarks) can delay that by seconds. The test releases it by
+	 * creating /go in the rootfs.
+	 */
+	const char *probe[] = { "/bin/sh", "-c", "while [ ! -e /go ]; do sleep 0.05; done; exit 7",
+				NULL };
+	char go[512];
 	struct test_container c;
 	struct want w = { SENSOR_KIND_EXEC, 0, "/busybox" };
 	const char *cmd;
@@ -172,7 +180,7 @@ static void container_case(enum container_shape shape)
 	if (runner == 0)
 		_exit(container_exec(&c, probe));
 	/* the exec'd shell inside the container: busybox, attributed to it */
-	for (int tries = 0; tries < 50 && !ex; tries++) {
+	for (int tries = 0; tries < 200 && !ex; tries++) {
 		sensor_event *e = wait_for(100, match, &w);
 
 		(void)e;
@@ -181,7 +189,7 @@ static void container_case(enum container_shape shape)
 
 			cmd = sensor_event_get_str(evs[i], SENSOR_FIELD_PROCESS_CMDLINE);
 			if (match(evs[i], &w) && id && strcmp(id, c.id) == 0 && cmd &&
-			    strcmp(cmd, "/bin/sh -c sleep 1; exit 7") == 0)
+			    strcmp(cmd, "/bin/sh -c while [ ! -e /go ]; do sleep 0.05; done; exit 7") == 0)
 				ex = evs[i];
 		}
 	}
@@ -192,6 +200,8 @@ static void container_case(enum container_shape shape)
 		    geti(evs[i], SENSOR_FIELD_EXIT_CODE) == 7)
 			ez = evs[i];
 	}
+	snprintf(go, sizeof(go), "%s/rootfs/go", c.bundle);
+	close(open(go, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
 	{
 		int st = 0;
 

@@ -147,8 +147,11 @@ Test(cli, run_proc_writes_json_lines_and_stops_on_sigterm, .timeout = 30)
 	int n = 0;
 
 	REQUIRE_ROOT();
-	cr_assert_eq(rt(-1, 400, "run", "--source", "proc", "--stats", NULL), 0,
+	cr_assert_eq(rt(-1, 1500, "run", "--source", "proc", "--stats", NULL), 0,
 		     "SIGTERM is a clean stop: %s", res.err);
+	/* a busy machine can fill the capture buffer: parse whole lines only */
+	if (strrchr(res.out, '\n'))
+		strrchr(res.out, '\n')[1] = '\0';
 	for (line = strtok_r(res.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		json_t *j = json_loads(line, 0, &jerr);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "rtsensor.h"
+#include "run-baseline.h"
 #include "run-fanotify.h"
 
 static sensor_ctx *volatile signal_ctx;
@@ -28,6 +29,7 @@ struct run_out {
 	char *buf;
 	size_t cap;
 	int err;
+	struct run_net *net; /* --deny-peer policy (run-net.c) */
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -36,6 +38,7 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	int n;
 
 	(void)ctx;
+	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
 	if (!o->f || o->err)
 		return;
 	n = sensor_event_to_json(ev, o->buf, o->cap);
@@ -70,11 +73,15 @@ static void usage(FILE *f)
 		"                        conntrack, seccomp, nfqueue. Default: all available\n"
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
+		"      --deny-peer ADDR[/PREFIX][:PORT]\n"
+		"                        deny new outgoing flows to this peer (NFQUEUE;\n"
+		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
 		"                        default: every local filesystem)\n"
 		"      --deny-exec GLOB  fanotify: deny exec of files matching GLOB under the\n"
 		"                        --watch paths (repeatable; fnmatch on the full path)\n"
+		RUN_BASELINE_HELP
 		"  -h, --help            show this help\n");
 }
 
@@ -105,6 +112,31 @@ static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
 	fprintf(stderr, "}}}\n");
 }
 
+/* Run in slices so buffered output reaches readers promptly. Returns 0 or -errno. */
+static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
+{
+	struct timespec ts;
+	uint64_t start, now, slice = 200000000u;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (;;) {
+		uint64_t left;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		if (duration != SENSOR_TIME_INFINITY && now - start >= duration)
+			return 0;
+		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
+		r = sensor_ctx_run(ctx, left < slice ? left : slice);
+		if (out->f)
+			fflush(out->f);
+		if (r != 0 || out->err)
+			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -114,16 +146,19 @@ int cmd_run(int argc, char **argv)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "watch", required_argument, NULL, 'W' },
 		{ "deny-exec", required_argument, NULL, 'X' },
+		{ "deny-peer", required_argument, NULL, 'P' },
+		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
 					 .log_level = SENSOR_LOG_WARNING };
-	sensor_source *srcs[SENSOR__SOURCE_MAX];
+	sensor_source *srcs[SENSOR__SOURCE_MAX + 1];
 	bool want[SENSOR__SOURCE_MAX] = { false }, explicit_src = false, stats = false;
-	const char *events_path = "-";
+	const char *events_path = NULL;
 	uint64_t duration = SENSOR_TIME_INFINITY;
 	struct run_out out = { 0 };
+	struct run_baseline rb = { 0 };
 	struct run_fanotify fan = { 0 };
 	const struct sensor_fanotify_opts *fan_opts = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -139,8 +174,8 @@ int cmd_run(int argc, char **argv)
 			r = sensor_source_type_from_name(optarg);
 			if (r < 0 || r == SENSOR_SOURCE_INJECT) {
 				die_msg("run", "unknown source '%s'", optarg);
-				run_fanotify_free(&fan);
-				return EXIT_USAGE;
+				code = EXIT_USAGE;
+				goto done;
 			}
 			want[r] = true;
 			explicit_src = true;
@@ -151,8 +186,8 @@ int cmd_run(int argc, char **argv)
 		case 'd':
 			if (parse_seconds(optarg, &duration) < 0) {
 				die_msg("run", "--duration wants seconds, got '%s'", optarg);
-				run_fanotify_free(&fan);
-				return EXIT_USAGE;
+				code = EXIT_USAGE;
+				goto done;
 			}
 			break;
 		case 'S':
@@ -166,60 +201,85 @@ int cmd_run(int argc, char **argv)
 				die_msg("run", "--%s '%s': %s", c == 'W' ? "watch" : "deny-exec",
 					optarg, r == -EINVAL ? "needs an absolute path or a glob"
 							     : strerror(-r));
-				run_fanotify_free(&fan);
-				return EXIT_USAGE;
+				code = EXIT_USAGE;
+				goto done;
+			}
+			break;
+		case 'P':
+			r = run_net_add_peer(&out.net, optarg);
+			if (r < 0) {
+				die_msg("run", "--deny-peer wants ADDR[/PREFIX][:PORT], got '%s'", optarg);
+				code = EXIT_USAGE;
+				goto done;
 			}
 			break;
 		case 'h':
 			usage(stdout);
-			run_fanotify_free(&fan);
-			return EXIT_OK;
+			goto done;
 		default:
-			usage(stderr);
-			run_fanotify_free(&fan);
-			return EXIT_USAGE;
+			r = run_baseline_opt(&rb, c, optarg);
+			if (r > 0)
+				break;
+			if (r == 0)
+				usage(stderr);
+			code = EXIT_USAGE;
+			goto done;
 		}
 	}
-	if (optind < argc || run_fanotify_opts(&fan, &fan_opts) < 0) {
-		if (optind < argc)
-			die_msg("run", "unexpected argument '%s'", argv[optind]);
-		else
-			die_msg("run", "--deny-exec needs --watch PATH (permission marks only where asked)");
-		run_fanotify_free(&fan);
-		return EXIT_USAGE;
+	if (optind < argc) {
+		die_msg("run", "unexpected argument '%s'", argv[optind]);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	if (run_fanotify_opts(&fan, &fan_opts) < 0) {
+		die_msg("run", "--deny-exec needs --watch PATH (permission marks only where asked)");
+		code = EXIT_USAGE;
+		goto done;
 	}
 	if (fan_opts && explicit_src)
 		want[SENSOR_SOURCE_FANOTIFY] = true;
-	if (strcmp(events_path, "-") == 0) {
+	/* With a baseline, events are written only when asked for. */
+	if (!events_path && !rb.mode)
+		events_path = "-";
+	if (!events_path) {
+		out.f = NULL;
+	} else if (strcmp(events_path, "-") == 0) {
 		out.f = stdout;
 	} else {
 		out.f = fopen(events_path, "ae");
 		if (!out.f) {
 			die_msg("run", "cannot open '%s': %s", events_path, strerror(errno));
-			run_fanotify_free(&fan);
-			return EXIT_FAIL;
+			code = EXIT_FAIL;
+			goto done;
 		}
 	}
 	out.cap = 16384;
 	out.buf = malloc(out.cap);
 	if (!out.buf) {
 		die_msg("run", "out of memory");
-		run_fanotify_free(&fan);
-		return EXIT_FAIL;
+		code = EXIT_FAIL;
+		goto done;
 	}
 
 	r = sensor_ctx_new(&copts, &ctx);
 	if (r < 0) {
 		die_msg("run", "cannot create the sensor: %s", strerror(-r));
 		code = exit_code_for(r);
-		goto out;
+		goto done;
 	}
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	r = run_baseline_start(&rb, ctx);
+	if (r != 0) {
+		code = r;
+		goto done;
+	}
 	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
 		if (t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
 			continue;
 		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
+		if (t == SENSOR_SOURCE_NFQUEUE && run_net_active(out.net))
+			continue; /* added below with the policy's own queue */
 		r = sensor_source_add(ctx, (enum sensor_source_type)t,
 				      t == SENSOR_SOURCE_FANOTIFY ? (const void *)fan_opts : NULL,
 				      &srcs[nsrc]);
@@ -232,10 +292,19 @@ int cmd_run(int argc, char **argv)
 					r == -EPERM || r == -EACCES ? " (run as root)" :
 					r == -EOPNOTSUPP ? " (not in this build or kernel; see 'rtsensor doctor')" : "");
 				code = exit_code_for(r);
-				goto out;
+				goto done;
 			}
 			fprintf(stderr, "rtsensor: run: skipping source %s: %s\n", name, strerror(-r));
 			continue;
+		}
+		nsrc++;
+	}
+	if (run_net_active(out.net)) {
+		r = run_net_start(out.net, ctx, &srcs[nsrc]);
+		if (r < 0) {
+			die_msg("run", "--deny-peer needs the nfqueue source: %s", strerror(-r));
+			code = exit_code_for(r);
+			goto done;
 		}
 		nsrc++;
 	}
@@ -243,37 +312,13 @@ int cmd_run(int argc, char **argv)
 		die_msg("run", "no source could start (last error: %s); see 'rtsensor doctor'",
 			strerror(-last_err));
 		code = exit_code_for(last_err);
-		goto out;
+		goto done;
 	}
 
 	signal_ctx = ctx;
 	if (stop_requested)
 		sensor_ctx_exit(ctx, 1);
-	/* Run in slices so buffered output reaches readers promptly. */
-	{
-		struct timespec ts;
-		uint64_t start, now, slice = 200000000u;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		for (;;) {
-			uint64_t left;
-
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-			if (duration != SENSOR_TIME_INFINITY && now - start >= duration) {
-				r = 0;
-				break;
-			}
-			left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
-			r = sensor_ctx_run(ctx, left < slice ? left : slice);
-			fflush(out.f);
-			if (r != 0 || out.err)
-				break;
-		}
-		if (r == 1)
-			r = 0;
-	}
+	r = run_loop(ctx, &out, duration);
 	signal_ctx = NULL;
 	if (r < 0) {
 		die_msg("run", "event loop failed: %s", strerror(-r));
@@ -285,7 +330,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (stats)
 		print_stats(ctx, srcs, nsrc);
-out:
+done:
+	r = run_baseline_stop(&rb); /* before the context: a last flush */
+	if (r != EXIT_OK && code == EXIT_OK)
+		code = r;
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
 	if (out.f && fflush(out.f) != 0 && code == EXIT_OK) {
 		die_msg("run", "writing events failed: %s", strerror(errno));
@@ -295,5 +343,6 @@ out:
 		fclose(out.f);
 	free(out.buf);
 	run_fanotify_free(&fan);
+	run_net_free(out.net);
 	return code;
 }

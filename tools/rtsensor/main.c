@@ -17,6 +17,7 @@ static const struct {
 	{ "exec", cmd_exec, "run a command under seccomp supervision (--deny SYSCALL[:ERRNO])" },
 	{ "seccomp-agent", cmd_seccomp_agent, "serve OCI runtimes' seccomp listenerPath (runc)" },
 	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
+	{ "baseline", cmd_baseline, "list, show, export, import, diff, merge or reset baselines" },
 };
 
 static void usage(FILE *f)

@@ -26,10 +26,22 @@ int parse_seconds(const char *s, uint64_t *ret_ns);
 /* Log callback printing "rtsensor: level: msg" to stderr. */
 void log_stderr(void *ud, enum sensor_log_level level, const char *msg);
 
+/* run-net.c: --deny-peer policy on the NFQUEUE source */
+struct run_net;
+/* Parse ADDR[/PREFIX][:PORT] and add it. 0, -EINVAL (bad spec) or -ENOMEM. */
+int run_net_add_peer(struct run_net **rn, const char *spec);
+bool run_net_active(const struct run_net *rn);
+/* Add the NFQUEUE source the policy needs. 0 or -errno of sensor_source_add(). */
+int run_net_start(struct run_net *rn, sensor_ctx *ctx, sensor_source **ret);
+/* Give a pending NFQUEUE event its verdict (deny when its peer is listed). */
+void run_net_on_event(struct run_net *rn, sensor_event *ev);
+void run_net_free(struct run_net *rn);
+
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_seccomp_agent(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 
 #endif

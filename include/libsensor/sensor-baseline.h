@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsensor — behavioural baseline, threat rules and alerts (DESIGN §4–6, §8).
+ *
+ * sensor_baseline_attach() plugs a baseline into a context's pipeline: every
+ * event (after enrichment, before the embedder's event callback) updates the
+ * in-memory model of its workload instance and of the instance's class,
+ * is scored against it, and is matched against the threat rules. Departures
+ * and rule matches become alerts, given to the alert callback. With a
+ * database path the model is loaded at attach and flushed in batches from
+ * the context's loop on a timer (never on the decision path, never from
+ * another thread); sensor_baseline_free() flushes a last time.
+ *
+ * The offline calls (sensor_store_*) open a baseline database without a
+ * context: list, show, export, import, merge and reset (docs/baseline.md,
+ * docs/export-format.md).
+ *
+ * Times are uint64_t ns since the epoch (CLOCK_REALTIME) unless said.
+ */
+#ifndef LIBSENSOR_SENSOR_BASELINE_H
+#define LIBSENSOR_SENSOR_BASELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libsensor/sensor-common.h>
+#include <libsensor/sensor-context.h>
+#include <libsensor/sensor-event.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sensor_baseline sensor_baseline;
+typedef struct sensor_alert sensor_alert;
+typedef struct sensor_store sensor_store;
+
+enum sensor_baseline_mode {
+	/* Instances learn, then move to monitoring by themselves. */
+	SENSOR_BASELINE_LEARN = 1,
+	/* The stored model is final: every instance already known (or with a
+	 * known class) is scored at once; unknown ones learn first. */
+	SENSOR_BASELINE_MONITOR = 2,
+	SENSOR__BASELINE_MODE_FORCE_INT = 0x7fffffff
+};
+
+/* Lifecycle of one workload instance. */
+enum sensor_baseline_state {
+	SENSOR_BASELINE_STATE_LEARNING = 1,
+	SENSOR_BASELINE_STATE_MONITORING = 2,
+	SENSOR_BASELINE_STATE_ENFORCING = 3,
+	SENSOR__BASELINE_STATE_FORCE_INT = 0x7fffffff
+};
+
+enum sensor_severity {
+	SENSOR_SEVERITY_INFO = 1,
+	SENSOR_SEVERITY_LOW = 2,
+	SENSOR_SEVERITY_MEDIUM = 3,
+	SENSOR_SEVERITY_HIGH = 4,
+	SENSOR_SEVERITY_CRITICAL = 5,
+	SENSOR__SEVERITY_FORCE_INT = 0x7fffffff
+};
+
+/*
+ * Alert sink: `alert` is valid during the call only (copy its JSON to keep
+ * it). Called from the context's loop, in the thread that runs it.
+ */
+typedef void (*sensor_alert_fn)(sensor_baseline *b, const sensor_alert *alert, void *userdata);
+
+/* Clock for tests and replays: CLOCK_REALTIME ns "now". */
+typedef uint64_t (*sensor_clock_fn)(void *userdata);
+
+enum sensor_baseline_flags {
+	/* Take an event's time from its `time` field (replays, tests with an
+	 * injected clock) rather than from clock_fn or the real clock. */
+	SENSOR_BASELINE_EVENT_TIME = 1u << 0,
+	/* Do not load the built-in default rules when rules_path is NULL. */
+	SENSOR_BASELINE_NO_DEFAULT_RULES = 1u << 1,
+};
+
+struct sensor_baseline_opts {
+	size_t sz;                  /* sizeof(struct sensor_baseline_opts) */
+	uint32_t flags;             /* enum sensor_baseline_flags */
+	enum sensor_baseline_mode mode; /* 0: SENSOR_BASELINE_LEARN */
+	const char *db_path;        /* SQLite database; NULL: memory only */
+	const char *rules_path;     /* threat rules file; NULL: built-in default rules */
+	uint64_t min_learn_ns;      /* minimum learning time; 0: 24 h */
+	uint64_t stable_ns;         /* no new feature for this long ends learning; 0: 2 h */
+	uint64_t decay_ns;          /* features unseen this long age out; 0: 30 days */
+	uint64_t flush_interval_ns; /* store flush period (CLOCK_MONOTONIC); 0: 5 s */
+	uint64_t dedup_window_ns;   /* duplicate alerts aggregated within; 0: 60 s */
+	uint64_t rate_window_ns;    /* rate-limit window per workload; 0: 60 s */
+	uint32_t rate_limit;        /* alerts per workload per window; 0: 20 */
+	uint32_t burst_count;       /* new features in burst_window make a burst; 0: 10 */
+	uint64_t burst_window_ns;   /* 0: 60 s */
+	sensor_alert_fn alert_fn;   /* NULL: alerts are only counted (and stored) */
+	void *alert_userdata;
+	sensor_clock_fn clock_fn;   /* NULL: CLOCK_REALTIME */
+	void *clock_userdata;
+};
+
+/*
+ * Attach a baseline to ctx (at most one per context; it must be freed
+ * before the context). Returns 0 and writes *ret; -EINVAL on bad options,
+ * -E2BIG for unknown non-zero option bytes, -EEXIST when ctx has one,
+ * -EOPNOTSUPP for a db_path in a build without SQLite, -EBADMSG when the
+ * rules file does not parse (the message goes to the context's log),
+ * -ENOSPC when the pipeline is full, -ENOMEM, or the -errno of opening the
+ * database or the rules file.
+ */
+SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
+					 sensor_baseline **ret);
+
+/*
+ * Flush to the store a last time, detach from the context and free.
+ * NULL-safe; returns NULL.
+ */
+SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
+
+/*
+ * Write every change since the last flush to the database now (in one
+ * transaction) and emit aggregated alerts whose window closed. Returns the
+ * number of rows written (>= 0), or -errno of the store.
+ */
+SENSOR_EXPORT int sensor_baseline_flush(sensor_baseline *b);
+
+/*
+ * Forget what instance `workload_id` learned and learn it again (NULL: every
+ * instance). Returns the number of instances reset, or -EINVAL.
+ */
+SENSOR_EXPORT int sensor_baseline_relearn(sensor_baseline *b, const char *workload_id);
+
+/*
+ * Lifecycle state of an instance: returns enum sensor_baseline_state (> 0),
+ * -ENOENT when it was never seen, -EINVAL.
+ */
+SENSOR_EXPORT int sensor_baseline_get_state(sensor_baseline *b, const char *workload_id);
+
+struct sensor_baseline_stats {
+	size_t sz;             /* sizeof(struct sensor_baseline_stats), set by the caller */
+	uint64_t events;       /* events seen by the baseline stage */
+	uint64_t observations; /* feature observations recorded */
+	uint64_t features;     /* features in memory (instances and classes) */
+	uint64_t workloads;    /* instances in memory */
+	uint64_t alerts;       /* alerts given to the callback */
+	uint64_t deduplicated; /* duplicates folded into an aggregated alert */
+	uint64_t suppressed;   /* alerts held back by the rate limit (reported) */
+	uint64_t flushes;
+	uint64_t rows_flushed;
+	uint64_t flush_errors;
+	uint64_t decayed;      /* features aged out */
+};
+
+SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);
+
+/* ---- alerts (valid during the alert callback) ------------------------ */
+
+/* Stable lower-case severity name ("high"), or NULL. */
+SENSOR_EXPORT const char *sensor_severity_name(enum sensor_severity s);
+SENSOR_EXPORT enum sensor_severity sensor_alert_severity(const sensor_alert *a);
+/* Threat rule id ("ptrace"), or NULL for a baseline alert. */
+SENSOR_EXPORT const char *sensor_alert_rule(const sensor_alert *a);
+/* Baseline reason ("new_exec", "unusual_hour", ...), or NULL for a rule alert. */
+SENSOR_EXPORT const char *sensor_alert_reason(const sensor_alert *a);
+/* Workload instance id, or "" when unknown. */
+SENSOR_EXPORT const char *sensor_alert_workload(const sensor_alert *a);
+/* Generalised feature key the alert is about ("exec:/usr/bin/nc"), or "". */
+SENSOR_EXPORT const char *sensor_alert_feature(const sensor_alert *a);
+/* Occurrences this alert stands for (> 1 for an aggregate). */
+SENSOR_EXPORT uint64_t sensor_alert_count(const sensor_alert *a);
+/* Alerts of the workload held back by the rate limit (rate-limit reports). */
+SENSOR_EXPORT uint64_t sensor_alert_suppressed(const sensor_alert *a);
+/* One JSON object (docs/alerts.md), NUL-terminated, no newline; lives as the alert. */
+SENSOR_EXPORT const char *sensor_alert_json(const sensor_alert *a);
+
+/* ---- offline store ---------------------------------------------------- */
+
+enum sensor_store_flags {
+	SENSOR_STORE_READONLY = 1u << 0, /* open without write access */
+};
+
+/*
+ * Open (creating and migrating unless READONLY) a baseline database.
+ * Returns 0 and writes *ret; -EOPNOTSUPP without SQLite, -ENOENT for a
+ * missing database opened READONLY, -EPROTO for a database of a newer
+ * schema, -EIO/-EBADMSG for a file that is not a usable database.
+ */
+SENSOR_EXPORT int sensor_store_open(const char *path, uint32_t flags, sensor_store **ret);
+/* NULL-safe; returns NULL. */
+SENSOR_EXPORT sensor_store *sensor_store_close(sensor_store *s);
+
+struct sensor_workload_info {
+	size_t sz;            /* sizeof(struct sensor_workload_info) */
+	const char *id;       /* instance id, or "class:<name>" for a class prior */
+	const char *kind;     /* host, container, ..., "class" */
+	const char *klass;    /* class name or "" */
+	enum sensor_baseline_state state;
+	uint64_t learn_start; /* ns since epoch */
+	uint64_t last_new;    /* last time a new feature appeared */
+	uint64_t features;
+};
+
+struct sensor_feature_info {
+	size_t sz;            /* sizeof(struct sensor_feature_info) */
+	const char *key;      /* "exec:/usr/bin/curl", see docs/baseline.md */
+	uint64_t count;
+	uint64_t first, last; /* ns since epoch */
+	const uint32_t *hours;/* 168 counts, hour of week (Monday 00:00 UTC = 0) */
+	int approved;         /* 0: first seen while monitoring, not part of the normal set */
+};
+
+typedef int (*sensor_workload_fn)(void *userdata, const struct sensor_workload_info *w);
+typedef int (*sensor_feature_fn)(void *userdata, const struct sensor_feature_info *f);
+
+/*
+ * Call fn for every workload (instances and class priors), ordered by id.
+ * Strings live during the call. A negative return of fn stops and is
+ * returned. Returns the number of workloads, or -errno.
+ */
+SENSOR_EXPORT int sensor_store_list(sensor_store *s, sensor_workload_fn fn, void *userdata);
+
+/*
+ * Call fn for every feature of one workload, ordered by key. Returns the
+ * count, -ENOENT for an unknown workload, or -errno.
+ */
+SENSOR_EXPORT int sensor_store_show(sensor_store *s, const char *workload_id,
+				    sensor_feature_fn fn, void *userdata);
+
+/*
+ * Export one workload (or every one, NULL) as versioned JSON
+ * (docs/export-format.md) in a malloc'd, NUL-terminated buffer the caller
+ * frees. Stable ordering: equal stores give byte-identical exports.
+ * Returns 0, -ENOENT for an unknown workload, -ENOMEM, -EIO.
+ */
+SENSOR_EXPORT int sensor_store_export(sensor_store *s, const char *workload_id, char **ret_buf,
+				      size_t *ret_len);
+
+/*
+ * Import an export (untrusted input) and merge it: counts add, first/last
+ * seen min/max, hour profiles add. All or nothing in one transaction.
+ * On failure a one-line reason is written to err (errlen bytes, may be
+ * NULL/0). Returns the number of features merged, -EBADMSG for a document
+ * that is not valid JSON or not an export, -EPROTO for an unsupported
+ * format version, -E2BIG when a size limit is exceeded, -EOVERFLOW when a
+ * count would overflow, -EROFS for a read-only store, -EIO.
+ */
+SENSOR_EXPORT int sensor_store_import(sensor_store *s, const char *buf, size_t len, uint32_t flags,
+				      char *err, size_t errlen);
+
+/* Merge every workload of `src` into `dst` (as import of its export). */
+SENSOR_EXPORT int sensor_store_merge(sensor_store *dst, sensor_store *src, char *err,
+				     size_t errlen);
+
+/*
+ * Delete one workload (or all, NULL) with its features. Returns the number
+ * of workloads deleted, -ENOENT, -EROFS, -EIO.
+ */
+SENSOR_EXPORT int sensor_store_reset(sensor_store *s, const char *workload_id);
+
+enum sensor_diff_op {
+	SENSOR_DIFF_ADDED = 1,   /* only in b */
+	SENSOR_DIFF_REMOVED = 2, /* only in a */
+	SENSOR_DIFF_CHANGED = 3, /* in both, count or profile differ */
+	SENSOR__DIFF_FORCE_INT = 0x7fffffff
+};
+
+typedef int (*sensor_diff_fn)(void *userdata, enum sensor_diff_op op, const char *workload_id,
+			      const char *key, uint64_t count_a, uint64_t count_b);
+
+/*
+ * Compare two exports (a -> b), calling fn per differing feature in stable
+ * order (workload id, then key); a workload present on one side only is
+ * reported through its features. Both documents are validated as imports
+ * are. Returns the number of differences, or an import error.
+ */
+SENSOR_EXPORT int sensor_baseline_diff(const char *a, size_t alen, const char *b, size_t blen,
+				       sensor_diff_fn fn, void *userdata, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The baseline stage: attach to a context, run on every event (rules,
+ * features, learn/score, lifecycle), and a timer on the context's loop that
+ * closes alert windows, moves instances along their lifecycle, ages
+ * features out and flushes to the store in one batch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "detect/rules.h"
+#include "features.h"
+#include "store/store.h"
+
+#define DECAY_PERIOD_NS (60ull * 1000000000u)
+
+uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev)
+{
+	uint64_t t;
+
+	if (ev && (b->o.flags & SENSOR_BASELINE_EVENT_TIME))
+		t = sensor_event_time(ev);
+	else if (!ev && (b->o.flags & SENSOR_BASELINE_EVENT_TIME))
+		t = b->last_time;
+	else if (b->o.clock_fn)
+		t = b->o.clock_fn(b->o.clock_userdata);
+	else
+		t = now_real();
+	if (t > b->last_time)
+		b->last_time = t;
+	return t;
+}
+
+static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
+{
+	void **args = ud;
+	struct sensor_baseline *b = args[0];
+	uint32_t wi = *(uint32_t *)args[1];
+	uint64_t now = *(uint64_t *)args[2];
+	const char *subject = args[3];
+	struct alert_in in = { .sev = (enum sensor_severity)r->severity, .rule = r->id,
+			       .desc = r->desc, .feature = subject, .wi = wi, .ev = ev };
+
+	alerts_raise(b, &in, now);
+}
+
+static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
+{
+	struct sensor_baseline *b = ud;
+	enum sensor_kind kind = sensor_event_kind(ev);
+	const char *id, *wkind, *klass;
+	struct feat_set fs;
+	uint64_t now;
+	uint32_t wi;
+	void *args[4];
+
+	(void)ctx;
+	b->stats.events++;
+	if (kind == SENSOR_KIND_LOSS || kind == SENSOR_KIND_STATUS)
+		return;
+	now = bl_now(b, ev);
+	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
+	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
+	klass = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_CLASS);
+	if (!id || !*id)
+		id = "host";
+	wi = lc_instance(b, id, wkind ? wkind : (strcmp(id, "host") == 0 ? "host" : ""),
+			 klass ? klass : "", now);
+	/* A rule alert is about the event's first feature: its dedup subject. */
+	features_from_event(ev, &fs);
+	args[0] = b;
+	args[1] = &wi;
+	args[2] = &now;
+	args[3] = fs.n ? fs.f[0].key : "";
+	rules_match(b->rules, ev, on_rule, args);
+	if (wi == MODEL_NONE)
+		return;
+	for (int i = 0; i < fs.n; i++)
+		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
+	lc_tick(b, wi, now);
+}
+
+static int do_flush(struct sensor_baseline *b)
+{
+	char **q, **qwl;
+	uint64_t *qt;
+	size_t nq;
+	int r = 0;
+
+	nq = alerts_take_queue(b->alerts, &q, &qt, &qwl);
+	if (b->store) {
+		r = store_flush(b->store, &b->m, q, qt, qwl, nq);
+		b->stats.flushes++;
+		if (r < 0) {
+			b->stats.flush_errors++;
+			ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: flush failed: %s (will retry)",
+				strerror(-r));
+		} else {
+			b->stats.rows_flushed += (uint64_t)r;
+		}
+	}
+	for (size_t i = 0; i < nq; i++) {
+		free(q[i]);
+		free(qwl[i]);
+	}
+	free(q);
+	free(qwl);
+	free(qt);
+	return r;
+}
+
+static void housekeeping(struct sensor_baseline *b, uint64_t now)
+{
+	alerts_tick(b, now);
+	for (uint32_t wi = 0; wi < b->m.nwls; wi++)
+		lc_tick(b, wi, now);
+	if (now >= b->next_decay) {
+		lc_decay(b, now);
+		b->next_decay = now + DECAY_PERIOD_NS;
+	}
+}
+
+static int bl_timer(struct sensor_source *src, uint64_t mono)
+{
+	struct sensor_baseline *b = src->priv;
+
+	housekeeping(b, bl_now(b, NULL));
+	do_flush(b);
+	ctx_source_timer(src, mono + b->o.flush_interval_ns, bl_timer);
+	return 0;
+}
+
+static int timer_src_start(struct sensor_source *src, const void *opts)
+{
+	(void)src;
+	(void)opts;
+	return 0;
+}
+
+/* An internal source with no fd: it only owns the baseline's timer. */
+static const struct source_ops baseline_timer_ops = {
+	.type = SENSOR_SOURCE_NONE,
+	.compiled = true,
+	.single = true,
+	.start = timer_src_start,
+};
+
+int sensor_baseline_flush(sensor_baseline *b)
+{
+	if (!b)
+		return -EINVAL;
+	housekeeping(b, bl_now(b, NULL));
+	return do_flush(b);
+}
+
+static int load_rules(struct sensor_baseline *b, const char *path)
+{
+	char err[256] = "";
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (path) {
+		FILE *f = fopen(path, "re");
+
+		if (!f)
+			return -errno;
+		buf = malloc(RULES_TEXT_MAX + 1);
+		if (!buf) {
+			fclose(f);
+			return -ENOMEM;
+		}
+		len = fread(buf, 1, RULES_TEXT_MAX + 1, f);
+		r = ferror(f) ? -EIO : 0;
+		fclose(f);
+		if (r < 0) {
+			free(buf);
+			return r;
+		}
+		r = rules_parse(buf, len, &b->rules, err, sizeof(err));
+		free(buf);
+	} else if (b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES) {
+		return 0;
+	} else {
+		path = "(built-in default rules)";
+		r = rules_parse(rules_default_text, rules_default_len, &b->rules, err, sizeof(err));
+	}
+	if (r < 0)
+		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules %s: %s", path,
+			err[0] ? err : strerror(-r));
+	return r == -E2BIG ? -EBADMSG : r;
+}
+
+int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
+			   sensor_baseline **ret)
+{
+	struct sensor_baseline *b;
+	struct sensor_baseline_opts o = { 0 };
+	int r;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	if (opts) {
+		if (opts->sz < offsetof(struct sensor_baseline_opts, flags) + sizeof(opts->flags))
+			return -EINVAL;
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+		for (size_t i = sizeof(o); i < opts->sz; i++)
+			if (((const char *)opts)[i])
+				return -E2BIG;
+	}
+	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES))
+		return -EINVAL;
+	if (!o.mode)
+		o.mode = SENSOR_BASELINE_LEARN;
+	if (o.mode != SENSOR_BASELINE_LEARN && o.mode != SENSOR_BASELINE_MONITOR)
+		return -EINVAL;
+	for (unsigned i = 0; i < ctx->nstages; i++)
+		if (ctx->stages[i].fn == bl_stage)
+			return -EEXIST;
+#define DFLT(f, v) if (!o.f) o.f = (v)
+	DFLT(min_learn_ns, 24ull * 3600 * 1000000000u);
+	DFLT(stable_ns, 2ull * 3600 * 1000000000u);
+	DFLT(decay_ns, 30ull * 24 * 3600 * 1000000000u);
+	DFLT(flush_interval_ns, 5ull * 1000000000u);
+	DFLT(dedup_window_ns, 60ull * 1000000000u);
+	DFLT(rate_window_ns, 60ull * 1000000000u);
+	DFLT(rate_limit, 20);
+	DFLT(burst_count, 10);
+	DFLT(burst_window_ns, 60ull * 1000000000u);
+#undef DFLT
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->ctx = ctx;
+	b->o = o;
+	b->o.db_path = b->o.rules_path = NULL; /* not kept: the caller's strings */
+	b->stats.sz = sizeof(b->stats);
+	r = model_init(&b->m);
+	if (r < 0)
+		goto fail;
+	r = alerts_new(&b->alerts);
+	if (r < 0)
+		goto fail;
+	r = load_rules(b, o.rules_path);
+	if (r < 0)
+		goto fail;
+	if (o.db_path) {
+		r = store_open(o.db_path, false, &b->store);
+		if (r < 0) {
+			ctx_log(ctx, SENSOR_LOG_ERR, "baseline: cannot open %s: %s", o.db_path,
+				strerror(-r));
+			goto fail;
+		}
+		r = store_load(b->store, &b->m);
+		if (r < 0)
+			goto fail;
+		if (o.mode == SENSOR_BASELINE_MONITOR)
+			for (uint32_t i = 0; i < b->m.nwls; i++)
+				if (b->m.wls[i].state == WL_LEARNING && b->m.wls[i].nfeat) {
+					b->m.wls[i].state = WL_MONITORING;
+					b->m.wls[i].dirty = true;
+				}
+		/* link instances to their class priors */
+		for (uint32_t i = 0; i < b->m.nwls; i++) {
+			char id[300];
+
+			if (b->m.wls[i].is_class || !*b->m.wls[i].klass)
+				continue;
+			snprintf(id, sizeof(id), "class:%s", b->m.wls[i].klass);
+			b->m.wls[i].cls = model_wl_find(&b->m, id);
+		}
+		b->stats.workloads = b->m.nwls;
+	}
+	r = ctx_source_add_ops(ctx, &baseline_timer_ops, NULL, &b->tsrc);
+	if (r < 0)
+		goto fail;
+	b->tsrc->priv = b;
+	b->tsrc->no_enrich = true;
+	ctx_source_timer(b->tsrc, now_mono() + b->o.flush_interval_ns, bl_timer);
+	r = ctx_add_stage(ctx, bl_stage, b);
+	if (r < 0)
+		goto fail;
+	*ret = b;
+	return 0;
+fail:
+	if (b->tsrc)
+		sensor_source_remove(b->tsrc);
+	b->tsrc = NULL;
+	sensor_baseline_free(b);
+	return r;
+}
+
+sensor_baseline *sensor_baseline_free(sensor_baseline *b)
+{
+	if (!b)
+		return NULL;
+	if (b->tsrc) {
+		ctx_remove_stage(b->ctx, bl_stage, b);
+		sensor_baseline_flush(b);
+		sensor_source_remove(b->tsrc);
+	}
+	store_close(b->store);
+	rules_free(b->rules);
+	alerts_free(b->alerts);
+	model_release(&b->m);
+	free(b);
+	return NULL;
+}
+
+int sensor_baseline_relearn(sensor_baseline *b, const char *workload_id)
+{
+	uint64_t now;
+	int n = 0;
+
+	if (!b)
+		return -EINVAL;
+	now = bl_now(b, NULL);
+	for (uint32_t wi = 0; wi < b->m.nwls; wi++) {
+		if (b->m.wls[wi].is_class)
+			continue;
+		if (workload_id && strcmp(b->m.wls[wi].id, workload_id) != 0)
+			continue;
+		if (lc_relearn(b, wi, now) == 0)
+			n++;
+	}
+	return workload_id && !n ? -ENOENT : n;
+}
+
+int sensor_baseline_get_state(sensor_baseline *b, const char *workload_id)
+{
+	uint32_t wi;
+
+	if (!b || !workload_id)
+		return -EINVAL;
+	wi = model_wl_find(&b->m, workload_id);
+	return wi == MODEL_NONE ? -ENOENT : b->m.wls[wi].state;
+}
+
+int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st)
+{
+	struct sensor_baseline_stats s;
+
+	if (!b || !st || st->sz < sizeof(size_t))
+		return -EINVAL;
+	s = b->stats;
+	s.features = b->m.live;
+	s.workloads = b->m.nwls;
+	s.sz = st->sz;
+	memcpy(st, &s, st->sz < sizeof(s) ? st->sz : sizeof(s));
+	return 0;
+}

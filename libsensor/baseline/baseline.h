@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The baseline object shared by its modules (model, lifecycle, score, alerts, store). */
+#ifndef SENSOR_BASELINE_BASELINE_H
+#define SENSOR_BASELINE_BASELINE_H
+
+#include <libsensor/sensor-baseline.h>
+
+#include "core/context.h"
+#include "model.h"
+
+struct ruleset;
+struct alerts;
+struct sensor_store;
+
+/* Scoring thresholds (docs/baseline.md). */
+#define SCORE_HOUR_MIN 3     /* a feature seen this often has a meaningful hour profile */
+#define SCORE_CLASS_COMMON 5 /* the class saw a feature this often: normal for a new instance */
+
+struct sensor_baseline {
+	struct sensor_ctx *ctx;
+	struct sensor_source *tsrc; /* timer-only internal source */
+	struct sensor_baseline_opts o;
+	struct model m;
+	struct ruleset *rules;
+	struct alerts *alerts;
+	struct sensor_store *store;
+	struct sensor_baseline_stats stats;
+	uint64_t last_time;     /* latest "now" the baseline used */
+	uint64_t next_decay;    /* next decay sweep, baseline time */
+};
+
+/* The baseline's "now" for an event (event time, injected clock or real). */
+uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev);
+
+/* lifecycle.c */
+uint32_t lc_instance(struct sensor_baseline *b, const char *id, const char *kind,
+		     const char *klass, uint64_t now);
+void lc_tick(struct sensor_baseline *b, uint32_t wi, uint64_t now);
+int lc_relearn(struct sensor_baseline *b, uint32_t wi, uint64_t now);
+uint64_t lc_decay(struct sensor_baseline *b, uint64_t now);
+const char *lc_state_name(int state);
+int lc_state_from_name(const char *s);
+
+/* score.c: learn or score one feature of ev for instance wi. */
+void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const char *key,
+		   size_t len, const sensor_event *ev, uint64_t now);
+
+/* alerts.c */
+struct alert_in {
+	enum sensor_severity sev;
+	const char *rule;     /* rule id, or NULL */
+	const char *reason;   /* baseline reason, or NULL */
+	const char *desc;
+	const char *feature;  /* feature key or "" */
+	uint32_t wi;          /* instance model, MODEL_NONE when unknown */
+	const sensor_event *ev;
+	uint64_t inst_count;  /* the instance's count of the feature before this event */
+	uint64_t class_count; /* the class's */
+	uint32_t inst_hours;  /* hour buckets the feature was seen in */
+};
+
+int alerts_new(struct alerts **ret);
+void alerts_free(struct alerts *a);
+void alerts_raise(struct sensor_baseline *b, const struct alert_in *in, uint64_t now);
+/* Emit aggregates whose window closed and rate-limit reports; forget old entries. */
+void alerts_tick(struct sensor_baseline *b, uint64_t now);
+/* Queued alert JSON lines for the store: take them (the caller frees each and the array). */
+size_t alerts_take_queue(struct alerts *a, char ***ret, uint64_t **times, char ***wls);
+
+#endif

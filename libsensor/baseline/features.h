@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Baseline features of an event (DESIGN §5): what the model counts.
+ * A feature is a text key with a kind prefix (docs/baseline.md):
+ *   exec:<path>                      an executable run
+ *   edge:<parent exe>-><path>        a parent -> child exec edge
+ *   file:<op>:<path>                 a file access (op: open, write, create, ...)
+ *   net:<out|in>:<proto>:<peer>:<port>  a connection (peer as prefix)
+ *   listen:<proto>:<port>            a listening port (bind/listen)
+ *   syscall:<name or nr>             a syscall seen by audit or seccomp
+ *   identity:<syscall>:<uid>         an identity change (setuid family)
+ * Paths, peers and ports go through generalize().
+ */
+#ifndef SENSOR_BASELINE_FEATURES_H
+#define SENSOR_BASELINE_FEATURES_H
+
+#include <stdint.h>
+
+#include <libsensor/sensor-event.h>
+
+#define FEAT_KEY_MAX 1024
+#define FEAT_PER_EVENT 4
+
+enum feat_kind {
+	FEAT_NONE = 0,
+	FEAT_EXEC,
+	FEAT_EDGE,
+	FEAT_FILE,
+	FEAT_NET,
+	FEAT_LISTEN,
+	FEAT_SYSCALL,
+	FEAT_IDENTITY,
+	FEAT__MAX
+};
+
+struct feat_set {
+	int n;
+	struct {
+		uint8_t kind;    /* enum feat_kind */
+		uint16_t len;
+		char key[FEAT_KEY_MAX];
+	} f[FEAT_PER_EVENT];
+};
+
+/* Fill fs with the features of ev (0..FEAT_PER_EVENT). Returns fs->n. */
+int features_from_event(const sensor_event *ev, struct feat_set *fs);
+/* Kind of a stored key from its prefix, FEAT_NONE when unknown. */
+enum feat_kind feat_kind_of_key(const char *key, size_t len);
+/* Stable name of a kind ("exec", "peer", ...). */
+const char *feat_kind_name(enum feat_kind k);
+
+#endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Parser of the threat rules format (docs/rules.md): bounded, line by line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libsensor/sensor-baseline.h>
+
+#include "rules.h"
+#include "util/parse.h"
+
+struct lex {
+	const char *p, *end;
+	unsigned line;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct lex *lx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct lex *lx, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (lx->err && lx->errlen) {
+		n = snprintf(lx->err, lx->errlen, "line %u: ", lx->line);
+		if (n >= 0 && (size_t)n < lx->errlen) {
+			va_start(ap, fmt);
+			vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -EBADMSG;
+}
+
+/* Next token of the current line into tok (NUL-terminated). 1 token, 0 end of line, <0 error. */
+static int token(struct lex *lx, const char *line_end, char *tok, size_t cap, bool *quoted)
+{
+	size_t n = 0;
+
+	*quoted = false;
+	while (lx->p < line_end && (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r'))
+		lx->p++;
+	if (lx->p >= line_end || *lx->p == '#')
+		return 0;
+	if (*lx->p == '"') {
+		*quoted = true;
+		lx->p++;
+		for (;;) {
+			char c;
+
+			if (lx->p >= line_end)
+				return fail(lx, "unterminated string");
+			c = *lx->p++;
+			if (c == '"')
+				break;
+			if (c == '\\') {
+				if (lx->p >= line_end)
+					return fail(lx, "unterminated string");
+				c = *lx->p++;
+				if (c == 'n')
+					c = '\n';
+				else if (c == 't')
+					c = '\t';
+				else if (c != '\\' && c != '"')
+					return fail(lx, "unknown escape \\%c", c);
+			}
+			if (c == '\0')
+				return fail(lx, "NUL byte in string");
+			if (n + 1 >= cap)
+				return fail(lx, "value longer than %zu bytes", cap - 1);
+			tok[n++] = c;
+		}
+		if (lx->p < line_end && *lx->p != ' ' && *lx->p != '\t' && *lx->p != '\r')
+			return fail(lx, "text right after a closing quote");
+	} else {
+		while (lx->p < line_end && *lx->p != ' ' && *lx->p != '\t' && *lx->p != '\r') {
+			if (*lx->p == '\0')
+				return fail(lx, "NUL byte");
+			if (*lx->p == '"')
+				return fail(lx, "quote inside a bare word");
+			if (n + 1 >= cap)
+				return fail(lx, "word longer than %zu bytes", cap - 1);
+			tok[n++] = *lx->p++;
+		}
+	}
+	tok[n] = '\0';
+	return 1;
+}
+
+static int severity_from_name(const char *s)
+{
+	for (int v = SENSOR_SEVERITY_INFO; v <= SENSOR_SEVERITY_CRITICAL; v++)
+		if (strcmp(s, sensor_severity_name((enum sensor_severity)v)) == 0)
+			return v;
+	return -EINVAL;
+}
+
+static const struct {
+	const char *name;
+	enum rule_op op;
+} ops[] = {
+	{ "=", ROP_EQ },	   { "!=", ROP_NE },	 { "glob", ROP_GLOB },
+	{ "!glob", ROP_NGLOB },	   { "prefix", ROP_PREFIX }, { "contains", ROP_CONTAINS },
+	{ "<", ROP_LT },	   { ">", ROP_GT },	 { "exists", ROP_EXISTS },
+	{ "missing", ROP_MISSING },
+};
+
+static void cond_free(struct rule_cond *c)
+{
+	for (unsigned i = 0; c->svals && i < c->nvals; i++)
+		free(c->svals[i]);
+	free(c->svals);
+	free(c->ivals);
+	memset(c, 0, sizeof(*c));
+}
+
+static void rule_free(struct rule *r)
+{
+	for (unsigned i = 0; i < r->nconds; i++)
+		cond_free(&r->conds[i]);
+	free(r->desc);
+	memset(r, 0, sizeof(*r));
+}
+
+void rules_free(struct ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (unsigned i = 0; i < rs->n; i++)
+		rule_free(&rs->rules[i]);
+	free(rs->rules);
+	free(rs);
+}
+
+static bool valid_id(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Parse "FIELD OP VALUE..." of the current line into c. */
+static int parse_cond(struct lex *lx, const char *eol, const char *field, struct rule_cond *c,
+		      struct rule *r)
+{
+	char tok[RULE_VALUE_LEN];
+	bool q;
+	int t, f, type;
+
+	if (strcmp(field, "exec.argv") == 0) {
+		f = RULE_FIELD_ARGV;
+		type = SENSOR_FIELD_TYPE_STR;
+	} else {
+		f = sensor_field_from_name(field);
+		if (f < 0)
+			return fail(lx, "unknown field '%s'", field);
+		type = sensor_field_type((enum sensor_field)f);
+	}
+	c->field = f;
+	c->is_int = type == SENSOR_FIELD_TYPE_INT;
+	t = token(lx, eol, tok, sizeof(tok), &q);
+	if (t < 0)
+		return t;
+	if (t == 0)
+		return fail(lx, "'%s' needs an operator", field);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!q && strcmp(tok, ops[i].name) == 0)
+			c->op = (uint8_t)ops[i].op;
+	if (!c->op)
+		return fail(lx, "unknown operator '%s'", tok);
+	if (c->is_int && c->op != ROP_EQ && c->op != ROP_NE && c->op != ROP_LT && c->op != ROP_GT &&
+	    c->op != ROP_EXISTS && c->op != ROP_MISSING)
+		return fail(lx, "operator '%s' needs a string field, '%s' is an integer", tok, field);
+	if (!c->is_int && (c->op == ROP_LT || c->op == ROP_GT))
+		return fail(lx, "operator '%s' needs an integer field", tok);
+	c->svals = calloc(RULE_VALUES_MAX, sizeof(*c->svals));
+	c->ivals = calloc(RULE_VALUES_MAX, sizeof(*c->ivals));
+	if (!c->svals || !c->ivals)
+		return -ENOMEM;
+	while ((t = token(lx, eol, tok, sizeof(tok), &q)) > 0) {
+		if (c->nvals >= RULE_VALUES_MAX)
+			return fail(lx, "more than %d values", RULE_VALUES_MAX);
+		if (c->is_int) {
+			if (parse_i64(tok, strlen(tok), &c->ivals[c->nvals]) < 0)
+				return fail(lx, "'%s' is not an integer", tok);
+		} else {
+			c->svals[c->nvals] = strdup(tok);
+			if (!c->svals[c->nvals])
+				return -ENOMEM;
+		}
+		c->nvals++;
+	}
+	if (t < 0)
+		return t;
+	if ((c->op == ROP_EXISTS || c->op == ROP_MISSING) && c->nvals)
+		return fail(lx, "'%s' takes no value", c->op == ROP_EXISTS ? "exists" : "missing");
+	if (c->op != ROP_EXISTS && c->op != ROP_MISSING && !c->nvals)
+		return fail(lx, "condition on '%s' has no value", field);
+	if ((c->op == ROP_LT || c->op == ROP_GT) && c->nvals != 1)
+		return fail(lx, "'<' and '>' take one value");
+	if (f == SENSOR_FIELD_KIND && c->op == ROP_EQ && c->nvals == 1) {
+		for (int k = 1; k < SENSOR__KIND_MAX; k++)
+			if (strcmp(c->svals[0], sensor_kind_name((enum sensor_kind)k)) == 0)
+				r->kind = (uint8_t)k;
+		if (!r->kind)
+			return fail(lx, "unknown kind '%s'", c->svals[0]);
+	}
+	return 0;
+}
+
+int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, size_t errlen)
+{
+	struct lex lx = { buf, buf + len, 0, err, errlen };
+	struct ruleset *rs;
+	struct rule *cur = NULL;
+	char tok[RULE_VALUE_LEN];
+	int r = 0;
+	bool q;
+
+	if (!ret || (!buf && len))
+		return -EINVAL;
+	if (len > RULES_TEXT_MAX) {
+		if (err && errlen)
+			snprintf(err, errlen, "rules text larger than %u bytes", RULES_TEXT_MAX);
+		return -E2BIG;
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	while (lx.p < lx.end) {
+		const char *eol = memchr(lx.p, '\n', (size_t)(lx.end - lx.p));
+		int t;
+
+		if (!eol)
+			eol = lx.end;
+		lx.line++;
+		t = token(&lx, eol, tok, sizeof(tok), &q);
+		if (t < 0) {
+			r = t;
+			goto fail;
+		}
+		if (t == 0)
+			goto next;
+		if (q) {
+			r = fail(&lx, "a line starts with a keyword or a field, not a string");
+			goto fail;
+		}
+		if (strcmp(tok, "rule") == 0) {
+			char id[RULE_VALUE_LEN];
+
+			if (cur) {
+				r = fail(&lx, "rule '%s' has no 'end'", cur->id);
+				goto fail;
+			}
+			if (rs->n >= RULES_MAX) {
+				r = fail(&lx, "more than %d rules", RULES_MAX);
+				goto fail;
+			}
+			t = token(&lx, eol, id, sizeof(id), &q);
+			if (t <= 0 || !valid_id(id) || strlen(id) >= RULE_ID_MAX) {
+				r = t < 0 ? t : fail(&lx, "'rule' needs an id of [a-z0-9_-], at most %d bytes", RULE_ID_MAX - 1);
+				goto fail;
+			}
+			for (unsigned i = 0; i < rs->n; i++)
+				if (strcmp(rs->rules[i].id, id) == 0) {
+					r = fail(&lx, "duplicate rule id '%s'", id);
+					goto fail;
+				}
+			t = token(&lx, eol, tok, sizeof(tok), &q);
+			if (t <= 0 || strncmp(tok, "severity=", 9) != 0 ||
+			    severity_from_name(tok + 9) < 0) {
+				r = t < 0 ? t : fail(&lx, "rule '%s' needs severity=info|low|medium|high|critical", id);
+				goto fail;
+			}
+			if (!rs->n || (rs->n & (rs->n - 1)) == 0) {
+				unsigned cap = rs->n ? rs->n * 2 : 8;
+				struct rule *nr = realloc(rs->rules, cap * sizeof(*nr));
+
+				if (!nr) {
+					r = -ENOMEM;
+					goto fail;
+				}
+				rs->rules = nr;
+			}
+			cur = &rs->rules[rs->n++];
+			memset(cur, 0, sizeof(*cur));
+			snprintf(cur->id, sizeof(cur->id), "%s", id);
+			cur->severity = severity_from_name(tok + 9);
+			if (token(&lx, eol, tok, sizeof(tok), &q) != 0) {
+				r = fail(&lx, "unexpected text after the severity");
+				goto fail;
+			}
+		} else if (strcmp(tok, "end") == 0) {
+			if (!cur) {
+				r = fail(&lx, "'end' without 'rule'");
+				goto fail;
+			}
+			if (!cur->nconds) {
+				r = fail(&lx, "rule '%s' has no condition", cur->id);
+				goto fail;
+			}
+			if (!cur->desc) {
+				r = fail(&lx, "rule '%s' has no desc", cur->id);
+				goto fail;
+			}
+			cur = NULL;
+		} else if (!cur) {
+			r = fail(&lx, "'%s' outside a rule", tok);
+			goto fail;
+		} else if (strcmp(tok, "desc") == 0) {
+			t = token(&lx, eol, tok, sizeof(tok), &q);
+			if (t <= 0 || !q || cur->desc) {
+				r = t < 0 ? t : fail(&lx, "'desc' needs one quoted string, once");
+				goto fail;
+			}
+			cur->desc = strdup(tok);
+			if (!cur->desc) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			if (token(&lx, eol, tok, sizeof(tok), &q) != 0) {
+				r = fail(&lx, "unexpected text after desc");
+				goto fail;
+			}
+		} else {
+			if (cur->nconds >= RULE_CONDS_MAX) {
+				r = fail(&lx, "more than %d conditions", RULE_CONDS_MAX);
+				goto fail;
+			}
+			r = parse_cond(&lx, eol, tok, &cur->conds[cur->nconds++], cur);
+			if (r < 0)
+				goto fail;
+		}
+next:
+		lx.p = eol < lx.end ? eol + 1 : lx.end;
+	}
+	if (cur) {
+		r = fail(&lx, "rule '%s' has no 'end'", cur->id);
+		goto fail;
+	}
+	*ret = rs;
+	return 0;
+fail:
+	rules_free(rs);
+	return r;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Matching threat rules against events, through the public getters. */
+#include <fnmatch.h>
+#include <string.h>
+
+#include "rules.h"
+
+static bool str_match(const struct rule_cond *c, const char *s)
+{
+	for (unsigned i = 0; i < c->nvals; i++) {
+		const char *v = c->svals[i];
+
+		switch (c->op) {
+		case ROP_EQ:
+		case ROP_NE:
+			if (strcmp(s, v) == 0)
+				return true;
+			break;
+		case ROP_GLOB:
+		case ROP_NGLOB:
+			if (fnmatch(v, s, 0) == 0)
+				return true;
+			break;
+		case ROP_PREFIX:
+			if (strncmp(s, v, strlen(v)) == 0)
+				return true;
+			break;
+		case ROP_CONTAINS:
+			if (strstr(s, v))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool cond_holds(const struct rule_cond *c, const sensor_event *ev)
+{
+	bool negate = c->op == ROP_NE || c->op == ROP_NGLOB;
+
+	if (c->field == RULE_FIELD_ARGV) {
+		const char *const *argv;
+		int n = sensor_event_get_argv(ev, &argv);
+
+		if (n < 0)
+			return c->op == ROP_MISSING;
+		if (c->op == ROP_EXISTS)
+			return true;
+		if (c->op == ROP_MISSING)
+			return false;
+		for (int i = 0; i < n; i++)
+			if (str_match(c, argv[i]))
+				return !negate;
+		return negate;
+	}
+	if (c->is_int) {
+		int64_t v;
+
+		if (sensor_event_get_int(ev, (enum sensor_field)c->field, &v) < 0)
+			return c->op == ROP_MISSING;
+		switch (c->op) {
+		case ROP_EXISTS:
+			return true;
+		case ROP_MISSING:
+			return false;
+		case ROP_LT:
+			return v < c->ivals[0];
+		case ROP_GT:
+			return v > c->ivals[0];
+		default:
+			for (unsigned i = 0; i < c->nvals; i++)
+				if (v == c->ivals[i])
+					return !negate;
+			return negate;
+		}
+	}
+	{
+		const char *s = sensor_event_get_str(ev, (enum sensor_field)c->field);
+
+		if (!s)
+			return c->op == ROP_MISSING;
+		if (c->op == ROP_EXISTS)
+			return true;
+		if (c->op == ROP_MISSING)
+			return false;
+		return str_match(c, s) != negate;
+	}
+}
+
+int rules_match(const struct ruleset *rs, const sensor_event *ev, rule_match_fn fn, void *ud)
+{
+	enum sensor_kind k = sensor_event_kind(ev);
+	int n = 0;
+
+	if (!rs)
+		return 0;
+	for (unsigned i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		unsigned j;
+
+		if (r->kind && r->kind != k)
+			continue;
+		for (j = 0; j < r->nconds; j++)
+			if (!cond_holds(&r->conds[j], ev))
+				break;
+		if (j == r->nconds) {
+			n++;
+			if (fn)
+				fn(ud, r, ev);
+		}
+	}
+	return n;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Threat rules (DESIGN §5): known-bad behaviour, as data. A rule is a list
+ * of conditions over the event's dotted fields, all of which must hold; a
+ * condition holds when its field matches any of its values. The format is
+ * in docs/rules.md; rules/default.rules is the built-in set.
+ */
+#ifndef SENSOR_DETECT_RULES_H
+#define SENSOR_DETECT_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libsensor/sensor-event.h>
+
+#define RULE_ID_MAX 64
+#define RULES_MAX 1024
+#define RULE_CONDS_MAX 16
+#define RULE_VALUES_MAX 64
+#define RULE_VALUE_LEN 512
+#define RULES_TEXT_MAX (1u << 20)
+
+/* The pseudo-field "exec.argv": any argv element of an exec event. */
+#define RULE_FIELD_ARGV (-1)
+
+enum rule_op {
+	ROP_EQ = 1,   /* =  : equal to any value (strings or integers) */
+	ROP_NE,       /* != : equal to none */
+	ROP_GLOB,     /* glob : fnmatch(3) pattern, any */
+	ROP_NGLOB,    /* !glob */
+	ROP_PREFIX,   /* prefix */
+	ROP_CONTAINS, /* contains: substring */
+	ROP_LT,       /* <  integer */
+	ROP_GT,       /* >  integer */
+	ROP_EXISTS,   /* exists: the field is present (no values) */
+	ROP_MISSING,  /* missing */
+};
+
+struct rule_cond {
+	int field;        /* enum sensor_field or RULE_FIELD_ARGV */
+	uint8_t op;       /* enum rule_op */
+	uint8_t is_int;
+	uint16_t nvals;
+	char **svals;
+	int64_t *ivals;
+};
+
+struct rule {
+	char id[RULE_ID_MAX];
+	int severity;     /* enum sensor_severity */
+	char *desc;
+	struct rule_cond conds[RULE_CONDS_MAX];
+	unsigned nconds;
+	uint8_t kind;     /* required kind when a "kind =" condition names exactly one; 0 any */
+};
+
+struct ruleset {
+	struct rule *rules;
+	unsigned n;
+};
+
+/*
+ * Parse a rules file buf[0..len). Returns 0 and writes *ret, or -EBADMSG
+ * with "line N: reason" in err, -E2BIG past the limits, -ENOMEM.
+ */
+int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, size_t errlen);
+void rules_free(struct ruleset *rs);
+
+/* Call fn for every rule that matches ev, in file order. Returns matches. */
+typedef void (*rule_match_fn)(void *ud, const struct rule *r, const sensor_event *ev);
+int rules_match(const struct ruleset *rs, const sensor_event *ev, rule_match_fn fn, void *ud);
+
+/* The built-in default rules (rules/default.rules, embedded at build time). */
+extern const char rules_default_text[];
+extern const size_t rules_default_len;
+
+#endif

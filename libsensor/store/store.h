@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The baseline store: one SQLite database (WAL, synchronous=NORMAL,
+ * prepared statements, schema_version + migrations; docs/baseline.md).
+ * The loop's flush writes every change of the in-memory model since the
+ * last flush in one transaction.
+ */
+#ifndef SENSOR_STORE_STORE_H
+#define SENSOR_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libsensor/sensor-baseline.h>
+
+struct model;
+struct sensor_store;
+
+#define STORE_SCHEMA_VERSION 2
+
+int store_open(const char *path, bool readonly, struct sensor_store **ret);
+void store_close(struct sensor_store *s);
+/* Load every workload and feature into m (empty). Returns features loaded or -errno. */
+int store_load(struct sensor_store *s, struct model *m);
+/*
+ * Write m's dirty workloads, dirty features, deletions and the given alert
+ * lines in one transaction; clear the dirty marks only after the commit.
+ * Returns rows written or -errno (nothing is cleared then).
+ */
+int store_flush(struct sensor_store *s, struct model *m, char **alerts, const uint64_t *times,
+		char **alert_wls, size_t nalerts);
+/* Naive path for the benchmark: one upsert statement per observation, autocommit. */
+int store_upsert_one(struct sensor_store *s, const char *wl, const char *key, uint64_t count,
+		     uint64_t first, uint64_t last, const uint32_t *hours);
+
+#endif

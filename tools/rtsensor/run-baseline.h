@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor run --mode learn|monitor: the baseline and its alert sink. */
+#ifndef RTSENSOR_RUN_BASELINE_H
+#define RTSENSOR_RUN_BASELINE_H
+
+#include <stdio.h>
+
+#include "rtsensor.h"
+
+struct run_baseline {
+	const char *mode;     /* "learn", "monitor" or NULL (no baseline) */
+	const char *db;       /* --db */
+	const char *alerts;   /* --alerts FILE|- (default -) */
+	const char *rules;    /* --rules FILE */
+	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
+	/* state */
+	sensor_baseline *b;
+	FILE *out;
+	int err;
+	uint64_t alerts_written;
+};
+
+/* getopt_long entries and letters handled by run_baseline_opt(). */
+#define RUN_BASELINE_LONGOPTS                                         \
+	{ "mode", required_argument, NULL, 0x100 },                   \
+	{ "db", required_argument, NULL, 0x101 },                     \
+	{ "alerts", required_argument, NULL, 0x102 },                 \
+	{ "rules", required_argument, NULL, 0x103 },                  \
+	{ "learn-min", required_argument, NULL, 0x104 },              \
+	{ "learn-stable", required_argument, NULL, 0x105 }
+
+#define RUN_BASELINE_HELP                                                                 \
+	"      --mode learn|monitor  feed every event to the behavioural baseline and\n"  \
+	"                        write alerts (docs/baseline.md); learn: instances learn\n" \
+	"                        and move to monitoring by themselves; monitor: the\n"     \
+	"                        stored baseline is final\n"                              \
+	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
+	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout)\n"     \
+	"      --rules FILE      threat rules (default: the built-in rules)\n"           \
+	"      --learn-min SECS  minimum learning time (default 86400)\n"                \
+	"      --learn-stable SECS  learning ends after SECS without a new feature\n"    \
+	"                        (default 7200)\n"
+
+/* Handle one of the options above: 1 handled, 0 not ours, <0 usage error (printed). */
+int run_baseline_opt(struct run_baseline *rb, int c, const char *arg);
+/* Attach the baseline when --mode was given. 0 or an exit code (printed). */
+int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx);
+/* Flush, detach, close the alert sink. Returns an exit code. */
+int run_baseline_stop(struct run_baseline *rb);
+
+#endif
