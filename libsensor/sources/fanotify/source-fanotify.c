@@ -149,7 +149,8 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		}
 		ev_set_str(ev, SENSOR_FIELD_FILE_OP, ops_of_mask[i].op);
 		if (ops_of_mask[i].bit == FAN_MOVED_TO) {
-			ev_set_strn(ev, SENSOR_FIELD_FILE_TO, fs->path, (size_t)plen);
+			if (plen >= 0)
+				ev_set_strn(ev, SENSOR_FIELD_FILE_TO, fs->path, (size_t)plen);
 		} else {
 			if (plen >= 0)
 				ev_set_strn(ev, SENSOR_FIELD_FILE_PATH, fs->path, (size_t)plen);
