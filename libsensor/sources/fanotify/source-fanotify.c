@@ -197,7 +197,15 @@ static int handle_record(struct sensor_source *src, struct fan_src *fs,
 	} else if (rec->dfid.present) {
 		plen = record_path(fs, &rec->dfid, &rec->fid, fs->path, sizeof(fs->path));
 	} else if (rec->fid.present) {
-		plen = record_path(fs, &rec->fid, NULL, fs->path, sizeof(fs->path));
+		plen = fan_path_resolve(fs->fs, fs->nfs, NULL, &rec->fid, fs->path, sizeof(fs->path));
+		/*
+		 * Only the object's handle, and the object is gone: the nlink change
+		 * of an unlink (FAN_ATTRIB). The delete event, with its name, says it.
+		 */
+		if (plen == -ESTALE && !(rec->mask & ~(uint64_t)(FAN_ATTRIB | FAN_ONDIR)))
+			return 0;
+		if (plen < 0)
+			plen = record_path(fs, &rec->fid, NULL, fs->path, sizeof(fs->path));
 	} else if (rec->fd >= 0 && !fs->offline) {
 		plen = fan_path_of_fd(rec->fd, fs->path, sizeof(fs->path));
 	}
