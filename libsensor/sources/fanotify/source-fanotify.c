@@ -277,6 +277,9 @@ static void fan_stop(struct sensor_source *src)
 
 	if (!fs)
 		return;
+	if (fs->dcache.hits + fs->dcache.misses)
+		ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: directory path cache: %llu hits, %llu misses",
+			(unsigned long long)fs->dcache.hits, (unsigned long long)fs->dcache.misses);
 	fan_perm_stop(src);
 	if (fs->nfd >= 0) {
 		ctx_unwatch_fd(src, fs->nfd);

@@ -310,3 +310,40 @@ Test(fanotify_perm, excluded_directory_is_never_held)
 	fan_release_held();
 	sensor_ctx_free(ctx);
 }
+
+/* Removing the source gives held requests the configured default before the group goes. */
+Test(fanotify_perm, source_removal_applies_the_default)
+{
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY | SENSOR_FANOTIFY_FAIL_CLOSED,
+		.paths = perm_paths, .perm = SENSOR_FANOTIFY_PERM_OPEN,
+		.perm_timeout = 60000000000ull,
+	};
+	sensor_source *src;
+	sensor_ctx *ctx;
+	uint64_t t0;
+	pid_t pid;
+	int st, fd;
+
+	fan_sandbox();
+	fd = open(FAN_ROOT "/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	fan_keep_held = true;
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, &src), 0);
+	pid = spawn_open(FAN_ROOT "/f", 0);
+	t0 = fan_now_ms();
+	while (fan_nheld == 0 && fan_now_ms() - t0 < 5000)
+		sensor_ctx_run(ctx, 20000000ull);
+	cr_assert_eq(fan_nheld, 1, "the request is held");
+	cr_assert_eq(waitpid(pid, &st, WNOHANG), 0, "the opener waits");
+	sensor_source_remove(src);
+	cr_expect_eq(sensor_event_decision(fan_held[0]), SENSOR_DECISION_DEFAULT);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	/* fail-closed: the default is deny, given before the group was closed (which would allow) */
+	cr_expect_eq(WEXITSTATUS(st), 42, "open denied by the default (exit %d)", WEXITSTATUS(st));
+	fan_release_held();
+	sensor_ctx_free(ctx);
+}
