@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -136,6 +137,17 @@ struct fan_src {
 	unsigned nfs;
 	struct fan_dcache dcache;
 	atomic_uint pending; /* held permission events not answered yet */
+	/*
+	 * Denials given after a request's event was dispatched (agent, deadline,
+	 * removal) are reported by a second event: respond() queues the held
+	 * event here (any thread, under the core's pending lock), an eventfd
+	 * wakes the loop, which emits them.
+	 */
+	int vfd;                   /* eventfd, -1 none */
+	pthread_mutex_t vlock;
+	struct sensor_event *vq[64];
+	unsigned vn;
+	atomic_uint vlost;         /* follow-ups that did not fit */
 	uint64_t perm_mask;  /* FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM as asked */
 	unsigned char *buf;  /* read buffer, o.read_buffer bytes, aligned */
 	char path[FAN_PATH_MAX], path2[FAN_PATH_MAX], tmp[FAN_PATH_MAX];

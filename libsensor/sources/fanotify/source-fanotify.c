@@ -288,6 +288,7 @@ static void fan_stop(struct sensor_source *src)
 	fan_marks_close(fs);
 	fan_dcache_free(&fs->dcache);
 	fan_opts_free(fs);
+	pthread_mutex_destroy(&fs->vlock);
 	free(fs->buf);
 	free(fs);
 	src->priv = NULL;
@@ -301,7 +302,8 @@ static struct fan_src *fan_src_new(struct sensor_source *src, const void *opts, 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	fs->nfd = fs->pfd = -1;
+	fs->nfd = fs->pfd = fs->vfd = -1;
+	pthread_mutex_init(&fs->vlock, NULL);
 	fs->self_pid = getpid();
 	src->priv = fs;
 	*err = fan_opts_copy(fs, opts);
