@@ -99,20 +99,28 @@ unsigned fan_mark_type_flag(enum sensor_fanotify_mark m)
 static int mark_one(struct sensor_source *src, struct fan_src *fs, const char *path)
 {
 	unsigned flags = FAN_MARK_ADD | fan_mark_type_flag(fs->o.mark);
-	uint64_t mask = fs->notify_mask;
-	int r;
+	uint64_t extra = fs->o.mark == SENSOR_FANOTIFY_MARK_INODE ? FAN_EVENT_ON_CHILD : 0;
+	int r = 0;
 
-	if (fs->o.mark == SENSOR_FANOTIFY_MARK_INODE)
-		mask |= FAN_EVENT_ON_CHILD;
-	if (fanotify_mark(fs->nfd, flags, mask, AT_FDCWD, path) < 0) {
+	if (fanotify_mark(fs->nfd, flags, fs->notify_mask | extra, AT_FDCWD, path) < 0)
 		r = -errno;
+	if (r == -EINVAL && (fs->notify_mask & FAN_RENAME)) {
+		/* a kernel without FAN_RENAME (< 5.17): the two halves of a move instead */
+		fs->notify_mask = (fs->notify_mask & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM |
+				  FAN_MOVED_TO;
+		fs->have_rename = false;
+		r = fanotify_mark(fs->nfd, flags, fs->notify_mask | extra, AT_FDCWD, path) < 0
+			    ? -errno
+			    : 0;
+	}
+	if (r < 0) {
 		ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: mark %s: %s", path, strerror(-r));
 		return r == -EXDEV || r == -ENODEV ? -EOPNOTSUPP : r;
 	}
 	r = fs_add(fs, path);
 	if (r < 0)
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | fan_mark_type_flag(fs->o.mark), mask,
-			      AT_FDCWD, path);
+		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | fan_mark_type_flag(fs->o.mark),
+			      fs->notify_mask | extra, AT_FDCWD, path);
 	return r;
 }
 
@@ -211,20 +219,24 @@ static int mark_all(struct sensor_source *src, struct fan_src *fs)
 /* Ignore marks for excluded directories that exist: the kernel drops their children's events. */
 static void ignore_excluded(struct fan_src *fs)
 {
-	unsigned flags = FAN_MARK_ADD |
-			 (fs->have_mark_ignore ? FAN_MARK_IGNORE_SURV : FAN_MARK_IGNORED_MASK |
-									  FAN_MARK_IGNORED_SURV_MODIFY);
 	uint64_t mask = fs->notify_mask & ~(uint64_t)FAN_ONDIR;
 
-	if (fs->have_mark_ignore)
-		mask |= FAN_ONDIR | FAN_EVENT_ON_CHILD;
 	for (int i = 0; fs->exclude && fs->exclude[i]; i++) {
 		struct stat st;
 
 		if (stat(fs->exclude[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		/* best effort: the prefix match in user space stays authoritative */
-		fanotify_mark(fs->nfd, flags, mask, AT_FDCWD, fs->exclude[i]);
+		if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV,
+				  mask | FAN_ONDIR | FAN_EVENT_ON_CHILD, AT_FDCWD,
+				  fs->exclude[i]) == 0) {
+			fs->have_mark_ignore = true;
+			continue;
+		}
+		/* before FAN_MARK_IGNORE (6.0): the legacy ignored mask */
+		fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
+					       FAN_MARK_IGNORED_SURV_MODIFY,
+			      mask, AT_FDCWD, fs->exclude[i]);
 	}
 }
 

@@ -351,24 +351,6 @@ static int notify_init(struct fan_src *fs)
 	return -EOPNOTSUPP; /* no FAN_REPORT_DFID_NAME (kernel < 5.9) */
 }
 
-/* Feature checks on the live group: FAN_RENAME, FAN_MARK_IGNORE. */
-static void notify_features(struct fan_src *fs)
-{
-	const char *at = fs->paths ? fs->paths[0] : "/";
-
-	/* inode marks removed at once: notification only, never permission */
-	if (fanotify_mark(fs->nfd, FAN_MARK_ADD, FAN_RENAME, AT_FDCWD, at) == 0) {
-		fs->have_rename = true;
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE, FAN_RENAME, AT_FDCWD, at);
-	}
-	if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV, FAN_CREATE | FAN_ONDIR,
-			  AT_FDCWD, at) == 0) {
-		fs->have_mark_ignore = true;
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_CREATE | FAN_ONDIR,
-			      AT_FDCWD, at);
-	}
-}
-
 static int fan_start(struct sensor_source *src, const void *opts)
 {
 	struct fan_src *fs;
@@ -380,8 +362,9 @@ static int fan_start(struct sensor_source *src, const void *opts)
 	if (!(fs->o.flags & SENSOR_FANOTIFY_NO_NOTIFY)) {
 		r = notify_init(fs);
 		if (r == 0) {
-			notify_features(fs);
-			fs->notify_mask = mask_of_events(fs->o.events, fs->have_rename);
+			/* optimistic: mark_one() falls back to moves where FAN_RENAME is refused */
+			fs->have_rename = true;
+			fs->notify_mask = mask_of_events(fs->o.events, true);
 			if (fs->o.mark == SENSOR_FANOTIFY_MARK_MOUNT)
 				/* mount marks cannot report directory-entry events */
 				fs->notify_mask &= ~(uint64_t)(FAN_CREATE | FAN_DELETE | FAN_RENAME |
