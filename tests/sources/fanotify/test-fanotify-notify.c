@@ -246,3 +246,46 @@ Test(fanotify_notify, paths_follow_directory_renames)
 			cr_expect_str_eq(fan_got[i].to, FAN_ROOT "/d2");
 	sensor_ctx_free(ctx);
 }
+
+static void mark_case(enum sensor_fanotify_mark mark, const char *watch)
+{
+	const char *paths[] = { watch, NULL };
+	struct sensor_fanotify_opts o = { .sz = sizeof(o), .paths = paths, .mark = mark };
+	sensor_ctx *ctx;
+	pid_t pid;
+	int st, r;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL);
+	cr_assert_eq(r, 0, "source: %s", strerror(-r));
+	pid = run_sh_child("echo x > " FAN_ROOT "/w/in; echo y > " FAN_ROOT "/elsewhere");
+	fan_pump_until_exit(ctx, pid, &st);
+	fan_dump();
+	cr_expect_geq(fan_find("close_write", FAN_ROOT "/w/in", 0), 0, "write in the watched dir");
+	if (mark == SENSOR_FANOTIFY_MARK_INODE) {
+		cr_expect_geq(fan_find("create", FAN_ROOT "/w/in", 0), 0, "inode marks see creates");
+		cr_expect_eq(fan_find("close_write", FAN_ROOT "/elsewhere", 0), -1,
+			     "an inode mark covers only its directory");
+	} else {
+		cr_expect_eq(fan_find("create", FAN_ROOT "/w/in", 0), -1,
+			     "mount marks cannot report creates");
+		cr_expect_geq(fan_find("close_write", FAN_ROOT "/elsewhere", 0), 0,
+			      "a mount mark covers the whole mount");
+	}
+	sensor_ctx_free(ctx);
+}
+
+Test(fanotify_notify, inode_mark_covers_one_directory)
+{
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/w", 0755), 0);
+	mark_case(SENSOR_FANOTIFY_MARK_INODE, FAN_ROOT "/w");
+}
+
+Test(fanotify_notify, mount_mark_without_dirent_events)
+{
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/w", 0755), 0);
+	mark_case(SENSOR_FANOTIFY_MARK_MOUNT, FAN_ROOT);
+}
