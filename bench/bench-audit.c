@@ -255,7 +255,7 @@ static void storm(int n)
 static void live(void)
 {
 	struct sensor_source_stats ss = { .sz = sizeof(ss) };
-	double base[5], with[5];
+	double base[5], with[5], one_rule[5];
 	sensor_ctx *ctx;
 	sensor_source *src;
 	uint64_t t0, t1;
@@ -268,6 +268,29 @@ static void live(void)
 	}
 	for (int i = 0; i < 5; i++)
 		base[i] = loop_getppid(2000000);
+	{
+		/* the floor: any exit rule at all makes every syscall collect an audit context */
+		char rules[] = "/tmp/bench-audit-rules-XXXXXX";
+		int rfd = mkstemp(rules);
+		struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_NO_DEFAULT_RULES,
+					       .rules_file = rules };
+		const char *one = "-a always,exit -F arch=b64 -S kexec_load\n";
+
+		if (rfd >= 0 && write(rfd, one, strlen(one)) == (ssize_t)strlen(one) &&
+		    sensor_ctx_new(NULL, &ctx) == 0) {
+			if (sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src) == 0) {
+				for (int i = 0; i < 5; i++)
+					one_rule[i] = loop_getppid(2000000);
+				bench_result("getppid_ns_with_one_unrelated_rule", bench_median(one_rule, 5),
+					     "ns/call");
+			}
+			sensor_ctx_free(ctx);
+		}
+		if (rfd >= 0) {
+			close(rfd);
+			unlink(rules);
+		}
+	}
 	if (sensor_ctx_new(NULL, &ctx) < 0 || sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, NULL, &src) < 0) {
 		printf("# live: audit source unavailable\n");
 		return;

@@ -7,7 +7,7 @@
  * SENSOR_AUDIT_DAEMON, as the registered audit daemon when none is. The
  * source installs its own rules (a default set for a container/host
  * sensor, plus an optional auditctl-syntax file), each tagged with a key
- * unique to this instance ("rtsensor-<boot id 8>-<pid>"); removing the
+ * unique to this instance ("rtsensor-<boot id 8>-<pidns>-<pid>"); removing the
  * source removes exactly those rules and restores what it changed
  * (enabled flag, backlog limit, daemon registration). Stale rules of a
  * killed instance (same key prefix, pid gone) are swept at start; rules
@@ -30,7 +30,9 @@ extern "C" {
 
 enum sensor_audit_flags {
 	/* Register as the audit daemon when none is (records stop going to the
-	 * kernel log); unregister at removal. -EBUSY when a daemon runs. */
+	 * kernel log); unregister at removal. -EBUSY when a daemon runs. As
+	 * for auditd, a reader that falls behind makes audited tasks wait for
+	 * backlog room (backlog_wait_time) instead of losing records. */
 	SENSOR_AUDIT_DAEMON = 1u << 0,
 	/* Install no default rules (only the rules file, if any). */
 	SENSOR_AUDIT_NO_DEFAULT_RULES = 1u << 1,
@@ -59,11 +61,14 @@ enum sensor_audit_feed_flags {
 /*
  * Feed audit text to an offline audit source (or a live one, for tests):
  * any number of records, one per line, in log form ("type=T msg=audit(...): ...",
- * optional node=) or netlink-payload form with a "type=T " prefix. A line
+ * optional node=, optional enriched suffix after 0x1D) or as bare netlink
+ * payloads ("audit(...): ...", record type unknown). A line
  * cut at the end of buf is kept until the next call. Events are emitted
  * to the context's sink during the call.
- * Returns the number of events emitted (>= 0), -EINVAL on bad arguments
- * or a source of another type, -ENOMEM.
+ * Returns the number of events emitted (>= 0), -EINVAL on bad arguments,
+ * unknown flags or a source of another type, -ESTALE when the source is
+ * being removed, -ENOMEM. Malformed lines are skipped and counted in the
+ * source's `errors`; a line longer than 64 KiB is refused the same way.
  */
 SENSOR_EXPORT int sensor_audit_feed(sensor_source *src, const char *buf, size_t len,
 				    uint32_t flags);
@@ -71,14 +76,18 @@ SENSOR_EXPORT int sensor_audit_feed(sensor_source *src, const char *buf, size_t 
 /*
  * One-shot replay: add an offline audit source to ctx, feed the whole of
  * buf with SENSOR_AUDIT_FEED_END, remove it. Emits exactly what live mode
- * would for the same records (without /proc enrichment).
- * Returns events emitted (>= 0) or -errno as sensor_audit_feed().
+ * would for the same records (without /proc enrichment). flags: none
+ * defined yet, must be 0.
+ * Returns events emitted (>= 0), -EOPNOTSUPP when the audit source is not
+ * compiled in, or -errno as sensor_audit_feed().
  */
 SENSOR_EXPORT int sensor_audit_replay(sensor_ctx *ctx, const char *buf, size_t len, uint32_t flags);
 
 /*
- * The rule key of this process's audit source ("rtsensor-<bootid8>-<pid>").
- * Writes at most len bytes with a NUL. Returns the length, or -errno.
+ * The rule key of this process's first live audit source
+ * ("rtsensor-<bootid8>-<pid namespace inode>-<pid>"; later ones add "-<n>").
+ * Writes at most len bytes with a NUL. Returns the length, -ENOSPC when
+ * len is too small, or -errno reading the boot id.
  */
 SENSOR_EXPORT int sensor_audit_rule_key(char *buf, size_t len);
 

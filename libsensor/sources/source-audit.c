@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <libaudit.h>
 #include <linux/netlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +27,9 @@
 #define STATUS_EVERY (1ull * 1000000000u)
 #define BATCH 64
 #define MSG_MAX (MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 64)
+/* One receive slot: the sender's address, then the datagram, both 16-byte aligned. */
+#define SLOT_HEAD 16
+#define SLOT_SIZE ((SLOT_HEAD + MSG_MAX + 15) & ~15)
 
 void audit_src_on_event(void *ud, const struct audit_event *e)
 {
@@ -47,11 +51,31 @@ void audit_src_on_event(void *ud, const struct audit_event *e)
 void audit_src_on_lost(void *ud, uint64_t n)
 {
 	struct audit_src *as = ud;
+	struct sensor_source *src = as->src;
+	const char *what = as->overrun
+				   ? "audit events never received (serial gap): receive buffer overrun (ENOBUFS)"
+				   : "audit events never received: gap in the serial numbers";
+	struct sensor_event *ev;
 
-	ctx_emit_loss(as->src, n,
-		      as->overrun ? "audit events never received (serial gap): receive buffer overrun (ENOBUFS)"
-				  : "audit events never received: gap in the serial numbers");
 	as->overrun = false;
+	if (!(as->o.flags & SENSOR_AUDIT_OFFLINE)) {
+		ctx_emit_loss(src, n, what);
+		return;
+	}
+	/* Offline, the loss happened at the log's time: stamp it so, and a replay of the
+	 * same log gives the same lines. Accounting as ctx_emit_loss() does. */
+	src->stats.lost += n;
+	src->ctx->stats.lost += n;
+	ctx_log(src->ctx, SENSOR_LOG_WARNING, "audit: lost %llu events (%s)", (unsigned long long)n,
+		what);
+	ev = ctx_event_new(src, SENSOR_KIND_LOSS);
+	if (!ev)
+		return;
+	ev_set_int(ev, SENSOR_FIELD_TIME, (int64_t)audit_reasm_clock(as->ra));
+	ev_set_str(ev, SENSOR_FIELD_LOSS_SOURCE, "audit");
+	ev_set_int(ev, SENSOR_FIELD_LOSS_COUNT, (int64_t)n);
+	ev_set_str(ev, SENSOR_FIELD_LOSS_DETAIL, what);
+	ctx_emit(src->ctx, ev);
 }
 
 /* AUDIT_GET on the control socket. */
@@ -119,9 +143,12 @@ static int audit_ready(struct sensor_source *src, int fd, uint32_t events, unsig
 {
 	struct audit_src *as = src->priv;
 	uint64_t before = as->emitted;
+	unsigned rounds = 0;
 
 	(void)events;
-	while (as->emitted - before < budget) {
+	/* bounded in events and in batches: records that map to no event (user-space
+	 * messages) must not keep the loop here while other sources wait */
+	while (as->emitted - before < budget && rounds++ < 16) {
 		int n = recvmmsg(fd, as->msgs, BATCH, MSG_DONTWAIT, NULL);
 		uint64_t now;
 
@@ -193,13 +220,13 @@ static int alloc_batch(struct audit_src *as)
 {
 	as->msgs = calloc(BATCH, sizeof(*as->msgs));
 	as->iov = calloc(BATCH, sizeof(*as->iov));
-	as->bufs = calloc(BATCH, MSG_MAX + sizeof(struct sockaddr_nl));
+	as->bufs = aligned_alloc(16, (size_t)BATCH * SLOT_SIZE);
 	if (!as->msgs || !as->iov || !as->bufs)
 		return -ENOMEM;
 	for (int i = 0; i < BATCH; i++) {
-		char *b = as->bufs + (size_t)i * (MSG_MAX + sizeof(struct sockaddr_nl));
+		char *b = as->bufs + (size_t)i * SLOT_SIZE;
 
-		as->iov[i].iov_base = b + sizeof(struct sockaddr_nl);
+		as->iov[i].iov_base = b + SLOT_HEAD;
 		as->iov[i].iov_len = MSG_MAX;
 		as->msgs[i].msg_hdr.msg_iov = &as->iov[i];
 		as->msgs[i].msg_hdr.msg_iovlen = 1;
@@ -226,16 +253,39 @@ static void audit_stop(struct sensor_source *src)
 				ctx_log(src->ctx, SENSOR_LOG_ERR, "audit: removing rules %s: %s",
 					as->key, strerror(-n));
 		}
-		if (as->set_backlog)
-			audit_set_backlog_limit(as->ctl, as->old_backlog);
 		if (as->set_daemon)
 			audit_set_pid(as->ctl, 0, WAIT_NO);
-		if (as->set_enabled)
-			audit_set_enabled(as->ctl, 0);
+		/* Another sensor still has rules: it relies on auditing being on (and on
+		 * the backlog), so the last one out restores them. */
+		if ((as->set_backlog || as->set_enabled) && audit_rules_count_sensors(as->ctl) > 0) {
+			ctx_log(src->ctx, SENSOR_LOG_INFO,
+				"audit: another sensor instance runs: enabled flag and backlog left as they are");
+		} else {
+			if (as->set_backlog)
+				audit_set_backlog_limit(as->ctl, as->old_backlog);
+			if (as->set_enabled)
+				audit_set_enabled(as->ctl, 0);
+		}
 		audit_close(as->ctl);
 	}
 	if (as->fd >= 0)
 		close(as->fd);
+	if (as->ra) {
+		struct audit_reasm_stats rs;
+
+		audit_reasm_get_stats(as->ra, &rs);
+		/* events still waiting for records are not delivered from stop (the sink may be
+		 * going away): say how many */
+		if (rs.records && !(as->o.flags & SENSOR_AUDIT_OFFLINE))
+			ctx_log(src->ctx, SENSOR_LOG_INFO,
+				"audit: stopped after %llu records, %llu events (%llu not mapped)",
+				(unsigned long long)rs.records, (unsigned long long)rs.events,
+				(unsigned long long)as->unmapped);
+		if (audit_reasm_inflight(as->ra))
+			ctx_log(src->ctx, SENSOR_LOG_NOTICE,
+				"audit: %u incomplete events discarded at stop",
+				audit_reasm_inflight(as->ra));
+	}
 	audit_reasm_free(as->ra);
 	audit_norm_free(&as->norm);
 	free(as->partial);
@@ -251,7 +301,7 @@ static int setup_kernel(struct audit_src *as)
 	struct sensor_source *src = as->src;
 	struct audit_status st;
 	uint32_t want = as->o.backlog_limit ? as->o.backlog_limit : DEFAULT_BACKLOG;
-	int r;
+	int r, nrules = 0;
 
 	as->ctl = audit_open();
 	if (as->ctl < 0)
@@ -294,11 +344,20 @@ static int setup_kernel(struct audit_src *as)
 		r = audit_rules_add_default(src->ctx, as->ctl, as->key);
 		if (r < 0)
 			return r;
+		nrules += r;
 	}
 	if (as->o.rules_file) {
 		r = audit_rules_add_file(src->ctx, as->ctl, as->o.rules_file, as->key);
 		if (r < 0)
 			return r;
+		nrules += r;
+	}
+	{
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "%d rules installed with key %s%s", nrules, as->key,
+			 as->set_enabled ? "; auditing enabled while the source runs" : "");
+		ctx_emit_status(src, "rules", detail);
 	}
 	return 0;
 }

@@ -8,43 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json-lines.h"
+#include "run-baseline.h"
 #include "rtsensor.h"
-
-struct replay_out {
-	FILE *f;
-	char *buf;
-	size_t cap;
-	int err;
-	unsigned long long n;
-};
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
-	struct replay_out *o = ud;
-	int n;
-
 	(void)ctx;
-	if (o->err)
-		return;
-	n = sensor_event_to_json(ev, o->buf, o->cap);
-	if (n >= 0 && (size_t)n >= o->cap) {
-		size_t cap = (size_t)n + 1;
-		char *nb = realloc(o->buf, cap);
-
-		if (!nb) {
-			o->err = -ENOMEM;
-			return;
-		}
-		o->buf = nb;
-		o->cap = cap;
-		n = sensor_event_to_json(ev, o->buf, o->cap);
-	}
-	if (n < 0)
-		return;
-	o->buf[n] = '\n';
-	if (fwrite(o->buf, 1, (size_t)n + 1, o->f) != (size_t)n + 1)
-		o->err = -EIO;
-	o->n++;
+	json_lines_event(ud, ev);
 }
 
 static void usage(FILE *f)
@@ -61,6 +32,9 @@ static void usage(FILE *f)
 		"  -t, --timeout SECS    complete events without EOE after SECS of log time\n"
 		"                        (default: at EOE, when too many are open, or at the end)\n"
 		"      --stats           print counters as JSON to stderr at the end\n"
+		"With --mode the replayed events feed the baseline on their own clock (the\n"
+		"log's times), and alerts are written; events then only with --events.\n"
+		RUN_BASELINE_HELP
 		"  -h, --help            show this help\n");
 }
 
@@ -71,13 +45,15 @@ int cmd_replay(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 'S' },
+		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
 					 .log_level = SENSOR_LOG_WARNING };
 	struct sensor_audit_opts aopts = { .sz = sizeof(aopts), .flags = SENSOR_AUDIT_OFFLINE };
-	struct replay_out out = { .f = stdout };
+	struct json_lines out = { 0 };
+	struct run_baseline rb = { .event_time = true };
 	const char *in_path = NULL, *out_path = NULL;
 	bool stats = false;
 	sensor_ctx *ctx = NULL;
@@ -107,7 +83,11 @@ int cmd_replay(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			r = run_baseline_opt(&rb, c, optarg);
+			if (r > 0)
+				break;
+			if (r == 0)
+				usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
@@ -120,18 +100,16 @@ int cmd_replay(int argc, char **argv)
 		die_msg("replay", "%s: %s", in_path, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (out_path && strcmp(out_path, "-") != 0) {
-		out.f = fopen(out_path, "we");
-		if (!out.f) {
-			die_msg("replay", "%s: %s", out_path, strerror(errno));
-			rc = EXIT_FAIL;
-			goto out;
-		}
+	/* with a baseline, events are written only when asked for */
+	r = json_lines_open(&out, out_path ? out_path : rb.mode ? NULL : "-", false);
+	if (r < 0) {
+		die_msg("replay", "%s: %s", out_path, strerror(-r));
+		rc = EXIT_FAIL;
+		goto out;
 	}
-	out.cap = 4096;
-	out.buf = malloc(out.cap);
 	buf = malloc(1u << 20);
-	if (!out.buf || !buf) {
+	if (!buf) {
+		die_msg("replay", "out of memory");
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -143,6 +121,11 @@ int cmd_replay(int argc, char **argv)
 	if (r < 0) {
 		die_msg("replay", "audit source: %s", strerror(-r));
 		rc = exit_code_for(r);
+		goto out;
+	}
+	r = run_baseline_start(&rb, ctx);
+	if (r != 0) {
+		rc = r;
 		goto out;
 	}
 	for (;;) {
@@ -164,10 +147,6 @@ int cmd_replay(int argc, char **argv)
 		if (n == 0 || out.err)
 			break;
 	}
-	if (out.err) {
-		die_msg("replay", "writing events: %s", strerror(-out.err));
-		rc = EXIT_FAIL;
-	}
 	if (stats) {
 		struct sensor_source_stats st = { .sz = sizeof(st) };
 
@@ -178,12 +157,15 @@ int cmd_replay(int argc, char **argv)
 			(unsigned long long)st.lost, (unsigned long long)st.errors);
 	}
 out:
+	r = run_baseline_stop(&rb); /* before the context: a last flush */
+	if (r != EXIT_OK && rc == EXIT_OK)
+		rc = r;
 	sensor_ctx_free(ctx);
-	if (out.f && out.f != stdout)
-		fclose(out.f);
-	else
-		fflush(stdout);
-	free(out.buf);
+	r = json_lines_close(&out);
+	if (r < 0 && rc == EXIT_OK) {
+		die_msg("replay", "writing events: %s", strerror(-r));
+		rc = EXIT_FAIL;
+	}
 	free(buf);
 	if (fd > STDIN_FILENO)
 		close(fd);

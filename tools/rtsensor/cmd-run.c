@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json-lines.h"
 #include "rtsensor.h"
 #include "run-baseline.h"
 #include "run-fanotify.h"
@@ -25,40 +26,17 @@ static void on_signal(int sig)
 }
 
 struct run_out {
-	FILE *f;
-	char *buf;
-	size_t cap;
-	int err;
+	struct json_lines jl;
 	struct run_net *net; /* --deny-peer policy (run-net.c) */
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
 	struct run_out *o = ud;
-	int n;
 
 	(void)ctx;
 	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
-	if (!o->f || o->err)
-		return;
-	n = sensor_event_to_json(ev, o->buf, o->cap);
-	if (n >= 0 && (size_t)n >= o->cap) {
-		size_t cap = (size_t)n + 1;
-		char *nb = realloc(o->buf, cap);
-
-		if (!nb) {
-			o->err = -ENOMEM;
-			return;
-		}
-		o->buf = nb;
-		o->cap = cap;
-		n = sensor_event_to_json(ev, o->buf, o->cap);
-	}
-	if (n < 0)
-		return;
-	o->buf[n] = '\n';
-	if (fwrite(o->buf, 1, (size_t)n + 1, o->f) != (size_t)n + 1)
-		o->err = -errno;
+	json_lines_event(&o->jl, ev);
 }
 
 static void usage(FILE *f)
@@ -130,9 +108,8 @@ static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
 			return 0;
 		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
 		r = sensor_ctx_run(ctx, left < slice ? left : slice);
-		if (out->f)
-			fflush(out->f);
-		if (r != 0 || out->err)
+		json_lines_flush(&out->jl);
+		if (r != 0 || out->jl.err)
 			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
 	}
 }
@@ -241,22 +218,9 @@ int cmd_run(int argc, char **argv)
 	/* With a baseline, events are written only when asked for. */
 	if (!events_path && !rb.mode)
 		events_path = "-";
-	if (!events_path) {
-		out.f = NULL;
-	} else if (strcmp(events_path, "-") == 0) {
-		out.f = stdout;
-	} else {
-		out.f = fopen(events_path, "ae");
-		if (!out.f) {
-			die_msg("run", "cannot open '%s': %s", events_path, strerror(errno));
-			code = EXIT_FAIL;
-			goto done;
-		}
-	}
-	out.cap = 16384;
-	out.buf = malloc(out.cap);
-	if (!out.buf) {
-		die_msg("run", "out of memory");
+	r = json_lines_open(&out.jl, events_path, true);
+	if (r < 0) {
+		die_msg("run", "cannot open '%s': %s", events_path, strerror(-r));
 		code = EXIT_FAIL;
 		goto done;
 	}
@@ -324,10 +288,7 @@ int cmd_run(int argc, char **argv)
 		die_msg("run", "event loop failed: %s", strerror(-r));
 		code = EXIT_FAIL;
 	}
-	if (out.err) {
-		die_msg("run", "writing events failed: %s", strerror(-out.err));
-		code = EXIT_FAIL;
-	}
+
 	if (stats)
 		print_stats(ctx, srcs, nsrc);
 done:
@@ -335,13 +296,11 @@ done:
 	if (r != EXIT_OK && code == EXIT_OK)
 		code = r;
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
-	if (out.f && fflush(out.f) != 0 && code == EXIT_OK) {
-		die_msg("run", "writing events failed: %s", strerror(errno));
+	r = json_lines_close(&out.jl);
+	if (r < 0 && code == EXIT_OK) {
+		die_msg("run", "writing events failed: %s", strerror(-r));
 		code = EXIT_FAIL;
 	}
-	if (out.f && out.f != stdout)
-		fclose(out.f);
-	free(out.buf);
 	run_fanotify_free(&fan);
 	run_net_free(out.net);
 	return code;

@@ -408,7 +408,8 @@ int audit_value_decode(const struct audit_field *f, const char *text, uint32_t r
 		return (int)n;
 	}
 	n = f->vlen;
-	memcpy(out, v, n < cap ? n : cap);
+	if (n && cap)
+		memcpy(out, v, n < cap ? n : cap);
 	return (int)n;
 }
 

@@ -8,6 +8,11 @@
 
 #define GAP_MAX 64
 #define HT_SIZE 1024 /* buckets of the in-flight index (power of two) */
+/* One event holds at most this much (a long argv is ~1000 EXECVE records of 8 KiB at
+ * most); beyond, it is completed and the rest starts a new event: memory stays bounded
+ * whatever the input. */
+#define EVENT_MAX_RECORDS 4096u
+#define EVENT_MAX_TEXT (16u << 20)
 #define SERIAL_WINDOW 65536u /* further than this from the newest serial: a new serial space */
 
 struct gap {
@@ -270,7 +275,8 @@ static int event_add(struct audit_event *e, const struct audit_record *r, const 
 	er->f_off = e->nf;
 	memcpy(e->text + e->text_len, buf, len);
 	e->text_len += (uint32_t)len;
-	memcpy(e->f + e->nf, r->f, r->nfields * sizeof(*e->f));
+	if (r->nfields)
+		memcpy(e->f + e->nf, r->f, r->nfields * sizeof(*e->f));
 	e->nf += r->nfields;
 	return 0;
 }
@@ -329,6 +335,11 @@ int audit_reasm_push(struct audit_reasm *ra, const char *buf, size_t len, uint32
 			complete_at(ra, i);
 		report_lost(ra);
 		return 0;
+	}
+	if (e && (e->nrec >= EVENT_MAX_RECORDS || e->text_len + len > EVENT_MAX_TEXT)) {
+		ra->st.oversized++;
+		complete_at(ra, i);
+		e = NULL;
 	}
 	if (!e) {
 		e = event_new(ra, &r, nh, now);
@@ -393,4 +404,14 @@ uint64_t audit_reasm_deadline(const struct audit_reasm *ra)
 void audit_reasm_get_stats(const struct audit_reasm *ra, struct audit_reasm_stats *st)
 {
 	*st = ra->st;
+}
+
+uint64_t audit_reasm_clock(const struct audit_reasm *ra)
+{
+	return ra->clock;
+}
+
+uint32_t audit_reasm_inflight(const struct audit_reasm *ra)
+{
+	return ra->n;
 }

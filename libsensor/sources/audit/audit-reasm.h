@@ -72,6 +72,7 @@ struct audit_reasm_stats {
 	uint64_t evicted;      /* completed because too many were in flight */
 	uint64_t timed_out;    /* completed by the timeout */
 	uint64_t fields_dropped;
+	uint64_t oversized;    /* events cut at the per-event size bound */
 };
 
 struct audit_reasm;
@@ -94,6 +95,12 @@ int audit_reasm_flush(struct audit_reasm *ra);
 uint64_t audit_reasm_deadline(const struct audit_reasm *ra);
 /* Count lost records reported by someone else (e.g. the kernel's lost counter) - no-op here. */
 void audit_reasm_get_stats(const struct audit_reasm *ra, struct audit_reasm_stats *st);
+
+/* Events in flight. */
+uint32_t audit_reasm_inflight(const struct audit_reasm *ra);
+
+/* record_clock: the newest record time seen (ns), else 0. */
+uint64_t audit_reasm_clock(const struct audit_reasm *ra);
 
 /* Types the kernel ends with no EOE: complete on arrival. */
 bool audit_type_standalone(uint32_t type);

@@ -18,7 +18,9 @@ static int push_line(struct audit_src *as, const char *l, size_t n)
 	if (n == 0)
 		return 0;
 	as->src->stats.received++;
-	if (audit_reasm_push(as->ra, l, n, 0, 0) == -EINVAL)
+	/* offline the records' own clock drives the reassembler; fed to a live source, ours */
+	if (audit_reasm_push(as->ra, l, n, 0,
+			     (as->o.flags & SENSOR_AUDIT_OFFLINE) ? 0 : now_mono()) == -EINVAL)
 		as->src->stats.errors++;
 	return 0;
 }
@@ -57,7 +59,8 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 				as->partial = p;
 				as->pcap = need;
 			}
-			memcpy(as->partial + as->plen, buf + i, e - i);
+			if (e > i)
+				memcpy(as->partial + as->plen, buf + i, e - i);
 			as->plen = need;
 			break;
 		}

@@ -37,17 +37,26 @@ static int boot_id8(char out[9])
 	return k == 8 ? 0 : -EIO;
 }
 
+/* Inode of our pid namespace: pids in keys mean something only inside it. */
+static uint64_t pidns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 int audit_rules_key(char *buf, size_t len, unsigned i)
 {
 	char boot[9];
 	int r = boot_id8(boot), n;
+	unsigned long long ns = (unsigned long long)pidns_id();
 
 	if (r < 0)
 		return r;
 	if (i == 0)
-		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%d", boot, (int)getpid());
+		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%llu-%d", boot, ns, (int)getpid());
 	else
-		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%d-%u", boot, (int)getpid(), i);
+		n = snprintf(buf, len, AUDIT_KEY_PREFIX "%s-%llu-%d-%u", boot, ns, (int)getpid(), i);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
@@ -141,13 +150,29 @@ static int syscall_rule(struct sensor_ctx *ctx, int fd, const char *arch,
 	return rc < 0 ? rc : 1;
 }
 
-static int watch_rule(struct sensor_ctx *ctx, int fd, const char *path, int perms, const char *key)
+/*
+ * Syscalls that can read, write or change the attributes of a watched file.
+ * A plain -w rule matches every syscall and is evaluated at each exit; with
+ * this list in its mask, a syscall that touches no file skips it with one
+ * bit test.
+ */
+static const char *const watch_syscalls[] = {
+	"open", "openat", "openat2", "creat", "truncate", "ftruncate", "rename", "renameat",
+	"renameat2", "link", "linkat", "unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "mknod",
+	"mknodat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "fchmodat2", "chown",
+	"fchown", "lchown", "fchownat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+	"lremovexattr", "fremovexattr", "utime", "utimes", "utimensat", "futimesat", "execve",
+	"execveat", NULL,
+};
+
+static int watch_rule(struct sensor_ctx *ctx, int fd, const char *arch, const char *path,
+		      int perms, const char *key)
 {
 	struct audit_rule_data *r = audit_rule_create_data();
 	struct stat st;
-	char parent[256];
+	char parent[256], apair[32];
 	const char *slash = strrchr(path, '/');
-	int type = AUDIT_WATCH, rc;
+	int type = AUDIT_WATCH, rc, n = 0;
 
 	if (!r)
 		return -ENOMEM;
@@ -168,6 +193,21 @@ static int watch_rule(struct sensor_ctx *ctx, int fd, const char *path, int perm
 	if (audit_add_watch_dir(type, &r, path) != 0 || audit_update_watch_perms(r, perms) != 0) {
 		audit_rule_free_data(r);
 		return -EINVAL;
+	}
+	if (arch) {
+		/* libaudit gave the watch every syscall: narrow it to the file ones of arch */
+		snprintf(apair, sizeof(apair), "arch=%s", arch);
+		if (fieldpair(&r, apair) != 0) {
+			audit_rule_free_data(r);
+			return -EOPNOTSUPP;
+		}
+		memset(r->mask, 0, sizeof(r->mask));
+		for (const char *const *sc = watch_syscalls; *sc; sc++)
+			n += audit_rule_syscallbyname_data(r, *sc) == 0;
+		if (n == 0) {
+			audit_rule_free_data(r);
+			return 0;
+		}
 	}
 	rc = add_key(&r, key);
 	if (rc == 0)
@@ -209,6 +249,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 		{ "/var/spool/cron", AUDIT_PERM_WRITE | AUDIT_PERM_ATTR },
 	};
 	static const char *const arches[] = { "b64", "b32" };
+	bool have_arch[2] = { false, false };
 	int total = 0, rc;
 
 	for (size_t a = 0; a < 2; a++) {
@@ -222,6 +263,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 			continue;
 		}
 		total += rc;
+		have_arch[a] = true;
 		rc = syscall_rule(ctx, fd, arches[a], clone, clone_ns, key);
 		total += rc > 0 ? rc : 0;
 		rc = syscall_rule(ctx, fd, arches[a], chmod1, mode1, key);
@@ -229,13 +271,17 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 		rc = syscall_rule(ctx, fd, arches[a], chmod2, mode2, key);
 		total += rc > 0 ? rc : 0;
 	}
-	for (size_t i = 0; i < sizeof(watches) / sizeof(watches[0]); i++) {
-		rc = watch_rule(ctx, fd, watches[i].path, watches[i].perms, key);
-		if (rc < 0)
-			ctx_log(ctx, SENSOR_LOG_WARNING, "audit: watch %s: %s", watches[i].path,
-				strerror(-rc));
-		else
-			total += rc;
+	for (size_t a = 0; a < 2; a++) {
+		if (!have_arch[a])
+			continue;
+		for (size_t i = 0; i < sizeof(watches) / sizeof(watches[0]); i++) {
+			rc = watch_rule(ctx, fd, arches[a], watches[i].path, watches[i].perms, key);
+			if (rc < 0)
+				ctx_log(ctx, SENSOR_LOG_WARNING, "audit: watch %s: %s",
+					watches[i].path, strerror(-rc));
+			else
+				total += rc;
+		}
 	}
 	return total;
 }
@@ -540,31 +586,75 @@ int audit_rules_count(int fd, const char *key)
 	return delete_matching(fd, key_equal, key, true);
 }
 
-/* "rtsensor-<boot8>-<pid>[-<n>]" of a dead instance. */
+/* Next decimal number of k[*i..n) up to '-' or the end; false when there is none. */
+static bool next_num(const char *k, size_t n, size_t *i, uint64_t *ret)
+{
+	size_t s = *i, e = s;
+
+	while (e < n && k[e] != '-')
+		e++;
+	if (parse_u64(k + s, e - s, 10, ret) < 0)
+		return false;
+	*i = e < n ? e + 1 : n;
+	return true;
+}
+
+/* Pids are below this (PID_MAX_LIMIT); namespace inodes are far above. */
+#define PID_LIMIT 4194304u
+
+struct sweep_ctx {
+	char boot[9];
+	uint64_t pidns;
+};
+
+/*
+ * "rtsensor-<boot8>-<pidns>-<pid>[-<n>]" of a dead instance (and the older
+ * "rtsensor-<boot8>-<pid>[-<n>]"). A key of another pid namespace is left
+ * alone: its pid cannot be checked from here, and a live sensor's rules must
+ * never go.
+ */
 static bool key_stale(const char *k, size_t n, const void *arg)
 {
-	const char *boot = arg;
-	size_t pl = strlen(AUDIT_KEY_PREFIX), e;
-	uint32_t pid;
+	const struct sweep_ctx *sc = arg;
+	size_t pl = strlen(AUDIT_KEY_PREFIX), i = pl + 9;
+	uint64_t a, pid;
 
 	if (n < pl + 10 || memcmp(k, AUDIT_KEY_PREFIX, pl) != 0 || k[pl + 8] != '-')
 		return false;
-	e = pl + 9;
-	while (e < n && k[e] != '-')
-		e++;
-	if (parse_u32(k + pl + 9, e - pl - 9, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+	if (!next_num(k, n, &i, &a))
 		return false; /* not our format: not ours to touch */
-	if (memcmp(k + pl, boot, 8) != 0)
+	if (memcmp(k + pl, sc->boot, 8) != 0)
 		return true; /* rules from another boot cannot belong to a live instance */
+	if (a >= PID_LIMIT) {
+		if (a != sc->pidns || !next_num(k, n, &i, &pid))
+			return false;
+	} else {
+		pid = a; /* older key without the namespace */
+	}
+	if (pid == 0 || pid >= PID_LIMIT)
+		return false;
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
 int audit_rules_sweep(int fd)
 {
-	char boot[9];
-	int rc = boot_id8(boot);
+	struct sweep_ctx sc = { .pidns = pidns_id() };
+	int rc = boot_id8(sc.boot);
 
 	if (rc < 0)
 		return rc;
-	return delete_matching(fd, key_stale, boot, false);
+	return delete_matching(fd, key_stale, &sc, false);
+}
+
+static bool key_sensor(const char *k, size_t n, const void *arg)
+{
+	size_t pl = strlen(AUDIT_KEY_PREFIX);
+
+	(void)arg;
+	return n > pl && memcmp(k, AUDIT_KEY_PREFIX, pl) == 0;
+}
+
+int audit_rules_count_sensors(int fd)
+{
+	return delete_matching(fd, key_sensor, NULL, true);
 }

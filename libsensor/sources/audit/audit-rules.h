@@ -14,9 +14,12 @@
 struct sensor_ctx;
 
 #define AUDIT_KEY_PREFIX "rtsensor-"
-#define AUDIT_KEY_MAX 48
+#define AUDIT_KEY_MAX 64
 
-/* "rtsensor-<bootid8>-<pid>" for instance 0 of this process, "...-<pid>-<i>" for the others. Length or -errno. */
+/*
+ * "rtsensor-<bootid8>-<pidns inode>-<pid>" for instance 0 of this process,
+ * "...-<pid>-<i>" for the others. Length or -errno.
+ */
 int audit_rules_key(char *buf, size_t len, unsigned instance);
 
 /* Install the default rule set with key. Returns rules added or -errno (first failure). */
@@ -29,10 +32,14 @@ int audit_rules_add_file(struct sensor_ctx *ctx, int fd, const char *path, const
 int audit_rules_remove(int fd, const char *key);
 
 /*
- * Delete rules of dead instances: key "rtsensor-<boot>-<pid>" where pid is
- * gone (or the boot differs). Never touches other keys. Rules deleted or -errno.
+ * Delete rules of dead instances: key "rtsensor-<boot>-<pidns>-<pid>" of our
+ * pid namespace whose pid is gone (or of another boot). Keys of other pid
+ * namespaces and any other key are never touched. Rules deleted or -errno.
  */
 int audit_rules_sweep(int fd);
+
+/* Rules of any sensor instance (key prefix rtsensor-). >= 0 or -errno. */
+int audit_rules_count_sensors(int fd);
 
 /* Count rules whose key is key (tests). >= 0 or -errno. */
 int audit_rules_count(int fd, const char *key);

@@ -374,3 +374,23 @@ Test(audit_parse, enriched_quoted_and_bounds)
 	cr_assert_eq(parse("type=UNKNOWN[1334] msg=audit(1.2:3): x=1", 0, &r), 0);
 	cr_expect_eq(r.type, 1334);
 }
+
+Test(audit_reasm, one_event_is_bounded_in_memory)
+{
+	/* 5000 records of one (time, serial): cut at 4096 records, nothing lost or merged wrongly */
+	size_t cap = 5000 * 64, len = 0;
+	char *buf = malloc(cap);
+	struct dump d = { 0 };
+
+	cr_assert_not_null(buf);
+	for (int i = 0; i < 5000; i++)
+		len += (size_t)snprintf(buf + len, cap - len,
+					"type=EXECVE msg=audit(1.000:5): a%d=\"x\"\n", i);
+	cr_assert_eq(dump_ours(buf, len, &d), 0);
+	cr_assert_eq(d.events.n, 2);
+	cr_expect_str_eq(d.events.v[0], "1.000:5 records=4096");
+	cr_expect_str_eq(d.events.v[1], "1.000:5 records=904");
+	cr_expect_eq(d.lost, 0);
+	dump_free(&d);
+	free(buf);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json-lines.h"
+
+int json_lines_open(struct json_lines *jl, const char *path, bool append)
+{
+	memset(jl, 0, sizeof(*jl));
+	if (!path)
+		return 0;
+	jl->cap = 16384;
+	jl->buf = malloc(jl->cap);
+	if (!jl->buf)
+		return -ENOMEM;
+	if (strcmp(path, "-") == 0) {
+		jl->f = stdout;
+		return 0;
+	}
+	jl->f = fopen(path, append ? "ae" : "we");
+	if (!jl->f) {
+		int r = -errno;
+
+		free(jl->buf);
+		jl->buf = NULL;
+		return r;
+	}
+	return 0;
+}
+
+void json_lines_event(struct json_lines *jl, const sensor_event *ev)
+{
+	int n;
+
+	if (!jl->f || jl->err)
+		return;
+	n = sensor_event_to_json(ev, jl->buf, jl->cap);
+	if (n >= 0 && (size_t)n >= jl->cap) {
+		size_t cap = (size_t)n + 1;
+		char *nb = realloc(jl->buf, cap);
+
+		if (!nb) {
+			jl->err = -ENOMEM;
+			return;
+		}
+		jl->buf = nb;
+		jl->cap = cap;
+		n = sensor_event_to_json(ev, jl->buf, jl->cap);
+	}
+	if (n < 0)
+		return;
+	jl->buf[n] = '\n';
+	if (fwrite(jl->buf, 1, (size_t)n + 1, jl->f) != (size_t)n + 1)
+		jl->err = errno ? -errno : -EIO;
+	else
+		jl->n++;
+}
+
+void json_lines_flush(struct json_lines *jl)
+{
+	if (jl->f && fflush(jl->f) != 0 && !jl->err)
+		jl->err = -errno;
+}
+
+int json_lines_close(struct json_lines *jl)
+{
+	json_lines_flush(jl);
+	if (jl->f && jl->f != stdout && fclose(jl->f) != 0 && !jl->err)
+		jl->err = -errno;
+	jl->f = NULL;
+	free(jl->buf);
+	jl->buf = NULL;
+	return jl->err;
+}
