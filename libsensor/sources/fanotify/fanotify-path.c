@@ -43,7 +43,8 @@ int fan_path_join(const char *dir, size_t dlen, const char *name, size_t nlen, c
 
 bool fan_path_under_n(const char *path, size_t plen, const char *prefix, size_t n)
 {
-	if (plen < n || memcmp(path, prefix, n) != 0)
+	/* the last byte first: most prefixes differ there or in length */
+	if (plen < n || (n > 0 && path[n - 1] != prefix[n - 1]) || memcmp(path, prefix, n) != 0)
 		return false;
 	return plen == n || path[n] == '/' || (n == 1 && prefix[0] == '/');
 }
@@ -98,11 +99,19 @@ void fan_dcache_flush(struct fan_dcache *c)
 
 static struct fan_dcache_ent *dcache_slot(struct fan_dcache *c, const struct fan_handle *h)
 {
-	uint64_t x = 1469598103934665603ull ^ h->fsid; /* FNV-1a */
+	uint64_t x = h->fsid ^ h->fh_len, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < h->fh_len; i++)
-		x = (x ^ h->fh[i]) * 1099511628211ull;
-	return &c->e[(x ^ x >> 32) % FAN_DCACHE_SLOTS];
+	/* 8 bytes at a time (handles are 16-40 bytes): a multiply-xorshift mix */
+	for (; i + 8 <= h->fh_len; i += 8) {
+		memcpy(&w, h->fh + i, 8);
+		x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+		x ^= x >> 29;
+	}
+	for (; i < h->fh_len; i++)
+		x = (x ^ h->fh[i]) * 0x100000001b3ull;
+	x ^= x >> 32;
+	return &c->e[x % FAN_DCACHE_SLOTS];
 }
 
 static uint64_t mono_ns(void)
