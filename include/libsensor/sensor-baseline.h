@@ -41,6 +41,10 @@ enum sensor_baseline_mode {
 	/* The stored model is final: every instance already known (or with a
 	 * known class) is scored at once; unknown ones learn first. */
 	SENSOR_BASELINE_MONITOR = 2,
+	/* As MONITOR, and every stored instance is enforcing: its held events
+	 * are answered from the baseline (sensor_baseline_set_state()). New
+	 * instances learn and then only monitor until an operator asks. */
+	SENSOR_BASELINE_ENFORCE = 3,
 	SENSOR__BASELINE_MODE_FORCE_INT = 0x7fffffff
 };
 
@@ -136,6 +140,26 @@ SENSOR_EXPORT int sensor_baseline_relearn(sensor_baseline *b, const char *worklo
  */
 SENSOR_EXPORT int sensor_baseline_get_state(sensor_baseline *b, const char *workload_id);
 
+/*
+ * Move an instance to a lifecycle state: LEARNING relearns it (as
+ * sensor_baseline_relearn()), MONITORING scores it, ENFORCING also answers
+ * its held events (fanotify, seccomp, NFQUEUE) from the baseline: allow
+ * when every feature of the event is in the instance's learned set and no
+ * threat rule of severity high or above matched, deny (EPERM) otherwise.
+ * Returns 0, -ENOENT for an unknown instance, -EINVAL.
+ */
+SENSOR_EXPORT int sensor_baseline_set_state(sensor_baseline *b, const char *workload_id,
+					    enum sensor_baseline_state state);
+
+/*
+ * Would the baseline allow this event? In memory only, no side effect: safe
+ * to call while a workload waits on a held event. Returns 1 when every
+ * feature of ev is in its instance's learned set, 0 when one is not, and
+ * -EAGAIN while the instance learns, -ENOENT for an instance never seen,
+ * -EINVAL.
+ */
+SENSOR_EXPORT int sensor_baseline_check(sensor_baseline *b, const sensor_event *ev);
+
 struct sensor_baseline_stats {
 	size_t sz;             /* sizeof(struct sensor_baseline_stats), set by the caller */
 	uint64_t events;       /* events seen by the baseline stage */
@@ -149,6 +173,8 @@ struct sensor_baseline_stats {
 	uint64_t rows_flushed;
 	uint64_t flush_errors;
 	uint64_t decayed;      /* features aged out */
+	uint64_t enforced_allow; /* held events allowed by an enforcing instance */
+	uint64_t enforced_deny;  /* ... and denied */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);

@@ -26,7 +26,8 @@
  * the kernel does when the sensor dies with requests in flight.
  *
  * Errors of sensor_source_add() for this source: -EINVAL (bad options,
- * permission classes without paths), -EPERM (needs CAP_SYS_ADMIN),
+ * permission classes without paths, relative paths), -E2BIG (opts.sz larger
+ * than this library knows with non-zero bytes beyond), -EPERM (needs CAP_SYS_ADMIN),
  * -ENOENT/-ENOTDIR/-EACCES (a path in `paths` cannot be opened),
  * -EOPNOTSUPP (kernel without fanotify or without FAN_REPORT_DFID_NAME, or
  * a filesystem that cannot report file handles), -EMFILE/-ENOSPC (fanotify

@@ -37,6 +37,7 @@ uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev)
 static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 {
 	void **args = ud;
+	int *severe = args[4];
 	struct sensor_baseline *b = args[0];
 	uint32_t wi = *(uint32_t *)args[1];
 	uint64_t now = *(uint64_t *)args[2];
@@ -44,7 +45,37 @@ static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 	struct alert_in in = { .sev = (enum sensor_severity)r->severity, .rule = r->id,
 			       .desc = r->desc, .feature = subject, .wi = wi, .ev = ev };
 
+	if (r->severity >= SENSOR_SEVERITY_HIGH)
+		(*severe)++;
 	alerts_raise(b, &in, now);
+}
+
+/* 1: every feature is approved for wi; 0: one is not. */
+static int features_known(struct sensor_baseline *b, uint32_t wi, const struct feat_set *fs)
+{
+	for (int i = 0; i < fs->n; i++) {
+		uint32_t fi = model_feat_find(&b->m, wi, fs->f[i].key, fs->f[i].len,
+					      model_hash(wi, fs->f[i].key, fs->f[i].len));
+
+		if (fi == MODEL_NONE || !(b->m.feats[fi].flags & FEAT_F_APPROVED))
+			return 0;
+	}
+	return 1;
+}
+
+/* An enforcing instance answers its held events (DESIGN §7). */
+static void enforce(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
+		    bool known, int severe)
+{
+	if (b->m.wls[wi].state != WL_ENFORCING || sensor_event_is_pending(ev) != 1)
+		return;
+	if (known && !severe) {
+		if (sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "baseline: learned") == 0)
+			b->stats.enforced_allow++;
+	} else if (sensor_event_respond(ev, SENSOR_DECISION_DENY, 0,
+					severe ? "baseline: threat rule" : "baseline: not learned") == 0) {
+		b->stats.enforced_deny++;
+	}
 }
 
 static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
@@ -55,7 +86,9 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	struct feat_set fs;
 	uint64_t now;
 	uint32_t wi;
-	void *args[4];
+	void *args[5];
+	int severe = 0;
+	bool known;
 
 	(void)ctx;
 	b->stats.events++;
@@ -75,11 +108,15 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	args[1] = &wi;
 	args[2] = &now;
 	args[3] = fs.n ? fs.f[0].key : "";
+	args[4] = &severe;
 	rules_match(b->rules, ev, on_rule, args);
 	if (wi == MODEL_NONE)
 		return;
+	/* decided on the model as it was before this event taught it anything */
+	known = features_known(b, wi, &fs);
 	for (int i = 0; i < fs.n; i++)
 		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
+	enforce(b, wi, ev, known, severe);
 	lc_tick(b, wi, now);
 }
 
@@ -215,7 +252,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		return -EINVAL;
 	if (!o.mode)
 		o.mode = SENSOR_BASELINE_LEARN;
-	if (o.mode != SENSOR_BASELINE_LEARN && o.mode != SENSOR_BASELINE_MONITOR)
+	if (o.mode != SENSOR_BASELINE_LEARN && o.mode != SENSOR_BASELINE_MONITOR &&
+	    o.mode != SENSOR_BASELINE_ENFORCE)
 		return -EINVAL;
 	for (unsigned i = 0; i < ctx->nstages; i++)
 		if (ctx->stages[i].fn == bl_stage)
@@ -257,12 +295,18 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		r = store_load(b->store, &b->m);
 		if (r < 0)
 			goto fail;
-		if (o.mode == SENSOR_BASELINE_MONITOR)
-			for (uint32_t i = 0; i < b->m.nwls; i++)
-				if (b->m.wls[i].state == WL_LEARNING && b->m.wls[i].nfeat) {
-					b->m.wls[i].state = WL_MONITORING;
-					b->m.wls[i].dirty = true;
+		if (o.mode != SENSOR_BASELINE_LEARN)
+			for (uint32_t i = 0; i < b->m.nwls; i++) {
+				struct wmodel *w = &b->m.wls[i];
+				uint8_t want = o.mode == SENSOR_BASELINE_ENFORCE && !w->is_class
+						       ? WL_ENFORCING
+						       : WL_MONITORING;
+
+				if (w->nfeat && w->state != want) {
+					w->state = want;
+					w->dirty = true;
 				}
+			}
 		/* link instances to their class priors */
 		for (uint32_t i = 0; i < b->m.nwls; i++) {
 			char id[300];
@@ -327,6 +371,42 @@ int sensor_baseline_relearn(sensor_baseline *b, const char *workload_id)
 			n++;
 	}
 	return workload_id && !n ? -ENOENT : n;
+}
+
+int sensor_baseline_set_state(sensor_baseline *b, const char *workload_id,
+			      enum sensor_baseline_state state)
+{
+	uint32_t wi;
+
+	if (!b || !workload_id || state < SENSOR_BASELINE_STATE_LEARNING ||
+	    state > SENSOR_BASELINE_STATE_ENFORCING)
+		return -EINVAL;
+	wi = model_wl_find(&b->m, workload_id);
+	if (wi == MODEL_NONE)
+		return -ENOENT;
+	if (state == SENSOR_BASELINE_STATE_LEARNING)
+		return lc_relearn(b, wi, bl_now(b, NULL));
+	b->m.wls[wi].state = (uint8_t)state;
+	b->m.wls[wi].dirty = true;
+	return 0;
+}
+
+int sensor_baseline_check(sensor_baseline *b, const sensor_event *ev)
+{
+	const char *id;
+	struct feat_set fs;
+	uint32_t wi;
+
+	if (!b || !ev)
+		return -EINVAL;
+	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
+	wi = model_wl_find(&b->m, id && *id ? id : "host");
+	if (wi == MODEL_NONE)
+		return -ENOENT;
+	if (b->m.wls[wi].state == WL_LEARNING)
+		return -EAGAIN;
+	features_from_event(ev, &fs);
+	return features_known(b, wi, &fs);
 }
 
 int sensor_baseline_get_state(sensor_baseline *b, const char *workload_id)

@@ -184,8 +184,10 @@ int features_from_event(const sensor_event *ev, struct feat_set *fs)
 		const char *op = str_or(ev, SENSOR_FIELD_FILE_OP, "access");
 
 		s = str_or(ev, SENSOR_FIELD_FILE_PATH, NULL);
-		if (!s || strcmp(op, "exec") == 0)
-			break; /* exec of a file is the exec feature */
+		/* exec of a file is the exec feature; a close without write adds
+		 * nothing to the open that came before it */
+		if (!s || strcmp(op, "exec") == 0 || strcmp(op, "close_nowrite") == 0)
+			break;
 		if (strcmp(op, "close_write") == 0)
 			op = "write";
 		slot(fs, FEAT_FILE, &b);

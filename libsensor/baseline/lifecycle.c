@@ -71,14 +71,15 @@ uint32_t lc_instance(struct sensor_baseline *b, const char *id, const char *kind
 			w->dirty = true;
 			w->cls = MODEL_NONE;
 		}
-		if (w->cls == MODEL_NONE && *w->klass) {
+		if (w->cls == MODEL_NONE && *w->klass && strcmp(w->klass, id) != 0) {
 			ci = class_of(b, w->klass, now);
 			b->m.wls[wi].cls = ci; /* model_wl_get may have moved the array */
 		}
 		return wi;
 	}
-	/* create the class first: creating may move the array */
-	ci = class_of(b, klass, now);
+	/* create the class first: creating may move the array. An instance that
+	 * is its own class (the host) has no prior to learn from. */
+	ci = klass && strcmp(klass, id) == 0 ? MODEL_NONE : class_of(b, klass, now);
 	wi = model_wl_get(&b->m, id, kind, klass, now);
 	if (wi == MODEL_NONE)
 		return MODEL_NONE;

@@ -56,6 +56,8 @@ void model_release(struct model *m)
 		free(m->dels[i].key);
 	}
 	free(m->dels);
+	for (uint32_t i = 0; i < m->nfeats; i++)
+		free(m->feats[i].hours_full);
 	free(m->wls);
 	free(m->wbuckets);
 	free(m->feats);
@@ -226,8 +228,7 @@ uint32_t model_feat_add(struct model *m, uint32_t wl, const char *key, size_t le
 		/* keep going on the smaller table: longer chains, still correct */
 	}
 	f = &m->feats[i];
-	memset(f, 0, offsetof(struct feat, hours));
-	memset(f->hours, 0, sizeof(f->hours));
+	memset(f, 0, sizeof(*f));
 	f->hash = hash;
 	f->wl = wl;
 	f->key = off;
@@ -263,7 +264,7 @@ void model_feat_observe(struct model *m, uint32_t fi, uint64_t t)
 	if (t > f->last)
 		f->last = t;
 	f->count++;
-	f->hours[hour_of_week(t)]++;
+	model_hour_add(f, hour_of_week(t), 1);
 	model_feat_dirty(m, fi);
 }
 
@@ -300,6 +301,9 @@ int model_feat_remove(struct model *m, uint32_t fi)
 	/* A dirty feature stays on the dirty list; the flush skips dead ones. */
 	f->flags |= FEAT_F_DEAD;
 	f->count = 0;
+	free(f->hours_full);
+	f->hours_full = NULL;
+	f->nh = 0;
 	if (m->wls[f->wl].nfeat)
 		m->wls[f->wl].nfeat--;
 	m->live--;
@@ -308,4 +312,78 @@ int model_feat_remove(struct model *m, uint32_t fi)
 		m->free_head = fi + 1;
 	}
 	return 0;
+}
+
+/* ---- hour-of-week profile ------------------------------------------------ */
+
+uint32_t model_hour_count(const struct feat *f, unsigned h)
+{
+	if (f->hours_full)
+		return f->hours_full[h];
+	for (unsigned i = 0; i < f->nh; i++)
+		if (f->hh[i] == h)
+			return f->hc[i];
+	return 0;
+}
+
+int model_hour_add(struct feat *f, unsigned h, uint32_t n)
+{
+	if (h >= HOURS_OF_WEEK)
+		return -EINVAL;
+	if (!f->hours_full) {
+		for (unsigned i = 0; i < f->nh; i++)
+			if (f->hh[i] == h) {
+				f->hc[i] += n;
+				return 0;
+			}
+		if (f->nh < FEAT_INLINE_HOURS) {
+			f->hh[f->nh] = (uint8_t)h;
+			f->hc[f->nh++] = n;
+			return 0;
+		}
+		/* a seventh distinct hour: move to the full array, once */
+		f->hours_full = calloc(HOURS_OF_WEEK, sizeof(uint32_t));
+		if (!f->hours_full)
+			return -ENOMEM;
+		for (unsigned i = 0; i < f->nh; i++)
+			f->hours_full[f->hh[i]] = f->hc[i];
+		f->nh = 0;
+	}
+	f->hours_full[h] += n;
+	return 0;
+}
+
+void model_hours_get(const struct feat *f, uint32_t out[HOURS_OF_WEEK])
+{
+	if (f->hours_full) {
+		memcpy(out, f->hours_full, HOURS_OF_WEEK * sizeof(uint32_t));
+		return;
+	}
+	memset(out, 0, HOURS_OF_WEEK * sizeof(uint32_t));
+	for (unsigned i = 0; i < f->nh; i++)
+		out[f->hh[i]] = f->hc[i];
+}
+
+int model_hours_set(struct feat *f, const uint32_t in[HOURS_OF_WEEK])
+{
+	int r = 0;
+
+	free(f->hours_full);
+	f->hours_full = NULL;
+	f->nh = 0;
+	for (unsigned h = 0; h < HOURS_OF_WEEK && r == 0; h++)
+		if (in[h])
+			r = model_hour_add(f, h, in[h]);
+	return r;
+}
+
+unsigned model_hours_seen(const struct feat *f)
+{
+	unsigned n = 0;
+
+	if (!f->hours_full)
+		return f->nh;
+	for (unsigned h = 0; h < HOURS_OF_WEEK; h++)
+		n += f->hours_full[h] != 0;
+	return n;
 }

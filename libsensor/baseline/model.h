@@ -15,6 +15,7 @@
 
 #define HOURS_OF_WEEK 168
 #define MODEL_NONE UINT32_MAX
+#define FEAT_INLINE_HOURS 6
 
 enum feat_flags {
 	FEAT_F_APPROVED = 1u << 0, /* part of the normal set (learned or from the prior) */
@@ -32,7 +33,15 @@ struct feat {
 	uint8_t kind;                /* enum feat_kind */
 	uint8_t flags;               /* enum feat_flags */
 	uint32_t dnext;              /* dirty list: index + 1 */
-	uint32_t hours[HOURS_OF_WEEK];
+	/*
+	 * Hour-of-week profile: up to FEAT_INLINE_HOURS distinct hours inline
+	 * (most features), then a full 168-bucket array allocated once. Read
+	 * and write it only through the model_hour_* helpers.
+	 */
+	uint32_t *hours_full;
+	uint8_t nh;
+	uint8_t hh[FEAT_INLINE_HOURS];
+	uint32_t hc[FEAT_INLINE_HOURS];
 };
 
 enum wl_state {
@@ -111,6 +120,17 @@ void model_feat_observe(struct model *m, uint32_t fi, uint64_t t);
 void model_feat_dirty(struct model *m, uint32_t fi);
 /* Remove a feature; remembers the deletion for the store. 0 or -ENOMEM. */
 int model_feat_remove(struct model *m, uint32_t fi);
+
+/* Count of hour h (0..167) of a feature's profile. */
+uint32_t model_hour_count(const struct feat *f, unsigned h);
+/* Add n to hour h. 0, or -ENOMEM (the profile misses that hour then). */
+int model_hour_add(struct feat *f, unsigned h, uint32_t n);
+/* The whole profile as 168 counts. */
+void model_hours_get(const struct feat *f, uint32_t out[HOURS_OF_WEEK]);
+/* Replace the profile. 0 or -ENOMEM. */
+int model_hours_set(struct feat *f, const uint32_t in[HOURS_OF_WEEK]);
+/* Hours with a non-zero count. */
+unsigned model_hours_seen(const struct feat *f);
 
 static inline const char *model_key(const struct model *m, const struct feat *f)
 {

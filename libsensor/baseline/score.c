@@ -39,11 +39,7 @@ static const struct {
 
 static uint32_t hours_seen(const struct feat *f)
 {
-	uint32_t n = 0;
-
-	for (int h = 0; h < HOURS_OF_WEEK; h++)
-		n += f->hours[h] != 0;
-	return n;
+	return model_hours_seen(f);
 }
 
 /* Count an approved observation into the class prior too. */
@@ -67,7 +63,7 @@ static void class_observe(struct sensor_baseline *b, uint32_t ci, uint8_t kind, 
 	model_feat_observe(&b->m, fi, now);
 }
 
-static void raise(struct sensor_baseline *b, uint32_t wi, enum sensor_severity sev,
+static void raise_reason(struct sensor_baseline *b, uint32_t wi, enum sensor_severity sev,
 		  const char *reason, const char *desc, const char *key, const sensor_event *ev,
 		  const struct feat *fi, uint64_t class_count, uint64_t now)
 {
@@ -113,10 +109,10 @@ void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const c
 
 		/* never within an hour of this hour of the week (the neighbours
 		 * smooth the edges of the learning window) */
-		if (f->count >= SCORE_HOUR_MIN && f->hours[how] == 0 &&
-		    f->hours[(how + 1) % HOURS_OF_WEEK] == 0 &&
-		    f->hours[(how + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK] == 0)
-			raise(b, wi, SENSOR_SEVERITY_MEDIUM, "unusual_hour",
+		if (f->count >= SCORE_HOUR_MIN && model_hour_count(f, how) == 0 &&
+		    model_hour_count(f, (how + 1) % HOURS_OF_WEEK) == 0 &&
+		    model_hour_count(f, (how + HOURS_OF_WEEK - 1) % HOURS_OF_WEEK) == 0)
+			raise_reason(b, wi, SENSOR_SEVERITY_MEDIUM, "unusual_hour",
 			      "a known behaviour at an hour of the week it never happened", key, ev,
 			      f, 0, now);
 		model_feat_observe(m, fi, now);
@@ -155,16 +151,16 @@ void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const c
 		w->burst_n++;
 		if (w->burst_n >= b->o.burst_count && !w->burst_alerted) {
 			w->burst_alerted = true;
-			raise(b, wi, SENSOR_SEVERITY_HIGH, "burst",
+			raise_reason(b, wi, SENSOR_SEVERITY_HIGH, "burst",
 			      "a burst of behaviour this workload never showed", "", ev, NULL, 0, now);
 		}
 	}
 	if (class_count > 0)
-		raise(b, wi, SENSOR_SEVERITY_LOW, "rare_in_class",
+		raise_reason(b, wi, SENSOR_SEVERITY_LOW, "rare_in_class",
 		      "a behaviour this instance never showed and its class rarely did", key, ev,
 		      &m->feats[fi], class_count, now);
 	else
-		raise(b, wi, kind < FEAT__MAX && kinds[kind].reason ? kinds[kind].sev : SENSOR_SEVERITY_MEDIUM,
+		raise_reason(b, wi, kind < FEAT__MAX && kinds[kind].reason ? kinds[kind].sev : SENSOR_SEVERITY_MEDIUM,
 		      kind < FEAT__MAX && kinds[kind].reason ? kinds[kind].reason : "new_feature",
 		      kind < FEAT__MAX && kinds[kind].reason ? kinds[kind].desc : "a new behaviour",
 		      key, ev, &m->feats[fi], 0, now);

@@ -240,7 +240,16 @@ int store_load(struct sensor_store *s, struct model *m)
 		f->count = (uint64_t)sqlite3_column_int64(st, 2);
 		f->first = (uint64_t)sqlite3_column_int64(st, 3);
 		f->last = (uint64_t)sqlite3_column_int64(st, 4);
-		store_hours_decode(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5), f->hours);
+		{
+			uint32_t hours[HOURS_OF_WEEK] = { 0 };
+
+			store_hours_decode(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5),
+					   hours);
+			if (model_hours_set(f, hours) < 0) {
+				sqlite3_finalize(st);
+				return -ENOMEM;
+			}
+		}
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -330,11 +339,13 @@ int store_flush(struct sensor_store *s, struct model *m, char **alerts, const ui
 	}
 	for (uint32_t i = m->dirty_head; i; i = m->feats[i - 1].dnext) {
 		struct feat *f = &m->feats[i - 1];
+		uint32_t hours[HOURS_OF_WEEK];
 
 		if (f->flags & FEAT_F_DEAD)
 			continue;
+		model_hours_get(f, hours);
 		r = put_feature(s, m->wls[f->wl].id, m->pool + f->key, f->klen, f->count, f->first,
-				f->last, f->hours, !!(f->flags & FEAT_F_APPROVED));
+				f->last, hours, !!(f->flags & FEAT_F_APPROVED));
 		if (r < 0)
 			goto fail;
 		rows++;
@@ -349,6 +360,13 @@ int store_flush(struct sensor_store *s, struct model *m, char **alerts, const ui
 		if (r < 0)
 			goto fail;
 		rows++;
+	}
+	if (nalerts) {
+		/* retention: the newest STORE_ALERTS_KEEP alerts (integer key: cheap) */
+		r = store_exec(s, "DELETE FROM alerts WHERE id <= (SELECT MAX(id) FROM alerts) - "
+				  STORE_ALERTS_KEEP_STR);
+		if (r < 0)
+			goto fail;
 	}
 	r = store_exec(s, "COMMIT");
 	if (r < 0)

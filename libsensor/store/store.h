@@ -18,6 +18,8 @@ struct model;
 struct sensor_store;
 
 #define STORE_SCHEMA_VERSION 2
+/* Alerts kept in the store (the newest); older ones are deleted at flush. */
+#define STORE_ALERTS_KEEP_STR "100000"
 
 int store_open(const char *path, bool readonly, struct sensor_store **ret);
 void store_close(struct sensor_store *s);

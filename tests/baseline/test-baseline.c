@@ -205,3 +205,91 @@ Test(baseline, attach_errors)
 	cr_assert_null(sensor_baseline_free(NULL));
 	sensor_ctx_free(ctx);
 }
+
+Test(features, keys_of_each_kind)
+{
+	struct tb t;
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .flags = SENSOR_BASELINE_NO_DEFAULT_RULES };
+	uint64_t mon = T0 + 7 * 24 * HOUR;
+	sensor_event *ev;
+	static const uint64_t args[] = { 0 };
+
+	tb_open(&t, &o);
+	tb_benign(&t, "c1", NULL, T0);
+	tb_benign(&t, "c1", NULL, T0 + 2 * HOUR);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "c1"), SENSOR_BASELINE_STATE_MONITORING);
+	/* each of these is new: its alert names the feature key */
+	tb_file(&t, "c1", NULL, "close_nowrite", "/etc/nginx/mime.types", mon);
+	cr_assert_eq(t.n, 0, "close_nowrite made a feature");
+	tb_file(&t, "c1", NULL, "close_write", "/var/lib/app/4f3c2a1b9e8d7c6b/state", mon + 1);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "file:write:/var/lib/app/*/state");
+	ev = tb_new(&t, SENSOR_KIND_NET, "c1", NULL, mon + 2);
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_OP, "bind");
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_PROTO, "tcp");
+	sensor_event_set_int(ev, SENSOR_FIELD_NET_SPORT, 8080);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "listen:tcp:8080");
+	cr_assert_str_eq(t.a[t.n - 1].reason, "new_listen");
+	ev = tb_new(&t, SENSOR_KIND_NET, "c1", NULL, mon + 3);
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_OP, "accept");
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_PROTO, "tcp");
+	sensor_event_set_str(ev, SENSOR_FIELD_NET_SRC, "2001:db8::7");
+	sensor_event_set_int(ev, SENSOR_FIELD_NET_DPORT, 443);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "net:in:tcp:2001:db8::/64:443");
+	tb_net(&t, "c1", NULL, "flow_end", "203.0.113.1", 9, mon + 4);
+	tb_net(&t, "c1", NULL, "connect", "203.0.113.1", 50000, mon + 5);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "net:out:tcp:203.0.113.0/24:ephemeral");
+	ev = tb_new(&t, SENSOR_KIND_SYSCALL, "c1", NULL, mon + 6);
+	sensor_event_set_str(ev, SENSOR_FIELD_SYSCALL_NAME, "setuid");
+	sensor_event_set_args(ev, args, 1);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "identity:setuid:0");
+	cr_assert_str_eq(t.a[t.n - 1].reason, "new_identity");
+	cr_assert_str_eq(t.a[t.n - 2].feature, "syscall:setuid");
+	ev = tb_new(&t, SENSOR_KIND_SYSCALL, "c1", NULL, mon + 7);
+	sensor_event_set_int(ev, SENSOR_FIELD_SYSCALL_NR, 321);
+	tb_emit(&t, ev);
+	cr_assert_str_eq(t.a[t.n - 1].feature, "syscall:321");
+	tb_close(&t);
+}
+
+#include "baseline/model.h"
+
+Test(model, hour_profile_inline_then_full)
+{
+	struct model m;
+	uint32_t wi, fi, all[HOURS_OF_WEEK];
+	struct feat *f;
+
+	cr_assert_eq(model_init(&m), 0);
+	wi = model_wl_get(&m, "w", "container", "", 1);
+	fi = model_feat_add(&m, wi, "exec:/x", 7, model_hash(wi, "exec:/x", 7), 1, FEAT_F_APPROVED);
+	cr_assert_neq(fi, MODEL_NONE);
+	/* hour h observed h+1 times, for 10 distinct hours: inline, then promoted */
+	for (unsigned h = 0; h < 10; h++) {
+		for (unsigned k = 0; k <= h; k++)
+			model_feat_observe(&m, fi, T0 + (uint64_t)h * HOUR - 10 * HOUR); /* Monday 00:00 + h */
+		f = &m.feats[fi];
+		cr_assert_eq(model_hours_seen(f), h + 1);
+		cr_assert_eq(f->hours_full != NULL, h + 1 > FEAT_INLINE_HOURS);
+	}
+	f = &m.feats[fi];
+	model_hours_get(f, all);
+	for (unsigned h = 0; h < HOURS_OF_WEEK; h++)
+		cr_assert_eq(all[h], h < 10 ? h + 1 : 0, "hour %u", h);
+	cr_assert_eq(model_hour_count(f, 9), 10);
+	cr_assert_eq(f->count, 55);
+	/* set back to a small profile: inline again */
+	memset(all, 0, sizeof(all));
+	all[167] = 4;
+	cr_assert_eq(model_hours_set(f, all), 0);
+	cr_assert_null(f->hours_full);
+	cr_assert_eq(model_hour_count(f, 167), 4);
+	cr_assert_eq(model_hour_add(f, 168, 1), -EINVAL);
+	cr_assert_eq(hour_of_week(T0), 10);
+	/* removal frees the profile; the slot is reused after a flush-like reset */
+	cr_assert_eq(model_feat_remove(&m, fi), 0);
+	cr_assert_eq(m.live, 0);
+	model_release(&m);
+}

@@ -82,6 +82,22 @@ Test(store, flush_and_reload_keeps_the_model)
 	tb_close(&t);
 }
 
+Test(store, enforce_mode_enforces_stored_instances_only)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .db_path = db("e.db"),
+					  .mode = SENSOR_BASELINE_ENFORCE };
+	struct tb t;
+
+	learn_db(db("e.db"), "c1", NULL, T0, 2);
+	tb_open(&t, &o);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "c1"), SENSOR_BASELINE_STATE_ENFORCING);
+	tb_benign(&t, "new", NULL, T0);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "new"), SENSOR_BASELINE_STATE_LEARNING);
+	tb_benign(&t, "new", NULL, T0 + 2 * HOUR);
+	cr_assert_eq(sensor_baseline_get_state(t.b, "new"), SENSOR_BASELINE_STATE_MONITORING);
+	tb_close(&t);
+}
+
 static int list_cb(void *ud, const struct sensor_workload_info *w)
 {
 	char *out = ud;
@@ -492,4 +508,30 @@ Test(store, kill_9_during_heavy_writes_reopens_clean)
 	cr_assert_leq(st.features, committed + 5000);
 	sensor_baseline_free(b);
 	sensor_ctx_free(ctx);
+}
+
+Test(store, relearn_and_decay_delete_from_the_store)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .db_path = db("r.db"),
+					  .decay_ns = 24 * HOUR };
+	struct tb t;
+
+	tb_open(&t, &o);
+	tb_benign(&t, "c1", NULL, T0);
+	tb_benign(&t, "c2", NULL, T0);
+	cr_assert_geq(sensor_baseline_flush(t.b), 14);
+	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM features"), 14);
+	cr_assert_eq(sensor_baseline_relearn(t.b, "c1"), 1);
+	cr_assert_geq(sensor_baseline_flush(t.b), 7);
+	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM features WHERE workload = 'c1'"), 0);
+	/* relearned: the freed slots take the new features */
+	tb_exec(&t, "c1", NULL, "/usr/bin/caddy", NULL, T0 + HOUR);
+	tb_benign(&t, "c2", NULL, T0 + 30 * HOUR);
+	cr_assert_geq(sensor_baseline_flush(t.b), 0); /* decay: c1's exec is 29 h old */
+	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM features WHERE workload = 'c1'"), 0);
+	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM features WHERE workload = 'c2'"), 7);
+	tb_benign(&t, "c1", NULL, T0 + 31 * HOUR);
+	tb_close(&t);
+	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM features WHERE workload = 'c1'"), 7);
+	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 }

@@ -10,8 +10,9 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 {
 	switch (c) {
 	case 0x100:
-		if (strcmp(arg, "learn") != 0 && strcmp(arg, "monitor") != 0) {
-			die_msg("run", "--mode wants learn or monitor, got '%s'", arg);
+		if (strcmp(arg, "learn") != 0 && strcmp(arg, "monitor") != 0 &&
+		    strcmp(arg, "enforce") != 0) {
+			die_msg("run", "--mode wants learn, monitor or enforce, got '%s'", arg);
 			return -EINVAL;
 		}
 		rb->mode = arg;
@@ -62,7 +63,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 
 	if (!rb->mode) {
 		if (rb->db || rb->alerts || rb->rules || rb->learn_min || rb->learn_stable) {
-			die_msg("run", "--db, --alerts, --rules and --learn-* need --mode learn|monitor");
+			die_msg("run", "--db, --alerts, --rules and --learn-* need --mode learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -76,7 +77,11 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			return EXIT_FAIL;
 		}
 	}
-	o.mode = strcmp(rb->mode, "monitor") == 0 ? SENSOR_BASELINE_MONITOR : SENSOR_BASELINE_LEARN;
+	if (rb->event_time)
+		o.flags |= SENSOR_BASELINE_EVENT_TIME;
+	o.mode = strcmp(rb->mode, "monitor") == 0   ? SENSOR_BASELINE_MONITOR
+		 : strcmp(rb->mode, "enforce") == 0 ? SENSOR_BASELINE_ENFORCE
+						     : SENSOR_BASELINE_LEARN;
 	o.db_path = rb->db;
 	o.rules_path = rb->rules;
 	o.min_learn_ns = rb->learn_min;

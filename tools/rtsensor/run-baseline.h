@@ -8,11 +8,12 @@
 #include "rtsensor.h"
 
 struct run_baseline {
-	const char *mode;     /* "learn", "monitor" or NULL (no baseline) */
+	const char *mode;     /* "learn", "monitor", "enforce" or NULL (no baseline) */
 	const char *db;       /* --db */
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
+	bool event_time;      /* replays: the baseline's clock is the events' own time */
 	/* state */
 	sensor_baseline *b;
 	FILE *out;
@@ -30,10 +31,11 @@ struct run_baseline {
 	{ "learn-stable", required_argument, NULL, 0x105 }
 
 #define RUN_BASELINE_HELP                                                                 \
-	"      --mode learn|monitor  feed every event to the behavioural baseline and\n"  \
-	"                        write alerts (docs/baseline.md); learn: instances learn\n" \
-	"                        and move to monitoring by themselves; monitor: the\n"     \
-	"                        stored baseline is final\n"                              \
+	"      --mode learn|monitor|enforce  feed every event to the behavioural\n"     \
+	"                        baseline and write alerts (docs/baseline.md); learn:\n"  \
+	"                        instances learn and move to monitoring by themselves;\n" \
+	"                        monitor: the stored baseline is final; enforce: also\n"  \
+	"                        answer stored instances' held events from it\n"        \
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
 	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout)\n"     \
 	"      --rules FILE      threat rules (default: the built-in rules)\n"           \

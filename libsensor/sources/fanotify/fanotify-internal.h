@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -82,11 +83,14 @@ struct fan_dcache_ent {
 struct fan_dcache {
 	struct fan_dcache_ent *e; /* FAN_DCACHE_SLOTS, NULL: no cache */
 	uint64_t ttl;             /* ns */
+	uint64_t now;             /* CLOCK_MONOTONIC ns of the batch being decoded */
 	uint64_t hits, misses;
 };
 int fan_dcache_init(struct fan_dcache *c, uint64_t ttl);
 void fan_dcache_free(struct fan_dcache *c);
 void fan_dcache_flush(struct fan_dcache *c);
+/* Stamp the batch about to be resolved (one clock read per read()). */
+void fan_dcache_stamp(struct fan_dcache *c);
 
 /*
  * Path of the object a handle names, resolved with open_by_handle_at()
@@ -109,6 +113,8 @@ int fan_path_join(const char *dir, size_t dlen, const char *name, size_t nlen, c
 
 /* True when path equals prefix or lies below it. */
 bool fan_path_under(const char *path, size_t plen, const char *prefix);
+/* The same with the prefix's length known (trailing slashes already cut). */
+bool fan_path_under_n(const char *path, size_t plen, const char *prefix, size_t n);
 
 /* ---- source state ------------------------------------------------------ */
 
@@ -119,6 +125,7 @@ struct fan_src {
 	struct sensor_fanotify_opts o;
 	char **paths;        /* copies, NULL-terminated; NULL: every local fs */
 	char **exclude;      /* copies, NULL-terminated, with the default set */
+	size_t *exclude_len; /* their lengths without trailing slashes */
 	int nfd;             /* notification group, -1 none */
 	int pfd;             /* permission group, -1 none */
 	bool have_pidfd, have_target_fid, have_rename, have_evictable, have_mark_ignore;
@@ -130,6 +137,17 @@ struct fan_src {
 	unsigned nfs;
 	struct fan_dcache dcache;
 	atomic_uint pending; /* held permission events not answered yet */
+	/*
+	 * Denials given after a request's event was dispatched (agent, deadline,
+	 * removal) are reported by a second event: respond() queues the held
+	 * event here (any thread, under the core's pending lock), an eventfd
+	 * wakes the loop, which emits them.
+	 */
+	int vfd;                   /* eventfd, -1 none */
+	pthread_mutex_t vlock;
+	struct sensor_event *vq[64];
+	unsigned vn;
+	atomic_uint vlost;         /* follow-ups that did not fit */
 	uint64_t perm_mask;  /* FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM as asked */
 	unsigned char *buf;  /* read buffer, o.read_buffer bytes, aligned */
 	char path[FAN_PATH_MAX], path2[FAN_PATH_MAX], tmp[FAN_PATH_MAX];

@@ -99,20 +99,28 @@ unsigned fan_mark_type_flag(enum sensor_fanotify_mark m)
 static int mark_one(struct sensor_source *src, struct fan_src *fs, const char *path)
 {
 	unsigned flags = FAN_MARK_ADD | fan_mark_type_flag(fs->o.mark);
-	uint64_t mask = fs->notify_mask;
-	int r;
+	uint64_t extra = fs->o.mark == SENSOR_FANOTIFY_MARK_INODE ? FAN_EVENT_ON_CHILD : 0;
+	int r = 0;
 
-	if (fs->o.mark == SENSOR_FANOTIFY_MARK_INODE)
-		mask |= FAN_EVENT_ON_CHILD;
-	if (fanotify_mark(fs->nfd, flags, mask, AT_FDCWD, path) < 0) {
+	if (fanotify_mark(fs->nfd, flags, fs->notify_mask | extra, AT_FDCWD, path) < 0)
 		r = -errno;
+	if (r == -EINVAL && (fs->notify_mask & FAN_RENAME)) {
+		/* a kernel without FAN_RENAME (< 5.17): the two halves of a move instead */
+		fs->notify_mask = (fs->notify_mask & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM |
+				  FAN_MOVED_TO;
+		fs->have_rename = false;
+		r = fanotify_mark(fs->nfd, flags, fs->notify_mask | extra, AT_FDCWD, path) < 0
+			    ? -errno
+			    : 0;
+	}
+	if (r < 0) {
 		ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: mark %s: %s", path, strerror(-r));
 		return r == -EXDEV || r == -ENODEV ? -EOPNOTSUPP : r;
 	}
 	r = fs_add(fs, path);
 	if (r < 0)
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | fan_mark_type_flag(fs->o.mark), mask,
-			      AT_FDCWD, path);
+		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | fan_mark_type_flag(fs->o.mark),
+			      fs->notify_mask | extra, AT_FDCWD, path);
 	return r;
 }
 
@@ -211,20 +219,24 @@ static int mark_all(struct sensor_source *src, struct fan_src *fs)
 /* Ignore marks for excluded directories that exist: the kernel drops their children's events. */
 static void ignore_excluded(struct fan_src *fs)
 {
-	unsigned flags = FAN_MARK_ADD |
-			 (fs->have_mark_ignore ? FAN_MARK_IGNORE_SURV : FAN_MARK_IGNORED_MASK |
-									  FAN_MARK_IGNORED_SURV_MODIFY);
 	uint64_t mask = fs->notify_mask & ~(uint64_t)FAN_ONDIR;
 
-	if (fs->have_mark_ignore)
-		mask |= FAN_ONDIR | FAN_EVENT_ON_CHILD;
 	for (int i = 0; fs->exclude && fs->exclude[i]; i++) {
 		struct stat st;
 
 		if (stat(fs->exclude[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		/* best effort: the prefix match in user space stays authoritative */
-		fanotify_mark(fs->nfd, flags, mask, AT_FDCWD, fs->exclude[i]);
+		if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV,
+				  mask | FAN_ONDIR | FAN_EVENT_ON_CHILD, AT_FDCWD,
+				  fs->exclude[i]) == 0) {
+			fs->have_mark_ignore = true;
+			continue;
+		}
+		/* before FAN_MARK_IGNORE (6.0): the legacy ignored mask */
+		fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK |
+					       FAN_MARK_IGNORED_SURV_MODIFY,
+			      mask, AT_FDCWD, fs->exclude[i]);
 	}
 }
 
@@ -252,7 +264,7 @@ int fan_marks_add(struct sensor_source *src, struct fan_src *fs)
 bool fan_excluded(const struct fan_src *fs, const char *path, size_t len)
 {
 	for (int i = 0; fs->exclude && fs->exclude[i]; i++)
-		if (fan_path_under(path, len, fs->exclude[i]))
+		if (fan_path_under_n(path, len, fs->exclude[i], fs->exclude_len[i]))
 			return true;
 	return false;
 }
@@ -268,7 +280,9 @@ void fan_opts_free(struct fan_src *fs)
 {
 	strv_free(fs->paths);
 	strv_free(fs->exclude);
+	free(fs->exclude_len);
 	fs->paths = fs->exclude = NULL;
+	fs->exclude_len = NULL;
 }
 
 static int strv_count(const char *const *v)
@@ -304,6 +318,26 @@ static int strv_dup2(const char *const *a, const char *const *b, char ***ret)
 	return 0;
 }
 
+#define KNOWN_FLAGS                                                                        \
+	(uint32_t)(SENSOR_FANOTIFY_FAIL_CLOSED | SENSOR_FANOTIFY_AUDIT |                    \
+		   SENSOR_FANOTIFY_NO_ALLOW_CACHE | SENSOR_FANOTIFY_UNLIMITED_QUEUE |        \
+		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY)
+#define KNOWN_EVENTS                                                                       \
+	(uint32_t)(SENSOR_FANOTIFY_EV_DEFAULT | SENSOR_FANOTIFY_EV_READ |                   \
+		   SENSOR_FANOTIFY_EV_CLOSE_NOWRITE)
+#define KNOWN_PERM (uint32_t)(SENSOR_FANOTIFY_PERM_EXEC | SENSOR_FANOTIFY_PERM_OPEN)
+
+/* Bytes of a newer caller's struct beyond ours must be zero (they ask for what we lack). */
+static bool tail_is_zero(const void *opts, size_t sz, size_t ours)
+{
+	const unsigned char *p = opts;
+
+	for (size_t i = ours; i < sz; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 int fan_opts_copy(struct fan_src *fs, const void *opts)
 {
 	struct sensor_fanotify_opts *o = &fs->o;
@@ -313,14 +347,14 @@ int fan_opts_copy(struct fan_src *fs, const void *opts)
 	if (opts) {
 		const struct sensor_fanotify_opts *in = opts;
 
+		if (in->sz > sizeof(*o) && !tail_is_zero(in, in->sz, sizeof(*o)))
+			return -E2BIG;
 		memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
 	}
 	o->sz = sizeof(*o);
-	if (o->flags & ~(uint32_t)0x3f)
+	if (o->flags & ~KNOWN_FLAGS || o->events & ~KNOWN_EVENTS || o->perm & ~KNOWN_PERM)
 		return -EINVAL;
 	if ((unsigned)o->mark > SENSOR_FANOTIFY_MARK_INODE)
-		return -EINVAL;
-	if (o->events & ~(uint32_t)((1u << 10) - 1) || o->perm & ~(uint32_t)3)
 		return -EINVAL;
 	if (o->perm && !o->paths)
 		return -EINVAL; /* permission marks only where asked */
@@ -351,6 +385,17 @@ int fan_opts_copy(struct fan_src *fs, const void *opts)
 		      &fs->exclude);
 	if (r < 0)
 		return r;
+	fs->exclude_len = calloc((size_t)strv_count((const char *const *)fs->exclude) + 1,
+				 sizeof(*fs->exclude_len));
+	if (!fs->exclude_len)
+		return -ENOMEM;
+	for (int i = 0; fs->exclude[i]; i++) {
+		size_t n = strlen(fs->exclude[i]);
+
+		while (n > 1 && fs->exclude[i][n - 1] == '/')
+			n--;
+		fs->exclude_len[i] = n;
+	}
 	/* the copies own the strings now; never keep the caller's pointers */
 	o->paths = (const char *const *)fs->paths;
 	o->exclude = (const char *const *)fs->exclude;

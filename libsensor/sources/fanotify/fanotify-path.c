@@ -41,15 +41,21 @@ int fan_path_join(const char *dir, size_t dlen, const char *name, size_t nlen, c
 	return (int)(dlen + nlen);
 }
 
+bool fan_path_under_n(const char *path, size_t plen, const char *prefix, size_t n)
+{
+	/* the last byte first: most prefixes differ there or in length */
+	if (plen < n || (n > 0 && path[n - 1] != prefix[n - 1]) || memcmp(path, prefix, n) != 0)
+		return false;
+	return plen == n || path[n] == '/' || (n == 1 && prefix[0] == '/');
+}
+
 bool fan_path_under(const char *path, size_t plen, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
 	while (n > 1 && prefix[n - 1] == '/')
 		n--;
-	if (plen < n || memcmp(path, prefix, n) != 0)
-		return false;
-	return plen == n || path[n] == '/' || (n == 1 && prefix[0] == '/');
+	return fan_path_under_n(path, plen, prefix, n);
 }
 
 int fan_path_of_fd(int fd, char *buf, size_t cap)
@@ -93,11 +99,19 @@ void fan_dcache_flush(struct fan_dcache *c)
 
 static struct fan_dcache_ent *dcache_slot(struct fan_dcache *c, const struct fan_handle *h)
 {
-	uint64_t x = 1469598103934665603ull ^ h->fsid; /* FNV-1a */
+	uint64_t x = h->fsid ^ h->fh_len, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < h->fh_len; i++)
-		x = (x ^ h->fh[i]) * 1099511628211ull;
-	return &c->e[(x ^ x >> 32) % FAN_DCACHE_SLOTS];
+	/* 8 bytes at a time (handles are 16-40 bytes): a multiply-xorshift mix */
+	for (; i + 8 <= h->fh_len; i += 8) {
+		memcpy(&w, h->fh + i, 8);
+		x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+		x ^= x >> 29;
+	}
+	for (; i < h->fh_len; i++)
+		x = (x ^ h->fh[i]) * 0x100000001b3ull;
+	x ^= x >> 32;
+	return &c->e[x % FAN_DCACHE_SLOTS];
 }
 
 static uint64_t mono_ns(void)
@@ -106,6 +120,11 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void fan_dcache_stamp(struct fan_dcache *c)
+{
+	c->now = mono_ns();
 }
 
 static int open_handle(const struct fan_fs *fss, unsigned n, const struct fan_handle *h)
@@ -133,13 +152,12 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 		     const struct fan_handle *h, char *buf, size_t cap)
 {
 	struct fan_dcache_ent *e = NULL;
-	uint64_t now = 0;
+	uint64_t now = c ? c->now : 0;
 	int fd, len;
 
 	if (!h->present || h->fh_len > 8 + 128 || h->fh_len < 8)
 		return -EINVAL;
-	if (c && c->e && h->name) {
-		now = mono_ns();
+	if (c && c->e && h->name && now) {
 		e = dcache_slot(c, h);
 		if (e->at && now - e->at < c->ttl && e->fsid == h->fsid && e->fh_len == h->fh_len &&
 		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {

@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/context.h"
@@ -46,6 +48,25 @@ static void cache_allow(struct fan_src *fs, int fd, uint64_t mask)
 	fanotify_mark(fs->pfd, flags, mask & fs->perm_mask, fd, NULL);
 }
 
+/* A denial after dispatch: queue the event for a follow-up (see fan_src.vq). */
+static void queue_denial(struct fan_src *fs, struct sensor_event *ev)
+{
+	uint64_t one = 1;
+	bool queued = false;
+
+	pthread_mutex_lock(&fs->vlock);
+	if (fs->vn < sizeof(fs->vq) / sizeof(fs->vq[0])) {
+		fs->vq[fs->vn++] = sensor_event_ref(ev);
+		queued = true;
+	}
+	pthread_mutex_unlock(&fs->vlock);
+	if (!queued)
+		atomic_fetch_add(&fs->vlost, 1); /* the loop reports it as a loss */
+	if (write(fs->vfd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the loop is already woken */
+	}
+}
+
 int fan_perm_respond(struct sensor_source *src, struct sensor_event *ev, enum sensor_decision d,
 		     int err)
 {
@@ -62,7 +83,64 @@ int fan_perm_respond(struct sensor_source *src, struct sensor_event *ev, enum se
 	close(fd);
 	ev->hold.data[0] = (uint64_t)-1;
 	atomic_fetch_sub(&fs->pending, 1);
+	/* the policy answers before dispatch: that event carries its verdict itself */
+	if (!allow && ev->dispatched && fs->vfd >= 0)
+		queue_denial(fs, ev);
 	return r;
+}
+
+/* Emit one follow-up: the request's fields and the verdict it got. */
+static void emit_denial(struct sensor_source *src, struct sensor_event *held)
+{
+	static const enum sensor_field copy_str[] = { SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_PATH };
+	static const enum sensor_field copy_int[] = { SENSOR_FIELD_FILE_FLAGS,
+						      SENSOR_FIELD_PROCESS_PID,
+						      SENSOR_FIELD_PROCESS_START };
+	struct sensor_event *ev = ctx_event_new(src, SENSOR_KIND_FILE);
+
+	if (!ev) {
+		ctx_emit_loss(src, 1, "denial follow-up event: out of memory");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(copy_str) / sizeof(copy_str[0]); i++) {
+		const char *s = ev_str(held, copy_str[i]);
+
+		if (s)
+			ev_set_str(ev, copy_str[i], s);
+	}
+	for (size_t i = 0; i < sizeof(copy_int) / sizeof(copy_int[0]); i++)
+		if (ev_has(held, copy_int[i]))
+			ev_set_int(ev, copy_int[i], held->v[copy_int[i]].i);
+	/* the start time keeps enrichment to the same process */
+	ev->hold.decision = held->hold.decision;
+	memcpy(ev->hold.reason, held->hold.reason, sizeof(ev->hold.reason));
+	ctx_emit(src->ctx, ev);
+}
+
+static int verdict_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
+{
+	struct fan_src *fs = src->priv;
+	struct sensor_event *q[sizeof(fs->vq) / sizeof(fs->vq[0])];
+	unsigned n, lost;
+	uint64_t cnt;
+
+	(void)events;
+	(void)budget;
+	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return -errno;
+	pthread_mutex_lock(&fs->vlock);
+	n = fs->vn;
+	memcpy(q, fs->vq, n * sizeof(q[0]));
+	fs->vn = 0;
+	pthread_mutex_unlock(&fs->vlock);
+	lost = atomic_exchange(&fs->vlost, 0);
+	if (lost)
+		ctx_emit_loss(src, lost, "denial follow-up events: queue full");
+	for (unsigned i = 0; i < n; i++) {
+		emit_denial(src, q[i]);
+		sensor_event_unref(q[i]);
+	}
+	return (int)n;
 }
 
 /* Answer at once without an event (the sensor itself, excluded paths, undecodable requests). */
@@ -216,14 +294,46 @@ int fan_perm_start(struct sensor_source *src)
 			return r == -EINVAL ? -EOPNOTSUPP : r;
 		}
 	}
-	return ctx_watch_fd(src, fs->pfd, perm_ready);
+	/*
+	 * Excluded directories (the sensor's own store and logs among them) get
+	 * ignore marks here too: opens of their direct children are never held,
+	 * so the sensor cannot block itself on its own files there.
+	 */
+	for (int i = 0; fs->exclude[i]; i++) {
+		struct stat st;
+
+		if (stat(fs->exclude[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (fs->have_mark_ignore)
+			fanotify_mark(fs->pfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV,
+				      fs->perm_mask | FAN_ONDIR | FAN_EVENT_ON_CHILD, AT_FDCWD,
+				      fs->exclude[i]);
+	}
+	r = ctx_watch_fd(src, fs->pfd, perm_ready);
+	if (r < 0)
+		return r;
+	fs->vfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fs->vfd < 0)
+		return -errno;
+	return ctx_watch_fd(src, fs->vfd, verdict_ready);
 }
 
 void fan_perm_stop(struct sensor_source *src)
 {
 	struct fan_src *fs = src->priv;
 
-	if (!fs || fs->pfd < 0)
+	if (!fs)
+		return;
+	if (fs->vfd >= 0) {
+		/* follow-ups not emitted yet are dropped with the source */
+		ctx_unwatch_fd(src, fs->vfd);
+		close(fs->vfd);
+		fs->vfd = -1;
+		for (unsigned i = 0; i < fs->vn; i++)
+			sensor_event_unref(fs->vq[i]);
+		fs->vn = 0;
+	}
+	if (fs->pfd < 0)
 		return;
 	ctx_unwatch_fd(src, fs->pfd);
 	/* closing the group answers every request still pending with allow (docs/fanotify.md) */

@@ -123,8 +123,9 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 				    FAN_MODIFY);
 	if (rec->has_pidfd) {
 		/*
-		 * The process is gone (FAN_EPIDFD) or, after reading it, no longer
-		 * the pidfd's: its pid may belong to another process now.
+		 * The process was reaped (FAN_NOPIDFD), the kernel could not make a
+		 * pidfd (FAN_EPIDFD) or, after reading it, it is no longer the pidfd's:
+		 * its pid may belong to another process now.
 		 */
 		if (rec->pidfd < 0) {
 			enrich_ok = false;
@@ -148,7 +149,8 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		}
 		ev_set_str(ev, SENSOR_FIELD_FILE_OP, ops_of_mask[i].op);
 		if (ops_of_mask[i].bit == FAN_MOVED_TO) {
-			ev_set_strn(ev, SENSOR_FIELD_FILE_TO, fs->path, (size_t)plen);
+			if (plen >= 0)
+				ev_set_strn(ev, SENSOR_FIELD_FILE_TO, fs->path, (size_t)plen);
 		} else {
 			if (plen >= 0)
 				ev_set_strn(ev, SENSOR_FIELD_FILE_PATH, fs->path, (size_t)plen);
@@ -195,7 +197,15 @@ static int handle_record(struct sensor_source *src, struct fan_src *fs,
 	} else if (rec->dfid.present) {
 		plen = record_path(fs, &rec->dfid, &rec->fid, fs->path, sizeof(fs->path));
 	} else if (rec->fid.present) {
-		plen = record_path(fs, &rec->fid, NULL, fs->path, sizeof(fs->path));
+		plen = fan_path_resolve(fs->fs, fs->nfs, NULL, &rec->fid, fs->path, sizeof(fs->path));
+		/*
+		 * Only the object's handle, and the object is gone: the nlink change
+		 * of an unlink (FAN_ATTRIB). The delete event, with its name, says it.
+		 */
+		if (plen == -ESTALE && !(rec->mask & ~(uint64_t)(FAN_ATTRIB | FAN_ONDIR)))
+			return 0;
+		if (plen < 0)
+			plen = record_path(fs, &rec->fid, NULL, fs->path, sizeof(fs->path));
 	} else if (rec->fd >= 0 && !fs->offline) {
 		plen = fan_path_of_fd(rec->fd, fs->path, sizeof(fs->path));
 	}
@@ -214,6 +224,7 @@ int fan_notify_dispatch(struct sensor_source *src, const void *buf, size_t len)
 	size_t off = 0;
 	int n = 0, r;
 
+	fan_dcache_stamp(&fs->dcache);
 	while ((r = fan_decode(buf, len, &off, &rec)) != 0) {
 		src->stats.received++;
 		if (r == -EBADMSG || r == -EPROTO) {
@@ -266,6 +277,9 @@ static void fan_stop(struct sensor_source *src)
 
 	if (!fs)
 		return;
+	if (fs->dcache.hits + fs->dcache.misses)
+		ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: directory path cache: %llu hits, %llu misses",
+			(unsigned long long)fs->dcache.hits, (unsigned long long)fs->dcache.misses);
 	fan_perm_stop(src);
 	if (fs->nfd >= 0) {
 		ctx_unwatch_fd(src, fs->nfd);
@@ -274,6 +288,7 @@ static void fan_stop(struct sensor_source *src)
 	fan_marks_close(fs);
 	fan_dcache_free(&fs->dcache);
 	fan_opts_free(fs);
+	pthread_mutex_destroy(&fs->vlock);
 	free(fs->buf);
 	free(fs);
 	src->priv = NULL;
@@ -287,7 +302,8 @@ static struct fan_src *fan_src_new(struct sensor_source *src, const void *opts, 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	fs->nfd = fs->pfd = -1;
+	fs->nfd = fs->pfd = fs->vfd = -1;
+	pthread_mutex_init(&fs->vlock, NULL);
 	fs->self_pid = getpid();
 	src->priv = fs;
 	*err = fan_opts_copy(fs, opts);
@@ -335,24 +351,6 @@ static int notify_init(struct fan_src *fs)
 	return -EOPNOTSUPP; /* no FAN_REPORT_DFID_NAME (kernel < 5.9) */
 }
 
-/* Feature checks on the live group: FAN_RENAME, FAN_MARK_IGNORE. */
-static void notify_features(struct fan_src *fs)
-{
-	const char *at = fs->paths ? fs->paths[0] : "/";
-
-	/* inode marks removed at once: notification only, never permission */
-	if (fanotify_mark(fs->nfd, FAN_MARK_ADD, FAN_RENAME, AT_FDCWD, at) == 0) {
-		fs->have_rename = true;
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE, FAN_RENAME, AT_FDCWD, at);
-	}
-	if (fanotify_mark(fs->nfd, FAN_MARK_ADD | FAN_MARK_IGNORE_SURV, FAN_CREATE | FAN_ONDIR,
-			  AT_FDCWD, at) == 0) {
-		fs->have_mark_ignore = true;
-		fanotify_mark(fs->nfd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_CREATE | FAN_ONDIR,
-			      AT_FDCWD, at);
-	}
-}
-
 static int fan_start(struct sensor_source *src, const void *opts)
 {
 	struct fan_src *fs;
@@ -364,8 +362,9 @@ static int fan_start(struct sensor_source *src, const void *opts)
 	if (!(fs->o.flags & SENSOR_FANOTIFY_NO_NOTIFY)) {
 		r = notify_init(fs);
 		if (r == 0) {
-			notify_features(fs);
-			fs->notify_mask = mask_of_events(fs->o.events, fs->have_rename);
+			/* optimistic: mark_one() falls back to moves where FAN_RENAME is refused */
+			fs->have_rename = true;
+			fs->notify_mask = mask_of_events(fs->o.events, true);
 			if (fs->o.mark == SENSOR_FANOTIFY_MARK_MOUNT)
 				/* mount marks cannot report directory-entry events */
 				fs->notify_mask &= ~(uint64_t)(FAN_CREATE | FAN_DELETE | FAN_RENAME |

@@ -33,6 +33,8 @@ struct got {
 	int64_t pid;
 	char verdict[16];
 	char comm[32];
+	char wl_kind[16];
+	char wl_id[72];
 	int64_t loss;
 };
 
@@ -84,6 +86,10 @@ static void fan_collect(sensor_ctx *ctx, sensor_event *ev, void *ud)
 		snprintf(g->verdict, sizeof(g->verdict), "%s", s);
 	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_PROCESS_COMM)))
 		snprintf(g->comm, sizeof(g->comm), "%s", s);
+	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND)))
+		snprintf(g->wl_kind, sizeof(g->wl_kind), "%s", s);
+	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID)))
+		snprintf(g->wl_id, sizeof(g->wl_id), "%s", s);
 	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &g->pid);
 	sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &g->loss);
 }

@@ -277,3 +277,23 @@ Test(fanotify_path, join_and_under)
 	cr_expect(fan_path_under("/anything", 9, "/"));
 	cr_expect(!fan_path_under("/tm", 3, "/tmp"));
 }
+
+/* Regression: a moved_to record whose name does not fit a path is an error, not a huge copy. */
+Test(fanotify_decode, moved_to_with_a_name_too_long)
+{
+	struct sensor_source_stats ss = { .sz = sizeof(ss) };
+	sensor_ctx *ctx;
+	struct sensor_source *src = offline(&ctx);
+	size_t len;
+	void *buf = seed("regress-moved-to-long-name.bin", &len);
+
+	cr_expect_eq(fan_notify_dispatch(src, buf, len), 1);
+	cr_assert_eq(nev, 1);
+	cr_expect_str_eq(evs[0].op, "rename");
+	cr_expect_str_eq(evs[0].to, "");
+	cr_expect_str_eq(evs[0].path, "");
+	sensor_source_get_stats(src, &ss);
+	cr_expect_eq(ss.errors, 1);
+	free(buf);
+	sensor_ctx_free(ctx);
+}

@@ -84,6 +84,10 @@ Test(fanotify_notify, every_op_with_path_op_pid)
 	}
 	/* enriched while alive (comm is the caller's before execve completes) */
 	cr_expect_neq(fan_got[fan_find("exec", FAN_ROOT "/d/true", xpid)].comm[0], '\0');
+	/* the unlink's nlink change (attrib on a gone inode) is not reported as "(stale)" */
+	for (int i = 0; i < fan_ngot; i++)
+		cr_expect_neq(strncmp(fan_got[i].path, "(", 1), 0, "unresolved path %s (%s)",
+			      fan_got[i].path, fan_got[i].op);
 	/* nothing from the sensor's own mkdir and copy */
 	cr_expect_eq(fan_find("create", FAN_ROOT "/d", 0), -1);
 	cr_expect_eq(fan_find("create", FAN_ROOT "/d/true", 0), -1);
@@ -201,4 +205,87 @@ Test(fanotify_notify, flood_gives_loss_event, .timeout = 60)
 	sensor_source_get_stats(src, &ss);
 	cr_expect_geq(ss.lost, 1, "loss counted in stats");
 	sensor_ctx_free(ctx);
+}
+
+static pid_t run_sh_child(const char *cmd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The directory path cache must follow renames, also the sensor's own (which make no events). */
+Test(fanotify_notify, paths_follow_directory_renames)
+{
+	sensor_source *src;
+	sensor_ctx *ctx;
+	pid_t a, b, c;
+	int st;
+
+	fan_sandbox();
+	ctx = start_sensor(SENSOR_FANOTIFY_EV_CREATE | SENSOR_FANOTIFY_EV_RENAME, &src);
+	a = run_sh_child("mkdir " FAN_ROOT "/d1 && : > " FAN_ROOT "/d1/a");
+	fan_pump_until_exit(ctx, a, &st); /* caches /tmp/d1 */
+	cr_assert_geq(fan_find("create", FAN_ROOT "/d1/a", a), 0);
+	b = run_sh_child("mv " FAN_ROOT "/d1 " FAN_ROOT "/d2 && : > " FAN_ROOT "/d2/b");
+	fan_pump_until_exit(ctx, b, &st);
+	cr_expect_geq(fan_find("rename", FAN_ROOT "/d1", 0), 0); /* by mv, a child of b */
+	cr_expect_geq(fan_find("create", FAN_ROOT "/d2/b", b), 0, "path after a rename");
+	/* the sensor's own rename: no event, but the cached path must go */
+	cr_assert_eq(rename(FAN_ROOT "/d2", FAN_ROOT "/d3"), 0);
+	c = run_sh_child(": > " FAN_ROOT "/d3/c");
+	fan_pump_until_exit(ctx, c, &st);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/d3/c", c), 0, "path after the sensor's rename");
+	cr_expect_eq(fan_find("rename", FAN_ROOT "/d2", 0), -1, "own rename is no event");
+	for (int i = 0; i < fan_ngot; i++)
+		if (fan_got[i].kind == SENSOR_KIND_FILE && strcmp(fan_got[i].op, "rename") == 0)
+			cr_expect_str_eq(fan_got[i].to, FAN_ROOT "/d2");
+	sensor_ctx_free(ctx);
+}
+
+static void mark_case(enum sensor_fanotify_mark mark, const char *watch)
+{
+	const char *paths[] = { watch, NULL };
+	struct sensor_fanotify_opts o = { .sz = sizeof(o), .paths = paths, .mark = mark };
+	sensor_ctx *ctx;
+	pid_t pid;
+	int st, r;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL);
+	cr_assert_eq(r, 0, "source: %s", strerror(-r));
+	pid = run_sh_child("echo x > " FAN_ROOT "/w/in; echo y > " FAN_ROOT "/elsewhere");
+	fan_pump_until_exit(ctx, pid, &st);
+	fan_dump();
+	cr_expect_geq(fan_find("close_write", FAN_ROOT "/w/in", 0), 0, "write in the watched dir");
+	if (mark == SENSOR_FANOTIFY_MARK_INODE) {
+		cr_expect_geq(fan_find("create", FAN_ROOT "/w/in", 0), 0, "inode marks see creates");
+		cr_expect_eq(fan_find("close_write", FAN_ROOT "/elsewhere", 0), -1,
+			     "an inode mark covers only its directory");
+	} else {
+		cr_expect_eq(fan_find("create", FAN_ROOT "/w/in", 0), -1,
+			     "mount marks cannot report creates");
+		cr_expect_geq(fan_find("close_write", FAN_ROOT "/elsewhere", 0), 0,
+			      "a mount mark covers the whole mount");
+	}
+	sensor_ctx_free(ctx);
+}
+
+Test(fanotify_notify, inode_mark_covers_one_directory)
+{
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/w", 0755), 0);
+	mark_case(SENSOR_FANOTIFY_MARK_INODE, FAN_ROOT "/w");
+}
+
+Test(fanotify_notify, mount_mark_without_dirent_events)
+{
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/w", 0755), 0);
+	mark_case(SENSOR_FANOTIFY_MARK_MOUNT, FAN_ROOT);
 }

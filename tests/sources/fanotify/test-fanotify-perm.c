@@ -157,7 +157,15 @@ static void deadline_case(uint32_t flags, int want_exit)
 	cr_expect_eq(WEXITSTATUS(st), want_exit, "exit %d", WEXITSTATUS(st));
 	i = fan_find("open", FAN_ROOT "/held", pid);
 	cr_expect_geq(i, 0, "the held open was an event");
-	cr_expect_eq(count_events("open", FAN_ROOT "/held"), 1);
+	if (want_exit == 42) {
+		/* the denial came after dispatch: a second event carries it */
+		cr_expect_eq(count_events("open", FAN_ROOT "/held"), 2);
+		cr_expect_str_eq(fan_got[fan_ngot - 1].verdict, "default");
+		cr_expect_str_eq(fan_got[fan_ngot - 1].path, FAN_ROOT "/held");
+		cr_expect_eq(fan_got[fan_ngot - 1].pid, pid);
+	} else {
+		cr_expect_eq(count_events("open", FAN_ROOT "/held"), 1, "an allow makes no second event");
+	}
 	sensor_ctx_get_stats(ctx, &cs);
 	cr_expect_eq(cs.held, 1);
 	cr_expect_eq(cs.defaulted_deadline, 1);
@@ -203,6 +211,10 @@ Test(fanotify_perm, agent_respond_deny)
 	fan_pump_until_exit(ctx, pid, &st);
 	cr_expect_eq(rr, 0, "respond returned %d", rr);
 	cr_expect_eq(WEXITSTATUS(st), 42, "open denied with EPERM");
+	/* the request (pending when dispatched), then its denial */
+	cr_assert_eq(count_events("open", FAN_ROOT "/f"), 2);
+	cr_expect_str_eq(fan_got[fan_ngot - 1].verdict, "deny");
+	cr_expect_eq(fan_got[fan_ngot - 1].pid, pid);
 	sensor_ctx_free(ctx);
 }
 
@@ -270,5 +282,80 @@ Test(fanotify_perm, perm_without_paths_is_refused)
 
 	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
 	cr_expect_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), -EINVAL);
+	sensor_ctx_free(ctx);
+}
+
+/* Excluded directories are never held: ignore marks in the permission group too. */
+Test(fanotify_perm, excluded_directory_is_never_held)
+{
+	static const char *const excl[] = { FAN_ROOT "/own", NULL };
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY, .paths = perm_paths,
+		.exclude = excl, .perm = SENSOR_FANOTIFY_PERM_OPEN, .perm_timeout = 3000000000ull,
+	};
+	sensor_ctx *ctx;
+	uint64_t t0;
+	pid_t pid;
+	int st, fd;
+
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/own", 0755), 0);
+	fd = open(FAN_ROOT "/own/state", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	fan_keep_held = true; /* anything held would wait for the 3 s deadline */
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), 0);
+	/* the sensor does not read: only the kernel's ignore mark lets the open through */
+	pid = spawn_open(FAN_ROOT "/own/state", 0);
+	t0 = fan_now_ms();
+	while (waitpid(pid, &st, WNOHANG) == 0 && fan_now_ms() - t0 < 1000)
+		usleep(10000);
+	if (fan_now_ms() - t0 >= 1000) {
+		fan_pump_until_exit(ctx, pid, &st); /* release it before failing */
+		cr_expect_fail("the open of an excluded file was held by the kernel");
+	}
+	cr_expect_eq(WEXITSTATUS(st), 0);
+	sensor_ctx_run(ctx, 100000000ull);
+	cr_expect_eq(fan_find("open", FAN_ROOT "/own/state", 0), -1, "no event");
+	fan_release_held();
+	sensor_ctx_free(ctx);
+}
+
+/* Removing the source gives held requests the configured default before the group goes. */
+Test(fanotify_perm, source_removal_applies_the_default)
+{
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY | SENSOR_FANOTIFY_FAIL_CLOSED,
+		.paths = perm_paths, .perm = SENSOR_FANOTIFY_PERM_OPEN,
+		.perm_timeout = 60000000000ull,
+	};
+	sensor_source *src;
+	sensor_ctx *ctx;
+	uint64_t t0;
+	pid_t pid;
+	int st, fd;
+
+	fan_sandbox();
+	fd = open(FAN_ROOT "/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	fan_keep_held = true;
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, &src), 0);
+	pid = spawn_open(FAN_ROOT "/f", 0);
+	t0 = fan_now_ms();
+	while (fan_nheld == 0 && fan_now_ms() - t0 < 5000)
+		sensor_ctx_run(ctx, 20000000ull);
+	cr_assert_eq(fan_nheld, 1, "the request is held");
+	cr_assert_eq(waitpid(pid, &st, WNOHANG), 0, "the opener waits");
+	sensor_source_remove(src);
+	cr_expect_eq(sensor_event_decision(fan_held[0]), SENSOR_DECISION_DEFAULT);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	/* fail-closed: the default is deny, given before the group was closed (which would allow) */
+	cr_expect_eq(WEXITSTATUS(st), 42, "open denied by the default (exit %d)", WEXITSTATUS(st));
+	fan_release_held();
 	sensor_ctx_free(ctx);
 }

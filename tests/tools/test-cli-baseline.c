@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor baseline ... and rtsensor run --mode: exit codes, round trips, errors. */
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "../baseline/inject.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cli-baseline-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	run_sh(cmd);
+}
+
+/* Run "rtsensor ARGS" in dir; returns the exit code. */
+static int rt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int rt(const char *fmt, ...)
+{
+	char args[1024], cmd[1400];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && \"$RTSENSOR\" %s", dir, args);
+	st = run_sh(cmd);
+	return st;
+}
+
+/* A plain shell command in dir. */
+static int sh(const char *cmd)
+{
+	char full[1024];
+
+	snprintf(full, sizeof(full), "cd '%s' && %s", dir, cmd);
+	return run_sh(full);
+}
+
+static char *slurp(const char *name)
+{
+	char p[128];
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return read_file(p, &n);
+}
+
+static void make_db(const char *name)
+{
+	char p[128];
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .db_path = p };
+	struct tb t;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	tb_open(&t, &o);
+	for (int m = 0; m < 120; m += 10)
+		tb_benign(&t, "c1", "web", T0 + (uint64_t)m * 60 * SEC);
+	tb_close(&t);
+}
+
+TestSuite(cli_baseline, .init = setup, .fini = teardown);
+
+Test(cli_baseline, usage_errors)
+{
+	cr_assert_eq(rt("baseline list 2>/dev/null"), 2);               /* no --db */
+	cr_assert_eq(rt("baseline frob --db x.db 2>/dev/null"), 2);
+	cr_assert_eq(rt("baseline show --db x.db 2>/dev/null"), 2);     /* no workload */
+	cr_assert_eq(rt("baseline list --db missing.db 2>/dev/null"), 1);
+	cr_assert_eq(rt("baseline --help >/dev/null"), 0);
+	cr_assert_eq(rt("run --db x.db 2>/dev/null"), 2);               /* no --mode */
+	cr_assert_eq(rt("run --mode sometimes 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --help | grep -q 'mode learn|monitor|enforce'"), 0);
+	cr_assert_eq(rt("run --mode learn --learn-min 0 2>/dev/null"), 2);
+}
+
+Test(cli_baseline, list_show_export_import_diff_merge_reset)
+{
+	char *a, *b, *out;
+
+	make_db("a.db");
+	cr_assert_eq(rt("baseline list --db a.db --json > list.json"), 0);
+	out = slurp("list.json");
+	cr_assert(strstr(out, "{\"id\":\"c1\",\"kind\":\"container\",\"class\":\"web\",\"state\":\"monitoring\""), "%s", out);
+	cr_assert(strstr(out, "{\"id\":\"class:web\""), "%s", out);
+	free(out);
+	cr_assert_eq(rt("baseline show --db a.db c1 > show.txt"), 0);
+	out = slurp("show.txt");
+	cr_assert(strstr(out, "exec:/usr/sbin/nginx"), "%s", out);
+	cr_assert(strstr(out, "new features per hour since learning started:\n  h+ 0: 7\n  h+ 1: 0\n"), "%s", out);
+	free(out);
+	cr_assert_eq(rt("baseline show --db a.db nope 2>/dev/null"), 1);
+
+	cr_assert_eq(rt("baseline export --db a.db -o a.json"), 0);
+	cr_assert_eq(rt("baseline import --db b.db a.json 2>/dev/null"), 0);
+	cr_assert_eq(rt("baseline export --db b.db > b.json"), 0);
+	a = slurp("a.json");
+	b = slurp("b.json");
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	cr_assert_eq(rt("baseline diff --db a.db b.db > diff.txt"), 0);
+	cr_assert_eq(rt("baseline diff --db a.db b.json > diff.txt"), 0);
+	/* merge doubles the counts: now they differ */
+	cr_assert_eq(rt("baseline merge --db b.db a.db 2>/dev/null"), 0);
+	cr_assert_eq(rt("baseline diff --db a.db b.db > diff.txt"), 1);
+	out = slurp("diff.txt");
+	cr_assert(strstr(out, "~ c1 exec:/usr/sbin/nginx (12 -> 24)"), "%s", out);
+	free(out);
+
+	/* a hostile file: clear error, store unchanged */
+	cr_assert_eq(rt("baseline export --db b.db > b1.json"), 0);
+	{
+		char p[128];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/bad.json", dir);
+		f = fopen(p, "w");
+		fputs("{\"format\":\"rtsensor-baseline\",\"version\":1,\"workloads\":[{\"id\":\"x\"}]}", f);
+		fclose(f);
+	}
+	cr_assert_eq(rt("baseline import --db b.db bad.json 2> err.txt"), 1);
+	out = slurp("err.txt");
+	cr_assert(strstr(out, "rtsensor: baseline: import: workloads[0].kind: missing or not a string"), "%s", out);
+	free(out);
+	cr_assert_eq(rt("baseline export --db b.db > b2.json"), 0);
+	cr_assert_eq(sh("cmp -s b1.json b2.json"), 0);
+
+	cr_assert_eq(rt("baseline reset --db b.db c1 2>/dev/null"), 0);
+	cr_assert_eq(rt("baseline reset --db b.db c1 2>/dev/null"), 1);
+	cr_assert_eq(rt("baseline reset --db b.db --all 2>/dev/null"), 0);
+	cr_assert_eq(rt("baseline list --db b.db --json > empty.json"), 0);
+	out = slurp("empty.json");
+	cr_assert_str_eq(out, "");
+	free(out);
+}
+
+Test(cli_baseline, run_learn_writes_the_database)
+{
+	char *out;
+
+	REQUIRE_ROOT();
+	cr_assert_eq(rt("run --source proc --mode learn --db r.db --alerts alerts.jsonl"
+			" --learn-min 1 --learn-stable 0.5 --duration 2 2>/dev/null &"
+			" sleep 0.5; for i in 1 2 3; do /bin/true; done; wait"), 0);
+	cr_assert_eq(rt("baseline list --db r.db --json > list.json"), 0);
+	out = slurp("list.json");
+	cr_assert(strstr(out, "{\"id\":\"host\",\"kind\":\"host\""), "%s", out);
+	free(out);
+	cr_assert_eq(sh("test -f alerts.jsonl"), 0);
+}
