@@ -59,6 +59,7 @@ struct sensor_nfqueue_opts {
 	int32_t netns_pid;      /* 0: the caller's netns; > 0: queue in the netns of that process */
 	const char *cgroup;     /* OUTPUT only: queue packets of this cgroup v2 path (per-workload
 				 * queue), NULL: every process. Copied during sensor_source_add(). */
+	uint32_t rcvbuf;        /* socket receive buffer bytes; 0: 8 MiB */
 };
 
 /*

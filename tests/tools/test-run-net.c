@@ -78,3 +78,44 @@ Test(run_net, deny_peer_in_netns, .timeout = 30)
 	close(l1);
 	close(l2);
 }
+
+/* --track-flows in a netns that tracks nothing: flows are reported, the rule goes at exit. */
+Test(run_net, track_flows_in_netns, .timeout = 30)
+{
+	char out[] = "/tmp/rtsensor-track-XXXXXX";
+	int fd, l, c, status;
+	uint64_t end;
+	pid_t pid;
+
+	REQUIRE_ROOT();
+	net_sandbox_enter();
+	fd = mkstemp(out);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	l = net_listen_tcp(6100);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		execl(getenv("RTSENSOR"), "rtsensor", "run", "-s", "conntrack", "--track-flows",
+		      "-e", out, "-d", "20", (char *)NULL);
+		_exit(127);
+	}
+	end = net_now_ms() + 5000;
+	while (!file_has(out, "\"status\"") && net_now_ms() < end)
+		usleep(20000);
+	cr_assert(file_has(out, "tracking rule added"), "no tracking rule was added");
+	c = net_connect_tcp(6100, 2000);
+	cr_assert_geq(c, 0);
+	close(c);
+	end = net_now_ms() + 3000;
+	while (!file_has(out, "\"dport\":6100") && net_now_ms() < end)
+		usleep(20000);
+	kill(pid, SIGTERM);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "rtsensor exit %d", status);
+	cr_assert(file_has(out, "\"op\":\"flow_new\""), "no flow event");
+	cr_assert(file_has(out, "\"dport\":6100"));
+	cr_assert_neq(run_sh("iptables-save | grep -q rtsensor-ct-"), 0, "tracking rule left");
+	unlink(out);
+	close(l);
+}

@@ -49,11 +49,14 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -s, --source NAME     use this source (repeatable): proc, fanotify, audit,\n"
 		"                        conntrack, seccomp, nfqueue. Default: all available\n"
+		"                        except nfqueue (it holds traffic: name it)\n"
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -d, --duration SECS   stop after SECS seconds\n"
 		"      --deny-peer ADDR[/PREFIX][:PORT]\n"
 		"                        deny new outgoing flows to this peer (NFQUEUE;\n"
 		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
+		"      --track-flows     conntrack: when the netns tracks nothing, add a rule\n"
+		"                        that turns tracking on (removed at exit)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
 		"                        default: every local filesystem)\n"
@@ -124,6 +127,7 @@ int cmd_run(int argc, char **argv)
 		{ "watch", required_argument, NULL, 'W' },
 		{ "deny-exec", required_argument, NULL, 'X' },
 		{ "deny-peer", required_argument, NULL, 'P' },
+		{ "track-flows", no_argument, NULL, 'T' },
 		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -190,6 +194,12 @@ int cmd_run(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case 'T':
+			if (run_net_track_flows(&out.net) < 0) {
+				code = EXIT_FAIL;
+				goto done;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			goto done;
@@ -242,10 +252,13 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
-		if (t == SENSOR_SOURCE_NFQUEUE && run_net_active(out.net))
-			continue; /* added below with the policy's own queue */
+		/* nfqueue holds traffic: only when named (or below, with --deny-peer's own queue) */
+		if (t == SENSOR_SOURCE_NFQUEUE && (run_net_active(out.net) || !explicit_src))
+			continue;
 		r = sensor_source_add(ctx, (enum sensor_source_type)t,
-				      t == SENSOR_SOURCE_FANOTIFY ? (const void *)fan_opts : NULL,
+				      t == SENSOR_SOURCE_FANOTIFY    ? (const void *)fan_opts
+				      : t == SENSOR_SOURCE_CONNTRACK ? run_net_conntrack_opts(out.net)
+								     : NULL,
 				      &srcs[nsrc]);
 		if (r < 0) {
 			const char *name = sensor_source_type_name((enum sensor_source_type)t);

@@ -36,6 +36,10 @@ int run_net_start(struct run_net *rn, sensor_ctx *ctx, sensor_source **ret);
 /* Give a pending NFQUEUE event its verdict (deny when its peer is listed). */
 void run_net_on_event(struct run_net *rn, sensor_event *ev);
 void run_net_free(struct run_net *rn);
+/* --track-flows: the conntrack source adds a tracking rule where none is. 0 or -ENOMEM. */
+int run_net_track_flows(struct run_net **rn);
+/* Options for the conntrack source (NULL: its defaults). Valid while rn lives. */
+const struct sensor_conntrack_opts *run_net_conntrack_opts(struct run_net *rn);
 
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);

@@ -27,6 +27,8 @@ struct peer {
 struct run_net {
 	struct peer *peers;
 	size_t n;
+	bool track;
+	struct sensor_conntrack_opts ct;
 };
 
 static int parse_uint(const char *s, size_t len, unsigned long max, unsigned long *ret)
@@ -135,17 +137,42 @@ static int parse_peer(const char *spec, struct peer *p)
 	return 0;
 }
 
+static int get(struct run_net **rn)
+{
+	if (!*rn) {
+		*rn = calloc(1, sizeof(**rn));
+		if (!*rn)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int run_net_track_flows(struct run_net **rn)
+{
+	int r = get(rn);
+
+	if (r == 0)
+		(*rn)->track = true;
+	return r;
+}
+
+const struct sensor_conntrack_opts *run_net_conntrack_opts(struct run_net *rn)
+{
+	if (!rn || !rn->track)
+		return NULL;
+	rn->ct.sz = sizeof(rn->ct);
+	rn->ct.flags = SENSOR_CONNTRACK_ENABLE_TRACKING;
+	return &rn->ct;
+}
+
 int run_net_add_peer(struct run_net **rn, const char *spec)
 {
 	struct peer p, *np;
 
 	if (parse_peer(spec, &p) < 0)
 		return -EINVAL;
-	if (!*rn) {
-		*rn = calloc(1, sizeof(**rn));
-		if (!*rn)
-			return -ENOMEM;
-	}
+	if (get(rn) < 0)
+		return -ENOMEM;
 	np = realloc((*rn)->peers, ((*rn)->n + 1) * sizeof(*np));
 	if (!np)
 		return -ENOMEM;

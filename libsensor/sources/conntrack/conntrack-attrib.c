@@ -276,10 +276,21 @@ static bool addr_any(const uint8_t *x, uint8_t family)
 	return memcmp(x, zero, family == AF_INET ? 4 : 16) == 0;
 }
 
-/* Socket of the tuple: the initiator first, then the responder, then a listener. */
+static bool unconnected_on(const struct ct_sock *s, const uint8_t *addr, uint16_t port,
+			   uint8_t family)
+{
+	return s->lport == port && s->rport == 0 && addr_any(s->raddr, family) &&
+	       (addr_any(s->laddr, family) || addr_eq(s->laddr, addr, family));
+}
+
+/*
+ * Socket of the tuple, best first: the connected initiator, an unconnected
+ * initiator (UDP sendto), the connected responder, a listener / bound
+ * receiver on the destination.
+ */
 static const struct ct_sock *find_sock(const struct ct_attrib *a, const struct ct_tuple *t)
 {
-	const struct ct_sock *listener = NULL, *responder = NULL;
+	const struct ct_sock *best[3] = { NULL, NULL, NULL };
 
 	for (size_t i = 0; i < a->nsocks; i++) {
 		const struct ct_sock *s = &a->socks[i];
@@ -289,14 +300,15 @@ static const struct ct_sock *find_sock(const struct ct_attrib *a, const struct c
 		if (s->lport == t->sport && s->rport == t->dport &&
 		    addr_eq(s->laddr, t->src, t->family) && addr_eq(s->raddr, t->dst, t->family))
 			return s;
-		if (s->lport == t->dport && s->rport == t->sport &&
-		    addr_eq(s->laddr, t->dst, t->family) && addr_eq(s->raddr, t->src, t->family))
-			responder = s;
-		else if (s->lport == t->dport && s->rport == 0 && addr_any(s->raddr, t->family) &&
-			 (addr_any(s->laddr, t->family) || addr_eq(s->laddr, t->dst, t->family)))
-			listener = s;
+		if (!best[0] && unconnected_on(s, t->src, t->sport, t->family))
+			best[0] = s;
+		else if (!best[1] && s->lport == t->dport && s->rport == t->sport &&
+			 addr_eq(s->laddr, t->dst, t->family) && addr_eq(s->raddr, t->src, t->family))
+			best[1] = s;
+		else if (!best[2] && unconnected_on(s, t->dst, t->dport, t->family))
+			best[2] = s;
 	}
-	return responder ? responder : listener;
+	return best[0] ? best[0] : best[1] ? best[1] : best[2];
 }
 
 static int32_t from_notes(const struct ct_attrib *a, const struct ct_tuple *t)

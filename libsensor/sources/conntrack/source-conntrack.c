@@ -170,6 +170,33 @@ static void emit_flow(struct sensor_source *src, struct ct_src *cs, const struct
 
 static int send_dump(struct sensor_source *src, struct ct_src *cs);
 
+/*
+ * DONE or ERROR of one of our dumps (events have seq 0). A dump asked for
+ * while another runs fails with EBUSY: the running one ends later with its
+ * own DONE, and the resync starts then.
+ */
+static void dump_end(struct sensor_source *src, struct ct_src *cs, const struct nlmsghdr *nlh)
+{
+	if (!cs->dumping || nlh->nlmsg_seq == 0 || nlh->nlmsg_seq > cs->dump_seq)
+		return;
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		int err = 0;
+
+		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			err = ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+		if (err == 0)
+			return; /* an ack, not the end */
+		if (err == -EBUSY) {
+			cs->resync = true;
+			return;
+		}
+		src->stats.errors++;
+	}
+	cs->dumping = false;
+	if (cs->resync)
+		send_dump(src, cs);
+}
+
 int conntrack_dispatch(struct sensor_source *src, const void *buf, size_t len)
 {
 	struct ct_src *cs = src->priv;
@@ -183,13 +210,7 @@ int conntrack_dispatch(struct sensor_source *src, const void *buf, size_t len)
 
 		src->stats.received++;
 		if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-			if (cs->dumping && nlh->nlmsg_seq == cs->dump_seq) {
-				cs->dumping = false;
-				if (nlh->nlmsg_type == NLMSG_ERROR)
-					src->stats.errors++;
-				if (cs->resync)
-					send_dump(src, cs);
-			}
+			dump_end(src, cs, nlh);
 			continue;
 		}
 		r = ctnl_decode(nlh, rem, &f);
@@ -259,8 +280,7 @@ static int ct_ready(struct sensor_source *src, int fd, uint32_t events, unsigned
 				ctx_emit_loss(src, 1,
 					      "receive buffer overrun (ENOBUFS): at least one flow "
 					      "event lost; resyncing by dump");
-				cs->dumping = false; /* an interrupted dump ends with the overrun */
-				send_dump(src, cs);
+				send_dump(src, cs); /* or after the dump running now */
 				n++;
 				continue;
 			}
@@ -475,11 +495,12 @@ static void ct_probe(sensor_probe_fn fn, void *ud, int *usable)
 		   v ? "nf_conntrack_events on" : "nf_conntrack_events=0: no flow events are sent");
 	if (nf_read_sysctl(-1, "/proc/sys/net/netfilter/nf_conntrack_count", &v) < 0) {
 		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0, SENSOR_PROBE_OPTIONAL,
-		   "nf_conntrack not loaded: no flow is tracked (use the enable-tracking option)");
+		   "nf_conntrack not loaded: no flow is tracked "
+		   "(rtsensor run --track-flows / SENSOR_CONNTRACK_ENABLE_TRACKING add one)");
 	} else if (v == 0) {
 		fn(ud, SENSOR_SOURCE_CONNTRACK, "tracking", 0, SENSOR_PROBE_OPTIONAL,
 		   "no flow tracked in this netns: likely no rule needs conntrack "
-		   "(use the enable-tracking option)");
+		   "(rtsensor run --track-flows / SENSOR_CONNTRACK_ENABLE_TRACKING add one)");
 	} else {
 		snprintf(detail, sizeof(detail), "active: %llu flows tracked in this netns",
 			 (unsigned long long)v);

@@ -233,7 +233,15 @@ static int nfq_ready(struct sensor_source *src, int fd, uint32_t events, unsigne
 			if (errno == EAGAIN)
 				break;
 			if (errno == ENOBUFS) {
-				/* the kernel counts the packets it could not send us: read them */
+				/*
+				 * Fail-open: a packet the kernel could not hand us was
+				 * accepted unseen and is not counted anywhere, so this
+				 * is "at least one"; drops it did count come from the
+				 * queue's counters.
+				 */
+				ctx_emit_loss(src, 1,
+					      "receive buffer overrun (ENOBUFS): at least one new "
+					      "flow passed unseen (fail-open)");
 				check_kernel_drops(src, ns);
 				continue;
 			}
@@ -445,7 +453,7 @@ static int nfq_start(struct sensor_source *src, const void *opts)
 {
 	struct nfq_src *ns;
 	char detail[192];
-	int r, sz = RCVBUF;
+	int r, sz;
 
 	r = nfq_alloc(src, opts, &ns);
 	if (r < 0)
@@ -462,6 +470,7 @@ static int nfq_start(struct sensor_source *src, const void *opts)
 	if (r < 0)
 		goto fail;
 	ns->fd = r;
+	sz = (int)(ns->o.rcvbuf ? ns->o.rcvbuf : RCVBUF);
 	if (setsockopt(ns->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 		setsockopt(ns->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	{

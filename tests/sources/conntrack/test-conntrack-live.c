@@ -345,3 +345,64 @@ Test(conntrack_live, other_netns_by_pid, .timeout = 30)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 }
+
+/* IPv6: exact tuple on ::1, with the tracking rule added for ip6tables too. */
+Test(conntrack_live, udp6_flow, .timeout = 30)
+{
+	struct sockaddr_in6 srv = { .sin6_family = AF_INET6, .sin6_port = htons(5558),
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in6 me;
+	socklen_t ml = sizeof(me);
+	sensor_source *src;
+	sensor_ctx *ctx;
+	int cfd, i;
+
+	REQUIRE_ROOT();
+	net_sandbox_enter();
+	ctx = start(SENSOR_CONNTRACK_ENABLE_TRACKING, 0, &src);
+	cr_assert_eq(run_sh("ip6tables-save | grep -q rtsensor-ct-"), 0, "no IPv6 tracking rule");
+	cfd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(sendto(cfd, "q", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
+	getsockname(cfd, (struct sockaddr *)&me, &ml);
+	i = pump_until(ctx, "flow_new", "udp", ntohs(me.sin6_port), 5558, 3000);
+	cr_assert_geq(i, 0);
+	cr_assert_str_eq(evs[i].src, "::1");
+	cr_assert_str_eq(evs[i].dst, "::1");
+	cr_assert_eq(evs[i].pid, getpid());
+	close(cfd);
+	sensor_ctx_free(ctx);
+	cr_assert_neq(run_sh("ip6tables-save | grep -q rtsensor-ct-"), 0, "IPv6 rule left behind");
+}
+
+/* Only the subscribed groups arrive: DESTROY alone gives no new/update events. */
+Test(conntrack_live, event_mask, .timeout = 30)
+{
+	struct sensor_conntrack_opts o = { .sz = sizeof(o),
+					   .flags = SENSOR_CONNTRACK_ENABLE_TRACKING,
+					   .events = SENSOR_CONNTRACK_EV_DESTROY };
+	struct sockaddr_in srv = net_lo(5559);
+	sensor_source *src;
+	sensor_ctx *ctx;
+	int cfd, i;
+	uint16_t cport;
+	char args[128];
+
+	REQUIRE_ROOT();
+	net_sandbox_enter();
+	nevs = 0;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_ev, NULL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_CONNTRACK, &o, &src), 0);
+	cfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(sendto(cfd, "q", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
+	cport = net_local_port(cfd);
+	snprintf(args, sizeof(args), "-p udp --orig-port-src %u --orig-port-dst 5559", cport);
+	usleep(100000);
+	delete_flow(args);
+	i = pump_until(ctx, "flow_end", "udp", cport, 5559, 3000);
+	check_flow(i, "udp", cport, 5559);
+	cr_assert_eq(find("flow_new", "udp", cport, 5559), -1);
+	cr_assert_eq(find("flow_update", "udp", cport, 5559), -1);
+	close(cfd);
+	sensor_ctx_free(ctx);
+}
