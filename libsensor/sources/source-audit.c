@@ -58,6 +58,15 @@ void audit_src_on_lost(void *ud, uint64_t n)
 	struct sensor_event *ev;
 
 	as->overrun = false;
+	/* an overrun already reported as "at least one" paid for part of this gap */
+	if (as->prepaid) {
+		uint64_t p = as->prepaid < n ? as->prepaid : n;
+
+		as->prepaid -= p;
+		n -= p;
+		if (n == 0)
+			return;
+	}
 	if (!(as->o.flags & SENSOR_AUDIT_OFFLINE)) {
 		ctx_emit_loss(src, n, what);
 		return;
@@ -190,6 +199,17 @@ static int audit_ready(struct sensor_source *src, int fd, uint32_t events, unsig
 		}
 		if (n < BATCH)
 			break;
+	}
+	/*
+	 * An overrun is a loss now, even if no later record shows the gap (the
+	 * stream may stop right after it): report at least one, and let the
+	 * serial gaps, when they come, report only the rest.
+	 */
+	if (as->overrun) {
+		ctx_emit_loss(src, 1, "receive buffer overrun (ENOBUFS): at least one audit event; "
+				      "serial gaps report the rest");
+		as->overrun = false;
+		as->prepaid++;
 	}
 	arm(as);
 	return (int)(as->emitted - before);

@@ -21,6 +21,7 @@ struct audit_src {
 	uint64_t emitted;        /* events handed on (feed's return value) */
 	uint64_t unmapped;       /* assembled events with no unified form */
 	bool overrun;            /* ENOBUFS since the last loss report */
+	uint64_t prepaid;        /* losses reported at an overrun before its gaps were seen */
 	bool rules_added, set_enabled, set_backlog, set_daemon;
 	uint32_t old_backlog;
 	bool have_lost;
