@@ -105,8 +105,8 @@ Test(oci_state, rejects)
 
 Test(oci_state, bounds)
 {
+	static char s[OCI_ID_MAX + 64];
 	size_t n = OCI_ID_MAX + 1;
-	char *s = malloc(n + 64);
 	struct oci_state st;
 
 	memcpy(s, "{\"state\":{\"id\":\"", 16);
@@ -120,7 +120,6 @@ Test(oci_state, bounds)
 	cr_assert_eq(oci_state_parse(s, OCI_STATE_MAX_LEN + 1, &st), -E2BIG);
 	cr_assert_eq(oci_state_parse(NULL, 0, &st), -EINVAL);
 	cr_assert_eq(oci_state_parse(s, 0, NULL), -EINVAL);
-	free(s);
 }
 
 Test(oci_state, fds_bound)
