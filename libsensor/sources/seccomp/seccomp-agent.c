@@ -95,19 +95,24 @@ static void announce(struct sensor_source *src, const struct oci_state *st)
 static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c, bool eof)
 {
 	struct oci_state *st;
+	size_t end = c->len;
 	int r, idx, fd;
 
-	if (!eof && (c->nfds == 0 || c->len == 0 || c->buf[c->len - 1] != '}'))
-		return false; /* a JSON object ends with '}' (trailing space is not sent) */
+	while (end > 0 && (c->buf[end - 1] == ' ' || c->buf[end - 1] == '\n' ||
+			   c->buf[end - 1] == '\r' || c->buf[end - 1] == '\t'))
+		end--;
+	/* Parse only what may be whole: a JSON object ends with '}' (so we parse rarely). */
+	if (!eof && (c->nfds == 0 || end == 0 || c->buf[end - 1] != '}'))
+		return false;
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		ctx_emit_loss(src, 1, "agent: no memory for a container state");
 		goto out;
 	}
 	r = oci_state_parse(c->buf, c->len, st);
-	if (r == -EINVAL && !eof && c->len < OCI_STATE_MAX_LEN) {
+	if (r == -EAGAIN && !eof) {
 		free(st);
-		return false; /* a '}' inside a string, more to come */
+		return false; /* a '}' inside a string or a nested object: more to come */
 	}
 	if (r < 0) {
 		src->stats.errors++;

@@ -21,7 +21,7 @@ void sc_rec_cb(sensor_ctx *ctx, sensor_event *ev, void *ud)
 
 	(void)ctx;
 	if (sensor_event_kind(ev) == SENSOR_KIND_STATUS) {
-		if (r->nstatus < 16)
+		if (r->nstatus < 64)
 			snprintf(r->status[r->nstatus++], sizeof(r->status[0]), "%s %s",
 				 sensor_event_get_str(ev, SENSOR_FIELD_STATUS_STATE),
 				 sensor_event_get_str(ev, SENSOR_FIELD_STATUS_DETAIL) ?: "");

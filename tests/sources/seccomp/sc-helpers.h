@@ -28,7 +28,7 @@ struct sc_rec {
 	sensor_event *kept[64];
 	int nkept;
 	int nstatus;
-	char status[16][512];
+	char status[64][512];
 };
 
 void sc_rec_cb(sensor_ctx *ctx, sensor_event *ev, void *ud);

@@ -82,7 +82,7 @@ static int parse(const char *s)
 
 Test(oci_state, rejects)
 {
-	cr_assert_eq(parse(""), -EINVAL);
+	cr_assert_eq(parse(""), -EAGAIN);                                /* nothing yet */
 	cr_assert_eq(parse("[]"), -EINVAL);
 	cr_assert_eq(parse("{}"), -EINVAL);                              /* no state */
 	cr_assert_eq(parse("{\"state\":{}}"), -EINVAL);                  /* no id */
@@ -97,7 +97,8 @@ Test(oci_state, rejects)
 	cr_assert_eq(parse("{\"fds\":[1],\"state\":{\"id\":\"a\"}}"), -EINVAL);
 	cr_assert_eq(parse("{\"state\":{\"id\":\"a\",\"annotations\":{\"k\":1}}}"), -EINVAL);
 	cr_assert_eq(parse("{\"state\":{\"id\":\"a\",\"annotations\":[]}}"), -EINVAL);
-	cr_assert_eq(parse("{\"state\":{\"id\":\"a\"}"), -EINVAL);       /* truncated */
+	cr_assert_eq(parse("{\"state\":{\"id\":\"a\"}"), -EAGAIN);       /* truncated: wait */
+	cr_assert_eq(parse("{\"state\":{\"id\":\"a}"), -EAGAIN);
 	cr_assert_eq(parse("{\"state\":{\"id\":\"a\"}} x"), -EINVAL);    /* trailing junk */
 	cr_assert_eq(parse("{\"state\":{\"id\":\"a\"}}"), 0);
 	cr_assert_eq(parse("{\"fds\":null,\"pid\":null,\"state\":{\"id\":\"a\",\"annotations\":null}}"), 0);
