@@ -21,9 +21,13 @@
 #include "util/jw.h"
 
 #define MAX_CONNS 64
+/* A runtime sends its message right after connecting; a connection that has
+ * not completed one by then is dropped, so a stuck client cannot hold a slot. */
+#define CONN_TIMEOUT_NS (10ull * 1000000000u)
 
 struct sc_conn {
 	int fd;
+	uint64_t deadline; /* CLOCK_MONOTONIC ns */
 	char *buf;
 	size_t len, cap;
 	int fds[OCI_MAX_FDS];
@@ -236,6 +240,29 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 	}
 }
 
+/* Drop connections past their deadline; re-arm for the earliest remaining one. */
+static int conns_expire(struct sensor_source *src, uint64_t now)
+{
+	struct sc_src *ss = src->priv;
+	uint64_t next = SENSOR_TIME_INFINITY;
+
+	for (struct sc_agent *a = ss->agents; a; a = a->next) {
+		for (struct sc_conn *c = a->conns, *n; c; c = n) {
+			n = c->next;
+			if (c->deadline <= now) {
+				src->stats.errors++;
+				ctx_log(src->ctx, SENSOR_LOG_WARNING,
+					"seccomp agent: a client sent no complete state in time: dropped");
+				conn_free(src, a, c);
+			} else if (c->deadline < next) {
+				next = c->deadline;
+			}
+		}
+	}
+	ctx_source_timer(src, next, next == SENSOR_TIME_INFINITY ? NULL : conns_expire);
+	return 0;
+}
+
 static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
 {
 	struct sc_src *ss = src->priv;
@@ -268,6 +295,7 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 			return -ENOMEM;
 		}
 		c->fd = cfd;
+		c->deadline = now_mono() + CONN_TIMEOUT_NS;
 		r = ctx_watch_fd(src, cfd, conn_ready);
 		if (r < 0) {
 			close(cfd);
@@ -277,6 +305,8 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 		c->next = a->conns;
 		a->conns = c;
 		a->nconns++;
+		if (src->timer_at == SENSOR_TIME_INFINITY || src->timer_at > c->deadline)
+			ctx_source_timer(src, c->deadline, conns_expire);
 	}
 }
 

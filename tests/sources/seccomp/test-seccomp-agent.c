@@ -178,3 +178,29 @@ Test(seccomp_agent, garbage_is_refused_and_fd_closed, .init = setup, .fini = tea
 		cr_assert_neq(strncmp(rec.status[i], "container_attached", 18), 0);
 	sensor_ctx_free(ctx);
 }
+
+Test(seccomp_agent, silent_client_is_dropped_after_timeout, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	sensor_ctx *ctx;
+	sensor_source *src;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sensor_source_stats ss = { .sz = sizeof(ss) };
+	int s;
+	char c;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_SECCOMP, NULL, &src), 0);
+	cr_assert_eq(sensor_seccomp_add_agent(src, sock, 0), 0);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	cr_assert_eq(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(send(s, "{\"state\":", 9, 0), 9); /* and then nothing */
+	/* the loop sleeps until the connection's deadline (10 s), then drops it */
+	cr_assert_eq(sensor_ctx_run(ctx, 11ull * 1000000000u), 0);
+	sensor_source_get_stats(src, &ss);
+	cr_assert_eq(ss.errors, 1);
+	cr_assert_eq(recv(s, &c, 1, MSG_DONTWAIT), 0, "connection not closed by the agent");
+	close(s);
+	sensor_ctx_free(ctx);
+}
