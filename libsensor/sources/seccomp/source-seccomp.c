@@ -127,13 +127,18 @@ static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan
 	ev = ctx_event_new(src, SENSOR_KIND_SYSCALL);
 	if (!ev) {
 		/* Cannot hold it: answer now with the default so the target never hangs. */
-		struct seccomp_notif_resp r = { .id = n->id };
+		union {
+			struct seccomp_notif_resp r;
+			char pad[256]; /* the kernel's struct may be larger (resp_sz <= 256) */
+		} u;
 
+		memset(&u, 0, sizeof(u));
+		u.r.id = n->id;
 		if (ss->flags & SENSOR_SECCOMP_FAIL_CLOSED)
-			r.error = -ss->default_errno;
+			u.r.error = -ss->default_errno;
 		else
-			r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &r);
+			u.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &u);
 		ctx_emit_loss(src, 1, "no memory for a held syscall event; default verdict applied");
 		return 0;
 	}

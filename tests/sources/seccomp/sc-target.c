@@ -6,7 +6,7 @@
  *   sc-target unshare            unshare(0): held by the default set
  *   sc-target personality        personality(0xffffffff): a harmless query
  *   sc-target threads N M        N threads x M personality() at once
- *   sc-target report FD          unshare(0), then write "errno\n" to FD
+ *   sc-target report FD          unshare(0) twice, then write "errno1 errno2\n" to FD
  *   sc-target loop N             N getppid() (not held): prints ns per call
  */
 #include <errno.h>
@@ -59,8 +59,9 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "report") == 0) {
 		int fd = atoi(argv[2]), e = unshare(0) < 0 ? errno : 0;
+		int e2 = unshare(0) < 0 ? errno : 0; /* a second one, after the first returned */
 
-		dprintf(fd, "%d\n", e);
+		dprintf(fd, "%d %d\n", e, e2);
 		return 0;
 	}
 	if (argc >= 3 && strcmp(argv[1], "loop") == 0) {
