@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -115,15 +116,10 @@ static void make_bundle(void)
 	json_decref(c);
 }
 
-Test(seccomp_runc, container_attempts_are_attributed_and_denied, .fini = cleanup)
+/* Root, runc and busybox; a fresh directory, a random 64-hex id, the bundle. */
+static void prepare(void)
 {
-	char sock[256], out[256], *text;
-	sensor_ctx *ctx;
-	sensor_source *src;
-	pid_t pid;
-	int st, fd;
-	bool attached = false, detached = false;
-	int unshares = 0, mounts = 0;
+	int fd;
 
 	REQUIRE_ROOT();
 	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
@@ -141,6 +137,19 @@ Test(seccomp_runc, container_attempts_are_attributed_and_denied, .fini = cleanup
 	close(fd);
 	note_cgroup_parents();
 	make_bundle();
+}
+
+Test(seccomp_runc, container_attempts_are_attributed_and_denied, .fini = cleanup)
+{
+	char sock[256], out[256], *text;
+	sensor_ctx *ctx;
+	sensor_source *src;
+	pid_t pid;
+	int st;
+	bool attached = false, detached = false;
+	int unshares = 0, mounts = 0;
+
+	prepare();
 
 	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
 	sensor_ctx_set_event_cb(ctx, sc_rec_cb, &rec);
@@ -203,5 +212,46 @@ Test(seccomp_runc, container_attempts_are_attributed_and_denied, .fini = cleanup
 	cr_assert(detached, "container state not released when its last process exited");
 	free(text);
 	sensor_ctx_free(ctx);
+	cr_assert_eq(access(sock, F_OK), -1, "agent socket left behind");
+}
+
+/* The same through the CLI: rtsensor seccomp-agent in its own process, runc next to it. */
+Test(seccomp_runc, cli_agent_denies_and_streams, .fini = cleanup)
+{
+	char sock[256], events[256], cmd[2048], *text;
+	pid_t agent;
+	int st;
+
+	prepare();
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	snprintf(events, sizeof(events), "%s/events.json", dir);
+	agent = fork();
+	cr_assert(agent >= 0);
+	if (agent == 0) {
+		execl(getenv("RTSENSOR"), "rtsensor", "seccomp-agent", "--socket", sock, "--deny",
+		      "mount:ENOTBLK", "--events", events, "--duration", "60", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++)
+		usleep(10000);
+	cr_assert_eq(access(sock, F_OK), 0, "agent socket never appeared");
+	snprintf(cmd, sizeof(cmd), "runc --root %s/root run -b %s/bundle %s > %s/out.txt 2>&1", dir,
+		 dir, id, dir);
+	st = run_sh(cmd);
+	kill(agent, SIGTERM);
+	waitpid(agent, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "%s/out.txt", dir);
+	text = read_file(cmd, NULL);
+	cr_assert_eq(st, 0, "runc: %s", text ? text : "");
+	cr_assert_not_null(strstr(text, "Block device required"), "mount not denied: %s", text);
+	free(text);
+	text = read_file(events, NULL);
+	cr_assert_not_null(text);
+	snprintf(cmd, sizeof(cmd), "\"workload\":{\"kind\":\"container\",\"id\":\"%s\"", id);
+	cr_assert_not_null(strstr(text, cmd), "no event attributed to the container: %s", text);
+	cr_assert_not_null(strstr(text, "\"name\":\"mount\""), "%s", text);
+	cr_assert_not_null(strstr(text, "\"decision\":\"deny\""), "%s", text);
+	cr_assert_not_null(strstr(text, "container_detached"), "%s", text);
+	free(text);
 	cr_assert_eq(access(sock, F_OK), -1, "agent socket left behind");
 }
