@@ -66,6 +66,17 @@ void policy_finish(struct seccomp_policy *p)
 	p->held[n] = NULL;
 }
 
+/* The kernel refused the answer: say so (ENOENT: the task died or a signal interrupted it). */
+static void answer_failed(struct seccomp_policy *p, sensor_event *ev, const char *name, int r)
+{
+	int64_t pid = 0;
+
+	p->respond_errors++;
+	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid);
+	fprintf(stderr, "rtsensor: seccomp: answer to %s of pid %lld not delivered: %s\n",
+		name ? name : "syscall", (long long)pid, strerror(-r));
+}
+
 static void decide(struct seccomp_policy *p, sensor_event *ev)
 {
 	const char *name = sensor_event_get_str(ev, SENSOR_FIELD_SYSCALL_NAME);
@@ -77,14 +88,14 @@ static void decide(struct seccomp_policy *p, sensor_event *ev)
 			r = sensor_event_respond(ev, SENSOR_DECISION_DENY, p->deny[i].err, "policy: --deny");
 			p->denied++;
 			if (r < 0)
-				p->respond_errors++;
+				answer_failed(p, ev, name, r);
 			return;
 		}
 	}
 	r = sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "policy: not denied");
 	p->allowed++;
 	if (r < 0)
-		p->respond_errors++;
+		answer_failed(p, ev, name, r);
 }
 
 void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
