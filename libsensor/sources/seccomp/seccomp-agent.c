@@ -108,6 +108,10 @@ static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_co
 	/* Parse only what may be whole: a JSON object ends with '}' (so we parse rarely). */
 	if (!eof && (c->nfds == 0 || end == 0 || c->buf[end - 1] != '}'))
 		return false;
+	if (eof && c->len == 0 && c->nfds == 0) {
+		conn_free(src, a, c); /* connected and left (a liveness probe): nothing to say */
+		return true;
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		ctx_emit_loss(src, 1, "agent: no memory for a container state");
@@ -185,7 +189,7 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 			size_t cap = c->cap ? c->cap * 2 : 8192;
 			char *nb;
 
-			if (c->cap >= OCI_STATE_MAX_LEN + 1) {
+			if (c->len >= OCI_STATE_MAX_LEN) {
 				src->stats.errors++;
 				ctx_log(src->ctx, SENSOR_LOG_WARNING,
 					"seccomp agent: state message longer than %u bytes: refused",
@@ -193,6 +197,8 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 				conn_free(src, a, c);
 				return 0;
 			}
+			if (cap > OCI_STATE_MAX_LEN + 4096)
+				cap = OCI_STATE_MAX_LEN + 4096;
 			nb = realloc(c->buf, cap);
 			if (!nb) {
 				conn_free(src, a, c);

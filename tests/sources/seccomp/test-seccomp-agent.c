@@ -204,3 +204,46 @@ Test(seccomp_agent, silent_client_is_dropped_after_timeout, .init = setup, .fini
 	close(s);
 	sensor_ctx_free(ctx);
 }
+
+Test(seccomp_agent, oversized_message_is_refused, .init = setup, .fini = teardown, .timeout = 60)
+{
+	sensor_ctx *ctx;
+	sensor_source *src;
+	struct sensor_source_stats ss = { .sz = sizeof(ss) };
+	pid_t pid;
+	int st;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_SECCOMP, NULL, &src), 0);
+	cr_assert_eq(sensor_seccomp_add_agent(src, sock, 0), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		static char junk[65536];
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		size_t sent = 0;
+
+		memset(junk, ' ', sizeof(junk));
+		junk[0] = '{';
+		memcpy(sa.sun_path, sock, strlen(sock) + 1);
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(1);
+		/* 2 MiB of an object that never ends; the agent must hang up on us */
+		while (sent < (2u << 20)) {
+			ssize_t n = send(s, junk, sizeof(junk), MSG_NOSIGNAL);
+
+			if (n < 0)
+				_exit(errno == EPIPE || errno == ECONNRESET ? 0 : 2);
+			sent += (size_t)n;
+			junk[0] = ' ';
+		}
+		_exit(3);
+	}
+	st = sc_run_until_exit(ctx, pid, 30000);
+	cr_assert(WIFEXITED(st));
+	cr_assert_eq(WEXITSTATUS(st), 0, "the agent kept reading (%d)", WEXITSTATUS(st));
+	sensor_source_get_stats(src, &ss);
+	cr_assert_eq(ss.errors, 1);
+	sensor_ctx_free(ctx);
+}
