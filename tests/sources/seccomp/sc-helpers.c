@@ -44,6 +44,7 @@ void sc_rec_cb(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	}
 	i = r->nsyscall++;
 	copy(r->ev[i].name, sizeof(r->ev[i].name), sensor_event_get_str(ev, SENSOR_FIELD_SYSCALL_NAME));
+	copy(r->ev[i].arch, sizeof(r->ev[i].arch), sensor_event_get_str(ev, SENSOR_FIELD_SYSCALL_ARCH));
 	copy(r->ev[i].workload_id, sizeof(r->ev[i].workload_id),
 	     sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID));
 	copy(r->ev[i].workload_kind, sizeof(r->ev[i].workload_kind),

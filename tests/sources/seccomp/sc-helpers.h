@@ -20,6 +20,7 @@ struct sc_rec {
 	int nsyscall;
 	struct {
 		char name[32];
+		char arch[16];
 		char workload_id[128];
 		char workload_kind[16];
 		long long pid;

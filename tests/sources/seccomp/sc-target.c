@@ -4,6 +4,7 @@
  * errno the syscall returned (0: it succeeded), so a test reads the kernel's
  * answer directly.
  *   sc-target unshare            unshare(0): held by the default set
+ *   sc-target unshare32          unshare(0) through the i386 ABI (x86_64 only)
  *   sc-target personality        personality(0xffffffff): a harmless query
  *   sc-target threads N M        N threads x M personality() at once
  *   sc-target report FD          unshare(0) twice, then write "errno1 errno2\n" to FD
@@ -41,6 +42,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "unshare") == 0)
 		return unshare(0) < 0 ? errno : 0;
+#ifdef __x86_64__
+	if (argc >= 2 && strcmp(argv[1], "unshare32") == 0) {
+		/* unshare(0) through the i386 ABI (int 0x80, nr 310): a 64-bit-only filter misses it */
+		long r;
+
+		__asm__ volatile("int $0x80" : "=a"(r) : "a"(310L), "b"(0L) : "memory");
+		return r < 0 ? (int)-r : 0;
+	}
+#endif
 	if (argc >= 2 && strcmp(argv[1], "personality") == 0)
 		return personality(0xffffffff) < 0 ? errno : 0;
 	if (argc >= 4 && strcmp(argv[1], "threads") == 0) {

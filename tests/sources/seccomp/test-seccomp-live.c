@@ -59,6 +59,27 @@ Test(seccomp_live, denied_syscall_gets_chosen_errno)
 	sensor_ctx_free(ctx);
 }
 
+#ifdef __x86_64__
+Test(seccomp_live, i386_abi_is_held_too)
+{
+	sensor_source *src;
+	sensor_ctx *ctx = new_ctx(NULL, &src);
+	const char *argv[] = { SC_TARGET, "unshare32", NULL };
+
+	char *const plain[] = { SC_TARGET, "unshare32", NULL };
+
+	/* int 0x80 works at all here (a kernel may run without ia32 emulation) */
+	REQUIRE_FEATURE(run_cmd(plain, true) == 0, "ia32 emulation");
+	rec.deny_name = "unshare";
+	rec.deny_err = EHOSTDOWN;
+	cr_assert_eq(run_target(ctx, src, argv), EHOSTDOWN);
+	cr_assert_eq(rec.nsyscall, 1);
+	cr_assert_str_eq(rec.ev[0].name, "unshare");
+	cr_assert_str_eq(rec.ev[0].arch, "i386");
+	sensor_ctx_free(ctx);
+}
+#endif
+
 Test(seccomp_live, allowed_syscall_proceeds)
 {
 	sensor_source *src;
