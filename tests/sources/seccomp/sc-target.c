@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 static int calls_per_thread;
-static _Atomic int first_err;
+static int first_err; /* set once with __atomic builtins */
 
 static void *worker(void *arg)
 {
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 				return 98;
 		for (int i = 0; i < n; i++)
 			pthread_join(t[i], NULL);
-		return first_err;
+		return __atomic_load_n(&first_err, __ATOMIC_SEQ_CST);
 	}
 	if (argc >= 3 && strcmp(argv[1], "report") == 0) {
 		int fd = atoi(argv[2]), e = unshare(0) < 0 ? errno : 0;
