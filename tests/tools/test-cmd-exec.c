@@ -39,6 +39,9 @@ Test(cmd_exec, denied_errno_reaches_command_and_event_is_written)
 Test(cmd_exec, allowed_by_default_and_exit_status_passes_through)
 {
 	cr_assert_eq(sh("%s exec --events /dev/null -- %s unshare", SC_TARGET, NULL), 0);
+	/* --hold reports a syscall outside the default set and lets it run */
+	cr_assert_eq(sh("%s exec --hold getppid --events /dev/stdout -- %s loop 3 | grep -c '\"name\":\"getppid\".*allow' | grep -qx 3",
+			SC_TARGET, NULL), 0);
 	cr_assert_eq(sh("%s exec --events /dev/null -- sh -c 'exit 7'", NULL, NULL), 7);
 	cr_assert_eq(sh("%s exec --events /dev/null -- sh -c 'kill -TERM $$'", NULL, NULL), 128 + 15);
 }
