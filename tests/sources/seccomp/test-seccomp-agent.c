@@ -247,3 +247,63 @@ Test(seccomp_agent, oversized_message_is_refused, .init = setup, .fini = teardow
 	cr_assert_eq(ss.errors, 1);
 	sensor_ctx_free(ctx);
 }
+
+/* sensor_seccomp_add_fd(): an embedder got a listener fd by itself (here: over a socketpair). */
+Test(seccomp_agent, adopted_fd_is_served)
+{
+	sensor_ctx *ctx;
+	sensor_source *src;
+	int sv[2], nfd = -1, st;
+	pid_t pid;
+
+	memset(&rec, 0, sizeof(rec));
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
+		char c = 'F';
+		struct iovec iov = { &c, 1 };
+		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				    .msg_controllen = sizeof(u.b) };
+		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+
+		seccomp_rule_add(f, SCMP_ACT_NOTIFY, SCMP_SYS(unshare), 0);
+		if (seccomp_load(f) < 0)
+			_exit(90);
+		nfd = seccomp_notify_fd(f);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &nfd, sizeof(int));
+		if (sendmsg(sv[1], &m, 0) != 1)
+			_exit(91);
+		close(nfd);
+		_exit(unshare(0) < 0 ? errno : 0);
+	}
+	close(sv[1]);
+	{
+		char c;
+		struct iovec iov = { &c, 1 };
+		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				    .msg_controllen = sizeof(u.b) };
+
+		cr_assert_eq(recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC), 1);
+		memcpy(&nfd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+	}
+	close(sv[0]);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, sc_rec_cb, &rec);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_SECCOMP, NULL, &src), 0);
+	cr_assert_eq(sensor_seccomp_add_fd(src, nfd, 0), 0);
+	rec.deny_name = "unshare";
+	rec.deny_err = EXDEV;
+	st = sc_run_until_exit(ctx, pid, 20000);
+	cr_assert(WIFEXITED(st));
+	cr_assert_eq(WEXITSTATUS(st), EXDEV);
+	cr_assert_eq(rec.nsyscall, 1);
+	cr_assert_str_eq(rec.ev[0].workload_kind, "host");
+	sensor_ctx_free(ctx);
+}
