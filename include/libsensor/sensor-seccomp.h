@@ -79,6 +79,9 @@ enum sensor_seccomp_spawn_flags {
  * source), -ENOENT/-EACCES when argv[0] cannot be executed, -ENOSYS when
  * the kernel lacks user notification, or another -errno of fork/seccomp.
  * If the exec itself fails after the fork, the child exits with 127.
+ * Call it from the thread that runs the context (like every context call).
+ * Between fork and exec the child runs only async-signal-safe code, but
+ * with the caller's signal handlers and mask (as fork() leaves them).
  */
 SENSOR_EXPORT int sensor_seccomp_spawn(sensor_source *src, const char *const argv[],
 				       uint32_t flags, pid_t *ret_pid);

@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"  -D, --deny SYSCALL[:ERRNO]  fail SYSCALL with ERRNO (name or number;\n"
 		"                              default EPERM); repeatable. A syscall outside\n"
 		"                              the default set is added to the filter\n"
+		"  -H, --hold SYSCALL          also hold SYSCALL (allowed, reported); repeatable\n"
 		"  -e, --events FILE           write events to FILE ('-': stdout; default stderr)\n"
 		"  -t, --timeout SECS          answer a held syscall by default after SECS (5)\n"
 		"      --fail-closed           the default answer is deny (EPERM), not allow\n"
@@ -61,6 +62,7 @@ int cmd_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "deny", required_argument, NULL, 'D' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fail-closed", no_argument, NULL, 'F' },
@@ -81,12 +83,18 @@ int cmd_exec(int argc, char **argv)
 	int c, r, code = EXIT_FAIL, pidfd = -1, st = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+D:e:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+D:H:e:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			r = policy_add_deny(&pol, optarg);
 			if (r < 0) {
 				die_msg("exec", "bad --deny '%s' (want SYSCALL[:ERRNO])", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'H':
+			if (policy_add_hold(&pol, optarg) < 0) {
+				die_msg("exec", "bad --hold '%s' (want a syscall name)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -134,7 +142,7 @@ int cmd_exec(int argc, char **argv)
 	r = sensor_source_add(ctx, SENSOR_SOURCE_SECCOMP, &sopts, &src);
 	if (r < 0) {
 		die_msg("exec", "seccomp source: %s%s", strerror(-r),
-			r == -EINVAL ? " (unknown syscall name in --deny?)" : "");
+			r == -EINVAL ? " (unknown syscall name in --deny/--hold?)" : "");
 		code = r == -EINVAL ? EXIT_USAGE : exit_code_for(r);
 		goto out;
 	}

@@ -48,22 +48,49 @@ int policy_add_deny(struct seccomp_policy *p, const char *spec)
 	return 0;
 }
 
+int policy_add_hold(struct seccomp_policy *p, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (p->nwatch >= POLICY_MAX)
+		return -ENOSPC;
+	if (n == 0 || n >= sizeof(p->watch[0]))
+		return -EINVAL;
+	memcpy(p->watch[p->nwatch++], name, n + 1);
+	return 0;
+}
+
+static void held_add(struct seccomp_policy *p, unsigned *n, const char *name)
+{
+	for (unsigned j = 0; j < *n; j++)
+		if (strcmp(p->held[j], name) == 0)
+			return;
+	p->held[(*n)++] = name;
+}
+
 void policy_finish(struct seccomp_policy *p)
 {
 	const char *const *d = sensor_seccomp_default_syscalls();
 	unsigned n = 0;
 
-	for (; *d && n < POLICY_MAX; d++)
+	for (; *d && n < 32; d++)
 		p->held[n++] = *d;
-	for (unsigned i = 0; i < p->ndeny; i++) {
-		bool have = false;
-
-		for (unsigned j = 0; j < n; j++)
-			have = have || strcmp(p->held[j], p->deny[i].name) == 0;
-		if (!have)
-			p->held[n++] = p->deny[i].name;
-	}
+	for (unsigned i = 0; i < p->ndeny; i++)
+		held_add(p, &n, p->deny[i].name);
+	for (unsigned i = 0; i < p->nwatch; i++)
+		held_add(p, &n, p->watch[i]);
 	p->held[n] = NULL;
+}
+
+/* The kernel refused the answer: say so (ENOENT: the task died or a signal interrupted it). */
+static void answer_failed(struct seccomp_policy *p, sensor_event *ev, const char *name, int r)
+{
+	int64_t pid = 0;
+
+	p->respond_errors++;
+	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid);
+	fprintf(stderr, "rtsensor: seccomp: answer to %s of pid %lld not delivered: %s\n",
+		name ? name : "syscall", (long long)pid, strerror(-r));
 }
 
 static void decide(struct seccomp_policy *p, sensor_event *ev)
@@ -77,14 +104,14 @@ static void decide(struct seccomp_policy *p, sensor_event *ev)
 			r = sensor_event_respond(ev, SENSOR_DECISION_DENY, p->deny[i].err, "policy: --deny");
 			p->denied++;
 			if (r < 0)
-				p->respond_errors++;
+				answer_failed(p, ev, name, r);
 			return;
 		}
 	}
 	r = sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "policy: not denied");
 	p->allowed++;
 	if (r < 0)
-		p->respond_errors++;
+		answer_failed(p, ev, name, r);
 }
 
 void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)

@@ -15,7 +15,9 @@ struct seccomp_policy {
 		int err;
 	} deny[POLICY_MAX];
 	unsigned ndeny;
-	const char *held[POLICY_MAX + 32]; /* the filter's syscall set: defaults + denied names */
+	char watch[POLICY_MAX][64];         /* --hold: held and allowed, for the events */
+	unsigned nwatch;
+	const char *held[2 * POLICY_MAX + 32]; /* the filter's syscall set: defaults + denied names */
 	FILE *out;
 	char *buf;
 	size_t cap;
@@ -25,7 +27,9 @@ struct seccomp_policy {
 
 /* Parse "NAME[:ERRNO]" (ERRNO a name like EPERM or a number). 0 or -EINVAL/-ENOSPC. */
 int policy_add_deny(struct seccomp_policy *p, const char *spec);
-/* Fill p->held: the default set plus every denied name. */
+/* Add a syscall to the held set without denying it. 0 or -EINVAL/-ENOSPC. */
+int policy_add_hold(struct seccomp_policy *p, const char *name);
+/* Fill p->held: the default set plus every denied and held name. */
 void policy_finish(struct seccomp_policy *p);
 /* Event callback: answer held syscalls from the policy, then write the event as a JSON line. */
 void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud);

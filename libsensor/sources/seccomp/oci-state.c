@@ -154,7 +154,7 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state *out)
 		return -E2BIG;
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return -EINVAL;
+		return json_error_code(&jerr) == json_error_premature_end_of_input ? -EAGAIN : -EINVAL;
 	r = -EINVAL;
 	if (!json_is_object(root))
 		goto out;

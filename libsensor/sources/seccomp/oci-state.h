@@ -32,8 +32,10 @@ struct oci_state {
 
 /*
  * Parse one message of len bytes (not NUL-terminated). On success fills
- * *out (free with oci_state_clear) and returns 0; -EINVAL when it is not
- * valid JSON or misses state.id / a string where one is required, -E2BIG
+ * *out (free with oci_state_clear) and returns 0; -EAGAIN when the bytes
+ * are a valid beginning of JSON that ends too early (more may come);
+ * -EINVAL when it is not valid JSON or misses state.id / a string where one
+ * is required, -E2BIG
  * when len exceeds OCI_STATE_MAX_LEN or a field its bound, -ENOMEM.
  * On failure *out is left cleared.
  */

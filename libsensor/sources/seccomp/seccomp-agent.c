@@ -21,9 +21,13 @@
 #include "util/jw.h"
 
 #define MAX_CONNS 64
+/* A runtime sends its message right after connecting; a connection that has
+ * not completed one by then is dropped, so a stuck client cannot hold a slot. */
+#define CONN_TIMEOUT_NS (10ull * 1000000000u)
 
 struct sc_conn {
 	int fd;
+	uint64_t deadline; /* CLOCK_MONOTONIC ns */
 	char *buf;
 	size_t len, cap;
 	int fds[OCI_MAX_FDS];
@@ -95,19 +99,28 @@ static void announce(struct sensor_source *src, const struct oci_state *st)
 static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c, bool eof)
 {
 	struct oci_state *st;
+	size_t end = c->len;
 	int r, idx, fd;
 
-	if (!eof && (c->nfds == 0 || c->len == 0 || c->buf[c->len - 1] != '}'))
-		return false; /* a JSON object ends with '}' (trailing space is not sent) */
+	while (end > 0 && (c->buf[end - 1] == ' ' || c->buf[end - 1] == '\n' ||
+			   c->buf[end - 1] == '\r' || c->buf[end - 1] == '\t'))
+		end--;
+	/* Parse only what may be whole: a JSON object ends with '}' (so we parse rarely). */
+	if (!eof && (c->nfds == 0 || end == 0 || c->buf[end - 1] != '}'))
+		return false;
+	if (eof && c->len == 0 && c->nfds == 0) {
+		conn_free(src, a, c); /* connected and left (a liveness probe): nothing to say */
+		return true;
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		ctx_emit_loss(src, 1, "agent: no memory for a container state");
 		goto out;
 	}
 	r = oci_state_parse(c->buf, c->len, st);
-	if (r == -EINVAL && !eof && c->len < OCI_STATE_MAX_LEN) {
+	if (r == -EAGAIN && !eof) {
 		free(st);
-		return false; /* a '}' inside a string, more to come */
+		return false; /* a '}' inside a string or a nested object: more to come */
 	}
 	if (r < 0) {
 		src->stats.errors++;
@@ -176,7 +189,7 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 			size_t cap = c->cap ? c->cap * 2 : 8192;
 			char *nb;
 
-			if (c->cap >= OCI_STATE_MAX_LEN + 1) {
+			if (c->len >= OCI_STATE_MAX_LEN) {
 				src->stats.errors++;
 				ctx_log(src->ctx, SENSOR_LOG_WARNING,
 					"seccomp agent: state message longer than %u bytes: refused",
@@ -184,6 +197,8 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 				conn_free(src, a, c);
 				return 0;
 			}
+			if (cap > OCI_STATE_MAX_LEN + 4096)
+				cap = OCI_STATE_MAX_LEN + 4096;
 			nb = realloc(c->buf, cap);
 			if (!nb) {
 				conn_free(src, a, c);
@@ -231,6 +246,29 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 	}
 }
 
+/* Drop connections past their deadline; re-arm for the earliest remaining one. */
+static int conns_expire(struct sensor_source *src, uint64_t now)
+{
+	struct sc_src *ss = src->priv;
+	uint64_t next = SENSOR_TIME_INFINITY;
+
+	for (struct sc_agent *a = ss->agents; a; a = a->next) {
+		for (struct sc_conn *c = a->conns, *n; c; c = n) {
+			n = c->next;
+			if (c->deadline <= now) {
+				src->stats.errors++;
+				ctx_log(src->ctx, SENSOR_LOG_WARNING,
+					"seccomp agent: a client sent no complete state in time: dropped");
+				conn_free(src, a, c);
+			} else if (c->deadline < next) {
+				next = c->deadline;
+			}
+		}
+	}
+	ctx_source_timer(src, next, next == SENSOR_TIME_INFINITY ? NULL : conns_expire);
+	return 0;
+}
+
 static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
 {
 	struct sc_src *ss = src->priv;
@@ -263,6 +301,7 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 			return -ENOMEM;
 		}
 		c->fd = cfd;
+		c->deadline = now_mono() + CONN_TIMEOUT_NS;
 		r = ctx_watch_fd(src, cfd, conn_ready);
 		if (r < 0) {
 			close(cfd);
@@ -272,6 +311,8 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 		c->next = a->conns;
 		a->conns = c;
 		a->nconns++;
+		if (src->timer_at == SENSOR_TIME_INFINITY || src->timer_at > c->deadline)
+			ctx_source_timer(src, c->deadline, conns_expire);
 	}
 }
 

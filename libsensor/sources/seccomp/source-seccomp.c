@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -63,15 +64,14 @@ static int32_t tgid_of(int32_t tid)
 {
 	char path[64], buf[1024];
 	FILE *f;
-	int fd;
 	int32_t tgid = tid;
 
-	/* pidfd_open succeeds only for a thread-group leader: the common case, two syscalls. */
-	fd = (int)syscall(SYS_pidfd_open, tid, 0);
-	if (fd >= 0) {
-		close(fd);
+	/*
+	 * tgkill(tid, tid, 0) succeeds only when tid leads its own thread group:
+	 * the common case in one syscall, no signal sent. Else ask /proc.
+	 */
+	if (syscall(SYS_tgkill, tid, tid, 0) == 0)
 		return tid;
-	}
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	f = fopen(path, "re");
 	if (!f)
@@ -127,13 +127,18 @@ static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan
 	ev = ctx_event_new(src, SENSOR_KIND_SYSCALL);
 	if (!ev) {
 		/* Cannot hold it: answer now with the default so the target never hangs. */
-		struct seccomp_notif_resp r = { .id = n->id };
+		union {
+			struct seccomp_notif_resp r;
+			char pad[256]; /* the kernel's struct may be larger (resp_sz <= 256) */
+		} u;
 
+		memset(&u, 0, sizeof(u));
+		u.r.id = n->id;
 		if (ss->flags & SENSOR_SECCOMP_FAIL_CLOSED)
-			r.error = -ss->default_errno;
+			u.r.error = -ss->default_errno;
 		else
-			r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &r);
+			u.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &u);
 		ctx_emit_loss(src, 1, "no memory for a held syscall event; default verdict applied");
 		return 0;
 	}
@@ -188,18 +193,25 @@ static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 	struct sc_chan *ch;
 	unsigned n = 0;
 
-	(void)events;
-
 	for (ch = ss->chans; ch && ch->fd != fd; ch = ch->next)
 		;
 	if (!ch)
 		return 0;
 	while (n < budget) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
 
-		/* RECV blocks when nothing is queued: ask poll first (we are the only reader). */
-		if (poll(&p, 1, 0) < 0 && errno != EINTR)
+		/*
+		 * RECV blocks when nothing is queued. We are the only reader, so epoll's
+		 * EPOLLIN vouches for the first one; poll() before each further one (it
+		 * often finds the target's next request already queued, saving a sleep).
+		 * A request whose task died meanwhile makes RECV fail with ENOENT, not block.
+		 */
+		if (events & EPOLLIN) {
+			p.revents = POLLIN;
+			events = 0;
+		} else if (poll(&p, 1, 0) < 0 && errno != EINTR) {
 			return -errno;
+		}
 		if (!(p.revents & POLLIN)) {
 			/* Nothing queued and no task uses the filter any more: the workload is gone. */
 			if (p.revents & (POLLHUP | POLLERR))
