@@ -18,6 +18,13 @@ static const char *const applets[] = {
 	"wget", "nc", "id", "ps", "uname", "env", "head", "mv", "cp", "chmod", NULL,
 };
 
+static char bundle_parent[200] = "/tmp";
+
+void container_set_bundle_parent(const char *dir)
+{
+	snprintf(bundle_parent, sizeof(bundle_parent), "%s", dir);
+}
+
 const char *container_runc_root(void)
 {
 	return RUNC_ROOT;
@@ -81,7 +88,7 @@ int container_prepare(struct test_container *c, enum container_shape shape,
 
 	memset(c, 0, sizeof(*c));
 	random_hex(c->id, 64);
-	snprintf(c->bundle, sizeof(c->bundle), "/tmp/rtsensor-ctr-XXXXXX");
+	snprintf(c->bundle, sizeof(c->bundle), "%s/rtsensor-ctr-XXXXXX", bundle_parent);
 	if (!mkdtemp(c->bundle))
 		return -errno;
 	if (shape == CONTAINER_DOCKER) {

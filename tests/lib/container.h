@@ -41,6 +41,8 @@ int container_start(struct test_container *c);
 int container_exec(struct test_container *c, const char *const *argv);
 /* Kill, delete, remove the bundle and the cgroup directories created. NULL-safe. */
 void container_destroy(struct test_container *c);
+/* Where bundles are made (default /tmp); a test's own filesystem when it watches one. */
+void container_set_bundle_parent(const char *dir);
 /* The runc --root used by the tests. */
 const char *container_runc_root(void);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -23,7 +24,8 @@
 
 #include "testlib.h"
 
-#define FAN_ROOT "/tmp"
+/* a fresh mount point, never /tmp: the build tree may live there */
+#define FAN_ROOT "/run/rtsensor-fantest"
 
 struct got {
 	int kind;
@@ -94,13 +96,15 @@ static void fan_collect(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &g->loss);
 }
 
-/* Enter the sandbox: private mount namespace, tmpfs on /tmp. */
+/* Enter the sandbox: private mount namespace, a tmpfs on FAN_ROOT. */
 static inline void fan_sandbox(void)
 {
 	REQUIRE_ROOT();
 	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0, "private: %s",
 		     strerror(errno));
+	if (mkdir(FAN_ROOT, 0755) < 0 && errno != EEXIST)
+		cr_assert_fail("mkdir %s: %s", FAN_ROOT, strerror(errno));
 	cr_assert_eq(mount("fan-test", FAN_ROOT, "tmpfs", 0, "size=256m"), 0, "tmpfs: %s",
 		     strerror(errno));
 	fan_ngot = 0;

@@ -29,6 +29,7 @@ static void container_case(enum container_shape shape)
 			"runc");
 	cr_assert_eq(sensor_ctx_new(&co, &ctx), 0);
 	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	container_set_bundle_parent(FAN_ROOT); /* on the watched tmpfs */
 	cr_assert_eq(container_prepare(&c, shape, init, NULL, NULL), 0);
 	/* events of the sensor's own bundle preparation are its own: none */
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), 0);
