@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: rtsensor [--version] [--help] VERB [ARGS...]\n\n"
 		   "Runtime protection sensor for Linux workloads.\n\nVerbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+		fprintf(f, "  %-14s %s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\n'rtsensor VERB --help' describes a verb.\n"
 		   "Exit codes: 0 ok, 1 failure, 2 usage, 3 missing privilege, 4 missing feature.\n");
 }
