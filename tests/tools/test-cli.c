@@ -53,7 +53,7 @@ Test(cli, version_prints_the_features)
 
 Test(cli, help_everywhere)
 {
-	const char *verbs[] = { "run", "doctor", NULL };
+	const char *verbs[] = { "run", "doctor", "exec", "seccomp-agent", "replay", "baseline", NULL };
 
 	cr_assert_eq(RT("--help"), 0);
 	cr_assert(strstr(res.out, "Usage: rtsensor") != NULL);
