@@ -78,6 +78,7 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 	ctx->log_ud = o.log_userdata;
 	ctx->log_level = o.log_level ? o.log_level : SENSOR_LOG_INFO;
 	ctx->pool_max = POOL_MAX;
+	ctx->loop_thread = pthread_self();
 	atomic_init(&ctx->exit_code, -1);
 	pthread_mutex_init(&ctx->pool_lock, NULL);
 	pthread_mutex_init(&ctx->pend_lock, NULL);
@@ -163,6 +164,10 @@ sensor_ctx *sensor_ctx_free(sensor_ctx *ctx)
 		ctx->pool = ev->pool_next;
 		ev_destroy(ev);
 	}
+	while ((ev = ctx->local)) {
+		ctx->local = ev->pool_next;
+		ev_destroy(ev);
+	}
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
 	if (ctx->evfd >= 0)
@@ -231,14 +236,20 @@ struct sensor_event *ctx_event_new(struct sensor_source *src, enum sensor_kind k
 	struct sensor_ctx *ctx = src->ctx;
 	struct sensor_event *ev;
 
-	pthread_mutex_lock(&ctx->pool_lock);
-	ev = ctx->pool;
-	if (ev) {
-		ctx->pool = ev->pool_next;
-		ctx->pool_count--;
+	if (!ctx->local && ctx->pool) {
+		/* take back, in one go, what other threads released */
+		pthread_mutex_lock(&ctx->pool_lock);
+		ctx->local = ctx->pool;
+		ctx->local_count = ctx->pool_count;
+		ctx->pool = NULL;
+		ctx->pool_count = 0;
+		pthread_mutex_unlock(&ctx->pool_lock);
 	}
-	pthread_mutex_unlock(&ctx->pool_lock);
-	if (!ev) {
+	ev = ctx->local;
+	if (ev) {
+		ctx->local = ev->pool_next;
+		ctx->local_count--;
+	} else {
 		ev = calloc(1, sizeof(*ev));
 		if (!ev)
 			return NULL;
@@ -249,13 +260,24 @@ struct sensor_event *ctx_event_new(struct sensor_source *src, enum sensor_kind k
 	ev->src = src;
 	ev->kind = (uint8_t)kind;
 	ev->source = (uint8_t)src->ops->type;
-	ev_set_int(ev, SENSOR_FIELD_TIME, (int64_t)now_real());
-	ev_set_int(ev, SENSOR_FIELD_MONOTONIC, (int64_t)now_mono());
+	ev_set_int(ev, SENSOR_FIELD_TIME, (int64_t)(ctx->batch_real ? ctx->batch_real : now_real()));
+	ev_set_int(ev, SENSOR_FIELD_MONOTONIC,
+		   (int64_t)(ctx->batch_mono ? ctx->batch_mono : now_mono()));
 	return ev;
 }
 
 void ctx_event_recycle(struct sensor_ctx *ctx, struct sensor_event *ev)
 {
+	if (pthread_equal(pthread_self(), ctx->loop_thread)) {
+		if (ctx->local_count < ctx->pool_max) {
+			ev->pool_next = ctx->local;
+			ctx->local = ev;
+			ctx->local_count++;
+			return;
+		}
+		ev_destroy(ev);
+		return;
+	}
 	pthread_mutex_lock(&ctx->pool_lock);
 	if (ctx->pool_count < ctx->pool_max) {
 		ev->pool_next = ctx->pool;

@@ -82,9 +82,21 @@ struct sensor_ctx {
 	int in_dispatch;
 	bool pending_removals;
 
+	/*
+	 * Event pool: the loop thread takes and returns events on `local`
+	 * without a lock; events released on other threads (agents that kept a
+	 * reference) go back through `pool` under pool_lock and are moved to
+	 * `local` in bulk when it runs dry.
+	 */
+	pthread_t loop_thread;
+	struct sensor_event *local;
+	unsigned local_count;
 	pthread_mutex_t pool_lock;
 	struct sensor_event *pool;
 	unsigned pool_count, pool_max;
+	/* One clock read per dispatch batch: the records of one read() were
+	 * read at one time (0: read the clock per event). */
+	uint64_t batch_real, batch_mono;
 
 	pthread_mutex_t pend_lock;
 	struct sensor_event *pend_head, *pend_tail;

@@ -10,12 +10,6 @@ static void fill_int(struct sensor_event *ev, enum sensor_field f, int64_t v)
 		ev_set_int(ev, f, v);
 }
 
-static void fill_str(struct sensor_event *ev, enum sensor_field f, const char *s)
-{
-	if (s && !ev_has(ev, f))
-		ev_set_str(ev, f, s);
-}
-
 void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 {
 	struct proc_entry *e;
@@ -42,9 +36,9 @@ void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 	fill_int(ev, SENSOR_FIELD_PROCESS_AUID, e->auid);
 	fill_int(ev, SENSOR_FIELD_PROCESS_SESSION, e->session);
 	fill_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)e->start);
-	fill_str(ev, SENSOR_FIELD_PROCESS_COMM, e->comm);
-	fill_str(ev, SENSOR_FIELD_PROCESS_EXE, e->exe);
-	fill_str(ev, SENSOR_FIELD_PROCESS_CMDLINE, e->cmdline);
+	/* strings by reference: the entry is immutable and outlives the event */
+	if (!ev->pe)
+		ev->pe = proc_entry_ref(e);
 	if (!ev->wl && e->wl)
 		ev->wl = workload_ref(e->wl);
 }

@@ -6,6 +6,7 @@
 
 #include "context.h"
 #include "event.h"
+#include "identity/proc-cache.h"
 #include "identity/workload.h"
 #include "verdict.h"
 
@@ -107,6 +108,7 @@ void ev_reset(struct sensor_event *ev)
 {
 	memset(ev->have, 0, sizeof(ev->have));
 	ev->wl = NULL;
+	ev->pe = NULL;
 	ev->argc = 0;
 	ev->nargs = 0;
 	ev->arena_len = 0;
@@ -143,6 +145,8 @@ sensor_event *sensor_event_unref(sensor_event *ev)
 		verdict_release(ev);
 	workload_unref(ev->wl);
 	ev->wl = NULL;
+	proc_entry_unref(ev->pe);
+	ev->pe = NULL;
 	ctx_event_recycle(ev->ctx, ev);
 	return NULL;
 }
@@ -201,6 +205,18 @@ const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field
 	}
 	if (ev_has(ev, field) && field_allowed(field, (enum sensor_kind)ev->kind))
 		return ev->arena + ev->v[field].s;
+	if (ev->pe) {
+		const char *s = NULL;
+
+		if (field == SENSOR_FIELD_PROCESS_COMM)
+			s = ev->pe->comm[0] ? ev->pe->comm : NULL;
+		else if (field == SENSOR_FIELD_PROCESS_EXE)
+			s = ev->pe->exe;
+		else if (field == SENSOR_FIELD_PROCESS_CMDLINE)
+			s = ev->pe->cmdline;
+		if (s)
+			return s;
+	}
 	if (field >= SENSOR_FIELD_WORKLOAD_KIND && field <= SENSOR_FIELD_WORKLOAD_CGROUP && ev->wl) {
 		const char *s = workload_field(ev->wl, field);
 

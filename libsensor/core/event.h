@@ -17,6 +17,7 @@
 #include <libsensor/sensor-context.h>
 #include <libsensor/sensor-event.h>
 
+struct proc_entry;
 struct workload;
 
 #define EV_FIELD_WORDS ((SENSOR__FIELD_MAX + 63) / 64)
@@ -50,6 +51,7 @@ struct sensor_event {
 		uint32_t s; /* arena offset; 0 never used */
 	} v[SENSOR__FIELD_MAX];
 	struct workload *wl; /* referenced; supplies workload.* fields not set */
+	struct proc_entry *pe; /* referenced; supplies process comm/exe/cmdline not set */
 	/* exec argv: offsets while building, pointers once dispatched */
 	uint32_t *argv_off;
 	const char **argv_ptr;

@@ -140,6 +140,7 @@ int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
 		return -EBUSY; /* no re-entry from a callback */
 	start = ctx->dispatched;
 	ctx->in_dispatch++;
+	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
 	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, 0);
 	if (n < 0 && errno != EINTR) {
 		int r = -errno;
@@ -162,7 +163,10 @@ int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
 
 			if (w->dead || done >= budget)
 				continue; /* level-triggered: comes back next time */
+			ctx->batch_real = now_real();
+			ctx->batch_mono = now_mono();
 			r = w->cb(w->src, w->fd, evs[i].events, budget - (unsigned)done);
+			ctx->batch_real = ctx->batch_mono = 0;
 			if (r < 0) {
 				w->src->stats.errors++;
 				ctx_log(ctx, SENSOR_LOG_ERR, "%s: %s",

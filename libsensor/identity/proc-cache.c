@@ -47,8 +47,17 @@ int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret
 	return 0;
 }
 
-static void entry_free(struct proc_entry *e)
+struct proc_entry *proc_entry_ref(struct proc_entry *e)
 {
+	if (e)
+		atomic_fetch_add_explicit(&e->ref, 1, memory_order_relaxed);
+	return e;
+}
+
+void proc_entry_unref(struct proc_entry *e)
+{
+	if (!e || atomic_fetch_sub_explicit(&e->ref, 1, memory_order_acq_rel) != 1)
+		return;
 	free(e->exe);
 	free(e->cmdline);
 	free(e->cwd);
@@ -90,7 +99,7 @@ static void remove_entry(struct proc_cache *pc, struct proc_entry *e)
 		*pp = e->hnext;
 	lru_unlink(pc, e);
 	pc->count--;
-	entry_free(e);
+	proc_entry_unref(e); /* the cache's reference */
 }
 
 void proc_cache_free(struct proc_cache *pc)
@@ -141,6 +150,7 @@ static struct proc_entry *load(struct proc_cache *pc, int32_t pid)
 	if (e->wl && e->exe)
 		workload_learn_class(e->wl, e->exe);
 	e->checked = now_mono();
+	atomic_init(&e->ref, 1); /* the cache's */
 	while (pc->count >= pc->max && pc->lru_tail) {
 		remove_entry(pc, pc->lru_tail);
 		pc->evictions++;

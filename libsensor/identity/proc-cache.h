@@ -10,6 +10,7 @@
 #ifndef SENSOR_IDENTITY_PROC_CACHE_H
 #define SENSOR_IDENTITY_PROC_CACHE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,7 +21,14 @@
 struct sensor_ctx;
 struct workload;
 
+/*
+ * One process as read from /proc. Immutable once in the cache and
+ * ref-counted: an exec or a pid reuse replaces the cache's entry, and
+ * events that still point at the old one keep it alive (their strings stay
+ * valid without copies).
+ */
 struct proc_entry {
+	atomic_int ref;
 	int32_t pid, ppid;
 	uint32_t uid, euid, gid, egid, auid, session;
 	uint64_t start;       /* ns since boot */
@@ -51,6 +59,10 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
 /* The process exited: forget it. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
+
+struct proc_entry *proc_entry_ref(struct proc_entry *e);
+/* NULL-safe; frees the entry with its last reference. Thread-safe. */
+void proc_entry_unref(struct proc_entry *e);
 
 /*
  * Read one process from /proc (root: "/proc" or a test directory) into e.
