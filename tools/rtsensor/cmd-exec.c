@@ -200,8 +200,8 @@ out:
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	if (pol.write_err)
-		die_msg("exec", "writing events failed: %s", strerror(pol.write_err));
-	policy_close(&pol);
+	r = policy_close(&pol);
+	if (r < 0) /* the exit status stays the command's own */
+		die_msg("exec", "writing events failed: %s", strerror(-r));
 	return code;
 }

@@ -137,10 +137,10 @@ int cmd_seccomp_agent(int argc, char **argv)
 	}
 out:
 	sensor_ctx_free(ctx);
-	if (pol.write_err) {
-		die_msg("seccomp-agent", "writing events failed: %s", strerror(pol.write_err));
+	r = policy_close(&pol);
+	if (r < 0) {
+		die_msg("seccomp-agent", "writing events failed: %s", strerror(-r));
 		code = EXIT_FAIL;
 	}
-	policy_close(&pol);
 	return code;
 }

@@ -29,6 +29,17 @@ int json_lines_open(struct json_lines *jl, const char *path, bool append)
 	return 0;
 }
 
+int json_lines_open_stream(struct json_lines *jl, FILE *f)
+{
+	memset(jl, 0, sizeof(*jl));
+	jl->cap = 16384;
+	jl->buf = malloc(jl->cap);
+	if (!jl->buf)
+		return -ENOMEM;
+	jl->f = f;
+	return 0;
+}
+
 void json_lines_event(struct json_lines *jl, const sensor_event *ev)
 {
 	int n;
@@ -66,7 +77,7 @@ void json_lines_flush(struct json_lines *jl)
 int json_lines_close(struct json_lines *jl)
 {
 	json_lines_flush(jl);
-	if (jl->f && jl->f != stdout && fclose(jl->f) != 0 && !jl->err)
+	if (jl->f && jl->f != stdout && jl->f != stderr && fclose(jl->f) != 0 && !jl->err)
 		jl->err = -errno;
 	jl->f = NULL;
 	free(jl->buf);

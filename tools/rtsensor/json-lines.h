@@ -19,11 +19,13 @@ struct json_lines {
 
 /* path: a file (appended to, or truncated), "-" for stdout, or NULL for nowhere. 0 or -errno. */
 int json_lines_open(struct json_lines *jl, const char *path, bool append);
+/* Write to an open stream (stdout, stderr) that json_lines_close() will not close. */
+int json_lines_open_stream(struct json_lines *jl, FILE *f);
 /* Write one event as one line; errors are kept in jl->err. */
 void json_lines_event(struct json_lines *jl, const sensor_event *ev);
 /* Flush (the stream stays open). */
 void json_lines_flush(struct json_lines *jl);
-/* Flush and close (stdout is flushed, not closed); 0 or the first -errno. */
+/* Flush and close (stdout and stderr are flushed, not closed); 0 or the first -errno. */
 int json_lines_close(struct json_lines *jl);
 
 #endif

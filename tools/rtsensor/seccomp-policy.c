@@ -117,51 +117,20 @@ static void decide(struct seccomp_policy *p, sensor_event *ev)
 void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
 	struct seccomp_policy *p = ud;
-	int n;
 
 	(void)ctx;
 	if (sensor_event_is_pending(ev))
 		decide(p, ev);
-	if (!p->out || p->write_err)
-		return;
-	n = sensor_event_to_json(ev, p->buf, p->cap);
-	if (n >= 0 && (size_t)n >= p->cap) {
-		char *nb = realloc(p->buf, (size_t)n + 1);
-
-		if (!nb) {
-			p->write_err = ENOMEM;
-			return;
-		}
-		p->buf = nb;
-		p->cap = (size_t)n + 1;
-		n = sensor_event_to_json(ev, p->buf, p->cap);
-	}
-	if (n < 0)
-		return;
-	p->buf[n] = '\n';
-	if (fwrite(p->buf, 1, (size_t)n + 1, p->out) != (size_t)n + 1 || fflush(p->out) != 0)
-		p->write_err = errno ? errno : EIO;
+	json_lines_event(&p->jl, ev);
+	json_lines_flush(&p->jl); /* a supervised command's events are read live */
 }
 
 int policy_open_out(struct seccomp_policy *p, const char *path, FILE *dflt)
 {
-	p->cap = 8192;
-	p->buf = malloc(p->cap);
-	if (!p->buf)
-		return -ENOMEM;
-	if (!path || strcmp(path, "-") == 0) {
-		p->out = path ? stdout : dflt;
-		return 0;
-	}
-	p->out = fopen(path, "ae");
-	return p->out ? 0 : -errno;
+	return path ? json_lines_open(&p->jl, path, true) : json_lines_open_stream(&p->jl, dflt);
 }
 
-void policy_close(struct seccomp_policy *p)
+int policy_close(struct seccomp_policy *p)
 {
-	if (p->out && p->out != stdout && p->out != stderr)
-		fclose(p->out);
-	p->out = NULL;
-	free(p->buf);
-	p->buf = NULL;
+	return json_lines_close(&p->jl);
 }

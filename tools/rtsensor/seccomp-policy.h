@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "json-lines.h"
 #include "rtsensor.h"
 
 #define POLICY_MAX 64
@@ -18,10 +19,7 @@ struct seccomp_policy {
 	char watch[POLICY_MAX][64];         /* --hold: held and allowed, for the events */
 	unsigned nwatch;
 	const char *held[2 * POLICY_MAX + 32]; /* the filter's syscall set: defaults + denied names */
-	FILE *out;
-	char *buf;
-	size_t cap;
-	int write_err;
+	struct json_lines jl; /* events, flushed after each one */
 	unsigned long denied, allowed, respond_errors;
 };
 
@@ -35,6 +33,7 @@ void policy_finish(struct seccomp_policy *p);
 void policy_on_event(sensor_ctx *ctx, sensor_event *ev, void *ud);
 /* Open --events FILE ("-": stdout; NULL: dflt). 0 or -errno. */
 int policy_open_out(struct seccomp_policy *p, const char *path, FILE *dflt);
-void policy_close(struct seccomp_policy *p);
+/* Close the event stream: 0, or the first write error (-errno). */
+int policy_close(struct seccomp_policy *p);
 
 #endif
