@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json-lines.h"
 #include "rtsensor.h"
 
 #define MAX_INPUT (256u << 20)
@@ -96,23 +97,6 @@ static const char *state_name(enum sensor_baseline_state s)
 	       s == SENSOR_BASELINE_STATE_ENFORCING  ? "enforcing" : "learning";
 }
 
-/* JSON string for the CLI's own output (workload ids and keys are printable text). */
-static void put_jstr(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static int list_cb(void *ud, const struct sensor_workload_info *w)
 {
 	bool json = *(bool *)ud;
@@ -122,11 +106,11 @@ static int list_cb(void *ud, const struct sensor_workload_info *w)
 	fmt_time(w->last_new, ln);
 	if (json) {
 		printf("{\"id\":");
-		put_jstr(w->id);
+		json_put_str(stdout, w->id);
 		printf(",\"kind\":");
-		put_jstr(w->kind);
+		json_put_str(stdout, w->kind);
 		printf(",\"class\":");
-		put_jstr(w->klass);
+		json_put_str(stdout, w->klass);
 		printf(",\"state\":\"%s\",\"learn_start\":\"%s\",\"last_new\":\"%s\",\"features\":%llu}\n",
 		       state_name(w->state), ls, ln, (unsigned long long)w->features);
 	} else {
@@ -159,7 +143,7 @@ static int show_cb(void *ud, const struct sensor_feature_info *f)
 	}
 	if (sc->json) {
 		printf("{\"key\":");
-		put_jstr(f->key);
+		json_put_str(stdout, f->key);
 		printf(",\"count\":%llu,\"first\":\"%s\",\"last\":\"%s\",\"hours_seen\":%d,\"approved\":%s}\n",
 		       (unsigned long long)f->count, first, last, hours, f->approved ? "true" : "false");
 	} else {

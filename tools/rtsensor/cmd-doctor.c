@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json-lines.h"
 #include "rtsensor.h"
 
 struct doctor {
@@ -13,22 +14,6 @@ struct doctor {
 	int bad[SENSOR__SOURCE_MAX];
 	int seen[SENSOR__SOURCE_MAX];
 };
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
 
 static void on_probe(void *ud, enum sensor_source_type src, const char *check, int status,
 		     uint32_t flags, const char *detail)
@@ -43,18 +28,18 @@ static void on_probe(void *ud, enum sensor_source_type src, const char *check, i
 		d->bad[src] = 1;
 	if (d->json) {
 		printf("%s{\"source\":", d->lines++ ? "," : "");
-		json_str(name);
+		json_put_str(stdout, name);
 		printf(",\"check\":");
-		json_str(check);
+		json_put_str(stdout, check);
 		printf(",\"status\":\"%s\",\"required\":%s",
 		       status == 1 ? "ok" : status == 0 ? "absent" : "unusable",
 		       optional ? "false" : "true");
 		if (status < 0) {
 			printf(",\"error\":");
-			json_str(strerror(-status));
+			json_put_str(stdout, strerror(-status));
 		}
 		printf(",\"detail\":");
-		json_str(detail);
+		json_put_str(stdout, detail);
 		putchar('}');
 	} else {
 		printf("  %-10s %-14s %-8s %s%s%s%s\n", name, check,

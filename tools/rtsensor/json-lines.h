@@ -28,4 +28,7 @@ void json_lines_flush(struct json_lines *jl);
 /* Flush and close (stdout and stderr are flushed, not closed); 0 or the first -errno. */
 int json_lines_close(struct json_lines *jl);
 
+/* A JSON string (quoted, escaped) of the CLI's own text, to f. */
+void json_put_str(FILE *f, const char *s);
+
 #endif
