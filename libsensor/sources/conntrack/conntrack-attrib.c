@@ -318,12 +318,20 @@ static int32_t from_notes(const struct ct_attrib *a, const struct ct_tuple *t)
 
 		if (!n->pid || n->s.family != t->family || n->s.proto != t->proto)
 			continue;
-		if (n->s.lport == t->sport && n->s.rport == t->dport &&
+		/* lport 0: the noter did not know it (audit connect names the peer only) */
+		if ((n->s.lport == t->sport || n->s.lport == 0) && n->s.rport == t->dport &&
 		    addr_eq(n->s.raddr, t->dst, t->family) &&
 		    (addr_any(n->s.laddr, t->family) || addr_eq(n->s.laddr, t->src, t->family)))
 			return n->pid;
 	}
 	return 0;
+}
+
+int32_t ct_attrib_noted(const struct ct_attrib *a, const struct ct_tuple *t)
+{
+	if (!a || !(t->have & CT_T_PORTS))
+		return 0;
+	return from_notes(a, t);
 }
 
 int32_t ct_attrib_lookup(struct ct_attrib *a, const struct ct_tuple *t, uint64_t now)

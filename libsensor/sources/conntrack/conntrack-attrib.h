@@ -51,12 +51,17 @@ int32_t ct_attrib_lookup(struct ct_attrib *a, const struct ct_tuple *t, uint64_t
 enum ct_attrib_how ct_attrib_last_how(const struct ct_attrib *a);
 
 /*
- * Hook for the audit source: pid made a connect/accept/bind with this
- * local and remote endpoint (raddr may be all zero for bind). Kept in a
- * small ring of recent facts consulted before /proc.
+ * Facts from the audit source (fed by the conntrack source's correlation
+ * stage, which sees audit `connect` events in the pipeline): pid connected
+ * from laddr:lport to raddr:rport; laddr NULL and lport 0 when unknown
+ * (audit names only the peer). Kept in a small ring of recent facts
+ * consulted before /proc.
  */
 void ct_attrib_note(struct ct_attrib *a, uint8_t family, uint8_t proto, const uint8_t *laddr,
 		    uint16_t lport, const uint8_t *raddr, uint16_t rport, int32_t pid);
+
+/* Only the noted facts (no /proc): for flows whose process may be gone. 0: none. */
+int32_t ct_attrib_noted(const struct ct_attrib *a, const struct ct_tuple *t);
 
 /*
  * Parse one line of /proc/net/{tcp,udp}[6] (text of len bytes, no NUL

@@ -46,6 +46,7 @@ struct ct_src {
 	bool rule4, rule6; /* tracking rules we installed */
 	char rule_tag[64];
 	struct ct_attrib *attrib;
+	bool staged; /* the audit correlation stage is registered */
 	struct flow_owner owners[OWNER_SLOTS];
 	char *rx;
 };
@@ -96,11 +97,15 @@ static void attribute(struct sensor_source *src, struct ct_src *cs, const struct
 	} else if (f->op != CT_OP_DESTROY) {
 		pid = ct_attrib_lookup(cs->attrib, &f->orig, now_mono());
 		how = (uint8_t)ct_attrib_last_how(cs->attrib);
-		if (o && pid) {
-			o->id = f->id;
-			o->pid = pid;
-			o->how = how;
-		}
+	} else if (cs->attrib) {
+		/* the process may be gone: only what the audit source noted can say */
+		pid = ct_attrib_noted(cs->attrib, &f->orig);
+		how = CT_ATTRIB_AUDIT;
+	}
+	if (o && pid && f->op != CT_OP_DESTROY && !(o->id == f->id && o->pid)) {
+		o->id = f->id;
+		o->pid = pid;
+		o->how = how;
 	}
 	if (o && f->op == CT_OP_DESTROY && o->id == f->id)
 		o->id = 0, o->pid = 0;
@@ -111,6 +116,42 @@ static void attribute(struct sensor_source *src, struct ct_src *cs, const struct
 	} else {
 		ev_set_str(ev, SENSOR_FIELD_NET_ATTRIBUTION, "none");
 	}
+}
+
+/*
+ * Correlation with the audit source, through the unified events only: an
+ * audit `connect` names the process and the peer it connected to; noted
+ * here, it attributes the flow to that process when /proc no longer can
+ * (short-lived processes). The protocol is not in the audit record, and
+ * neither is the local port, so the note matches on family, peer address
+ * and peer port.
+ */
+static void ct_correlate_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
+{
+	struct ct_src *cs = ud;
+	const char *op, *fam, *dst;
+	int64_t pid, dport;
+	uint8_t addr[16];
+	int family;
+
+	(void)ctx;
+	if (ev->source != SENSOR_SOURCE_AUDIT || ev->kind != SENSOR_KIND_NET || !cs->attrib)
+		return;
+	op = sensor_event_get_str(ev, SENSOR_FIELD_NET_OP);
+	fam = sensor_event_get_str(ev, SENSOR_FIELD_NET_FAMILY);
+	dst = sensor_event_get_str(ev, SENSOR_FIELD_NET_DST);
+	if (!op || strcmp(op, "connect") != 0 || !fam || !dst ||
+	    sensor_event_get_int(ev, SENSOR_FIELD_NET_DPORT, &dport) < 0 ||
+	    sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) < 0 || pid <= 0 ||
+	    dport <= 0 || dport > 65535)
+		return;
+	family = strcmp(fam, "inet") == 0 ? AF_INET : strcmp(fam, "inet6") == 0 ? AF_INET6 : 0;
+	if (!family || inet_pton(family, dst, addr) != 1)
+		return;
+	ct_attrib_note(cs->attrib, (uint8_t)family, IPPROTO_TCP, NULL, 0, addr, (uint16_t)dport,
+		       (int32_t)pid);
+	ct_attrib_note(cs->attrib, (uint8_t)family, IPPROTO_UDP, NULL, 0, addr, (uint16_t)dport,
+		       (int32_t)pid);
 }
 
 static void emit_flow(struct sensor_source *src, struct ct_src *cs, const struct ct_flow *f)
@@ -311,6 +352,8 @@ static void ct_stop(struct sensor_source *src)
 
 	if (!cs)
 		return;
+	if (cs->staged)
+		ctx_remove_stage(src->ctx, ct_correlate_stage, cs);
 	if (cs->fd >= 0) {
 		ctx_unwatch_fd(src, cs->fd);
 		close(cs->fd);
@@ -426,6 +469,10 @@ static int ct_start(struct sensor_source *src, const void *opts)
 		r = ct_attrib_new("/proc", cs->o.netns_pid, &cs->attrib);
 		if (r < 0)
 			goto fail;
+		r = ctx_add_stage(src->ctx, ct_correlate_stage, cs);
+		if (r < 0)
+			goto fail;
+		cs->staged = true;
 	}
 	r = ctx_watch_fd(src, cs->fd, ct_ready);
 	if (r < 0)

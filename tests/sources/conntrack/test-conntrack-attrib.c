@@ -115,6 +115,22 @@ Test(attrib, lookup_in_fake_proc)
 	t = tuple4(50000, 9999);
 	cr_assert_eq(ct_attrib_lookup(a, &t, 1000000003ull), 4321);
 	cr_assert_eq(ct_attrib_last_how(a), CT_ATTRIB_AUDIT);
+	/* what an audit connect gives: the peer only (no local address or port) */
+	{
+		uint8_t peer[4];
+
+		inet_pton(AF_INET, "10.1.2.3", peer);
+		ct_attrib_note(a, AF_INET, IPPROTO_TCP, NULL, 0, peer, 443, 5555);
+		t = tuple4(41234, 443);
+		memcpy(t.dst, peer, 4);
+		cr_assert_eq(ct_attrib_noted(a, &t), 5555, "any local port, that peer");
+		cr_assert_eq(ct_attrib_lookup(a, &t, 1000000004ull), 5555);
+		t.dport = 444;
+		cr_assert_eq(ct_attrib_noted(a, &t), 0, "another port of the peer");
+		t.dport = 443;
+		t.proto = IPPROTO_UDP;
+		cr_assert_eq(ct_attrib_noted(a, &t), 0, "noted for tcp only");
+	}
 	ct_attrib_free(a);
 	snprintf(p, sizeof(p), "rm -rf %s", root);
 	cr_assert_eq(run_sh(p), 0);
