@@ -87,9 +87,11 @@ enum sensor_field {
 	SENSOR_FIELD_EXIT_SIGNAL,
 	/* file */
 	SENSOR_FIELD_FILE_OP,
-	SENSOR_FIELD_FILE_PATH,
+	SENSOR_FIELD_FILE_PATH,       /* as the process sees it (inside its container's root) */
 	SENSOR_FIELD_FILE_TO,
 	SENSOR_FIELD_FILE_FLAGS,
+	SENSOR_FIELD_FILE_HOST_PATH,  /* file.path as the host sees it, when the process has its own root */
+	SENSOR_FIELD_FILE_HOST_TO,
 	/* net */
 	SENSOR_FIELD_NET_OP,
 	SENSOR_FIELD_NET_PROTO,

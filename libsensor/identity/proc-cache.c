@@ -61,6 +61,7 @@ void proc_entry_unref(struct proc_entry *e)
 	free(e->exe);
 	free(e->cmdline);
 	free(e->cwd);
+	free(e->root);
 	workload_unref(e->wl);
 	free(e);
 }

@@ -34,6 +34,7 @@ struct proc_entry {
 	uint64_t start;       /* ns since boot */
 	char comm[16];
 	char *exe, *cmdline, *cwd; /* NULL when unreadable */
+	char *root;                /* its root directory as the host sees it ("/" outside containers) */
 	struct workload *wl;
 	uint64_t checked;     /* CLOCK_MONOTONIC ns of the last validation */
 	struct proc_entry *hnext, *lprev, *lnext;

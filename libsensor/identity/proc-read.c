@@ -200,6 +200,7 @@ int proc_read(const char *root, int32_t pid, struct proc_entry *e, struct worklo
 		e->session = (uint32_t)v;
 	e->exe = read_link_at(dfd, "exe");
 	e->cwd = read_link_at(dfd, "cwd");
+	e->root = read_link_at(dfd, "root");
 	n = read_at(dfd, "cmdline", buf, sizeof(buf) - 1);
 	if (n > 0) {
 		while (n > 0 && buf[n - 1] == '\0')

@@ -73,11 +73,12 @@ static json_t *load_small(const char *path)
 	return j;
 }
 
-static int from_runc_state(const char *root, size_t rootlen, const char *id, char *out, size_t cap)
+static int from_runc_state(const char *root, size_t rootlen, const char *id, char *out, size_t cap,
+			   char *rootfs, size_t rcap)
 {
 	char path[PATH_MAX];
 	const char *labels[64];
-	json_t *st, *arr, *v;
+	json_t *st, *arr, *v, *rf;
 	size_t i, n = 0;
 	int found;
 
@@ -93,8 +94,12 @@ static int from_runc_state(const char *root, size_t rootlen, const char *id, cha
 			labels[n++] = json_string_value(v);
 	}
 	found = workload_meta_image_from_labels(labels, n, out, cap);
+	/* where the container's / is on the host: file paths are mapped through it */
+	rf = json_object_get(json_object_get(st, "config"), "rootfs");
+	if (rootfs && json_is_string(rf) && json_string_value(rf)[0] == '/')
+		put(rootfs, rcap, json_string_value(rf), json_string_length(rf));
 	json_decref(st);
-	return found;
+	return found || (rootfs && rootfs[0]) ? 1 : 0;
 }
 
 static int from_docker(const char *dir, const char *id, char *out, size_t cap)
@@ -118,10 +123,19 @@ static int from_docker(const char *dir, const char *id, char *out, size_t cap)
 int workload_meta_image(const char *roots, const char *docker_dir, const char *id, char *out,
 			size_t cap)
 {
+	return workload_meta_lookup(roots, docker_dir, id, out, cap, NULL, 0);
+}
+
+int workload_meta_lookup(const char *roots, const char *docker_dir, const char *id, char *out,
+			 size_t cap, char *rootfs, size_t rcap)
+{
 	const char *p;
 
 	if (!id || !out || cap == 0)
 		return -EINVAL;
+	out[0] = '\0';
+	if (rootfs && rcap)
+		rootfs[0] = '\0';
 	if (!safe_id(id))
 		return 0;
 	p = roots ? roots : WORKLOAD_META_DEFAULT_ROOTS;
@@ -129,8 +143,9 @@ int workload_meta_image(const char *roots, const char *docker_dir, const char *i
 		const char *e = strchr(p, ':');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 
-		if (n && from_runc_state(p, n, id, out, cap))
-			return 1;
+		if (n && from_runc_state(p, n, id, out, cap, rootfs, rcap))
+			return out[0] ? 1 : from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers",
+							id, out, cap);
 		p += n + (e ? 1 : 0);
 	}
 	return from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, out, cap);

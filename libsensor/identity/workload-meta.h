@@ -25,6 +25,14 @@ int workload_meta_image(const char *roots, const char *docker_dir, const char *i
 			size_t cap);
 
 /*
+ * The same, plus where the container's root is on the host (runc/crun
+ * state `config.rootfs`) into rootfs ("" when unknown; may be NULL).
+ * Returns 1 when an image was found, else 0, or -EINVAL.
+ */
+int workload_meta_lookup(const char *roots, const char *docker_dir, const char *id, char *out,
+			 size_t cap, char *rootfs, size_t rcap);
+
+/*
  * The image named by OCI annotations given as "key=value" labels, in order of
  * preference (CRI containerd, CRI-O, OCI image ref). 1 when found.
  * Exposed for tests.

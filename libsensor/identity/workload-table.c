@@ -119,6 +119,7 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	uint64_t h = desc_hash(d);
 	struct workload **b = &t->buckets[h & (t->nbuckets - 1)];
 	struct workload *w;
+	char rootfs[WL_PATH_MAX] = "";
 	size_t total = 0;
 	char *p;
 
@@ -127,11 +128,13 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 			return workload_ref(w);
 	if (t->count >= t->max)
 		evict(t);
-	/* A new container: its image, when the runtime's metadata names it, is its class. */
-	if (strcmp(d->kind, "container") == 0 && !d->klass[0]) {
+	/* A new container: its image, when the runtime's metadata names it, is its
+	 * class; its root on the host maps file paths into the container's view. */
+	if (strcmp(d->kind, "container") == 0) {
 		char image[sizeof(d->klass) - 6];
 
-		if (workload_meta_image(t->oci_roots, NULL, d->id, image, sizeof(image)) == 1) {
+		if (workload_meta_lookup(t->oci_roots, NULL, d->id, image, sizeof(image), rootfs,
+					 sizeof(rootfs)) == 1 && !d->klass[0]) {
 			with_class = *d;
 			snprintf(with_class.klass, sizeof(with_class.klass), "image:%s", image);
 			d = &with_class;
@@ -139,6 +142,7 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	}
 	for (int i = 0; i < NFIELDS; i++)
 		total += strlen(desc_str(d, i)) + 1;
+	total += strlen(rootfs) + 1;
 	w = calloc(1, sizeof(*w) + total);
 	if (!w)
 		return NULL;
@@ -153,6 +157,8 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	}
 	w->str[0] = w->str[0] ? w->str[0] : "";
 	w->str[1] = w->str[1] ? w->str[1] : "";
+	memcpy(p, rootfs, strlen(rootfs) + 1);
+	w->rootfs = rootfs[0] ? p : NULL;
 	atomic_init(&w->ref, 2); /* the table's and the caller's */
 	atomic_init(&w->class_learned, NULL);
 	w->hash = h;

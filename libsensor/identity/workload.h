@@ -42,6 +42,7 @@ struct workload {
 	struct workload *hnext;
 	const char *str[SENSOR_FIELD_WORKLOAD_CGROUP - SENSOR_FIELD_WORKLOAD_KIND + 1];
 	_Atomic(char *) class_learned; /* set once when the first exe is known */
+	const char *rootfs; /* a container's / on the host (OCI state), or NULL */
 	char data[];
 };
 

@@ -168,12 +168,13 @@ Test(workload, image_from_a_runc_state_file)
 	cr_assert_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/" CID "/state.json", root);
 	f = fopen(path, "w");
-	fputs("{\"id\":\"" CID "\",\"config\":{\"labels\":[\"io.kubernetes.cri.image-name=registry.local/shop/web:7\",\"bundle=/b\"]}}", f);
+	fputs("{\"id\":\"" CID "\",\"config\":{\"rootfs\":\"/b/rootfs\",\"labels\":[\"io.kubernetes.cri.image-name=registry.local/shop/web:7\",\"bundle=/b\"]}}", f);
 	fclose(f);
 	cr_assert_eq(workload_table_new(8, root, &t), 0);
 	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &d);
 	w = workload_intern(t, &d);
 	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7");
+	cr_assert_str_eq(w->rootfs, "/b/rootfs", "file paths are mapped through the runtime's rootfs");
 	workload_learn_class(w, "/bin/sh");
 	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7",
 			 "the image wins over the first exe");

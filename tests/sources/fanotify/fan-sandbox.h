@@ -32,6 +32,7 @@ struct got {
 	char op[16];
 	char path[256];
 	char to[256];
+	char host_path[256];
 	int64_t pid;
 	char verdict[16];
 	char comm[32];
@@ -82,6 +83,8 @@ static void fan_collect(sensor_ctx *ctx, sensor_event *ev, void *ud)
 		snprintf(g->op, sizeof(g->op), "%s", s);
 	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_FILE_PATH)))
 		snprintf(g->path, sizeof(g->path), "%s", s);
+	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_FILE_HOST_PATH)))
+		snprintf(g->host_path, sizeof(g->host_path), "%s", s);
 	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_FILE_TO)))
 		snprintf(g->to, sizeof(g->to), "%s", s);
 	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_VERDICT_DECISION)))
