@@ -8,12 +8,15 @@
  * activity at an hour never seen gives unusual_hour; two containers of one
  * image keep two baselines.
  *
- * The kernel sources for network and file events (conntrack, fanotify) are
- * not part of this branch: the peer and the write are injected events of
- * the container's real init process, enriched from /proc (SENSOR_INJECT_ENRICH),
- * so their attribution is the real one.
+ * In the first test the peer and the write are injected events of the
+ * container's real init process, enriched from /proc (SENSOR_INJECT_ENRICH),
+ * so their attribution is the real one; the second test takes the write
+ * from fanotify on the real kernel.
  */
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -242,4 +245,70 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 		cr_assert_eq((long)ids[3], 1);
 		sensor_store_close(s);
 	}
+}
+
+/*
+ * The same threat rule from real kernel file events: fanotify watches a
+ * tmpfs in a private mount namespace (DESIGN §11) that holds the bundle;
+ * a process in the container appends to /etc/passwd. fanotify sees the
+ * host path (<bundle>/rootfs/etc/passwd); enrichment maps it into the
+ * container's view through the runtime's rootfs, so write-etc fires.
+ */
+#define FAN_TEST_ROOT "/run/rtsensor-baseline-fantest"
+
+static void dump_files(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	char j[4096];
+
+	(void)c;
+	(void)ud;
+	if (getenv("DUMP_EVENTS") && sensor_event_kind(ev) != SENSOR_KIND_EXIT &&
+	    sensor_event_to_json(ev, j, sizeof(j)) > 0)
+		fprintf(stderr, "event: %s\n", j);
+}
+
+Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .fini = cleanup)
+{
+	static const char *const paths[] = { FAN_TEST_ROOT, NULL };
+	static const char *const init[] = { "sleep", "1000", NULL };
+	/* lives a moment after the write: its identity is read from /proc afterwards */
+	static const char *const write_etc[] = { "sh", "-c", "echo x >> /etc/passwd; sleep 0.5", NULL };
+	struct sensor_ctx_opts co = { .sz = sizeof(co), .oci_state_roots = container_runc_root() };
+	struct sensor_fanotify_opts fo = { .sz = sizeof(fo), .paths = paths };
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .alert_fn = tb_on_alert };
+	int found = -1;
+
+	REQUIRE_ROOT();
+	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
+			"runc");
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert(mkdir(FAN_TEST_ROOT, 0755) == 0 || errno == EEXIST);
+	cr_assert_eq(mount("baseline-fan", FAN_TEST_ROOT, "tmpfs", 0, "size=64m"), 0);
+	memset(&l, 0, sizeof(l));
+	o.alert_userdata = &l.alerts;
+	cr_assert_eq(sensor_ctx_new(&co, &l.ctx), 0);
+	sensor_ctx_set_event_cb(l.ctx, dump_files, NULL);
+	cr_assert_eq(sensor_source_add(l.ctx, SENSOR_SOURCE_PROC, NULL, &l.proc), 0);
+	cr_assert_eq(sensor_source_add(l.ctx, SENSOR_SOURCE_FANOTIFY, &fo, NULL), 0);
+	cr_assert_eq(sensor_baseline_attach(l.ctx, &o, &l.b), 0);
+	container_set_bundle_parent(FAN_TEST_ROOT);
+	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
+	cr_assert_eq(container_start(&a), 0);
+	cr_assert_eq(exec_pumping(&l, &a, write_etc), 0);
+	for (int t = 0; t < 50 && found < 0; t++) {
+		pump(&l, 20);
+		for (int i = 0; i < l.alerts.n && found < 0; i++)
+			if (strcmp(l.alerts.a[i].workload, a.id) == 0 &&
+			    strcmp(l.alerts.a[i].rule, "write-etc") == 0 &&
+			    strstr(l.alerts.a[i].json, "\"path\":\"/etc/passwd\""))
+				found = i;
+	}
+	if (found < 0)
+		for (int i = 0; i < l.alerts.n; i++)
+			fprintf(stderr, "alert: %s\n", l.alerts.a[i].json);
+	cr_assert_geq(found, 0, "write-etc on /etc/passwd from container %s (%d alerts)", a.id,
+		      l.alerts.n);
+	cr_assert(strstr(l.alerts.a[found].json, "\"host_path\":\"" FAN_TEST_ROOT) != NULL,
+		  "the host's view is kept: %s", l.alerts.a[found].json);
 }
