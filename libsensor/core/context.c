@@ -146,6 +146,17 @@ sensor_ctx *sensor_ctx_free(sensor_ctx *ctx)
 
 	if (!ctx)
 		return NULL;
+	/* sources that gate other processes' file access go first (see source_ops.gates) */
+	for (struct sensor_source **ps = &ctx->sources; *ps;) {
+		struct sensor_source *s = *ps;
+
+		if (s->ops->gates) {
+			*ps = s->next;
+			source_destroy(s);
+		} else {
+			ps = &s->next;
+		}
+	}
 	while (ctx->sources) {
 		struct sensor_source *s = ctx->sources;
 

@@ -29,6 +29,13 @@ struct source_ops {
 	enum sensor_source_type type;
 	bool compiled; /* false: a stub, start() returns -EOPNOTSUPP */
 	bool single;   /* at most one per context */
+	/*
+	 * Holds other processes' file access (permission events): removed
+	 * before every other source, because removing those may run tools
+	 * (iptables) whose exec the held group would wait on while the loop
+	 * that answers is blocked in waitpid.
+	 */
+	bool gates;
 	int (*start)(struct sensor_source *src, const void *opts);
 	void (*stop)(struct sensor_source *src);
 	int (*respond)(struct sensor_source *src, struct sensor_event *ev,

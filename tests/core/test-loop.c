@@ -227,3 +227,49 @@ Test(loop, options_are_size_checked)
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, NULL, NULL) == -EOPNOTSUPP ||
 		     sensor_source_type_compiled(SENSOR_SOURCE_FANOTIFY) == 1, 1);
 }
+
+/* Sources that gate other processes' file access are removed first. */
+static int stop_order[4], nstops;
+
+static int order_start(struct sensor_source *src, const void *opts)
+{
+	(void)src;
+	(void)opts;
+	return 0;
+}
+
+static void order_stop_plain(struct sensor_source *src)
+{
+	(void)src;
+	stop_order[nstops++] = 1;
+}
+
+static void order_stop_gate(struct sensor_source *src)
+{
+	(void)src;
+	stop_order[nstops++] = 2;
+}
+
+static const struct source_ops plain_ops = {
+	.type = SENSOR_SOURCE_INJECT, .compiled = true, .start = order_start, .stop = order_stop_plain,
+};
+static const struct source_ops gate_ops = {
+	.type = SENSOR_SOURCE_FANOTIFY, .compiled = true, .gates = true, .start = order_start,
+	.stop = order_stop_gate,
+};
+
+Test(teardown, gating_sources_go_first)
+{
+	sensor_ctx *c;
+
+	nstops = 0;
+	cr_assert_eq(sensor_ctx_new(NULL, &c), 0);
+	cr_assert_eq(ctx_source_add_ops(c, &plain_ops, NULL, NULL), 0);
+	cr_assert_eq(ctx_source_add_ops(c, &gate_ops, NULL, NULL), 0);
+	cr_assert_eq(ctx_source_add_ops(c, &plain_ops, NULL, NULL), 0);
+	sensor_ctx_free(c);
+	cr_assert_eq(nstops, 3);
+	cr_assert_eq(stop_order[0], 2, "the permission group goes before sources that run tools");
+	cr_assert_eq(stop_order[1], 1);
+	cr_assert_eq(stop_order[2], 1);
+}

@@ -145,6 +145,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
+	bool net_started = false;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -247,9 +248,27 @@ int cmd_run(int argc, char **argv)
 		code = r;
 		goto done;
 	}
-	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
-		if (t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
+	/*
+	 * fanotify last: once its permission group holds execs, a source that
+	 * runs a tool at start (iptables for NFQUEUE and tracking rules) would
+	 * wait on an exec that only this, blocked, process can allow.
+	 */
+	for (int i = 1; i <= SENSOR__SOURCE_MAX; i++) {
+		int t = i == SENSOR__SOURCE_MAX ? SENSOR_SOURCE_FANOTIFY
+			: i == SENSOR_SOURCE_FANOTIFY ? SENSOR_SOURCE_NONE : i;
+
+		if (t == SENSOR_SOURCE_NONE || t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
 			continue;
+		if (t == SENSOR_SOURCE_FANOTIFY && run_net_active(out.net)) {
+			r = run_net_start(out.net, ctx, &srcs[nsrc]);
+			if (r < 0) {
+				die_msg("run", "--deny-peer needs the nfqueue source: %s", strerror(-r));
+				code = exit_code_for(r);
+				goto done;
+			}
+			nsrc++;
+			net_started = true;
+		}
 		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
 		/* nfqueue holds traffic: only when named (or below, with --deny-peer's own queue) */
@@ -276,7 +295,7 @@ int cmd_run(int argc, char **argv)
 		}
 		nsrc++;
 	}
-	if (run_net_active(out.net)) {
+	if (run_net_active(out.net) && !net_started) {
 		r = run_net_start(out.net, ctx, &srcs[nsrc]);
 		if (r < 0) {
 			die_msg("run", "--deny-peer needs the nfqueue source: %s", strerror(-r));

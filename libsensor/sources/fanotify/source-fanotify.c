@@ -402,6 +402,7 @@ static int fan_respond(struct sensor_source *src, struct sensor_event *ev, enum 
 const struct source_ops source_fanotify_ops = {
 	.type = SENSOR_SOURCE_FANOTIFY,
 	.compiled = true,
+	.gates = true, /* its permission group holds other processes' execs and opens */
 	.start = fan_start,
 	.stop = fan_stop,
 	.respond = fan_respond,
