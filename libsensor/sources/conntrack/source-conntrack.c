@@ -94,6 +94,16 @@ static void attribute(struct sensor_source *src, struct ct_src *cs, const struct
 	if (o && o->id == f->id && o->pid) {
 		pid = o->pid;
 		how = o->how;
+		/* a connect noted since is the flow's initiator: it beats a socket match
+		 * (which, on loopback, may have found the listening end) */
+		if (how != CT_ATTRIB_AUDIT && cs->attrib) {
+			int32_t noted = ct_attrib_noted(cs->attrib, &f->orig);
+
+			if (noted) {
+				pid = o->pid = noted;
+				how = o->how = CT_ATTRIB_AUDIT;
+			}
+		}
 	} else if (f->op != CT_OP_DESTROY) {
 		pid = ct_attrib_lookup(cs->attrib, &f->orig, now_mono());
 		how = (uint8_t)ct_attrib_last_how(cs->attrib);
