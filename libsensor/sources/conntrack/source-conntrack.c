@@ -36,6 +36,9 @@ struct flow_owner {
 	uint8_t how;
 };
 
+#define LATE_MAX 64
+#define LATE_NS (100ull * 1000000u)
+
 struct ct_src {
 	int fd;
 	int nsfd;
@@ -47,7 +50,18 @@ struct ct_src {
 	char rule_tag[64];
 	struct ct_attrib *attrib;
 	bool staged; /* the audit correlation stage is registered */
+	bool audit_seen; /* audit events pass through this context */
 	struct flow_owner owners[OWNER_SLOTS];
+	/*
+	 * Late binding: with audit in the context, a flow nobody can attribute
+	 * yet waits up to LATE_NS for the audit record of its connect (the
+	 * kernel emits that at syscall exit, after the flow's first events).
+	 * FIFO; later events of a waiting flow wait behind it, so a flow's
+	 * events keep their order.
+	 */
+	struct ct_flow late[LATE_MAX];
+	uint64_t late_at[LATE_MAX];
+	unsigned late_head, late_n;
 	char *rx;
 };
 
@@ -145,6 +159,8 @@ static void ct_correlate_stage(struct sensor_ctx *ctx, struct sensor_event *ev, 
 	int family;
 
 	(void)ctx;
+	if (ev->source == SENSOR_SOURCE_AUDIT)
+		cs->audit_seen = true;
 	if (ev->source != SENSOR_SOURCE_AUDIT || ev->kind != SENSOR_KIND_NET || !cs->attrib)
 		return;
 	op = sensor_event_get_str(ev, SENSOR_FIELD_NET_OP);
@@ -226,6 +242,66 @@ static int send_dump(struct sensor_source *src, struct ct_src *cs);
  * while another runs fails with EBUSY: the running one ends later with its
  * own DONE, and the resync starts then.
  */
+static int late_timer(struct sensor_source *src, uint64_t now);
+
+/* Emit waiting flows whose time is up (all of them with now = UINT64_MAX). */
+static int late_flush(struct sensor_source *src, struct ct_src *cs, uint64_t now)
+{
+	int n = 0;
+
+	while (cs->late_n && cs->late_at[cs->late_head] <= now) {
+		emit_flow(src, cs, &cs->late[cs->late_head]);
+		cs->late_head = (cs->late_head + 1) % LATE_MAX;
+		cs->late_n--;
+		n++;
+	}
+	if (cs->late_n)
+		ctx_source_timer(src, cs->late_at[cs->late_head], late_timer);
+	return n;
+}
+
+static int late_timer(struct sensor_source *src, uint64_t now)
+{
+	return late_flush(src, src->priv, now);
+}
+
+/* Emit now, or wait for the audit record that names the flow's process. */
+static int emit_or_wait(struct sensor_source *src, struct ct_src *cs, const struct ct_flow *f)
+{
+	bool waits = false;
+	uint64_t now;
+	unsigned tail;
+
+	if (cs->late_n && (f->have & CT_F_ID))
+		for (unsigned i = 0, k = cs->late_head; i < cs->late_n; i++, k = (k + 1) % LATE_MAX)
+			if ((cs->late[k].have & CT_F_ID) && cs->late[k].id == f->id)
+				waits = true; /* keep the flow's order */
+	if (!waits) {
+		struct flow_owner *o = (f->have & CT_F_ID) ? owner_slot(cs, f->id) : NULL;
+
+		waits = cs->audit_seen && cs->attrib && f->op != CT_OP_DUMP &&
+			(f->orig.proto == IPPROTO_TCP || f->orig.proto == IPPROTO_UDP) &&
+			!(o && o->id == f->id && o->pid) && !ct_attrib_noted(cs->attrib, &f->orig);
+	}
+	if (!waits) {
+		emit_flow(src, cs, f);
+		return 1;
+	}
+	if (cs->late_n == LATE_MAX) { /* full: the oldest goes now */
+		emit_flow(src, cs, &cs->late[cs->late_head]);
+		cs->late_head = (cs->late_head + 1) % LATE_MAX;
+		cs->late_n--;
+	}
+	now = now_mono();
+	tail = (cs->late_head + cs->late_n) % LATE_MAX;
+	cs->late[tail] = *f;
+	cs->late_at[tail] = now + LATE_NS;
+	cs->late_n++;
+	if (cs->late_n == 1)
+		ctx_source_timer(src, cs->late_at[tail], late_timer);
+	return 0;
+}
+
 static void dump_end(struct sensor_source *src, struct ct_src *cs, const struct nlmsghdr *nlh)
 {
 	if (!cs->dumping || nlh->nlmsg_seq == 0 || nlh->nlmsg_seq > cs->dump_seq)
@@ -273,8 +349,7 @@ int conntrack_dispatch(struct sensor_source *src, const void *buf, size_t len)
 		}
 		if (f.op == CT_OP_DUMP && (cs->o.flags & SENSOR_CONNTRACK_NO_DUMP))
 			continue;
-		emit_flow(src, cs, &f);
-		n++;
+		n += emit_or_wait(src, cs, &f);
 	}
 	if (rem > 0)
 		src->stats.errors++; /* trailing bytes that are no whole message */
@@ -362,6 +437,7 @@ static void ct_stop(struct sensor_source *src)
 
 	if (!cs)
 		return;
+	late_flush(src, cs, UINT64_MAX); /* what waited is still reported */
 	if (cs->staged)
 		ctx_remove_stage(src->ctx, ct_correlate_stage, cs);
 	if (cs->fd >= 0) {
