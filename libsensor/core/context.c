@@ -301,25 +301,25 @@ void ctx_event_recycle(struct sensor_ctx *ctx, struct sensor_event *ev)
 }
 
 /*
- * An exec seen by any source changes the process's image (and, for a
- * process a runtime just moved into a container, its workload). The proc
- * source reloads the cache at its own exec events, but another source's
- * events may arrive first (fanotify reports the open-exec of the binary
- * before the connector's exec), so any exec drops the cached identity and
- * the process's next event reads /proc afresh.
+ * An exec changes the process's image (and, for a process a runtime just
+ * moved into a container, its workload). The proc source reloads the cache
+ * at its own exec events, but fanotify reports the open-exec of the binary
+ * before the connector's exec arrives, so that drops the cached identity
+ * and the process's next event reads /proc afresh.
  */
 static void forget_on_exec(struct sensor_ctx *ctx, const struct sensor_event *ev)
 {
 	const char *op;
 
-	if (ev->source == SENSOR_SOURCE_PROC || ev->source == SENSOR_SOURCE_INJECT ||
+	/* Only a file-level exec (fanotify's open-exec, during the exec): audit's
+	 * exec record comes after the exec, when the connector has already had
+	 * its say, and dropping then would only read /proc twice per exec. */
+	if (ev->kind != SENSOR_KIND_FILE || ev->source == SENSOR_SOURCE_INJECT ||
 	    !ev_has(ev, SENSOR_FIELD_PROCESS_PID))
 		return;
-	if (ev->kind != SENSOR_KIND_EXEC) {
-		op = ev->kind == SENSOR_KIND_FILE ? ev_str(ev, SENSOR_FIELD_FILE_OP) : NULL;
-		if (!op || strcmp(op, "exec") != 0)
-			return;
-	}
+	op = ev_str(ev, SENSOR_FIELD_FILE_OP);
+	if (!op || strcmp(op, "exec") != 0)
+		return;
 	proc_cache_exit(ctx->procs, (int32_t)ev->v[SENSOR_FIELD_PROCESS_PID].i);
 }
 
