@@ -483,9 +483,23 @@ int sensor_store_show(sensor_store *s, const char *workload_id, sensor_feature_f
 	return rc == SQLITE_DONE ? n : store_err(rc);
 }
 
+/* Prepare, bind an optional text ?1, step once, finalize: the sqlite3 result code. */
+static int step_one(struct sensor_store *s, const char *sql, const char *arg)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int sensor_store_reset(sensor_store *s, const char *workload_id)
 {
-	sqlite3_stmt *st = NULL;
 	int rc, r, n;
 
 	if (!s)
@@ -495,28 +509,12 @@ int sensor_store_reset(sensor_store *s, const char *workload_id)
 	r = store_exec(s, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
-	rc = sqlite3_prepare_v2(s->db,
-				workload_id ? "DELETE FROM features WHERE workload = ?1"
-					    : "DELETE FROM features",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		if (workload_id)
-			sqlite3_bind_text(st, 1, workload_id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	rc = step_one(s, workload_id ? "DELETE FROM features WHERE workload = ?1"
+				     : "DELETE FROM features", workload_id);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	rc = sqlite3_prepare_v2(s->db,
-				workload_id ? "DELETE FROM workloads WHERE id = ?1"
-					    : "DELETE FROM workloads",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		if (workload_id)
-			sqlite3_bind_text(st, 1, workload_id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	rc = step_one(s, workload_id ? "DELETE FROM workloads WHERE id = ?1"
+				     : "DELETE FROM workloads", workload_id);
 	if (rc != SQLITE_DONE)
 		goto fail;
 	n = sqlite3_changes(s->db);
