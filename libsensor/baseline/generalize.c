@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "generalize.h"
+#include "util/inet.h"
 
 struct out {
 	char *buf;
@@ -228,7 +229,7 @@ static void gen_addr(struct out *o, const char *in, size_t n)
 			return;
 		}
 		a[3] = 0;
-		inet_ntop(AF_INET, a, txt, sizeof(txt));
+		inet_fmt(AF_INET, a, txt, sizeof(txt));
 		put(o, txt, strlen(txt));
 		put(o, "/24", 3);
 		return;
@@ -242,12 +243,12 @@ static void gen_addr(struct out *o, const char *in, size_t n)
 		}
 		/* IPv4-mapped: generalise as IPv4 */
 		if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-			inet_ntop(AF_INET, a + 12, txt, sizeof(txt));
+			inet_fmt(AF_INET, a + 12, txt, sizeof(txt));
 			gen_addr(o, txt, strlen(txt));
 			return;
 		}
 		memset(a + 8, 0, 8);
-		inet_ntop(AF_INET6, a, txt, sizeof(txt));
+		inet_fmt(AF_INET6, a, txt, sizeof(txt));
 		put(o, txt, strlen(txt));
 		put(o, "/64", 3);
 		return;

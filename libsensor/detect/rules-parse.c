@@ -115,6 +115,7 @@ static void cond_free(struct rule_cond *c)
 	for (unsigned i = 0; c->svals && i < c->nvals; i++)
 		free(c->svals[i]);
 	free(c->svals);
+	free(c->pats);
 	free(c->ivals);
 	memset(c, 0, sizeof(*c));
 }
@@ -145,6 +146,21 @@ static bool valid_id(const char *s)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
 			return false;
 	return true;
+}
+
+/* How a string value of c is matched: globs are classified, the rest are literals. */
+static void compile_value(struct rule_cond *c, unsigned i)
+{
+	struct glob_pat *g = &c->pats[i];
+
+	if (c->op == ROP_GLOB || c->op == ROP_NGLOB) {
+		glob_compile(g, c->svals[i]);
+		return;
+	}
+	g->pat = g->lit = c->svals[i];
+	g->len = (uint32_t)strlen(c->svals[i]);
+	g->how = c->op == ROP_PREFIX ? GLOB_PREFIX : c->op == ROP_CONTAINS ? GLOB_INFIX : GLOB_EXACT;
+	glob_pick_key(g);
 }
 
 /* Parse "FIELD OP VALUE..." of the current line into c. */
@@ -206,6 +222,13 @@ static int parse_cond(struct lex *lx, const char *eol, const char *field, struct
 		return fail(lx, "condition on '%s' has no value", field);
 	if ((c->op == ROP_LT || c->op == ROP_GT) && c->nvals != 1)
 		return fail(lx, "'<' and '>' take one value");
+	if (!c->is_int && c->nvals) {
+		c->pats = calloc(c->nvals, sizeof(*c->pats));
+		if (!c->pats)
+			return -ENOMEM;
+		for (unsigned i = 0; i < c->nvals; i++)
+			compile_value(c, i);
+	}
 	if (f == SENSOR_FIELD_KIND && c->op == ROP_EQ && c->nvals == 1) {
 		for (int k = 1; k < SENSOR__KIND_MAX; k++)
 			if (strcmp(c->svals[0], sensor_kind_name((enum sensor_kind)k)) == 0)

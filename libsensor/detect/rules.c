@@ -1,38 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Matching threat rules against events, through the public getters. */
-#include <fnmatch.h>
 #include <string.h>
 
 #include "rules.h"
 
 static bool str_match(const struct rule_cond *c, const char *s)
 {
-	for (unsigned i = 0; i < c->nvals; i++) {
-		const char *v = c->svals[i];
+	size_t n = strlen(s);
 
-		switch (c->op) {
-		case ROP_EQ:
-		case ROP_NE:
-			if (strcmp(s, v) == 0)
-				return true;
-			break;
-		case ROP_GLOB:
-		case ROP_NGLOB:
-			if (fnmatch(v, s, 0) == 0)
-				return true;
-			break;
-		case ROP_PREFIX:
-			if (strncmp(s, v, strlen(v)) == 0)
-				return true;
-			break;
-		case ROP_CONTAINS:
-			if (strstr(s, v))
-				return true;
-			break;
-		default:
-			break;
-		}
-	}
+	for (unsigned i = 0; i < c->nvals; i++)
+		if (glob_match(&c->pats[i], s, n))
+			return true;
 	return false;
 }
 

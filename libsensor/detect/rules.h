@@ -13,6 +13,8 @@
 
 #include <libsensor/sensor-event.h>
 
+#include "glob.h"
+
 #define RULE_ID_MAX 64
 #define RULES_MAX 1024
 #define RULE_CONDS_MAX 16
@@ -42,6 +44,7 @@ struct rule_cond {
 	uint8_t is_int;
 	uint16_t nvals;
 	char **svals;
+	struct glob_pat *pats; /* svals compiled: how each string value is matched */
 	int64_t *ivals;
 };
 

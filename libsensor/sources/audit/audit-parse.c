@@ -8,11 +8,15 @@
 #include <libaudit.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 
 #include "audit-parse.h"
 #include "util/parse.h"
+#include "util/inet.h"
 
 #define ENRICH_SEP '\x1d'
 
@@ -21,11 +25,32 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Byte classes for the field scanner: one table lookup per byte instead of a chain of tests. */
-enum { C_SP = 1, C_EQ = 2, C_SEP = 4 };
-static const uint8_t cls[256] = {
-	[' '] = C_SP, ['\t'] = C_SP, ['='] = C_EQ, [ENRICH_SEP] = C_SEP,
-};
+/*
+ * Index of the first byte of b[i..end) that is one of c0..c3 (repeat one to
+ * look for fewer), or end. Keys and values are short but many: sixteen
+ * bytes a step where the CPU has SSE2 (every x86-64), one byte otherwise.
+ */
+static size_t scan_any(const char *b, size_t i, size_t end, char c0, char c1, char c2, char c3)
+{
+#ifdef __SSE2__
+	const __m128i v0 = _mm_set1_epi8(c0), v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2),
+		      v3 = _mm_set1_epi8(c3);
+
+	for (; i + 16 <= end; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, v0), _mm_cmpeq_epi8(x, v1)),
+					 _mm_or_si128(_mm_cmpeq_epi8(x, v2), _mm_cmpeq_epi8(x, v3)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	for (; i < end; i++)
+		if (b[i] == c0 || b[i] == c1 || b[i] == c2 || b[i] == c3)
+			break;
+	return i;
+}
 
 /* Decimal without overflow checks when it cannot overflow (<= 19 digits), checked otherwise. */
 static int dec_u64(const char *s, size_t n, uint64_t *ret)
@@ -52,7 +77,7 @@ static bool has_prefix(const char *b, size_t n, const char *p)
 	return n >= pl && memcmp(b, p, pl) == 0;
 }
 
-/* Record type name -> number, with a direct-mapped cache: logs repeat a few dozen names. */
+/* Record type name -> number, with a small 4-way cache: logs repeat a few dozen names. */
 static uint32_t type_from_name(const char *s, size_t n)
 {
 	static _Thread_local struct {
@@ -72,9 +97,18 @@ static uint32_t type_from_name(const char *s, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	/* four ways: two of the everyday names (EXECVE, CWD) share a slot */
+	for (unsigned w = 0; w < 4; w++) {
+		slot = (h + w) % 64;
+		if (cache[slot].len == n && memcmp(cache[slot].name, s, n) == 0)
+			return cache[slot].type;
+	}
 	slot = h % 64;
-	if (cache[slot].len == n && memcmp(cache[slot].name, s, n) == 0)
-		return cache[slot].type;
+	for (unsigned w = 0; w < 4; w++)
+		if (!cache[(h + w) % 64].len) {
+			slot = (h + w) % 64;
+			break;
+		}
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	t = audit_name_to_msg_type(tmp);
@@ -160,8 +194,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			continue;
 		}
 		k = i;
-		while (i < end && !cls[(uint8_t)b[i]])
-			i++;
+		i = scan_any(b, i, end, ' ', '\t', '=', ENRICH_SEP);
 		if (i >= end || b[i] != '=' || i == k) {
 			/* a bare word ("avc:", "denied", "{"): no field */
 			while (i < end && !is_space(b[i]) && b[i] != ENRICH_SEP)
@@ -192,14 +225,8 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 		} else {
 			v = i;
 		}
-		if (!(flags & AF_HAS_SEP)) {
-			/* no 0x1D in this record: the value ends at the next blank */
-			while (i < end && b[i] != ' ' && b[i] != '\t')
-				i++;
-		} else {
-			while (i < end && !(cls[(uint8_t)b[i]] & (C_SP | C_SEP)))
-				i++;
-		}
+		/* a value ends at the next blank, or at the 0x1D if the record has one */
+		i = scan_any(b, i, end, ' ', '\t', (flags & AF_HAS_SEP) ? ENRICH_SEP : ' ', ' ');
 		vend = i;
 		if (vend > v && b[vend - 1] == ',')
 			vend--; /* "addr=?," of the same old format */
@@ -219,10 +246,23 @@ static size_t parse_stamp(const char *b, size_t i, size_t end, struct audit_reco
 
 	if (!has_prefix(b + i, end - i, "audit("))
 		return 0;
+	static _Thread_local struct {
+		char text[40];
+		size_t len;
+		uint64_t sec;
+		uint32_t msec, serial;
+	} last; /* the records of one event carry the same stamp: parse it once */
+
 	s = i + 6;
 	close = find_char(b, s, end, ')');
 	if (close >= end)
 		return 0;
+	if (last.len && close - s == last.len && memcmp(b + s, last.text, last.len) == 0) {
+		r->sec = last.sec;
+		r->msec = last.msec;
+		r->serial = last.serial;
+		goto done;
+	}
 	dot = find_char(b, s, close, '.');
 	colon = find_char(b, s, close, ':');
 	if (dot >= close || colon >= close || colon < dot)
@@ -235,6 +275,14 @@ static size_t parse_stamp(const char *b, size_t i, size_t end, struct audit_reco
 	if (dec_u64(b + colon + 1, close - colon - 1, &v) < 0 || v > UINT32_MAX)
 		return 0;
 	r->serial = (uint32_t)v;
+	if (close - s <= sizeof(last.text)) {
+		memcpy(last.text, b + s, close - s);
+		last.len = close - s;
+		last.sec = r->sec;
+		last.msec = r->msec;
+		last.serial = r->serial;
+	}
+done:
 	/* the daemon's own records have no ':' ("audit(...) config changed, ...") */
 	return close + 1 < end && b[close + 1] == ':' ? close + 2 : close + 1;
 }
@@ -345,12 +393,19 @@ int audit_field_i64(const struct audit_field *f, const char *text, int64_t *ret)
 /* Keys whose values the kernel (or audit user space) hex-encodes when they hold unsafe bytes. */
 static bool key_may_be_hex(const char *k, size_t n, uint32_t rtype)
 {
-	static const char *const keys[] = {
-		"exe", "comm", "name", "cwd", "cmd", "proctitle", "path", "data", "key",
-		"acct", "dir", "file", "ocomm", "watch", "grp", "new_group", "root_dir",
-		"old-disk", "new-disk", "old-chardev", "new-chardev", "vm", "sw", "new-fs",
-		"old-fs", "new-net", "old-net", "device",
+#define K(s) { sizeof(s) - 1, s }
+	static const struct {
+		uint8_t len;
+		char name[15];
+	} keys[] = {
+		K("exe"),      K("comm"),	 K("name"),	    K("cwd"),	     K("cmd"),
+		K("proctitle"), K("path"),	 K("data"),	    K("key"),	     K("acct"),
+		K("dir"),      K("file"),	 K("ocomm"),	    K("watch"),	     K("grp"),
+		K("new_group"), K("root_dir"),	 K("old-disk"),	    K("new-disk"),   K("old-chardev"),
+		K("new-chardev"), K("vm"),	 K("sw"),	    K("new-fs"),     K("old-fs"),
+		K("new-net"),  K("old-net"),	 K("device"),
 	};
+#undef K
 
 	if (n >= 2 && k[0] == 'a' && k[1] >= '0' && k[1] <= '9') {
 		if (rtype != AUDIT_EXECVE)
@@ -362,32 +417,33 @@ static bool key_may_be_hex(const char *k, size_t n, uint32_t rtype)
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strlen(keys[i]) == n && memcmp(keys[i], k, n) == 0)
+		if (keys[i].len == n && k[0] == keys[i].name[0] && memcmp(keys[i].name, k, n) == 0)
 			return true;
 	return false;
 }
 
-static int hexval(char c)
+/* Hex digit value + 1, 0 for any other byte: one load per digit on the decode path. */
+static const uint8_t hexv1[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,	['6'] = 7,
+	['7'] = 8,  ['8'] = 9,	['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
+	['E'] = 15, ['F'] = 16, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16,
+};
+
+static bool may_be_hex(const struct audit_field *f, const char *text, uint32_t rtype)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	return !(f->flags & (AF_DQUOTED | AF_SQUOTED)) && f->vlen && !(f->vlen % 2) &&
+	       key_may_be_hex(text + f->k, f->klen, rtype);
 }
 
 bool audit_value_is_hex(const struct audit_field *f, const char *text, uint32_t rtype)
 {
-	const char *v = text + f->v;
+	const uint8_t *v = (const uint8_t *)text + f->v;
 
-	if (f->flags & (AF_DQUOTED | AF_SQUOTED) || f->vlen == 0 || f->vlen % 2)
-		return false;
-	if (!key_may_be_hex(text + f->k, f->klen, rtype))
+	if (!may_be_hex(f, text, rtype))
 		return false;
 	for (uint32_t i = 0; i < f->vlen; i++)
-		if (hexval(v[i]) < 0)
+		if (!hexv1[v[i]])
 			return false;
 	return true;
 }
@@ -401,12 +457,22 @@ int audit_value_decode(const struct audit_field *f, const char *text, uint32_t r
 	if (!f || !text || (!out && cap))
 		return -EINVAL;
 	v = text + f->v;
-	if (audit_value_is_hex(f, text, rtype)) {
+	if (may_be_hex(f, text, rtype)) {
+		/* decode and check in one pass; a non-digit means the value was text after all */
+		const uint8_t *u = (const uint8_t *)v;
+
 		n = f->vlen / 2;
-		for (size_t i = 0; i < n && i < cap; i++)
-			out[i] = (char)(hexval(v[2 * i]) << 4 | hexval(v[2 * i + 1]));
+		for (size_t i = 0; i < n; i++) {
+			unsigned hi = hexv1[u[2 * i]], lo = hexv1[u[2 * i + 1]];
+
+			if (!hi || !lo)
+				goto raw;
+			if (i < cap)
+				out[i] = (char)((hi - 1) << 4 | (lo - 1));
+		}
 		return (int)n;
 	}
+raw:
 	n = f->vlen;
 	if (n && cap)
 		memcpy(out, v, n < cap ? n : cap);
@@ -436,13 +502,13 @@ int audit_sockaddr_decode(const char *hex, size_t len, struct audit_sockaddr *sa
 		if (n < 8)
 			return -EINVAL;
 		sa->port = (uint32_t)(b[2] << 8 | b[3]);
-		inet_ntop(AF_INET, b + 4, sa->addr, sizeof(sa->addr));
+		inet_fmt(AF_INET, b + 4, sa->addr, sizeof(sa->addr));
 		return 0;
 	case AF_INET6:
 		if (n < 24)
 			return -EINVAL;
 		sa->port = (uint32_t)(b[2] << 8 | b[3]);
-		inet_ntop(AF_INET6, b + 8, sa->addr, sizeof(sa->addr));
+		inet_fmt(AF_INET6, b + 8, sa->addr, sizeof(sa->addr));
 		return 0;
 	case AF_UNIX: {
 		size_t pl = n - 2, o = 0;

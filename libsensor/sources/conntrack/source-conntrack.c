@@ -25,6 +25,7 @@
 #include "ctnetlink-decode.h"
 #include "sources/netfilter/nf-util.h"
 #include "sources/sources.h"
+#include "util/inet.h"
 
 #define DEFAULT_RCVBUF (16u << 20)
 #define RXBUF (64u << 10)
@@ -70,7 +71,7 @@ static void set_addr(struct sensor_event *ev, enum sensor_field f, uint8_t famil
 {
 	char s[INET6_ADDRSTRLEN];
 
-	if (inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, s, sizeof(s)))
+	if (inet_fmt(family == AF_INET6 ? AF_INET6 : AF_INET, a, s, sizeof(s)))
 		ev_set_str(ev, f, s);
 }
 

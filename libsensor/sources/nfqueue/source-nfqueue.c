@@ -32,6 +32,7 @@
 #include "sources/netfilter/nf-util.h"
 #include "sources/sources.h"
 #include "util/parse.h"
+#include "util/inet.h"
 
 #define DEFAULT_MAXLEN 1024u
 #define DEFAULT_TIMEOUT_NS 500000000ull
@@ -86,9 +87,9 @@ static void emit_packet(struct sensor_source *src, struct nfq_src *ns, const str
 	if (p->have & NFQ_P_L3) {
 		ev_set_str(ev, SENSOR_FIELD_NET_FAMILY, p->family == AF_INET6 ? "inet6" : "inet");
 		ev_set_str(ev, SENSOR_FIELD_NET_PROTO, proto_name(p->proto, num, sizeof(num)));
-		if (inet_ntop(p->family, p->src, a, sizeof(a)))
+		if (inet_fmt(p->family, p->src, a, sizeof(a)))
 			ev_set_str(ev, SENSOR_FIELD_NET_SRC, a);
-		if (inet_ntop(p->family, p->dst, a, sizeof(a)))
+		if (inet_fmt(p->family, p->dst, a, sizeof(a)))
 			ev_set_str(ev, SENSOR_FIELD_NET_DST, a);
 	}
 	if (p->have & NFQ_P_PORTS) {
