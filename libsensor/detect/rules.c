@@ -80,9 +80,12 @@ int rules_match(const struct ruleset *rs, const sensor_event *ev, rule_match_fn 
 
 		if (r->kind && r->kind != k)
 			continue;
-		for (j = 0; j < r->nconds; j++)
+		for (j = 0; j < r->nconds; j++) {
+			if (r->kind && r->conds[j].field == SENSOR_FIELD_KIND && r->conds[j].op == ROP_EQ)
+				continue; /* "kind = K" is r->kind, checked above */
 			if (!cond_holds(&r->conds[j], ev))
 				break;
+		}
 		if (j == r->nconds) {
 			n++;
 			if (fn)

@@ -8,10 +8,12 @@
  * activity at an hour never seen gives unusual_hour; two containers of one
  * image keep two baselines.
  *
- * In the first test the peer and the write are injected events of the
- * container's real init process, enriched from /proc (SENSOR_INJECT_ENRICH),
- * so their attribution is the real one; the second test takes the write
- * from fanotify on the real kernel.
+ * In the first test the new peer is a real TCP connection inside the
+ * container, reported by a conntrack source watching the container's netns
+ * and attributed to the container through its socket; the write is an
+ * injected event of the container's real init process, enriched from /proc
+ * (SENSOR_INJECT_ENRICH). The second test takes the write from fanotify on
+ * the real kernel.
  */
 #include <sched.h>
 #include <signal.h>
@@ -25,7 +27,7 @@
 
 struct live {
 	sensor_ctx *ctx;
-	sensor_source *proc, *inj;
+	sensor_source *proc, *inj, *ct;
 	sensor_baseline *b;
 	int64_t offset; /* added to the real clock: move the baseline in time */
 	struct tb alerts; /* only the alert capture is used */
@@ -63,7 +65,9 @@ static void live_open(struct live *l)
 	o.clock_userdata = l;
 	o.alert_fn = tb_on_alert;
 	o.alert_userdata = &l->alerts;
-	cr_assert_eq(sensor_ctx_new(NULL, &l->ctx), 0);
+	struct sensor_ctx_opts co = { .sz = sizeof(co), .oci_state_roots = container_runc_root() };
+
+	cr_assert_eq(sensor_ctx_new(&co, &l->ctx), 0);
 	cr_assert_eq(sensor_source_add(l->ctx, SENSOR_SOURCE_PROC, NULL, &l->proc), 0);
 	cr_assert_eq(sensor_source_add(l->ctx, SENSOR_SOURCE_INJECT, &io, &l->inj), 0);
 	cr_assert_eq(sensor_baseline_attach(l->ctx, &o, &l->b), 0);
@@ -156,6 +160,28 @@ static void inject_for(struct live *l, struct test_container *c, enum sensor_kin
 	cr_assert_eq(sensor_inject_emit(l->inj, ev), 0);
 }
 
+/* Conntrack in the container's own netns (loopback up), flows attributed by socket. */
+static void watch_flows(struct live *l, struct test_container *c)
+{
+	struct sensor_conntrack_opts o = { .sz = sizeof(o),
+					   .flags = SENSOR_CONNTRACK_ENABLE_TRACKING,
+					   .netns_pid = c->pid };
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ip link set lo up", (int)c->pid);
+	cr_assert_eq(run_sh(cmd), 0, "lo up in the container");
+	cr_assert_eq(sensor_source_add(l->ctx, SENSOR_SOURCE_CONNTRACK, &o, &l->ct), 0);
+}
+
+/* The one alert of wl with this reason, or NULL. */
+static const char *alert_json(struct live *l, const char *wl, const char *reason)
+{
+	for (int i = 0; i < l->alerts.n; i++)
+		if (strcmp(l->alerts.a[i].workload, wl) == 0 && strcmp(l->alerts.a[i].reason, reason) == 0)
+			return l->alerts.a[i].json;
+	return NULL;
+}
+
 static int count_wl(void *ud, const struct sensor_workload_info *w)
 {
 	const char **ids = ud;
@@ -188,6 +214,7 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 			"runc");
 	live_open(&l);
 	start(&a);
+	watch_flows(&l, &a);
 
 	/* learn until the instance moves to monitoring by itself */
 	for (int round = 0; round < 60; round++) {
@@ -214,9 +241,21 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 		dump(&l, a.id);
 		cr_assert_eq(alerts_of(&l, a.id, "new_exec"), 1);
 	}
-	/* a new peer, from the container's own init process */
-	inject_for(&l, &a, SENSOR_KIND_NET, "net.op", "connect", "net.dst", "198.51.100.23", 8443);
-	cr_assert_eq(alerts_of(&l, a.id, "new_peer"), 1);
+	/* a new peer: a real connection inside the container, seen by conntrack */
+	{
+		static const char *const connect[] = {
+			"sh", "-c",
+			"sleep 2 | nc -l -p 8443 >/dev/null & sleep 0.3; sleep 1 | nc 127.0.0.1 8443; wait",
+			NULL };
+		const char *j;
+
+		cr_assert_eq(exec_pumping(&l, &a, connect), 0);
+		dump(&l, a.id);
+		cr_assert_eq(alerts_of(&l, a.id, "new_peer"), 1);
+		j = alert_json(&l, a.id, "new_peer");
+		cr_assert(strstr(j, "\"source\":\"conntrack\"") && strstr(j, "8443"),
+			  "the alert's evidence is the conntrack flow: %s", j);
+	}
 	/* a write to a sensitive path: the threat rule and the baseline both say so */
 	inject_for(&l, &a, SENSOR_KIND_FILE, "file.op", "write", "file.path", "/etc/passwd", 0);
 	cr_assert_eq(alerts_of(&l, a.id, "write-etc"), 1);

@@ -30,7 +30,7 @@ static bool is_space(char c)
  * look for fewer), or end. Keys and values are short but many: sixteen
  * bytes a step where the CPU has SSE2 (every x86-64), one byte otherwise.
  */
-static size_t scan_any(const char *b, size_t i, size_t end, char c0, char c1, char c2, char c3)
+static inline __attribute__((always_inline)) size_t scan_any(const char *b, size_t i, size_t end, char c0, char c1, char c2, char c3)
 {
 #ifdef __SSE2__
 	const __m128i v0 = _mm_set1_epi8(c0), v1 = _mm_set1_epi8(c1), v2 = _mm_set1_epi8(c2),
