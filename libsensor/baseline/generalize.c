@@ -15,8 +15,12 @@ struct out {
 
 static void put(struct out *o, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && o->len + 1 < o->cap; i++)
-		o->buf[o->len++] = s[i];
+	size_t room = o->cap - 1 - o->len; /* o->len + 1 <= o->cap always */
+
+	if (n > room)
+		n = room;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
 }
 
 static void putc1(struct out *o, char c)
@@ -80,12 +84,20 @@ static bool random_run(const char *s, size_t n)
 static void segment(struct out *o, const char *s, size_t n, bool tempdir)
 {
 	bool tmpname = tempdir || (n >= 3 && memcmp(s, "tmp", 3) == 0);
-	bool all_digits = n > 0;
+	bool all_digits = n > 0, plain = true;
 	size_t i = 0;
 
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
 		if (!is_digit(s[k]))
 			all_digits = false;
+		if (is_digit(s[k]) || s[k] == '-' || s[k] == '_')
+			plain = false;
+	}
+	/* no digit and no separator: no UUID, hex or digit run can be here ("usr", "bin") */
+	if (plain && !tmpname) {
+		put(o, s, n);
+		return;
+	}
 	if (all_digits) {
 		putc1(o, '*');
 		return;

@@ -80,28 +80,17 @@ general:
 		g->tail = 0;
 }
 
-bool glob_match(const struct glob_pat *g, const char *s, size_t slen)
+bool glob_match_slow(const struct glob_pat *g, const char *s, size_t slen)
 {
-	switch (g->how) {
-	case GLOB_EXACT:
-		return slen == g->len && memcmp(s, g->lit, slen) == 0;
-	case GLOB_PREFIX:
-		return slen >= g->len && memcmp(s, g->lit, g->len) == 0;
-	case GLOB_SUFFIX:
-		return slen >= g->len && memcmp(s + slen - g->len, g->lit, g->len) == 0;
-	case GLOB_INFIX:
+	if (g->how == GLOB_INFIX)
 		return g->len ? infix(g, s, slen) : true;
-	case GLOB_ANY:
-		return true;
-	default:
-		if (slen < g->head || memcmp(s, g->pat, g->head) != 0)
-			return false;
-		if (g->tail) {
-			size_t pl = strlen(g->pat);
+	if (slen < g->head || memcmp(s, g->pat, g->head) != 0)
+		return false;
+	if (g->tail) {
+		size_t pl = strlen(g->pat);
 
-			if (slen < g->tail || memcmp(s + slen - g->tail, g->pat + pl - g->tail, g->tail))
-				return false;
-		}
-		return fnmatch(g->pat, s, 0) == 0;
+		if (slen < g->tail || memcmp(s + slen - g->tail, g->pat + pl - g->tail, g->tail))
+			return false;
 	}
+	return fnmatch(g->pat, s, 0) == 0;
 }

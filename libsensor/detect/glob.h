@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum glob_how {
 	GLOB_EXACT = 1, /* no '*' at all: strcmp */
@@ -39,7 +40,30 @@ void glob_compile(struct glob_pat *g, const char *pat);
 /* Choose g->key for a literal set by hand (g->lit, g->len). */
 void glob_pick_key(struct glob_pat *g);
 
-/* fnmatch(g->pat, s, 0) == 0, for a string of length slen. */
-bool glob_match(const struct glob_pat *g, const char *s, size_t slen);
+/* The INFIX and FNMATCH cases of glob_match. */
+bool glob_match_slow(const struct glob_pat *g, const char *s, size_t slen);
+
+/*
+ * fnmatch(g->pat, s, 0) == 0, for a string of length slen. Inline: rules
+ * try many patterns on every event and most fail on their first or last
+ * byte, before any call.
+ */
+static inline bool glob_match(const struct glob_pat *g, const char *s, size_t slen)
+{
+	switch (g->how) {
+	case GLOB_EXACT:
+		return slen == g->len && (!slen || (s[0] == g->lit[0] && memcmp(s, g->lit, slen) == 0));
+	case GLOB_PREFIX:
+		return slen >= g->len &&
+		       (!g->len || (s[0] == g->lit[0] && memcmp(s, g->lit, g->len) == 0));
+	case GLOB_SUFFIX:
+		return slen >= g->len && (!g->len || (s[slen - 1] == g->lit[g->len - 1] &&
+						      memcmp(s + slen - g->len, g->lit, g->len) == 0));
+	case GLOB_ANY:
+		return true;
+	default:
+		return glob_match_slow(g, s, slen);
+	}
+}
 
 #endif
