@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Fuzz the audit record parser and value decoders: any text, never a read past len. */
+/*
+ * Fuzz the audit record parser, the value decoders and the saved-state
+ * file parser: any text, never a read past len.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sources/audit/audit-parse.h"
+#include "sources/audit/audit-saved.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,6 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data;
 	char out[256];
 
+	{
+		struct audit_saved sv;
+
+		if (audit_saved_parse(text, size, &sv) == 0 && sv.enabled > 1)
+			abort();
+	}
 	/* each line is one record, as in a log file */
 	for (size_t i = 0; i < size;) {
 		const char *nl = memchr(text + i, '\n', size - i);

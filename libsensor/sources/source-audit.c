@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit/audit-saved.h"
 #include "audit/audit-source.h"
 #include "sources.h"
 
@@ -256,6 +257,55 @@ static int alloc_batch(struct audit_src *as)
 	return 0;
 }
 
+/*
+ * The kernel audit state from before any sensor changed it, when a run file
+ * holds it (audit-saved.h): the last instance out restores that, whoever
+ * changed it, so a SIGKILLed instance's changes are undone by the next one.
+ * A file that is not ours is removed.
+ */
+static bool saved_state(struct audit_src *as, struct audit_saved *sv)
+{
+	int r = audit_saved_load(AUDIT_SAVED_PATH, sv);
+
+	if (r == -EBADMSG) {
+		ctx_log(as->src->ctx, SENSOR_LOG_WARNING, "audit: %s is not a saved state: removed",
+			AUDIT_SAVED_PATH);
+		unlink(AUDIT_SAVED_PATH);
+	}
+	return r == 0;
+}
+
+/*
+ * Another sensor still has rules: it relies on auditing being on (and on
+ * the backlog), so the last one out restores them: from the saved state
+ * when there is one (it also covers a dead instance's changes), else from
+ * what this instance itself changed.
+ */
+static void restore_kernel(struct audit_src *as)
+{
+	struct audit_saved sv;
+	bool saved;
+
+	if (audit_rules_count_sensors(as->ctl) > 0) {
+		if (as->set_backlog || as->set_enabled)
+			ctx_log(as->src->ctx, SENSOR_LOG_INFO, "audit: another sensor instance runs: "
+				"enabled flag and backlog left as they are");
+		return;
+	}
+	saved = saved_state(as, &sv);
+	if (saved) {
+		audit_set_backlog_limit(as->ctl, sv.backlog_limit);
+		if (sv.enabled == 0)
+			audit_set_enabled(as->ctl, 0);
+		unlink(AUDIT_SAVED_PATH);
+		return;
+	}
+	if (as->set_backlog)
+		audit_set_backlog_limit(as->ctl, as->old_backlog);
+	if (as->set_enabled)
+		audit_set_enabled(as->ctl, 0);
+}
+
 static void audit_stop(struct sensor_source *src)
 {
 	struct audit_src *as = src->priv;
@@ -275,17 +325,7 @@ static void audit_stop(struct sensor_source *src)
 		}
 		if (as->set_daemon)
 			audit_set_pid(as->ctl, 0, WAIT_NO);
-		/* Another sensor still has rules: it relies on auditing being on (and on
-		 * the backlog), so the last one out restores them. */
-		if ((as->set_backlog || as->set_enabled) && audit_rules_count_sensors(as->ctl) > 0) {
-			ctx_log(src->ctx, SENSOR_LOG_INFO,
-				"audit: another sensor instance runs: enabled flag and backlog left as they are");
-		} else {
-			if (as->set_backlog)
-				audit_set_backlog_limit(as->ctl, as->old_backlog);
-			if (as->set_enabled)
-				audit_set_enabled(as->ctl, 0);
-		}
+		restore_kernel(as);
 		audit_close(as->ctl);
 	}
 	if (as->fd >= 0)
@@ -344,6 +384,19 @@ static int setup_kernel(struct audit_src *as)
 			return r == -1 ? -EIO : r;
 		as->set_daemon = true;
 	}
+	r = audit_rules_sweep(as->ctl);
+	if (r > 0)
+		ctx_log(src->ctx, SENSOR_LOG_NOTICE, "audit: swept %d stale rules of dead instances", r);
+	{
+		struct audit_saved sv;
+
+		if (saved_state(as, &sv) && audit_rules_count_sensors(as->ctl) == 0 &&
+		    (sv.enabled != st.enabled || sv.backlog_limit != st.backlog_limit))
+			ctx_log(src->ctx, SENSOR_LOG_NOTICE,
+				"audit: a dead instance left the kernel state changed (enabled %u, "
+				"backlog %u; it was %u, %u): restored when this one stops",
+				st.enabled, st.backlog_limit, sv.enabled, sv.backlog_limit);
+	}
 	if (st.enabled == 0 && !(as->o.flags & SENSOR_AUDIT_NO_ENABLE)) {
 		r = audit_set_enabled(as->ctl, 1);
 		if (r < 0)
@@ -351,14 +404,23 @@ static int setup_kernel(struct audit_src *as)
 		as->set_enabled = true;
 	}
 	if (st.backlog_limit < want) {
-		if (audit_set_backlog_limit(as->ctl, want) >= 0) {
+		if (audit_set_backlog_limit(as->ctl, want) >= 0 && !as->set_backlog) {
 			as->set_backlog = true;
 			as->old_backlog = st.backlog_limit;
 		}
 	}
-	r = audit_rules_sweep(as->ctl);
-	if (r > 0)
-		ctx_log(src->ctx, SENSOR_LOG_NOTICE, "audit: swept %d stale rules of dead instances", r);
+	if (as->set_enabled || as->set_backlog) {
+		struct audit_saved sv = { .enabled = as->set_enabled ? 0 : st.enabled != 0,
+					  .backlog_limit = as->set_backlog ? as->old_backlog
+									   : st.backlog_limit };
+
+		/* kept when another instance wrote it first: it holds the older truth */
+		r = audit_saved_store(AUDIT_SAVED_PATH, &sv);
+		if (r < 0 && r != -EEXIST)
+			ctx_log(src->ctx, SENSOR_LOG_WARNING,
+				"audit: cannot save the kernel state to %s (%s): a SIGKILL would leave "
+				"it changed", AUDIT_SAVED_PATH, strerror(-r));
+	}
 	as->rules_added = true; /* from here on, stop removes whatever got in */
 	if (!(as->o.flags & SENSOR_AUDIT_NO_DEFAULT_RULES)) {
 		r = audit_rules_add_default(src->ctx, as->ctl, as->key);

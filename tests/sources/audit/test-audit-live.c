@@ -26,6 +26,7 @@
 
 #include "core/context.h"
 #include "sources/audit/audit-rules.h"
+#include "sources/audit/audit-saved.h"
 #include "sources/audit/audit-source.h"
 #include "testlib.h"
 
@@ -234,6 +235,16 @@ Test(audit_live, rules_of_a_killed_instance_are_swept_and_others_untouched, .ini
 	snprintf(cmd, sizeof(cmd), "auditctl -a always,exit -F arch=b64 -S getcwd -k %s", foreign);
 	cr_assert_eq(run_sh(cmd), 0, "%s", cmd);
 
+	/* the kernel state as an operator left it, which the killed instance changes */
+	if (others_at_start == 0) {
+		int fd = audit_open();
+
+		cr_assert_geq(fd, 0);
+		cr_assert_geq(audit_set_enabled(fd, 0), 0);
+		cr_assert_geq(audit_set_backlog_limit(fd, 320), 0);
+		audit_close(fd);
+		unlink(AUDIT_SAVED_PATH);
+	}
 	cr_assert_eq(pipe(pfd), 0);
 	child = fork();
 	if (child == 0) {
@@ -255,6 +266,14 @@ Test(audit_live, rules_of_a_killed_instance_are_swept_and_others_untouched, .ini
 	kill(child, SIGKILL);
 	waitpid(child, &st, 0);
 	cr_assert_gt(count_rules(key), 10, "the killed instance left its rules (%s)", key);
+	if (others_at_start == 0) {
+		struct audit_status now;
+
+		cr_assert_eq(status(&now), 0);
+		cr_assert_eq(now.enabled, 1, "the killed instance left auditing enabled");
+		cr_assert_eq(now.backlog_limit, 8192);
+		cr_assert_eq(access(AUDIT_SAVED_PATH, F_OK), 0, "the state before it is saved");
+	}
 
 	/* a dead pid of another pid namespace: cannot be judged from here, stays */
 	{
@@ -281,8 +300,25 @@ Test(audit_live, rules_of_a_killed_instance_are_swept_and_others_untouched, .ini
 	cr_expect_eq(count_rules(otherns), 1, "a key of another pid namespace is not judged");
 	cr_expect_eq(count_rules(oldfmt), 0, "an older-format key with a dead pid is swept");
 	cr_expect_eq(count_rules(foreign), 1, "a rule that is not ours is untouched");
+	/* the foreign-namespace key counts as a live instance: the last one out restores */
+	{
+		int fd = audit_open();
+
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(audit_rules_remove(fd, otherns), 1);
+		audit_close(fd);
+	}
 	sensor_ctx_free(ctx);
 	cr_expect_eq(count_rules(keys[nkeys - 1]), 0);
+	if (others_at_start == 0) {
+		struct audit_status now;
+
+		/* the next instance's stop put back what the killed one changed */
+		cr_assert_eq(status(&now), 0);
+		cr_expect_eq(now.enabled, 0, "enabled flag restored after a SIGKILL");
+		cr_expect_eq(now.backlog_limit, 320, "backlog limit restored after a SIGKILL");
+		cr_expect_neq(access(AUDIT_SAVED_PATH, F_OK), 0, "the saved state is removed");
+	}
 
 	snprintf(cmd, sizeof(cmd), "auditctl -d always,exit -F arch=b64 -S getcwd -k %s", foreign);
 	cr_expect_eq(run_sh(cmd), 0, "%s", cmd);
