@@ -168,6 +168,63 @@ static void build_argv(struct audit_norm *n, struct sensor_event *ev, const stru
 		ev_set_int(ev, SENSOR_FIELD_EXEC_ARGC, 0);
 }
 
+/*
+ * process.cmdline as /proc shows it (arguments joined by blanks, at most
+ * CMDLINE_MAX bytes), so rules over the command line see what audit saw:
+ * the exec's own argv, complete; for other events the PROCTITLE record,
+ * taken only when the kernel did not cut it (it keeps 128 bytes) - a cut
+ * one is left to enrichment from /proc. The kernel's proctitle is the
+ * process's argument area at the syscall, as /proc/<pid>/cmdline reads it.
+ */
+#define CMDLINE_MAX 4095
+#define PROCTITLE_KEEP 128
+
+static void set_cmdline_argv(struct audit_norm *n, struct sensor_event *ev)
+{
+	size_t len = 0;
+
+	if (!ev->argc || reserve(&n->buf, &n->cap, CMDLINE_MAX + 1) < 0)
+		return;
+	for (uint32_t i = 0; i < ev->argc && len < CMDLINE_MAX; i++) {
+		const char *a = ev->arena + ev->argv_off[i];
+		size_t al = strlen(a);
+
+		if (i)
+			n->buf[len++] = ' ';
+		if (al > CMDLINE_MAX - len)
+			al = CMDLINE_MAX - len;
+		memcpy(n->buf + len, a, al);
+		len += al;
+	}
+	ev_set_strn(ev, SENSOR_FIELD_PROCESS_CMDLINE, n->buf, len);
+}
+
+static void set_cmdline_proctitle(struct audit_norm *n, struct sensor_event *ev,
+				  const struct audit_event *e)
+{
+	for (uint32_t i = 0; i < e->nrec; i++) {
+		const char *t, *s;
+		const struct audit_record *r = audit_event_record(e, i, &t);
+		const struct audit_field *f;
+		int len;
+
+		if (r->type != AUDIT_PROCTITLE)
+			continue;
+		f = audit_field_find(r, t, "proctitle");
+		len = f ? decode(n, f, t, AUDIT_PROCTITLE, &s) : -ENOENT;
+		if (len <= 0 || len >= PROCTITLE_KEEP)
+			return;
+		/* s is n->buf: the NULs between arguments become blanks in place */
+		while (len > 0 && n->buf[len - 1] == '\0')
+			len--;
+		for (int k = 0; k < len; k++)
+			if (n->buf[k] == '\0')
+				n->buf[k] = ' ';
+		ev_set_strn(ev, SENSOR_FIELD_PROCESS_CMDLINE, n->buf, (size_t)len);
+		return;
+	}
+}
+
 /* ---- net ----------------------------------------------------------------- */
 
 static void fill_net(struct sensor_event *ev, const char *name, const struct recs *rc,
@@ -485,6 +542,7 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 			set_decoded(n, ev, SENSOR_FIELD_EXEC_CWD,
 				    audit_field_find(rc.cwd, rc.cwd_t, "cwd"), rc.cwd_t);
 		build_argv(n, ev, e);
+		set_cmdline_argv(n, ev);
 		break;
 	case SENSOR_KIND_NET:
 		fill_net(ev, name, &rc, exit_v, success);
@@ -533,6 +591,8 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 		break;
 	}
 	}
+	if (kind != SENSOR_KIND_EXEC)
+		set_cmdline_proctitle(n, ev, e);
 	*ret = ev;
 	return 1;
 }

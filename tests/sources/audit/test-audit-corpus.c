@@ -274,6 +274,9 @@ Test(audit_normalize, exec_with_split_and_hex_arguments)
 	cr_expect_str_eq(argv[0], "sh");
 	cr_expect_str_eq(argv[1], "helloworld");
 	cr_expect_str_eq(argv[2], "a b");
+	/* the command line rules see, as /proc shows it */
+	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_CMDLINE),
+			 "sh helloworld a b");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_PATH), "/usr/bin/dash");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_CWD), "/tmp");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_TTY), "pts0");
@@ -283,6 +286,31 @@ Test(audit_normalize, exec_with_split_and_hex_arguments)
 	cr_expect_eq(v, 5);
 	cr_expect_eq(sensor_event_get_int(g.ev[0], SENSOR_FIELD_TIME, &v), 0);
 	cr_expect_eq(v, 1700000000123000000ll);
+	release(&g, ctx);
+}
+
+Test(audit_normalize, cmdline_from_proctitle_unless_cut)
+{
+	/* "nc -e /bin/sh" as the kernel hex-encodes it; then a 128-byte (cut) one */
+	char log[2048], cut[257];
+	struct got g = { 0 };
+	sensor_ctx *ctx;
+
+	for (int i = 0; i < 128; i++)
+		snprintf(cut + 2 * i, 3, "%02X", 'a' + i % 26);
+	snprintf(log, sizeof(log),
+		 "type=SYSCALL msg=audit(1700000002.000:90): arch=c000003e syscall=42 success=no exit=-111 a0=3 a1=1 a2=10 a3=0 items=0 ppid=1 pid=30 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"nc\" exe=\"/usr/bin/nc\"\n"
+		 "type=SOCKADDR msg=audit(1700000002.000:90): saddr=0200115CC6336417\n"
+		 "type=PROCTITLE msg=audit(1700000002.000:90): proctitle=6E63002D65002F62696E2F736800\n"
+		 "type=EOE msg=audit(1700000002.000:90): \n"
+		 "type=SYSCALL msg=audit(1700000002.000:91): arch=c000003e syscall=42 success=no exit=-111 a0=3 a1=1 a2=10 a3=0 items=0 ppid=1 pid=31 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"x\" exe=\"/x\"\n"
+		 "type=SOCKADDR msg=audit(1700000002.000:91): saddr=0200115CC6336417\n"
+		 "type=PROCTITLE msg=audit(1700000002.000:91): proctitle=%s\n"
+		 "type=EOE msg=audit(1700000002.000:91): \n", cut);
+	cr_assert_eq(replay(log, &g, &ctx), 2);
+	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_CMDLINE), "nc -e /bin/sh");
+	cr_expect_null(sensor_event_get_str(g.ev[1], SENSOR_FIELD_PROCESS_CMDLINE),
+		       "a proctitle the kernel cut at 128 bytes is not a command line");
 	release(&g, ctx);
 }
 
