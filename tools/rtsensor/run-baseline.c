@@ -26,6 +26,9 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x103:
 		rb->rules = arg;
 		return 1;
+	case 0x106:
+		rb->syslog = arg;
+		return 1;
 	case 0x104:
 	case 0x105:
 		if (parse_seconds(arg, c == 0x104 ? &rb->learn_min : &rb->learn_stable) < 0 ||
@@ -46,6 +49,8 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	const char *json = sensor_alert_json(a);
 
 	(void)b;
+	if (rb->sl_open)
+		syslog_sink_send(&rb->sl, a); /* failures are counted and reported at stop */
 	if (rb->err || !rb->out)
 		return;
 	if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
@@ -62,8 +67,9 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	int r;
 
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->learn_min || rb->learn_stable) {
-			die_msg("run", "--db, --alerts, --rules and --learn-* need --mode learn|monitor|enforce");
+		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->learn_min || rb->learn_stable) {
+			die_msg("run", "--db, --alerts, --syslog, --rules and --learn-* need --mode "
+				"learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -76,6 +82,15 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			die_msg("run", "cannot open '%s': %s", rb->alerts, strerror(errno));
 			return EXIT_FAIL;
 		}
+	}
+	if (rb->syslog) {
+		char err[400];
+
+		if (syslog_sink_open(&rb->sl, rb->syslog, err, sizeof(err)) < 0) {
+			die_msg("run", "--syslog %s", err);
+			return EXIT_USAGE;
+		}
+		rb->sl_open = true;
 	}
 	if (rb->event_time)
 		o.flags |= SENSOR_BASELINE_EVENT_TIME;
@@ -114,6 +129,17 @@ int run_baseline_stop(struct run_baseline *rb)
 	if (rb->err) {
 		die_msg("run", "writing alerts failed: %s", strerror(-rb->err));
 		code = EXIT_FAIL;
+	}
+	if (rb->sl_open) {
+		if (rb->sl.failed) {
+			die_msg("run", "syslog %s: %llu of %llu alerts not delivered (last: %s)",
+				rb->sl.target, (unsigned long long)rb->sl.failed,
+				(unsigned long long)(rb->sl.failed + rb->sl.sent),
+				strerror(-rb->sl.last_err));
+			code = EXIT_FAIL;
+		}
+		syslog_sink_close(&rb->sl);
+		rb->sl_open = false;
 	}
 	if (rb->out && rb->out != stdout && fclose(rb->out) != 0 && code == EXIT_OK) {
 		die_msg("run", "writing alerts failed: %s", strerror(errno));

@@ -6,17 +6,21 @@
 #include <stdio.h>
 
 #include "rtsensor.h"
+#include "syslog-sink.h"
 
 struct run_baseline {
 	const char *mode;     /* "learn", "monitor", "enforce" or NULL (no baseline) */
 	const char *db;       /* --db */
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
+	const char *syslog;   /* --syslog TARGET */
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
 	bool event_time;      /* replays: the baseline's clock is the events' own time */
 	/* state */
 	sensor_baseline *b;
 	FILE *out;
+	struct syslog_sink sl;
+	bool sl_open;
 	int err;
 	uint64_t alerts_written;
 };
@@ -28,7 +32,8 @@ struct run_baseline {
 	{ "alerts", required_argument, NULL, 0x102 },                 \
 	{ "rules", required_argument, NULL, 0x103 },                  \
 	{ "learn-min", required_argument, NULL, 0x104 },              \
-	{ "learn-stable", required_argument, NULL, 0x105 }
+	{ "learn-stable", required_argument, NULL, 0x105 },           \
+	{ "syslog", required_argument, NULL, 0x106 }
 
 #define RUN_BASELINE_HELP                                                                 \
 	"      --mode learn|monitor|enforce  feed every event to the behavioural\n"     \
@@ -38,6 +43,8 @@ struct run_baseline {
 	"                        answer stored instances' held events from it\n"        \
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
 	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout)\n"     \
+	"      --syslog TARGET   also send alerts to syslog (RFC 5424): local (/dev/log),\n" \
+	"                        unix:PATH, udp:HOST:PORT or tcp:HOST:PORT\n"          \
 	"      --rules FILE      threat rules (default: the built-in rules)\n"           \
 	"      --learn-min SECS  minimum learning time (default 86400)\n"                \
 	"      --learn-stable SECS  learning ends after SECS without a new feature\n"    \

