@@ -283,6 +283,24 @@ SENSOR_EXPORT int sensor_store_merge(sensor_store *dst, sensor_store *src, char 
  */
 SENSOR_EXPORT int sensor_store_reset(sensor_store *s, const char *workload_id);
 
+struct sensor_stored_alert {
+	size_t sz;            /* sizeof(struct sensor_stored_alert) */
+	uint64_t time;        /* ns since epoch: when it was raised (its last occurrence) */
+	const char *workload; /* instance id */
+	const char *json;     /* the alert's JSON line (docs/alerts.md) */
+};
+
+typedef int (*sensor_stored_alert_fn)(void *userdata, const struct sensor_stored_alert *a);
+
+/*
+ * Call fn for every stored alert of one workload (or of all, NULL) raised
+ * at since <= time < until (0: unbounded), oldest first. Strings live
+ * during the call; a negative return of fn stops and is returned. Returns
+ * the number of alerts, or -errno.
+ */
+SENSOR_EXPORT int sensor_store_alerts(sensor_store *s, const char *workload_id, uint64_t since,
+				      uint64_t until, sensor_stored_alert_fn fn, void *userdata);
+
 enum sensor_diff_op {
 	SENSOR_DIFF_ADDED = 1,   /* only in b */
 	SENSOR_DIFF_REMOVED = 2, /* only in a */

@@ -83,6 +83,13 @@ int sensor_store_merge(sensor_store *dst, sensor_store *src, char *err, size_t e
 	return sensor_store_import(dst, NULL, 0, 0, err, errlen) + 0 * (src != NULL);
 }
 
+int sensor_store_alerts(sensor_store *s, const char *workload_id, uint64_t since, uint64_t until,
+			sensor_stored_alert_fn fn, void *userdata)
+{
+	(void)s, (void)workload_id, (void)since, (void)until, (void)fn, (void)userdata;
+	return -EOPNOTSUPP;
+}
+
 int sensor_store_reset(sensor_store *s, const char *id)
 {
 	(void)s, (void)id;

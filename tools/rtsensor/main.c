@@ -18,6 +18,7 @@ static const struct {
 	{ "seccomp-agent", cmd_seccomp_agent, "serve OCI runtimes' seccomp listenerPath (runc)" },
 	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
 	{ "baseline", cmd_baseline, "list, show, export, import, diff, merge or reset baselines" },
+	{ "alerts", cmd_alerts, "print the alerts a baseline database keeps, by workload and time" },
 };
 
 static void usage(FILE *f)
