@@ -228,7 +228,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 
 					if (ve == i + e + 1 || (last != ',' && last != ')' && last != '"')) {
 						add_field(r, i, e, i + e + 1, ve - (i + e + 1), flags);
-						i = ve;
+						i = ve + 1; /* past the blank that ended it */
 						continue;
 					}
 				}
@@ -435,19 +435,19 @@ int audit_field_i64(const struct audit_field *f, const char *text, int64_t *ret)
 /* Keys whose values the kernel (or audit user space) hex-encodes when they hold unsafe bytes. */
 static bool key_may_be_hex(const char *k, size_t n, uint32_t rtype)
 {
-#define K(s) { sizeof(s) - 1, s }
-	static const struct {
-		uint8_t len;
-		char name[15];
-	} keys[] = {
-		K("exe"),      K("comm"),	 K("name"),	    K("cwd"),	     K("cmd"),
-		K("proctitle"), K("path"),	 K("data"),	    K("key"),	     K("acct"),
-		K("dir"),      K("file"),	 K("ocomm"),	    K("watch"),	     K("grp"),
-		K("new_group"), K("root_dir"),	 K("old-disk"),	    K("new-disk"),   K("old-chardev"),
-		K("new-chardev"), K("vm"),	 K("sw"),	    K("new-fs"),     K("old-fs"),
-		K("new-net"),  K("old-net"),	 K("device"),
+	/* by length, then by name: one or two memcmp instead of a walk over all */
+	static const char *const by_len[12] = {
+		[2] = "vm sw",
+		[3] = "exe cwd cmd key dir grp",
+		[4] = "comm name path data acct file",
+		[5] = "ocomm watch",
+		[6] = "new-fs old-fs device",
+		[7] = "new-net old-net",
+		[8] = "root_dir old-disk new-disk",
+		[9] = "proctitle new_group",
+		[11] = "old-chardev new-chardev",
 	};
-#undef K
+	const char *c;
 
 	if (n >= 2 && k[0] == 'a' && k[1] >= '0' && k[1] <= '9') {
 		if (rtype != AUDIT_EXECVE)
@@ -458,8 +458,10 @@ static bool key_may_be_hex(const char *k, size_t n, uint32_t rtype)
 				return false;
 		return true;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].len == n && k[0] == keys[i].name[0] && memcmp(keys[i].name, k, n) == 0)
+	if (n >= sizeof(by_len) / sizeof(by_len[0]) || !(c = by_len[n]))
+		return false;
+	for (; *c; c += n + (c[n] == ' ')) /* names of one length, blank-separated */
+		if (c[0] == k[0] && memcmp(c, k, n) == 0)
 			return true;
 	return false;
 }
