@@ -173,15 +173,6 @@ static size_t find_squote_end(const char *b, size_t i, size_t end)
 	return last;
 }
 
-/* Internal flag of parse_fields (never stored): the record holds a 0x1D byte. */
-#define AF_HAS_SEP 0x8000
-
-static void add_field_masked(struct audit_record *r, size_t k, size_t klen, size_t v, size_t vlen,
-			     uint16_t flags)
-{
-	add_field(r, k, klen, v, vlen, flags & ~AF_HAS_SEP);
-}
-
 static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			 struct audit_record *r)
 {
@@ -210,14 +201,16 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 		 * quote, a separator, an old-format trailer, a longer field) takes
 		 * the general path below, which gives the same result.
 		 */
-		if (i + 16 <= end && !(flags & AF_HAS_SEP) && b[i] != '(') {
+		if (i + 16 <= end && b[i] != '(') {
 			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
 			unsigned eqm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
 			unsigned spm = (unsigned)_mm_movemask_epi8(
 				_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
 					     _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
+			unsigned sepm =
+				(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(ENRICH_SEP)));
 
-			if (eqm) {
+			if (eqm && !sepm) {
 				unsigned e = (unsigned)__builtin_ctz(eqm), after;
 
 				after = spm & ~((2u << e) - 1); /* blanks after the '=' */
@@ -248,7 +241,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			v = i + 1;
 			vend = find_char(b, v, end, '"');
 			if (vend < end) {
-				add_field_masked(r, k, eq - k, v, vend - v, flags | AF_DQUOTED);
+				add_field(r, k, eq - k, v, vend - v, flags | AF_DQUOTED);
 				i = vend + 1;
 				continue;
 			}
@@ -260,15 +253,15 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			if (eq - k == 3 && memcmp(b + k, "msg", 3) == 0 && !(flags & AF_USERMSG)) {
 				parse_fields(b, v, vend, flags | AF_USERMSG, r);
 			} else {
-				add_field_masked(r, k, eq - k, v, vend - v, flags | AF_SQUOTED);
+				add_field(r, k, eq - k, v, vend - v, flags | AF_SQUOTED);
 			}
 			i = vend < end ? vend + 1 : end;
 			continue;
 		} else {
 			v = i;
 		}
-		/* a value ends at the next blank, or at the 0x1D if the record has one */
-		i = scan_any(b, i, end, ' ', '\t', (flags & AF_HAS_SEP) ? ENRICH_SEP : ' ', ' ');
+		/* a value ends at the next blank or at the 0x1D of an enriched record */
+		i = scan_any(b, i, end, ' ', '\t', ENRICH_SEP, ' ');
 		vend = i;
 		if (vend > v && b[vend - 1] == ',')
 			vend--; /* "addr=?," of the same old format */
@@ -276,7 +269,7 @@ static void parse_fields(const char *b, size_t i, size_t end, uint16_t flags,
 			vend--;
 		if (vend > v && b[vend - 1] == '"')
 			vend--; /* a stray closing quote seen in real logs (key=6578...74") */
-		add_field_masked(r, k, eq - k, v, vend - v, flags);
+		add_field(r, k, eq - k, v, vend - v, flags);
 	}
 }
 
@@ -382,7 +375,7 @@ int audit_parse_record(const char *b, size_t len, uint32_t type_hint, struct aud
 	if (!body)
 		return -EINVAL;
 	r->body_off = (uint32_t)body;
-	parse_fields(b, body, end, memchr(b + body, ENRICH_SEP, end - body) ? AF_HAS_SEP : 0, r);
+	parse_fields(b, body, end, 0, r);
 	return 0;
 }
 

@@ -30,6 +30,8 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 	struct audit_src *as;
 	uint64_t before;
 	size_t i = 0;
+	bool own_batch;
+	int r;
 
 	if (!src || (!buf && len) || src->ops != &source_audit_ops || !src->priv ||
 	    (flags & ~(uint32_t)SENSOR_AUDIT_FEED_END))
@@ -38,6 +40,12 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 		return -ESTALE;
 	as = src->priv;
 	before = as->emitted;
+	/* one clock read for the whole chunk, as the loop does for one readiness */
+	own_batch = src->ctx->batch_mono == 0;
+	if (own_batch) {
+		src->ctx->batch_real = now_real();
+		src->ctx->batch_mono = now_mono();
+	}
 	while (i < len) {
 		const char *nl = memchr(buf + i, '\n', len - i);
 		size_t e = nl ? (size_t)(nl - buf) : len;
@@ -54,8 +62,10 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 			if (need > as->pcap) {
 				char *p = realloc(as->partial, need);
 
-				if (!p)
-					return -ENOMEM;
+				if (!p) {
+					r = -ENOMEM;
+					goto out;
+				}
 				as->partial = p;
 				as->pcap = need;
 			}
@@ -70,8 +80,10 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 			if (need <= AUDIT_MAX_RECORD && need > as->pcap) {
 				char *p = realloc(as->partial, need);
 
-				if (!p)
-					return -ENOMEM;
+				if (!p) {
+					r = -ENOMEM;
+					goto out;
+				}
 				as->partial = p;
 				as->pcap = need;
 			}
@@ -93,7 +105,11 @@ int sensor_audit_feed(sensor_source *src, const char *buf, size_t len, uint32_t 
 		as->plen = 0;
 		audit_reasm_flush(as->ra);
 	}
-	return (int)(as->emitted - before);
+	r = (int)(as->emitted - before);
+out:
+	if (own_batch)
+		src->ctx->batch_real = src->ctx->batch_mono = 0;
+	return r;
 }
 
 int sensor_audit_replay(sensor_ctx *ctx, const char *buf, size_t len, uint32_t flags)
