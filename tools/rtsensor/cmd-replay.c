@@ -107,6 +107,7 @@ int cmd_replay(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	out.ocsf_host = rb.ocsf_host;
 	buf = malloc(1u << 20);
 	if (!buf) {
 		die_msg("replay", "out of memory");

@@ -235,6 +235,7 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_FAIL;
 		goto done;
 	}
+	out.jl.ocsf_host = rb.ocsf_host;
 
 	r = sensor_ctx_new(&copts, &ctx);
 	if (r < 0) {

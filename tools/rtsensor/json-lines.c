@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json-lines.h"
+#include "ocsf.h"
 
 int json_lines_open(struct json_lines *jl, const char *path, bool append)
 {
@@ -61,6 +62,20 @@ void json_lines_event(struct json_lines *jl, const sensor_event *ev)
 	}
 	if (n < 0)
 		return;
+	if (jl->ocsf_host) {
+		char *o = ocsf_line(jl->buf, (size_t)n, jl->ocsf_host);
+
+		if (!o) {
+			jl->err = -ENOMEM;
+			return;
+		}
+		if (fputs(o, jl->f) == EOF || fputc('\n', jl->f) == EOF)
+			jl->err = errno ? -errno : -EIO;
+		else
+			jl->n++;
+		free(o);
+		return;
+	}
 	jl->buf[n] = '\n';
 	if (fwrite(jl->buf, 1, (size_t)n + 1, jl->f) != (size_t)n + 1)
 		jl->err = errno ? -errno : -EIO;

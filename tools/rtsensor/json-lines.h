@@ -13,6 +13,7 @@ struct json_lines {
 	FILE *f;      /* NULL: events are not written */
 	char *buf;
 	size_t cap;
+	const char *ocsf_host; /* non-NULL: write OCSF (ocsf.h) with this device hostname */
 	int err;      /* first write error (-errno), sticky */
 	uint64_t n;   /* lines written */
 };

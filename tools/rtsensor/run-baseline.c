@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "ocsf.h"
 #include "run-baseline.h"
 
 int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
@@ -29,6 +32,19 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x106:
 		rb->syslog = arg;
 		return 1;
+	case 0x107:
+		if (strcmp(arg, "json") == 0) {
+			rb->ocsf_host = NULL;
+			return 1;
+		}
+		if (strcmp(arg, "ocsf") != 0) {
+			die_msg("run", "--format wants json or ocsf, got '%s'", arg);
+			return -EINVAL;
+		}
+		if (gethostname(rb->host, sizeof(rb->host) - 1) < 0)
+			rb->host[0] = '\0';
+		rb->ocsf_host = rb->host;
+		return 1;
 	case 0x104:
 	case 0x105:
 		if (parse_seconds(arg, c == 0x104 ? &rb->learn_min : &rb->learn_stable) < 0 ||
@@ -48,17 +64,28 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	struct run_baseline *rb = ud;
 	const char *json = sensor_alert_json(a);
 
+	char *ocsf = NULL;
+
 	(void)b;
-	if (rb->sl_open)
-		syslog_sink_send(&rb->sl, a); /* failures are counted and reported at stop */
-	if (rb->err || !rb->out)
-		return;
-	if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
-		rb->err = -errno;
-	else
-		rb->alerts_written++;
-	if (rb->out == stdout || rb->out == stderr)
-		fflush(rb->out);
+	if (rb->ocsf_host) {
+		ocsf = ocsf_line(json, strlen(json), rb->ocsf_host);
+		if (!ocsf) {
+			rb->err = -ENOMEM;
+			return;
+		}
+		json = ocsf;
+	}
+	if (rb->sl_open) /* failures are counted and reported at stop */
+		syslog_sink_send(&rb->sl, a, json);
+	if (!rb->err && rb->out) {
+		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
+			rb->err = -errno;
+		else
+			rb->alerts_written++;
+		if (rb->out == stdout || rb->out == stderr)
+			fflush(rb->out);
+	}
+	free(ocsf);
 }
 
 int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)

@@ -14,6 +14,8 @@ struct run_baseline {
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
 	const char *syslog;   /* --syslog TARGET */
+	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
+	char host[256];
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
 	bool event_time;      /* replays: the baseline's clock is the events' own time */
 	/* state */
@@ -33,9 +35,12 @@ struct run_baseline {
 	{ "rules", required_argument, NULL, 0x103 },                  \
 	{ "learn-min", required_argument, NULL, 0x104 },              \
 	{ "learn-stable", required_argument, NULL, 0x105 },           \
-	{ "syslog", required_argument, NULL, 0x106 }
+	{ "syslog", required_argument, NULL, 0x106 },                 \
+	{ "format", required_argument, NULL, 0x107 }
 
 #define RUN_BASELINE_HELP                                                                 \
+	"      --format json|ocsf  events and alerts in our schema (docs/events.md, default)\n" \
+	"                        or as OCSF 1.1 classes (docs/ocsf.md)\n"             \
 	"      --mode learn|monitor|enforce  feed every event to the behavioural\n"     \
 	"                        baseline and write alerts (docs/baseline.md); learn:\n"  \
 	"                        instances learn and move to monitoring by themselves;\n" \

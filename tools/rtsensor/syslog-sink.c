@@ -209,10 +209,9 @@ static int send_all(int fd, const char *buf, size_t n)
 	return 0;
 }
 
-int syslog_sink_send(struct syslog_sink *s, const sensor_alert *a)
+int syslog_sink_send(struct syslog_sink *s, const sensor_alert *a, const char *json)
 {
 	const char *msgid = sensor_alert_rule(a) ? sensor_alert_rule(a) : sensor_alert_reason(a);
-	const char *json = sensor_alert_json(a);
 	size_t cap = strlen(json) + 600, n, off = 0;
 	struct timespec ts;
 	char *buf;

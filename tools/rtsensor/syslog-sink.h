@@ -4,7 +4,7 @@
  * socket (/dev/log), or a collector over UDP (RFC 5426, one message a
  * datagram) or TCP (RFC 6587 octet counting). MSGID is the rule id or the
  * baseline reason, so a collector can route on it; MSG is the alert's JSON
- * line. Facility user; severity from the alert's (critical -> crit, high ->
+ * line (OCSF with --format ocsf). Facility user; severity from the alert's (critical -> crit, high ->
  * err, medium -> warning, low -> notice, info -> info). Structured data is
  * the nil value: SD-IDs need an IANA enterprise number.
  */
@@ -44,8 +44,8 @@ int syslog_sink_open(struct syslog_sink *s, const char *target, char *err, size_
 size_t syslog_format(char *buf, size_t cap, enum sensor_severity sev, const struct timespec *ts,
 		     const char *host, long pid, const char *msgid, const char *msg);
 
-/* Send one alert. 0, or -errno (counted in failed). */
-int syslog_sink_send(struct syslog_sink *s, const sensor_alert *a);
+/* Send one alert with msg as MSG (its JSON line, or OCSF). 0, or -errno (counted in failed). */
+int syslog_sink_send(struct syslog_sink *s, const sensor_alert *a, const char *msg);
 
 void syslog_sink_close(struct syslog_sink *s);
 
