@@ -112,8 +112,9 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	rules_match(b->rules, ev, on_rule, args);
 	if (wi == MODEL_NONE)
 		return;
-	/* decided on the model as it was before this event taught it anything */
-	known = features_known(b, wi, &fs);
+	/* decided on the model as it was before this event taught it anything; only an
+	 * enforcing instance needs to know */
+	known = b->m.wls[wi].state == WL_ENFORCING && features_known(b, wi, &fs);
 	for (int i = 0; i < fs.n; i++)
 		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
 	enforce(b, wi, ev, known, severe);

@@ -29,7 +29,9 @@ int parse_u64(const char *s, size_t len, unsigned base, uint64_t *ret)
 
 		if (d < 0)
 			return -EINVAL;
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
+		/* overflow without a division per digit: v * base + d > UINT64_MAX */
+		if (base == 16 ? v >> 60 != 0
+			       : (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && (uint64_t)d > UINT64_MAX % 10)))
 			return -ERANGE;
 		v = v * base + (uint64_t)d;
 	}
