@@ -80,6 +80,11 @@ enum sensor_baseline_flags {
 	SENSOR_BASELINE_EVENT_TIME = 1u << 0,
 	/* Do not load the built-in default rules when rules_path is NULL. */
 	SENSOR_BASELINE_NO_DEFAULT_RULES = 1u << 1,
+	/* Keep a journal of the events that matter after the fact (execs,
+	 * changes to files, connections, syscalls, verdicts, losses) in the
+	 * store, for incident response (sensor_store_journal, docs/journal.md).
+	 * Needs db_path. */
+	SENSOR_BASELINE_JOURNAL = 1u << 2,
 };
 
 struct sensor_baseline_opts {
@@ -101,6 +106,8 @@ struct sensor_baseline_opts {
 	void *alert_userdata;
 	sensor_clock_fn clock_fn;   /* NULL: CLOCK_REALTIME */
 	void *clock_userdata;
+	uint64_t journal_max_age_ns; /* journal retention by age (baseline time); 0: 7 days */
+	uint64_t journal_max_rows;   /* ... and by rows (the newest kept); 0: 1 000 000 */
 };
 
 /*
@@ -175,6 +182,9 @@ struct sensor_baseline_stats {
 	uint64_t decayed;      /* features aged out */
 	uint64_t enforced_allow; /* held events allowed by an enforcing instance */
 	uint64_t enforced_deny;  /* ... and denied */
+	uint64_t journaled;      /* events written to the journal */
+	uint64_t journal_dropped; /* events the journal could not keep (queue full, store
+				    error): each batch is also a loss event */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);
@@ -300,6 +310,32 @@ typedef int (*sensor_stored_alert_fn)(void *userdata, const struct sensor_stored
  */
 SENSOR_EXPORT int sensor_store_alerts(sensor_store *s, const char *workload_id, uint64_t since,
 				      uint64_t until, sensor_stored_alert_fn fn, void *userdata);
+
+/* One entry of a workload's timeline: a journaled event or a stored alert. */
+struct sensor_journal_entry {
+	size_t sz;            /* sizeof(struct sensor_journal_entry) */
+	uint64_t time;        /* ns since epoch */
+	const char *workload; /* instance id */
+	const char *kind;     /* the event's kind ("exec", "file", ...) or "alert" */
+	const char *json;     /* the event's JSON (docs/events.md) or the alert's */
+};
+
+typedef int (*sensor_journal_fn)(void *userdata, const struct sensor_journal_entry *e);
+
+enum sensor_journal_flags {
+	SENSOR_JOURNAL_ALERTS = 1u << 0, /* interleave the stored alerts by time */
+};
+
+/*
+ * Call fn for every journaled event (SENSOR_BASELINE_JOURNAL) of one
+ * workload (or of all, NULL) at since <= time < until (0: unbounded),
+ * oldest first; with SENSOR_JOURNAL_ALERTS the stored alerts too, in time
+ * order. Strings live during the call; a negative return of fn stops and
+ * is returned. Returns the number of entries, or -errno.
+ */
+SENSOR_EXPORT int sensor_store_journal(sensor_store *s, const char *workload_id, uint64_t since,
+				       uint64_t until, uint32_t flags, sensor_journal_fn fn,
+				       void *userdata);
 
 enum sensor_diff_op {
 	SENSOR_DIFF_ADDED = 1,   /* only in b */

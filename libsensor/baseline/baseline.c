@@ -92,8 +92,11 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 
 	(void)ctx;
 	b->stats.events++;
-	if (kind == SENSOR_KIND_LOSS || kind == SENSOR_KIND_STATUS)
+	if (kind == SENSOR_KIND_LOSS || kind == SENSOR_KIND_STATUS) {
+		if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
+			journal_add(&b->journal, ev, "", bl_now(b, ev));
 		return;
+	}
 	now = bl_now(b, ev);
 	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
 	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
@@ -119,6 +122,37 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
 	enforce(b, wi, ev, known, severe);
 	lc_tick(b, wi, now);
+	/* after enforcement, so that the journal holds the verdict */
+	if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
+		journal_add(&b->journal, ev, id, now);
+}
+
+/* Write the queued journal rows; what could not be kept is counted and is a loss event. */
+static void flush_journal(struct sensor_baseline *b)
+{
+	struct journal_row *rows;
+	uint64_t dropped, age = b->o.journal_max_age_ns;
+	size_t n = journal_take(&b->journal, &rows, &dropped);
+
+	if (n) {
+		int r = store_journal_write(b->store, rows, n,
+					    b->last_time > age ? b->last_time - age : 0,
+					    b->o.journal_max_rows);
+
+		if (r < 0) {
+			ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: journal write failed: %s",
+				strerror(-r));
+			dropped += n;
+		} else {
+			b->stats.journaled += n;
+		}
+	}
+	journal_rows_free(rows, n);
+	if (dropped) {
+		b->stats.journal_dropped += dropped;
+		if (b->tsrc)
+			ctx_emit_loss(b->tsrc, dropped, "baseline journal: events not kept");
+	}
 }
 
 static int do_flush(struct sensor_baseline *b)
@@ -140,6 +174,8 @@ static int do_flush(struct sensor_baseline *b)
 			b->stats.rows_flushed += (uint64_t)r;
 		}
 	}
+	if (b->store && (b->o.flags & SENSOR_BASELINE_JOURNAL))
+		flush_journal(b);
 	for (size_t i = 0; i < nq; i++) {
 		free(q[i]);
 		free(qwl[i]);
@@ -249,8 +285,11 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 			if (((const char *)opts)[i])
 				return -E2BIG;
 	}
-	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES))
+	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES |
+				  SENSOR_BASELINE_JOURNAL))
 		return -EINVAL;
+	if ((o.flags & SENSOR_BASELINE_JOURNAL) && !o.db_path)
+		return -EINVAL; /* the journal lives in the store */
 	if (!o.mode)
 		o.mode = SENSOR_BASELINE_LEARN;
 	if (o.mode != SENSOR_BASELINE_LEARN && o.mode != SENSOR_BASELINE_MONITOR &&
@@ -269,6 +308,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	DFLT(rate_limit, 20);
 	DFLT(burst_count, 10);
 	DFLT(burst_window_ns, 60ull * 1000000000u);
+	DFLT(journal_max_age_ns, 7ull * 24 * 3600 * 1000000000u);
+	DFLT(journal_max_rows, 1000000);
 #undef DFLT
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -348,6 +389,7 @@ sensor_baseline *sensor_baseline_free(sensor_baseline *b)
 		sensor_source_remove(b->tsrc);
 	}
 	store_close(b->store);
+	journal_free(&b->journal);
 	rules_free(b->rules);
 	alerts_free(b->alerts);
 	model_release(&b->m);

@@ -7,6 +7,7 @@
 
 #include "core/context.h"
 #include "model.h"
+#include "journal.h"
 
 struct ruleset;
 struct alerts;
@@ -24,6 +25,7 @@ struct sensor_baseline {
 	struct ruleset *rules;
 	struct alerts *alerts;
 	struct sensor_store *store;
+	struct journal journal;  /* SENSOR_BASELINE_JOURNAL: events queued for the store */
 	struct sensor_baseline_stats stats;
 	uint64_t last_time;     /* latest "now" the baseline used */
 	uint64_t next_decay;    /* next decay sweep, baseline time */

@@ -346,6 +346,13 @@ void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 	sensor_event_unref(ev);
 }
 
+const char *ctx_source_name(enum sensor_source_type type)
+{
+	const char *n = sensor_source_type_name(type);
+
+	return n ? n : "sensor";
+}
+
 void ctx_emit_loss(struct sensor_source *src, uint64_t count, const char *what)
 {
 	struct sensor_event *ev;
@@ -353,11 +360,11 @@ void ctx_emit_loss(struct sensor_source *src, uint64_t count, const char *what)
 	src->stats.lost += count;
 	src->ctx->stats.lost += count;
 	ctx_log(src->ctx, SENSOR_LOG_WARNING, "%s: lost %llu events (%s)",
-		sensor_source_type_name(src->ops->type), (unsigned long long)count, what);
+		ctx_source_name(src->ops->type), (unsigned long long)count, what);
 	ev = ctx_event_new(src, SENSOR_KIND_LOSS);
 	if (!ev)
 		return; /* counted above, so the loss is still visible in stats */
-	ev_set_str(ev, SENSOR_FIELD_LOSS_SOURCE, sensor_source_type_name(src->ops->type));
+	ev_set_str(ev, SENSOR_FIELD_LOSS_SOURCE, ctx_source_name(src->ops->type));
 	ev_set_int(ev, SENSOR_FIELD_LOSS_COUNT, (int64_t)count);
 	if (what)
 		ev_set_str(ev, SENSOR_FIELD_LOSS_DETAIL, what);
@@ -370,7 +377,7 @@ void ctx_emit_status(struct sensor_source *src, const char *state, const char *d
 
 	if (!ev)
 		return;
-	ev_set_str(ev, SENSOR_FIELD_STATUS_SOURCE, sensor_source_type_name(src->ops->type));
+	ev_set_str(ev, SENSOR_FIELD_STATUS_SOURCE, ctx_source_name(src->ops->type));
 	ev_set_str(ev, SENSOR_FIELD_STATUS_STATE, state);
 	if (detail)
 		ev_set_str(ev, SENSOR_FIELD_STATUS_DETAIL, detail);

@@ -139,6 +139,8 @@ struct sensor_event *ctx_event_new(struct sensor_source *src, enum sensor_kind k
 void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev);
 /* Emit a loss event for src with count, and account it. */
 void ctx_emit_loss(struct sensor_source *src, uint64_t count, const char *what);
+/* The name events of src carry: its type's, or "sensor" for an internal source (a stage's). */
+const char *ctx_source_name(enum sensor_source_type type);
 /* Emit a status event for src. */
 void ctx_emit_status(struct sensor_source *src, const char *state, const char *detail);
 /* Add a pipeline stage (runs before the sink, in order added). 0 or -ENOSPC. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "context.h"
 #include "event.h"
 #include "util/jw.h"
 
@@ -100,7 +101,7 @@ int sensor_event_to_json(const sensor_event *ev, char *buf, size_t len)
 	jw_init(&w, buf, len);
 	jw_obj_open(&w, NULL);
 	jw_kv_str(&w, "kind", sensor_kind_name((enum sensor_kind)ev->kind));
-	jw_kv_str(&w, "source", sensor_source_type_name((enum sensor_source_type)ev->source));
+	jw_kv_str(&w, "source", ctx_source_name((enum sensor_source_type)ev->source));
 	jw_kv_time(&w, "time", (uint64_t)ev->v[SENSOR_FIELD_TIME].i);
 	jw_kv_u64(&w, "seq", (uint64_t)ev->v[SENSOR_FIELD_SEQ].i);
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {

@@ -191,7 +191,7 @@ const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field
 	case SENSOR_FIELD_KIND:
 		return sensor_kind_name((enum sensor_kind)ev->kind);
 	case SENSOR_FIELD_SOURCE:
-		return sensor_source_type_name((enum sensor_source_type)ev->source);
+		return ctx_source_name((enum sensor_source_type)ev->source);
 	case SENSOR_FIELD_VERDICT_DECISION:
 		if (ev->hold.decision != SENSOR_DECISION_NONE)
 			return sensor_decision_name(ev->hold.decision);

@@ -40,6 +40,16 @@ static const char *const migrations[] = {
 	"  json TEXT NOT NULL"
 	");"
 	"CREATE INDEX alerts_by_workload ON alerts (workload, time);",
+	/* 2 -> 3: the journal of events for incident response */
+	"CREATE TABLE journal ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  workload TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  json TEXT NOT NULL"
+	");"
+	"CREATE INDEX journal_by_workload ON journal (workload, time);"
+	"CREATE INDEX journal_by_time ON journal (time);",
 };
 
 int store_migrate(sqlite3 *db, bool readonly)

@@ -32,6 +32,13 @@ int store_flush(struct sensor_store *s, struct model *m, char **alerts, const ui
 	return -EOPNOTSUPP;
 }
 
+int store_journal_write(struct sensor_store *s, const struct journal_row *rows, size_t n,
+			uint64_t cutoff, uint64_t keep)
+{
+	(void)s, (void)rows, (void)n, (void)cutoff, (void)keep;
+	return -EOPNOTSUPP;
+}
+
 int store_upsert_one(struct sensor_store *s, const char *wl, const char *key, uint64_t count,
 		     uint64_t first, uint64_t last, const uint32_t *hours)
 {
@@ -87,6 +94,13 @@ int sensor_store_alerts(sensor_store *s, const char *workload_id, uint64_t since
 			sensor_stored_alert_fn fn, void *userdata)
 {
 	(void)s, (void)workload_id, (void)since, (void)until, (void)fn, (void)userdata;
+	return -EOPNOTSUPP;
+}
+
+int sensor_store_journal(sensor_store *s, const char *workload_id, uint64_t since, uint64_t until,
+			 uint32_t flags, sensor_journal_fn fn, void *userdata)
+{
+	(void)s, (void)workload_id, (void)since, (void)until, (void)flags, (void)fn, (void)userdata;
 	return -EOPNOTSUPP;
 }
 

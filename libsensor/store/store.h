@@ -17,7 +17,7 @@
 struct model;
 struct sensor_store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Alerts kept in the store (the newest); older ones are deleted at flush. */
 #define STORE_ALERTS_KEEP_STR "100000"
 
@@ -32,6 +32,22 @@ int store_load(struct sensor_store *s, struct model *m);
  */
 int store_flush(struct sensor_store *s, struct model *m, char **alerts, const uint64_t *times,
 		char **alert_wls, size_t nalerts);
+/* One journaled event (store-journal.c). */
+struct journal_row {
+	uint64_t time;    /* ns since epoch */
+	char *workload;
+	const char *kind; /* static event kind name */
+	char *json;
+};
+
+/*
+ * Append rows in one transaction, then apply retention: rows older than
+ * cutoff (0: none) and all but the newest keep (0: no limit) go. Returns
+ * the rows written or -errno.
+ */
+int store_journal_write(struct sensor_store *s, const struct journal_row *rows, size_t n,
+			uint64_t cutoff, uint64_t keep);
+
 /* Naive path for the benchmark: one upsert statement per observation, autocommit. */
 int store_upsert_one(struct sensor_store *s, const char *wl, const char *key, uint64_t count,
 		     uint64_t first, uint64_t last, const uint32_t *hours);

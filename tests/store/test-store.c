@@ -370,7 +370,7 @@ static int int_of(const char *path, const char *q)
 	return v;
 }
 
-Test(store, migrates_v1_and_refuses_newer_or_garbage)
+Test(store, migrates_v1_to_v3_and_refuses_newer_or_garbage)
 {
 	sensor_store *s;
 	char *out;
@@ -395,8 +395,9 @@ Test(store, migrates_v1_and_refuses_newer_or_garbage)
 	cr_assert(strstr(out, "\"key\":\"exec:/bin/true\",\"count\":4,\"first\":1,\"last\":2,\"approved\":true"), "%s", out);
 	free(out);
 	sensor_store_close(s);
-	cr_assert_eq(int_of(db("v1.db"), "SELECT version FROM schema_version"), 2);
+	cr_assert_eq(int_of(db("v1.db"), "SELECT version FROM schema_version"), 3);
 	cr_assert_eq(int_of(db("v1.db"), "SELECT COUNT(*) FROM alerts"), 0);
+	cr_assert_eq(int_of(db("v1.db"), "SELECT COUNT(*) FROM journal"), 0);
 	/* a newer schema is refused */
 	sql(db("v1.db"), "UPDATE schema_version SET version = 99");
 	cr_assert_eq(sensor_store_open(db("v1.db"), 0, &s), -EPROTO);

@@ -2,7 +2,7 @@
 /*
  * rtsensor alerts: the alerts a replay stored in its database, read back
  * whole, by workload and by time window (absolute and as an age), counted;
- * and every bad argument a usage error.
+ * and every bad argument a usage error; rtsensor timeline over the journal.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -115,4 +115,45 @@ Test(cmd_alerts, bad_arguments, .init = setup, .fini = teardown)
 	}
 	cr_assert_eq(run_sh("\"$RTSENSOR\" alerts 2>/dev/null"), 2, "no --db");
 	cr_assert_eq(run_sh("\"$RTSENSOR\" alerts --db /nonexistent/x.db 2>/dev/null"), 1);
+}
+
+/* rtsensor timeline: the journal of the replay with its alerts in between. */
+Test(cmd_timeline, journal_and_alerts_in_order, .init = setup, .fini = teardown)
+{
+	char cmd[512], p[128], *o, *a, *b, *c;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && \"$RTSENSOR\" replay --audit audit.log --mode learn --learn-min 5 "
+		 "--learn-stable 5 --db j.db --journal --alerts /dev/null && "
+		 "\"$RTSENSOR\" timeline --db j.db >tl && \"$RTSENSOR\" timeline --db j.db -c "
+		 "--no-alerts >n && \"$RTSENSOR\" timeline --db j.db -w host --since "
+		 "2026-01-01T00:00:30Z -c >w && \"$RTSENSOR\" timeline --db a.db -c >none", dir);
+	cr_assert_eq(run_sh(cmd), 0);
+	snprintf(p, sizeof(p), "%s/tl", dir);
+	o = read_file(p, &n);
+	cr_assert_not_null(o);
+	cr_assert_eq(lines(o), 5, "3 execs and 2 alerts: %s", o);
+	/* the third exec comes before the two alerts it caused */
+	a = strstr(o, "\"seq\":3");
+	b = strstr(o, "\"rule\":\"reverse-shell-devtcp\"");
+	c = strstr(o, "\"reason\":\"new_exec\"");
+	cr_assert(a && b && c && a < b && a < c, "%s", o);
+	free(o);
+	snprintf(p, sizeof(p), "%s/n", dir);
+	o = read_file(p, &n);
+	cr_assert_str_eq(o, "3\n");
+	free(o);
+	snprintf(p, sizeof(p), "%s/w", dir);
+	o = read_file(p, &n);
+	cr_assert_str_eq(o, "3\n", "the last exec and its two alerts");
+	free(o);
+	snprintf(p, sizeof(p), "%s/none", dir);
+	o = read_file(p, &n);
+	cr_assert_str_eq(o, "2\n", "no journal without --journal: only the alerts");
+	free(o);
+	cr_assert_eq(run_sh("\"$RTSENSOR\" timeline --db x.db --since 3q 2>/dev/null"), 2);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && \"$RTSENSOR\" replay --audit audit.log --mode learn "
+		 "--journal 2>/dev/null", dir);
+	cr_assert_eq(run_sh(cmd), 2, "--journal without --db");
 }

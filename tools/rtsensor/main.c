@@ -19,6 +19,7 @@ static const struct {
 	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
 	{ "baseline", cmd_baseline, "list, show, export, import, diff, merge or reset baselines" },
 	{ "alerts", cmd_alerts, "print the alerts a baseline database keeps, by workload and time" },
+	{ "timeline", cmd_timeline, "what a workload did (the journal) with its alerts, in order" },
 };
 
 static void usage(FILE *f)

@@ -32,6 +32,9 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x106:
 		rb->syslog = arg;
 		return 1;
+	case 0x108:
+		rb->journal = true;
+		return 1;
 	case 0x107:
 		if (strcmp(arg, "json") == 0) {
 			rb->ocsf_host = NULL;
@@ -94,12 +97,17 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	int r;
 
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->learn_min || rb->learn_stable) {
-			die_msg("run", "--db, --alerts, --syslog, --rules and --learn-* need --mode "
-				"learn|monitor|enforce");
+		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->journal || rb->learn_min ||
+		    rb->learn_stable) {
+			die_msg("run", "--db, --alerts, --syslog, --journal, --rules and --learn-* need "
+				"--mode learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		return 0;
+	}
+	if (rb->journal && !rb->db) {
+		die_msg("run", "--journal needs --db: the journal lives in the database");
+		return EXIT_USAGE;
 	}
 	if (!rb->alerts || strcmp(rb->alerts, "-") == 0) {
 		rb->out = stdout;
@@ -119,6 +127,8 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 		}
 		rb->sl_open = true;
 	}
+	if (rb->journal)
+		o.flags |= SENSOR_BASELINE_JOURNAL;
 	if (rb->event_time)
 		o.flags |= SENSOR_BASELINE_EVENT_TIME;
 	o.mode = strcmp(rb->mode, "monitor") == 0   ? SENSOR_BASELINE_MONITOR

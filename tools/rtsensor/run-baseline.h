@@ -15,6 +15,7 @@ struct run_baseline {
 	const char *rules;    /* --rules FILE */
 	const char *syslog;   /* --syslog TARGET */
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
+	bool journal;         /* --journal */
 	char host[256];
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
 	bool event_time;      /* replays: the baseline's clock is the events' own time */
@@ -36,7 +37,8 @@ struct run_baseline {
 	{ "learn-min", required_argument, NULL, 0x104 },              \
 	{ "learn-stable", required_argument, NULL, 0x105 },           \
 	{ "syslog", required_argument, NULL, 0x106 },                 \
-	{ "format", required_argument, NULL, 0x107 }
+	{ "format", required_argument, NULL, 0x107 },                 \
+	{ "journal", no_argument, NULL, 0x108 }
 
 #define RUN_BASELINE_HELP                                                                 \
 	"      --format json|ocsf  events and alerts in our schema (docs/events.md, default)\n" \
@@ -48,6 +50,8 @@ struct run_baseline {
 	"                        answer stored instances' held events from it\n"        \
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
 	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout)\n"     \
+	"      --journal         keep a journal of execs, file changes, connections,\n"  \
+	"                        syscalls and verdicts in --db for 'rtsensor timeline'\n" \
 	"      --syslog TARGET   also send alerts to syslog (RFC 5424): local (/dev/log),\n" \
 	"                        unix:PATH, udp:HOST:PORT or tcp:HOST:PORT\n"          \
 	"      --rules FILE      threat rules (default: the built-in rules)\n"           \
