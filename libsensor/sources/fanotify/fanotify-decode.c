@@ -132,7 +132,12 @@ int fan_decode(const void *buf, size_t len, size_t *off, struct fan_record *rec)
 
 	if (*off >= len)
 		return 0;
-	memset(rec, 0, sizeof(*rec));
+	/* only what the walk reads before it writes (a handle's fields are read only when present) */
+	rec->fid.present = rec->dfid.present = rec->old_dfid.present = rec->new_dfid.present = false;
+	rec->has_pidfd = rec->has_error = false;
+	rec->skipped_info = 0;
+	rec->pid = 0;
+	rec->mask = 0;
 	rec->fd = FAN_NOFD;
 	rec->pidfd = FAN_NOPIDFD;
 	if (len - *off < FAN_EVENT_METADATA_LEN)

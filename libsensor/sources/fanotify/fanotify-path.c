@@ -93,6 +93,7 @@ void fan_dcache_flush(struct fan_dcache *c)
 {
 	if (!c->e)
 		return;
+	c->flushes++;
 	for (unsigned i = 0; i < FAN_DCACHE_SLOTS; i++)
 		c->e[i].at = 0;
 }
@@ -148,13 +149,42 @@ static int open_handle(const struct fan_fs *fss, unsigned n, const struct fan_ha
 	return fd < 0 ? -errno : fd;
 }
 
+/* FAN_DC_* of a directory path against the exclusion prefixes. */
+static uint8_t dir_excl(const struct fan_dcache *c, const char *dir, size_t dlen)
+{
+	uint8_t f = 0;
+
+	for (int i = 0; c->excl && c->excl[i]; i++) {
+		size_t n = c->excl_len[i];
+
+		if (fan_path_under_n(dir, dlen, c->excl[i], n))
+			f |= FAN_DC_DIR_EXCLUDED;
+		else if (n > dlen && fan_path_under_n(c->excl[i], n, dir, dlen))
+			f |= FAN_DC_CHILD_PREFIX; /* dir/NAME may equal that prefix */
+	}
+	return f;
+}
+
+/* dir/name against the exclusions from the directory's flags: 1, 0, or -1 (ask). */
+static int entry_excluded(uint8_t f, const struct fan_handle *h)
+{
+	if (f & FAN_DC_DIR_EXCLUDED)
+		return 1;
+	if (h->name_len == 0 || (h->name_len == 1 && h->name[0] == '.'))
+		return 0; /* the directory itself */
+	return (f & FAN_DC_CHILD_PREFIX) ? -1 : 0;
+}
+
 int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
-		     const struct fan_handle *h, char *buf, size_t cap)
+		     const struct fan_handle *h, char *buf, size_t cap, int *excluded)
 {
 	struct fan_dcache_ent *e = NULL;
 	uint64_t now = c ? c->now : 0;
+	bool stored = false;
 	int fd, len;
 
+	if (excluded)
+		*excluded = -1;
 	if (!h->present || h->fh_len > 8 + 128 || h->fh_len < 8)
 		return -EINVAL;
 	if (c && c->e && h->name && now) {
@@ -163,7 +193,10 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {
 			c->hits++;
 			memcpy(buf, e->path, e->path_len + 1u);
-			return fan_path_join(buf, e->path_len, h->name, h->name_len, buf, cap);
+			len = fan_path_join(buf, e->path_len, h->name, h->name_len, buf, cap);
+			if (len >= 0 && excluded)
+				*excluded = entry_excluded(e->excl, h);
+			return len;
 		}
 		c->misses++;
 	}
@@ -180,9 +213,14 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 		memcpy(e->fh, h->fh, h->fh_len);
 		memcpy(e->path, buf, (size_t)len + 1);
 		e->path_len = (uint16_t)len;
+		e->excl = dir_excl(c, buf, (size_t)len);
 		e->at = now;
+		stored = true;
 	}
-	if (h->name)
-		return fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
+	if (h->name) {
+		len = fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
+		if (len >= 0 && stored && excluded)
+			*excluded = entry_excluded(e->excl, h);
+	}
 	return len;
 }
