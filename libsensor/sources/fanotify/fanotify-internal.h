@@ -56,6 +56,13 @@ struct fan_record {
  */
 int fan_decode(const void *buf, size_t len, size_t *off, struct fan_record *rec);
 
+/*
+ * True when the event at off of buf[0..len) is a FAN_DELETE whose object
+ * handle (FAN_REPORT_TARGET_FID) equals fid. Reads only that much, bounded
+ * like fan_decode(); false for anything it cannot walk.
+ */
+bool fan_peek_delete_of(const void *buf, size_t len, size_t off, const struct fan_handle *fid);
+
 /* ---- paths ------------------------------------------------------------- */
 
 /* A marked filesystem: its fsid and an fd to resolve its handles with. */
@@ -98,6 +105,9 @@ void fan_dcache_free(struct fan_dcache *c);
 void fan_dcache_flush(struct fan_dcache *c);
 /* Stamp the batch about to be resolved (one clock read per read()). */
 void fan_dcache_stamp(struct fan_dcache *c);
+/* Cache dir[0..len) as the path of directory handle h (stamped now). The entry, or NULL. */
+struct fan_dcache_ent *fan_dcache_put(struct fan_dcache *c, const struct fan_handle *h,
+				      const char *dir, size_t len);
 
 /*
  * Path of the object a handle names, resolved with open_by_handle_at()

@@ -175,6 +175,25 @@ static int entry_excluded(uint8_t f, const struct fan_handle *h)
 	return (f & FAN_DC_CHILD_PREFIX) ? -1 : 0;
 }
 
+struct fan_dcache_ent *fan_dcache_put(struct fan_dcache *c, const struct fan_handle *h,
+				      const char *dir, size_t len)
+{
+	struct fan_dcache_ent *e;
+
+	if (!c->e || !c->now || len >= sizeof(e->path) || h->fh_len > sizeof(e->fh))
+		return NULL;
+	e = dcache_slot(c, h);
+	e->fsid = h->fsid;
+	e->fh_len = (uint16_t)h->fh_len;
+	memcpy(e->fh, h->fh, h->fh_len);
+	memcpy(e->path, dir, len);
+	e->path[len] = '\0';
+	e->path_len = (uint16_t)len;
+	e->excl = dir_excl(c, e->path, len);
+	e->at = c->now;
+	return e;
+}
+
 int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 		     const struct fan_handle *h, char *buf, size_t cap, int *excluded)
 {
@@ -207,16 +226,8 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 	close(fd);
 	if (len < 0)
 		return len;
-	if (e && (size_t)len < sizeof(e->path)) {
-		e->fsid = h->fsid;
-		e->fh_len = (uint16_t)h->fh_len;
-		memcpy(e->fh, h->fh, h->fh_len);
-		memcpy(e->path, buf, (size_t)len + 1);
-		e->path_len = (uint16_t)len;
-		e->excl = dir_excl(c, buf, (size_t)len);
-		e->at = now;
-		stored = true;
-	}
+	if (e)
+		stored = fan_dcache_put(c, h, buf, (size_t)len) == e;
 	if (h->name) {
 		len = fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
 		if (len >= 0 && stored && excluded)

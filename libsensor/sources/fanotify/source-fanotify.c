@@ -131,23 +131,14 @@ static bool attribute(struct sensor_source *src, struct fan_src *fs, const struc
 
 /*
  * The FID-only attrib that an unlink makes (the inode's link count drops,
- * the kernel has no name for it) comes just before the delete record that
+ * the kernel has no name for it) comes right before the delete record that
  * names the same object. Found in the same buffer, it costs no
  * open_by_handle_at (which would fail with ESTALE anyway for the last link).
  */
 static bool unlinked_next(const struct fan_src *fs, const void *buf, size_t len, size_t off,
 			  const struct fan_handle *fid)
 {
-	struct fan_record nx;
-
-	if (!fs->have_target_fid)
-		return false;
-	for (int i = 0; i < 4 && fan_decode(buf, len, &off, &nx) == 1; i++) {
-		if ((nx.mask & FAN_DELETE) && nx.fid.present && nx.fid.fsid == fid->fsid &&
-		    nx.fid.fh_len == fid->fh_len && memcmp(nx.fid.fh, fid->fh, fid->fh_len) == 0)
-			return true;
-	}
-	return false;
+	return fs->have_target_fid && fan_peek_delete_of(buf, len, off, fid);
 }
 
 static void close_fds(const struct fan_src *fs, const struct fan_record *rec)
@@ -188,6 +179,7 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 
 		if (!(mask & ops_of_mask[i].bit))
 			continue;
+		mask &= ~ops_of_mask[i].bit;
 		ev = ctx_event_new(src, SENSOR_KIND_FILE);
 		if (!ev) {
 			ctx_emit_loss(src, 1, "out of memory building a file event");
@@ -212,6 +204,8 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		ctx_emit(src->ctx, ev);
 		src->no_enrich = fs->offline;
 		n++;
+		if (!(mask & ~(uint64_t)FAN_ONDIR))
+			break;
 	}
 	return n;
 }
