@@ -98,21 +98,45 @@ void fan_dcache_flush(struct fan_dcache *c)
 		c->e[i].at = 0;
 }
 
+static inline uint64_t ld64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static struct fan_dcache_ent *dcache_slot(struct fan_dcache *c, const struct fan_handle *h)
 {
-	uint64_t x = h->fsid ^ h->fh_len, w;
+	uint64_t x = h->fsid ^ h->fh_len;
 	size_t i = 0;
 
-	/* 8 bytes at a time (handles are 16-40 bytes): a multiply-xorshift mix */
+	/*
+	 * 8 bytes at a time (handles are 8 + 8..128 bytes), the tail as the
+	 * last 8 bytes (overlapping: still a function of the handle alone);
+	 * a multiply-xorshift mix
+	 */
 	for (; i + 8 <= h->fh_len; i += 8) {
-		memcpy(&w, h->fh + i, 8);
-		x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+		x = (x ^ ld64(h->fh + i)) * 0x9e3779b97f4a7c15ull;
 		x ^= x >> 29;
 	}
-	for (; i < h->fh_len; i++)
-		x = (x ^ h->fh[i]) * 0x100000001b3ull;
+	if (i < h->fh_len) {
+		x = (x ^ ld64(h->fh + h->fh_len - 8)) * 0x9e3779b97f4a7c15ull;
+		x ^= x >> 29;
+	}
 	x ^= x >> 32;
 	return &c->e[x % FAN_DCACHE_SLOTS];
+}
+
+/* Same handle bytes (len >= 8 for both, checked by the caller). */
+static inline bool fh_equal(const unsigned char *a, const unsigned char *b, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8)
+		if (ld64(a + i) != ld64(b + i))
+			return false;
+	return i == len || ld64(a + len - 8) == ld64(b + len - 8);
 }
 
 static uint64_t mono_ns(void)
@@ -209,10 +233,9 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 	if (c && c->e && h->name && now) {
 		e = dcache_slot(c, h);
 		if (e->at && now - e->at < c->ttl && e->fsid == h->fsid && e->fh_len == h->fh_len &&
-		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {
+		    fh_equal(e->fh, h->fh, h->fh_len)) {
 			c->hits++;
-			memcpy(buf, e->path, e->path_len + 1u);
-			len = fan_path_join(buf, e->path_len, h->name, h->name_len, buf, cap);
+			len = fan_path_join(e->path, e->path_len, h->name, h->name_len, buf, cap);
 			if (len >= 0 && excluded)
 				*excluded = entry_excluded(e->excl, h);
 			return len;
