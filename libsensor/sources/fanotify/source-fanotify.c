@@ -229,6 +229,9 @@ static int handle_record(struct sensor_source *src, struct fan_src *fs,
 	}
 	if (rec->pid == fs->self_pid)
 		return 0;
+	/* a directory rename or delete the caller did not ask for: only the flush above */
+	if (!(rec->mask & fs->report_mask & ~(uint64_t)FAN_ONDIR))
+		return 0;
 	if (rec->mask & FAN_RENAME) {
 		if (rec->old_dfid.present)
 			plen = record_path(fs, &rec->old_dfid, NULL, fs->path, sizeof(fs->path), &px);
