@@ -287,9 +287,9 @@ static void bench_drain(void)
 		recs = n;
 		printf("# drain rep %d (%s first): trivial %ld records %.0f/s (cpu user %ld sys %ld us), "
 		       "sensor %ld records -> %ld file events %.0f records/s (cpu user %ld sys %ld us), "
-		       "losses %ld, ratio %.3f (per CPU second %.3f)\n",
+		       "losses %ld, ratio %.3f (per CPU second %.3f: cpu %.1f vs %.1f ms)\n",
 		       r, r % 2 ? "sensor" : "trivial", n, triv[r], tu, ts, sn, files, sens[r], su, ss,
-		       losses, ratio[r], cratio[r]);
+		       losses, ratio[r], cratio[r], (double)n / tc * 1e3, (double)sn / sc * 1e3);
 	}
 	printf("# storm: %ld iterations of create+write+close, rename, unlink = %ld records\n",
 	       iters, recs);

@@ -44,6 +44,25 @@ static const struct {
 };
 #undef OP
 
+/*
+ * Per kernel mask bit, its entry in ops_of_mask as a bit (0: not an
+ * operation): a record's operations in table order from its few set bits.
+ */
+#define OPS_KNOWN                                                                          \
+	(FAN_ACCESS | FAN_MODIFY | FAN_ATTRIB | FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_OPEN | \
+	 FAN_MOVED_FROM | FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_OPEN_EXEC | FAN_RENAME)
+_Static_assert(FAN_ACCESS == 1u << 0 && FAN_MODIFY == 1u << 1 && FAN_ATTRIB == 1u << 2 &&
+		       FAN_CLOSE_WRITE == 1u << 3 && FAN_CLOSE_NOWRITE == 1u << 4 &&
+		       FAN_OPEN == 1u << 5 && FAN_MOVED_FROM == 1u << 6 && FAN_MOVED_TO == 1u << 7 &&
+		       FAN_CREATE == 1u << 8 && FAN_DELETE == 1u << 9 &&
+		       FAN_OPEN_EXEC == 1u << 12 && FAN_RENAME == 1u << 28,
+	       "fanotify mask bits as in the kernel ABI");
+static const uint16_t op_slot[32] = {
+	[0] = 1u << 3, [1] = 1u << 4, [2] = 1u << 5,  [3] = 1u << 6,  [4] = 1u << 7,
+	[5] = 1u << 2, [6] = 1u << 8, [7] = 1u << 9,  [8] = 1u << 0,  [9] = 1u << 11,
+	[12] = 1u << 1, [28] = 1u << 10,
+};
+
 static uint64_t mask_of_events(uint32_t ev, bool have_rename)
 {
 	uint64_t m = 0;
@@ -156,6 +175,7 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 {
 	uint64_t mask = rec->mask & fs->report_mask;
 	bool enrich_ok = true;
+	unsigned slots;
 	int n = 0;
 
 	/* An exec is also an open: report it once, as exec. */
@@ -174,12 +194,13 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 	 */
 	if (rec->has_pidfd)
 		enrich_ok = attribute(src, fs, rec);
-	for (size_t i = 0; i < sizeof(ops_of_mask) / sizeof(ops_of_mask[0]); i++) {
+	slots = 0;
+	for (uint32_t m = (uint32_t)(mask & OPS_KNOWN); m; m &= m - 1)
+		slots |= op_slot[__builtin_ctz(m)];
+	for (; slots; slots &= slots - 1u) {
+		unsigned i = (unsigned)__builtin_ctz(slots);
 		struct sensor_event *ev;
 
-		if (!(mask & ops_of_mask[i].bit))
-			continue;
-		mask &= ~ops_of_mask[i].bit;
 		ev = ctx_event_new(src, SENSOR_KIND_FILE);
 		if (!ev) {
 			ctx_emit_loss(src, 1, "out of memory building a file event");
@@ -204,8 +225,6 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		ctx_emit(src->ctx, ev);
 		src->no_enrich = fs->offline;
 		n++;
-		if (!(mask & ~(uint64_t)FAN_ONDIR))
-			break;
 	}
 	return n;
 }
