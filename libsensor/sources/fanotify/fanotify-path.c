@@ -204,7 +204,8 @@ struct fan_dcache_ent *fan_dcache_put(struct fan_dcache *c, const struct fan_han
 {
 	struct fan_dcache_ent *e;
 
-	if (!c->e || !c->now || len >= sizeof(e->path) || h->fh_len > sizeof(e->fh))
+	if (!c->e || !c->now || len >= sizeof(e->path) || h->fh_len < 8 ||
+	    h->fh_len > sizeof(e->fh))
 		return NULL;
 	e = dcache_slot(c, h);
 	e->fsid = h->fsid;

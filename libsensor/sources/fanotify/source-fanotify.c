@@ -23,8 +23,8 @@
 
 /*
  * How long a cached directory path is trusted even without a rename event:
- * renames of the marked directory's ancestors (inode marks) or on other
- * filesystems bind-mounted in are not reported.
+ * a filesystem mark reports every rename inside its filesystem, not one of
+ * an ancestor of the mount point in another, unmarked filesystem.
  */
 #define DCACHE_TTL 1000000000ull
 
