@@ -18,8 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0;
 	void *buf;
 
-	if (!ctx && (sensor_ctx_new(NULL, &ctx) < 0 || fan_offline_source(ctx, &src) < 0))
-		abort();
+	if (!ctx) {
+		if (sensor_ctx_new(NULL, &ctx) < 0 || fan_offline_source(ctx, &src) < 0)
+			abort();
+		/* as a kernel with FAN_REPORT_TARGET_FID: the unlink-attrib peek runs too */
+		((struct fan_src *)src->priv)->have_target_fid = true;
+	}
 	/* exactly size bytes, so ASan sees any read past the end */
 	buf = malloc(size ? size : 1);
 	if (!buf)

@@ -317,8 +317,11 @@ static void forget_on_exec(struct sensor_ctx *ctx, const struct sensor_event *ev
 	if (ev->kind != SENSOR_KIND_FILE || ev->source == SENSOR_SOURCE_INJECT ||
 	    !ev_has(ev, SENSOR_FIELD_PROCESS_PID))
 		return;
-	op = ev_str(ev, SENSOR_FIELD_FILE_OP);
-	if (!op || strcmp(op, "exec") != 0)
+	/* per file event: the first byte before the call (ev_str + strcmp were ~5% of a drain) */
+	if (!ev_has(ev, SENSOR_FIELD_FILE_OP))
+		return;
+	op = ev->arena + ev->v[SENSOR_FIELD_FILE_OP].s;
+	if (op[0] != 'e' || strcmp(op, "exec") != 0)
 		return;
 	proc_cache_exit(ctx->procs, (int32_t)ev->v[SENSOR_FIELD_PROCESS_PID].i);
 }

@@ -132,7 +132,12 @@ int fan_decode(const void *buf, size_t len, size_t *off, struct fan_record *rec)
 
 	if (*off >= len)
 		return 0;
-	memset(rec, 0, sizeof(*rec));
+	/* only what the walk reads before it writes (a handle's fields are read only when present) */
+	rec->fid.present = rec->dfid.present = rec->old_dfid.present = rec->new_dfid.present = false;
+	rec->has_pidfd = rec->has_error = false;
+	rec->skipped_info = 0;
+	rec->pid = 0;
+	rec->mask = 0;
 	rec->fd = FAN_NOFD;
 	rec->pidfd = FAN_NOPIDFD;
 	if (len - *off < FAN_EVENT_METADATA_LEN)
@@ -153,4 +158,36 @@ int fan_decode(const void *buf, size_t len, size_t *off, struct fan_record *rec)
 	rec->pid = v;
 	*off += event_len;
 	return decode_info(p + metadata_len, event_len - metadata_len, rec) < 0 ? -EINVAL : 1;
+}
+
+bool fan_peek_delete_of(const void *buf, size_t len, size_t off, const struct fan_handle *fid)
+{
+	const unsigned char *p = (const unsigned char *)buf + off;
+	uint32_t event_len;
+	uint16_t metadata_len;
+	uint64_t mask;
+	size_t o;
+
+	if (off >= len || len - off < FAN_EVENT_METADATA_LEN || p[4] != FANOTIFY_METADATA_VERSION)
+		return false;
+	event_len = rd32(p);
+	metadata_len = rd16(p + 6);
+	if (metadata_len < FAN_EVENT_METADATA_LEN || event_len < metadata_len ||
+	    event_len > len - off)
+		return false;
+	memcpy(&mask, p + offsetof(struct fanotify_event_metadata, mask), sizeof(mask));
+	if (!(mask & FAN_DELETE))
+		return false;
+	for (o = metadata_len; event_len - o >= HDR_LEN;) {
+		uint16_t ilen = rd16(p + o + 2);
+		struct fan_handle h;
+
+		if (ilen < HDR_LEN || ilen > event_len - o)
+			return false;
+		if (p[o] == FAN_EVENT_INFO_TYPE_FID)
+			return decode_fid(p + o, ilen, false, &h) == 0 && h.fsid == fid->fsid &&
+			       h.fh_len == fid->fh_len && memcmp(h.fh, fid->fh, fid->fh_len) == 0;
+		o += ilen;
+	}
+	return false;
 }

@@ -56,6 +56,13 @@ struct fan_record {
  */
 int fan_decode(const void *buf, size_t len, size_t *off, struct fan_record *rec);
 
+/*
+ * True when the event at off of buf[0..len) is a FAN_DELETE whose object
+ * handle (FAN_REPORT_TARGET_FID) equals fid. Reads only that much, bounded
+ * like fan_decode(); false for anything it cannot walk.
+ */
+bool fan_peek_delete_of(const void *buf, size_t len, size_t off, const struct fan_handle *fid);
+
 /* ---- paths ------------------------------------------------------------- */
 
 /* A marked filesystem: its fsid and an fd to resolve its handles with. */
@@ -73,10 +80,14 @@ struct fan_fs {
  */
 #define FAN_DCACHE_SLOTS 256
 #define FAN_DCACHE_PATH 480
+/* what the exclusion list says about a cached directory (fan_dcache_ent.excl) */
+#define FAN_DC_DIR_EXCLUDED 1u  /* the directory lies under an excluded prefix */
+#define FAN_DC_CHILD_PREFIX 2u  /* an excluded prefix lies below it: check its entries */
 struct fan_dcache_ent {
 	uint64_t fsid;
 	uint64_t at;          /* CLOCK_MONOTONIC ns when resolved; 0: empty */
 	uint16_t fh_len, path_len;
+	uint8_t excl;         /* FAN_DC_* */
 	unsigned char fh[136];
 	char path[FAN_DCACHE_PATH];
 };
@@ -84,13 +95,19 @@ struct fan_dcache {
 	struct fan_dcache_ent *e; /* FAN_DCACHE_SLOTS, NULL: no cache */
 	uint64_t ttl;             /* ns */
 	uint64_t now;             /* CLOCK_MONOTONIC ns of the batch being decoded */
-	uint64_t hits, misses;
+	uint64_t hits, misses, flushes;
+	/* the source's exclusion prefixes (borrowed), judged once per cached directory */
+	char *const *excl;
+	const size_t *excl_len;
 };
 int fan_dcache_init(struct fan_dcache *c, uint64_t ttl);
 void fan_dcache_free(struct fan_dcache *c);
 void fan_dcache_flush(struct fan_dcache *c);
 /* Stamp the batch about to be resolved (one clock read per read()). */
 void fan_dcache_stamp(struct fan_dcache *c);
+/* Cache dir[0..len) as the path of directory handle h (stamped now). The entry, or NULL. */
+struct fan_dcache_ent *fan_dcache_put(struct fan_dcache *c, const struct fan_handle *h,
+				      const char *dir, size_t len);
 
 /*
  * Path of the object a handle names, resolved with open_by_handle_at()
@@ -99,10 +116,12 @@ void fan_dcache_stamp(struct fan_dcache *c);
  * Returns the length written (NUL-terminated, truncated paths are an
  * error), -ESTALE when the object no longer exists, -ENODEV when no
  * marked filesystem has that fsid, -ENAMETOOLONG, or another -errno.
- * Directory handles (records with a name) go through the cache c (may be NULL).
+ * Directory handles (records with a name) go through the cache c (may be
+ * NULL). *excluded (may be NULL) says what the cache knows of the result
+ * against c->excl: 1 excluded, 0 not, -1 unknown (ask fan_excluded()).
  */
 int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
-		     const struct fan_handle *h, char *buf, size_t cap);
+		     const struct fan_handle *h, char *buf, size_t cap, int *excluded);
 
 /* Path of an open fd (readlink of /proc/self/fd/N). Length or -errno. */
 int fan_path_of_fd(int fd, char *buf, size_t cap);
@@ -131,8 +150,11 @@ struct fan_src {
 	bool have_pidfd, have_target_fid, have_rename, have_evictable, have_mark_ignore;
 	bool offline;        /* no kernel groups (tests, fuzzing) */
 	uint64_t notify_mask;
+	uint64_t report_mask; /* the operations the caller asked for (notify_mask may hold more) */
 	int32_t self_pid;
 	uint64_t pid_start;  /* start time of the event's process, checked with its pidfd */
+	int32_t memo_pid;    /* pid whose pidfd was seen alive after this read(); 0 none */
+	uint64_t memo_hits, unlink_attribs; /* syscalls saved (debug log at stop) */
 	struct fan_fs fs[FAN_MAX_FS];
 	unsigned nfs;
 	struct fan_dcache dcache;

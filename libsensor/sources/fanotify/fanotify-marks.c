@@ -219,7 +219,13 @@ static int mark_all(struct sensor_source *src, struct fan_src *fs)
 /* Ignore marks for excluded directories that exist: the kernel drops their children's events. */
 static void ignore_excluded(struct fan_src *fs)
 {
-	uint64_t mask = fs->notify_mask & ~(uint64_t)FAN_ONDIR;
+	/*
+	 * Not renames: a directory moved into or out of an excluded one must
+	 * still flush the directory path cache (the prefix match drops the
+	 * event itself), or its old path would be reported for what happens in it.
+	 */
+	uint64_t mask = fs->notify_mask &
+			~(uint64_t)(FAN_ONDIR | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO);
 
 	for (int i = 0; fs->exclude && fs->exclude[i]; i++) {
 		struct stat st;

@@ -93,25 +93,50 @@ void fan_dcache_flush(struct fan_dcache *c)
 {
 	if (!c->e)
 		return;
+	c->flushes++;
 	for (unsigned i = 0; i < FAN_DCACHE_SLOTS; i++)
 		c->e[i].at = 0;
 }
 
+static inline uint64_t ld64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static struct fan_dcache_ent *dcache_slot(struct fan_dcache *c, const struct fan_handle *h)
 {
-	uint64_t x = h->fsid ^ h->fh_len, w;
+	uint64_t x = h->fsid ^ h->fh_len;
 	size_t i = 0;
 
-	/* 8 bytes at a time (handles are 16-40 bytes): a multiply-xorshift mix */
+	/*
+	 * 8 bytes at a time (handles are 8 + 8..128 bytes), the tail as the
+	 * last 8 bytes (overlapping: still a function of the handle alone);
+	 * a multiply-xorshift mix
+	 */
 	for (; i + 8 <= h->fh_len; i += 8) {
-		memcpy(&w, h->fh + i, 8);
-		x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+		x = (x ^ ld64(h->fh + i)) * 0x9e3779b97f4a7c15ull;
 		x ^= x >> 29;
 	}
-	for (; i < h->fh_len; i++)
-		x = (x ^ h->fh[i]) * 0x100000001b3ull;
+	if (i < h->fh_len) {
+		x = (x ^ ld64(h->fh + h->fh_len - 8)) * 0x9e3779b97f4a7c15ull;
+		x ^= x >> 29;
+	}
 	x ^= x >> 32;
 	return &c->e[x % FAN_DCACHE_SLOTS];
+}
+
+/* Same handle bytes (len >= 8 for both, checked by the caller). */
+static inline bool fh_equal(const unsigned char *a, const unsigned char *b, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8)
+		if (ld64(a + i) != ld64(b + i))
+			return false;
+	return i == len || ld64(a + len - 8) == ld64(b + len - 8);
 }
 
 static uint64_t mono_ns(void)
@@ -148,22 +173,73 @@ static int open_handle(const struct fan_fs *fss, unsigned n, const struct fan_ha
 	return fd < 0 ? -errno : fd;
 }
 
+/* FAN_DC_* of a directory path against the exclusion prefixes. */
+static uint8_t dir_excl(const struct fan_dcache *c, const char *dir, size_t dlen)
+{
+	uint8_t f = 0;
+
+	for (int i = 0; c->excl && c->excl[i]; i++) {
+		size_t n = c->excl_len[i];
+
+		if (fan_path_under_n(dir, dlen, c->excl[i], n))
+			f |= FAN_DC_DIR_EXCLUDED;
+		else if (n > dlen && fan_path_under_n(c->excl[i], n, dir, dlen))
+			f |= FAN_DC_CHILD_PREFIX; /* dir/NAME may equal that prefix */
+	}
+	return f;
+}
+
+/* dir/name against the exclusions from the directory's flags: 1, 0, or -1 (ask). */
+static int entry_excluded(uint8_t f, const struct fan_handle *h)
+{
+	if (f & FAN_DC_DIR_EXCLUDED)
+		return 1;
+	if (h->name_len == 0 || (h->name_len == 1 && h->name[0] == '.'))
+		return 0; /* the directory itself */
+	return (f & FAN_DC_CHILD_PREFIX) ? -1 : 0;
+}
+
+struct fan_dcache_ent *fan_dcache_put(struct fan_dcache *c, const struct fan_handle *h,
+				      const char *dir, size_t len)
+{
+	struct fan_dcache_ent *e;
+
+	if (!c->e || !c->now || len >= sizeof(e->path) || h->fh_len < 8 ||
+	    h->fh_len > sizeof(e->fh))
+		return NULL;
+	e = dcache_slot(c, h);
+	e->fsid = h->fsid;
+	e->fh_len = (uint16_t)h->fh_len;
+	memcpy(e->fh, h->fh, h->fh_len);
+	memcpy(e->path, dir, len);
+	e->path[len] = '\0';
+	e->path_len = (uint16_t)len;
+	e->excl = dir_excl(c, e->path, len);
+	e->at = c->now;
+	return e;
+}
+
 int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
-		     const struct fan_handle *h, char *buf, size_t cap)
+		     const struct fan_handle *h, char *buf, size_t cap, int *excluded)
 {
 	struct fan_dcache_ent *e = NULL;
 	uint64_t now = c ? c->now : 0;
+	bool stored = false;
 	int fd, len;
 
+	if (excluded)
+		*excluded = -1;
 	if (!h->present || h->fh_len > 8 + 128 || h->fh_len < 8)
 		return -EINVAL;
 	if (c && c->e && h->name && now) {
 		e = dcache_slot(c, h);
 		if (e->at && now - e->at < c->ttl && e->fsid == h->fsid && e->fh_len == h->fh_len &&
-		    memcmp(e->fh, h->fh, h->fh_len) == 0 && e->path_len < cap) {
+		    fh_equal(e->fh, h->fh, h->fh_len)) {
 			c->hits++;
-			memcpy(buf, e->path, e->path_len + 1u);
-			return fan_path_join(buf, e->path_len, h->name, h->name_len, buf, cap);
+			len = fan_path_join(e->path, e->path_len, h->name, h->name_len, buf, cap);
+			if (len >= 0 && excluded)
+				*excluded = entry_excluded(e->excl, h);
+			return len;
 		}
 		c->misses++;
 	}
@@ -174,15 +250,12 @@ int fan_path_resolve(const struct fan_fs *fss, unsigned n, struct fan_dcache *c,
 	close(fd);
 	if (len < 0)
 		return len;
-	if (e && (size_t)len < sizeof(e->path)) {
-		e->fsid = h->fsid;
-		e->fh_len = (uint16_t)h->fh_len;
-		memcpy(e->fh, h->fh, h->fh_len);
-		memcpy(e->path, buf, (size_t)len + 1);
-		e->path_len = (uint16_t)len;
-		e->at = now;
+	if (e)
+		stored = fan_dcache_put(c, h, buf, (size_t)len) == e;
+	if (h->name) {
+		len = fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
+		if (len >= 0 && stored && excluded)
+			*excluded = entry_excluded(e->excl, h);
 	}
-	if (h->name)
-		return fan_path_join(buf, (size_t)len, h->name, h->name_len, buf, cap);
 	return len;
 }

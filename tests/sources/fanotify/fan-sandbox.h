@@ -34,6 +34,7 @@ struct got {
 	char to[256];
 	char host_path[256];
 	int64_t pid;
+	int64_t start; /* process.start, -1 when absent */
 	char verdict[16];
 	char comm[32];
 	char wl_kind[16];
@@ -96,6 +97,8 @@ static void fan_collect(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID)))
 		snprintf(g->wl_id, sizeof(g->wl_id), "%s", s);
 	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &g->pid);
+	if (sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_START, &g->start) < 0)
+		g->start = -1;
 	sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &g->loss);
 }
 

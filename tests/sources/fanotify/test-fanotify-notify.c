@@ -289,3 +289,93 @@ Test(fanotify_notify, mount_mark_without_dirent_events)
 	cr_assert_eq(mkdir(FAN_ROOT "/w", 0755), 0);
 	mark_case(SENSOR_FANOTIFY_MARK_MOUNT, FAN_ROOT);
 }
+
+/*
+ * Directories moved into and out of an excluded one: the kernel's ignore
+ * marks on the excluded directory must not swallow those renames, or the
+ * path cache would keep the old path (events lost, or reported under a
+ * path that no longer exists).
+ */
+Test(fanotify_notify, moves_across_an_excluded_directory_follow_the_path)
+{
+	static const char *const paths[] = { FAN_ROOT, NULL };
+	static const char *const excl[] = { FAN_ROOT "/secret", NULL };
+	struct sensor_fanotify_opts o = { .sz = sizeof(o), .paths = paths, .exclude = excl };
+	sensor_ctx *ctx;
+	pid_t a, b;
+	int st;
+
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/secret", 0755), 0);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), 0);
+	/* in: the directory's path is cached, then it moves below the excluded one */
+	a = run_sh_child("mkdir " FAN_ROOT "/in && : > " FAN_ROOT "/in/a && mv " FAN_ROOT
+			 "/in " FAN_ROOT "/secret/in && : > " FAN_ROOT "/secret/in/b");
+	fan_pump_until_exit(ctx, a, &st);
+	cr_assert_eq(WEXITSTATUS(st), 0);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/in/a", a), 0);
+	/* out: cached while excluded, then moved out; what happens in it is seen again */
+	b = run_sh_child("mkdir " FAN_ROOT "/secret/out && : > " FAN_ROOT "/secret/out/c && mv " FAN_ROOT
+			 "/secret/out " FAN_ROOT "/out && : > " FAN_ROOT "/out/d");
+	fan_pump_until_exit(ctx, b, &st);
+	cr_assert_eq(WEXITSTATUS(st), 0);
+	fan_dump();
+	cr_expect_geq(fan_find("create", FAN_ROOT "/out/d", b), 0, "path after a move out");
+	for (int i = 0; i < fan_ngot; i++) {
+		cr_expect_null(strstr(fan_got[i].path, "/secret"), "excluded: %s %s", fan_got[i].op,
+			       fan_got[i].path);
+		cr_expect_str_neq(fan_got[i].path, FAN_ROOT "/in/b", "a stale path");
+	}
+	sensor_ctx_free(ctx);
+}
+
+/* A deleted directory, and a new one of the same name: the new one's path, never a stale one. */
+Test(fanotify_notify, deleted_directory_paths_are_not_reused)
+{
+	sensor_source *src;
+	sensor_ctx *ctx;
+	pid_t a;
+	int st;
+
+	fan_sandbox();
+	ctx = start_sensor(SENSOR_FANOTIFY_EV_CREATE, &src);
+	a = run_sh_child("mkdir " FAN_ROOT "/d && : > " FAN_ROOT "/d/a && rm -r " FAN_ROOT
+			 "/d && mkdir " FAN_ROOT "/e && mkdir " FAN_ROOT "/d && : > " FAN_ROOT
+			 "/e/b && : > " FAN_ROOT "/d/c");
+	fan_pump_until_exit(ctx, a, &st);
+	cr_assert_eq(WEXITSTATUS(st), 0);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/d/a", a), 0);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/e/b", a), 0);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/d/c", a), 0);
+	cr_expect_eq(fan_find("delete", FAN_ROOT "/d", a), -1, "deletes were not asked for");
+	sensor_ctx_free(ctx);
+}
+
+/* An inode mark does not see its directory's ancestors renamed: its paths must not be cached. */
+Test(fanotify_notify, inode_mark_follows_an_ancestor_rename)
+{
+	static const char *const paths[] = { FAN_ROOT "/p/w", NULL };
+	struct sensor_fanotify_opts o = { .sz = sizeof(o), .paths = paths,
+					  .mark = SENSOR_FANOTIFY_MARK_INODE };
+	sensor_ctx *ctx;
+	pid_t a, b;
+	int st;
+
+	fan_sandbox();
+	cr_assert_eq(mkdir(FAN_ROOT "/p", 0755), 0);
+	cr_assert_eq(mkdir(FAN_ROOT "/p/w", 0755), 0);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL), 0);
+	a = run_sh_child(": > " FAN_ROOT "/p/w/a");
+	fan_pump_until_exit(ctx, a, &st);
+	cr_assert_geq(fan_find("create", FAN_ROOT "/p/w/a", a), 0);
+	b = run_sh_child("mv " FAN_ROOT "/p " FAN_ROOT "/q && : > " FAN_ROOT "/q/w/b");
+	fan_pump_until_exit(ctx, b, &st);
+	cr_assert_eq(WEXITSTATUS(st), 0);
+	cr_expect_geq(fan_find("create", FAN_ROOT "/q/w/b", b), 0, "path after an ancestor rename");
+	cr_expect_eq(fan_find("create", FAN_ROOT "/p/w/b", b), -1, "a stale path");
+	sensor_ctx_free(ctx);
+}
