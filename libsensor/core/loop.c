@@ -5,7 +5,6 @@
  * non-blocking process call, and run() built only from those three.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -127,27 +126,10 @@ static int run_timers(struct sensor_ctx *ctx, unsigned budget)
 	return n;
 }
 
-int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
+/* Hand one epoll_wait's worth of ready fds to their sources. */
+static void dispatch_ready(struct sensor_ctx *ctx, const struct epoll_event *evs, int n,
+			   uint64_t start, unsigned budget)
 {
-	struct epoll_event evs[EPOLL_BATCH];
-	uint64_t start;
-	unsigned budget = max_events ? max_events : DEFAULT_BUDGET;
-	int n;
-
-	if (!ctx)
-		return -EINVAL;
-	if (ctx->in_dispatch)
-		return -EBUSY; /* no re-entry from a callback */
-	start = ctx->dispatched;
-	ctx->in_dispatch++;
-	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
-	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, 0);
-	if (n < 0 && errno != EINTR) {
-		int r = -errno;
-
-		ctx->in_dispatch--;
-		return r;
-	}
 	for (int i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 		uint64_t done = ctx->dispatched - start;
@@ -174,6 +156,36 @@ int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
 			}
 		}
 	}
+}
+
+int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
+{
+	struct epoll_event evs[EPOLL_BATCH];
+	uint64_t start, before;
+	unsigned budget = max_events ? max_events : DEFAULT_BUDGET;
+	int n;
+
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->in_dispatch)
+		return -EBUSY; /* no re-entry from a callback */
+	start = ctx->dispatched;
+	ctx->in_dispatch++;
+	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
+	do {
+		ctx->again = false;
+		n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, 0);
+		if (n < 0 && errno != EINTR) {
+			int r = -errno;
+
+			ctx->in_dispatch--;
+			return r;
+		}
+		before = ctx->dispatched;
+		dispatch_ready(ctx, evs, n, start, budget);
+		/* Another round only when a source asked and this one did something. */
+	} while (ctx->again && ctx->dispatched != before && ctx->dispatched - start < budget);
+	ctx->again = false;
 	run_timers(ctx, budget);
 	ctx->in_dispatch--;
 	ctx_reap_sources(ctx);
@@ -190,7 +202,7 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 		return -EINVAL;
 	end = timeout_ns == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now_mono() + timeout_ns;
 	for (;;) {
-		struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+		struct epoll_event ee;
 		uint64_t d, now;
 		int ms, r;
 
@@ -200,27 +212,36 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 		r = sensor_ctx_process(ctx, 0);
 		if (r < 0)
 			return r;
-		if (r > 0)
-			continue; /* more may be queued: do not sleep */
+		if (r >= DEFAULT_BUDGET)
+			continue; /* stopped by the budget: more is queued, do not sleep */
 		code = atomic_exchange(&ctx->exit_code, -1);
 		if (code >= 0)
 			return code;
 		sensor_ctx_get_deadline(ctx, &d);
 		if (end < d)
 			d = end;
-		now = now_mono();
-		if (d != SENSOR_TIME_INFINITY && d <= now) {
-			if (d == end)
-				return 0;
-			continue;
-		}
-		if (d == SENSOR_TIME_INFINITY)
+		if (d == SENSOR_TIME_INFINITY) {
 			ms = -1;
-		else if ((d - now) / 1000000 >= INT32_MAX)
-			ms = INT32_MAX;
-		else
-			ms = (int)((d - now + 999999) / 1000000);
-		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+		} else {
+			now = now_mono();
+			if (d <= now) {
+				if (d == end)
+					return 0;
+				continue;
+			}
+			if ((d - now) / 1000000 >= INT32_MAX)
+				ms = INT32_MAX;
+			else
+				ms = (int)((d - now + 999999) / 1000000);
+		}
+		/*
+		 * Sleep until the fd is readable. epoll_wait() on it, not poll(): a
+		 * waker's sync hint (seccomp's SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+		 * reaches a task waiting in epoll_wait() but not one in poll() on the
+		 * epoll fd. Level-triggered: what it reports is still there for
+		 * process().
+		 */
+		if (epoll_wait(ctx->epfd, &ee, 1, ms) < 0 && errno != EINTR)
 			return -errno;
 	}
 }

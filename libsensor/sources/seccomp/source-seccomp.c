@@ -7,7 +7,6 @@
  * numbers they are and never decide an allow (docs/seccomp.md).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +103,7 @@ static void set_container(struct sensor_event *ev, const struct oci_state *ct,
 		ev_set_str(ev, SENSOR_FIELD_WORKLOAD_POD, ct->pod);
 }
 
-/* One notification: validate, build the held event, emit. Returns 1 when emitted. */
+/* One notification: attribute it, build the held event, emit. Returns 1 when emitted. */
 static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan *ch,
 		    const struct seccomp_notif *n)
 {
@@ -113,16 +112,29 @@ static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan
 	struct proc_entry *pe;
 	int32_t tid = (int32_t)n->pid, pid;
 	const char *name;
-	uint64_t id = n->id;
+	uint64_t id = n->id, now = ctx->batch_mono ? ctx->batch_mono : now_mono();
 
-	pid = tgid_of(tid);
-	/* Read /proc first, then check the request is still alive: the pid was not reused. */
-	pe = proc_cache_get(ctx->procs, pid);
-	if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
-		ss->vanished++;
-		ctx_log(ctx, SENSOR_LOG_DEBUG, "seccomp: target %d gone before its syscall %d was held (%s)",
-			tid, n->data.nr, strerror(errno));
-		return 0;
+	/*
+	 * A tid the process cache holds as a live process leads that process:
+	 * nothing to read, no syscall (the common case: a single-threaded target
+	 * seen before). Otherwise find the thread group (tgkill, else /proc) and
+	 * read /proc, then check the request is still alive: the task still
+	 * waits in the syscall, so what we read is about it (its pid was not
+	 * reused meanwhile).
+	 */
+	pe = proc_cache_peek(ctx->procs, tid, now);
+	if (pe) {
+		pid = tid;
+	} else {
+		pid = tgid_of(tid);
+		pe = proc_cache_get_at(ctx->procs, pid, now);
+		if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+			ss->vanished++;
+			ctx_log(ctx, SENSOR_LOG_DEBUG,
+				"seccomp: target %d gone before its syscall %d was held (%s)", tid,
+				n->data.nr, strerror(errno));
+			return 0;
+		}
 	}
 	ev = ctx_event_new(src, SENSOR_KIND_SYSCALL);
 	if (!ev) {
@@ -158,7 +170,7 @@ static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan
 	ev->hold.dflt = (ss->flags & SENSOR_SECCOMP_FAIL_CLOSED) ? SENSOR_DECISION_DENY
 								 : SENSOR_DECISION_ALLOW;
 	ev->hold.dflt_err = ss->default_errno;
-	ev->hold.deadline = now_mono() + ss->timeout_ns;
+	ev->hold.deadline = now + ss->timeout_ns;
 	ev->hold.data[0] = n->id;
 	ev->hold.data[1] = (uint64_t)(uintptr_t)ch;
 	atomic_fetch_add(&ch->ref, 1);
@@ -191,47 +203,39 @@ static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 {
 	struct sc_src *ss = src->priv;
 	struct sc_chan *ch;
-	unsigned n = 0;
 
+	(void)budget; /* one request per call */
 	for (ch = ss->chans; ch && ch->fd != fd; ch = ch->next)
 		;
 	if (!ch)
 		return 0;
-	while (n < budget) {
-		struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
-
-		/*
-		 * RECV blocks when nothing is queued. We are the only reader, so epoll's
-		 * EPOLLIN vouches for the first one; poll() before each further one (it
-		 * often finds the target's next request already queued, saving a sleep).
-		 * A request whose task died meanwhile makes RECV fail with ENOENT, not block.
-		 */
-		if (events & EPOLLIN) {
-			p.revents = POLLIN;
-			events = 0;
-		} else if (poll(&p, 1, 0) < 0 && errno != EINTR) {
-			return -errno;
-		}
-		if (!(p.revents & POLLIN)) {
-			/* Nothing queued and no task uses the filter any more: the workload is gone. */
-			if (p.revents & (POLLHUP | POLLERR))
-				chan_detach(src, ss, ch);
-			break;
-		}
-		memset(ss->req, 0, ss->notif_sz);
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, ss->req) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOENT) { /* the target was killed while queued */
-				ss->vanished++;
-				continue;
-			}
-			return -errno;
-		}
-		src->stats.received++;
-		n += (unsigned)on_notif(src, ss, ch, ss->req);
+	if (!(events & EPOLLIN)) {
+		/* Nothing queued and no task uses the filter any more: the workload is gone. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			chan_detach(src, ss, ch);
+		return 0;
 	}
-	return (int)n;
+	/*
+	 * One request per readiness. RECV blocks when nothing is queued (the fd
+	 * has no non-blocking mode); we are its only reader, so EPOLLIN vouches
+	 * for one. Whether another is queued the loop's next epoll_wait tells
+	 * (ctx_fd_again): one syscall that serves every fd, where a poll() of
+	 * this fd would cost one more per request. A request whose task died
+	 * meanwhile makes RECV fail with ENOENT, not block.
+	 */
+	memset(ss->req, 0, ss->notif_sz);
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, ss->req) < 0) {
+		if (errno == EINTR)
+			return 0; /* level-triggered: it comes back */
+		if (errno == ENOENT) { /* the target was killed while queued */
+			ss->vanished++;
+			return 0;
+		}
+		return -errno;
+	}
+	src->stats.received++;
+	ctx_fd_again(src->ctx);
+	return on_notif(src, ss, ch, ss->req);
 }
 
 int sc_chan_add(struct sensor_source *src, int fd, struct oci_state *ct, pid_t child)
