@@ -48,6 +48,8 @@
 #include "sources/seccomp/seccomp-filter.h"
 
 #define N_CALLS 20000
+#define N_GAP 5000
+#define GAP_NS 20000
 #define N_LOOP 2000000
 #define N_PREAD 500000
 #define RUNS 5
@@ -63,13 +65,17 @@ static int target(const char *mode, long n, const char *file)
 
 	if (!f || n <= 0)
 		return 1;
-	if (strcmp(mode, "notify") == 0) {
+	if (strncmp(mode, "notify", 6) == 0) {
 		double *lat = malloc((size_t)n * sizeof(*lat));
+		bool gap = strcmp(mode, "notify-gap") == 0;
 
 		if (!lat)
 			return 1;
 		b = bench_now_ns();
 		for (long i = 0; i < n; i++) {
+			/* spaced: the responder has gone to sleep by the time we call */
+			for (a = bench_now_ns(); gap && bench_now_ns() - a < GAP_NS;)
+				;
 			a = bench_now_ns();
 			personality(0xffffffff);
 			lat[i] = (double)(bench_now_ns() - a);
@@ -210,52 +216,85 @@ static void wait_child(pid_t pid)
 	}
 }
 
-/* ---- the kernel floor: a trivial responder -------------------------------- */
+/* ---- the kernel floor: trivial responders -------------------------------- */
 
 static struct sock_fprog held_prog;
 
-static void floor_run(bool sync, bool use_epoll, struct rt *out)
+/* Which scenario: back-to-back calls, or calls spaced so the responder sleeps. */
+struct scen {
+	const char *mode;
+	long n;
+};
+
+static int recv_one(int fd, struct seccomp_notif *req, size_t sz)
+{
+	memset(req, 0, sz);
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req);
+}
+
+static void send_continue(int fd, const struct seccomp_notif *req,
+			  struct seccomp_notif_resp *resp, size_t sz)
+{
+	memset(resp, 0, sz);
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+/*
+ * recv: block in RECV, answer, repeat (two syscalls per request).
+ * loop: what an event loop must do, since it cannot block in RECV: sleep in
+ * epoll_wait(), RECV + SEND, and in a burst poll() the fd and go on while
+ * another request is queued: the library's syscalls and its burst rule
+ * (source-seccomp.c), without the library.
+ */
+#define BURST_NS 10000u
+static void floor_run(const struct scen *sc, bool sync, bool loop, struct rt *out)
 {
 	int fd, ep = -1;
-	pid_t pid = spawn_target(&held_prog, true, "notify", N_CALLS, &fd);
+	pid_t pid = spawn_target(&held_prog, true, sc->mode, sc->n, &fd);
 	struct seccomp_notif_sizes sz;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
+	long done = 0;
+	uint64_t t, last = 0;
+	bool burst = false;
 
 	if (scf_notif_sizes(&sz) < 0)
 		exit(1);
 	req = calloc(1, sz.seccomp_notif);
 	resp = calloc(1, sz.seccomp_notif_resp);
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, sync ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0);
-	if (use_epoll) {
+	if (loop) {
 		struct epoll_event ee = { .events = EPOLLIN };
 
 		ep = epoll_create1(EPOLL_CLOEXEC);
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ee);
 	}
-	for (long i = 0; i < N_CALLS; i++) {
-		if (use_epoll) {
-			struct epoll_event e;
+	while (done < sc->n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct epoll_event e;
 
-			if (epoll_wait(ep, &e, 1, -1) < 1) {
-				i--;
-				continue;
+		if (loop && epoll_wait(ep, &e, 1, -1) < 1)
+			continue;
+		t = bench_now_ns();
+		burst = !loop || burst || t - last < BURST_NS;
+		last = t;
+		do {
+			if (recv_one(fd, req, sz.seccomp_notif) < 0) {
+				if (errno == EINTR || errno == ENOENT)
+					break;
+				fprintf(stderr, "bench: RECV: %s\n", strerror(errno));
+				kill(pid, SIGKILL);
+				done = sc->n;
+				break;
 			}
-		}
-		memset(req, 0, sz.seccomp_notif);
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-			if (errno == EINTR || errno == ENOENT) {
-				i--;
-				continue;
-			}
-			fprintf(stderr, "bench: RECV: %s\n", strerror(errno));
-			kill(pid, SIGKILL);
-			break;
-		}
-		memset(resp, 0, sz.seccomp_notif_resp);
-		resp->id = req->id;
-		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+			send_continue(fd, req, resp, sz.seccomp_notif_resp);
+			done++;
+			if (loop && !burst)
+				break;
+			burst = loop && poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+		} while (done < sc->n && (!loop || burst));
 	}
 	wait_child(pid);
 	if (ep >= 0)
@@ -263,7 +302,7 @@ static void floor_run(bool sync, bool use_epoll, struct rt *out)
 	close(fd);
 	free(req);
 	free(resp);
-	read_lat(N_CALLS, out);
+	read_lat(sc->n, out);
 }
 
 /* ---- through libsensor ---------------------------------------------------- */
@@ -313,14 +352,14 @@ static void serve(sensor_ctx *ctx, bool integrate, const bool *done)
 	}
 }
 
-static void sensor_run(bool sync, bool integrate, struct rt *out)
+static void sensor_run(const struct scen *sc, bool sync, bool integrate, struct rt *out)
 {
 	static const char *const held[] = { "personality", NULL };
 	sensor_ctx *ctx;
 	sensor_source *src;
 	bool done;
 	int fd, keep;
-	pid_t pid = spawn_target(&held_prog, true, "notify", N_CALLS, &fd);
+	pid_t pid = spawn_target(&held_prog, true, sc->mode, sc->n, &fd);
 
 	src = sensor_new(&ctx, held, &done);
 	keep = dup(fd);
@@ -335,7 +374,7 @@ static void sensor_run(bool sync, bool integrate, struct rt *out)
 	serve(ctx, integrate, &done);
 	wait_child(pid);
 	sensor_ctx_free(ctx);
-	read_lat(N_CALLS, out);
+	read_lat(sc->n, out);
 }
 
 /* ---- unlisted syscalls ---------------------------------------------------- */
@@ -383,39 +422,28 @@ static double loop_sensor(const char *mode, long n)
 
 /* ---- main ------------------------------------------------------------------- */
 
-/* --only: a comma-separated list of responder names (or "unlisted"). */
-static bool want(const char *only, const char *name)
+/* --only: a comma-separated list of names, scenarios or responders ("sensor", "spaced"). */
+static bool want1(const char *only, const char *name)
 {
 	size_t n = strlen(name);
 
 	for (const char *p = only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
 		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
 			return true;
-	return !only;
+	return false;
+}
+
+static bool want(const char *only, const char *scen, const char *resp)
+{
+	char full[96];
+
+	snprintf(full, sizeof(full), "%s.%s", scen, resp);
+	return !only || want1(only, full) || want1(only, scen) || want1(only, resp);
 }
 
 static void result_ratio(const char *name, double v)
 {
 	printf("RESULT %-40s %14.3f x\n", name, v);
-}
-
-static void print_rt(const char *name, struct rt *v, int runs)
-{
-	double p50[MAX_RUNS], p99[MAX_RUNS], rate[MAX_RUNS];
-	char n[96];
-
-	for (int r = 0; r < runs; r++) {
-		p50[r] = v[r].p50;
-		p99[r] = v[r].p99;
-		rate[r] = v[r].rate;
-	}
-	snprintf(n, sizeof(n), "seccomp.%s.roundtrip.p50", name);
-	bench_result(n, bench_median(p50, runs), "ns");
-	printf("#   runs %.0f..%.0f ns\n", p50[0], p50[runs - 1]);
-	snprintf(n, sizeof(n), "seccomp.%s.roundtrip.p99", name);
-	bench_result(n, bench_median(p99, runs), "ns");
-	snprintf(n, sizeof(n), "seccomp.%s.rate", name);
-	bench_result(n, bench_median(rate, runs), "notifications/s");
 }
 
 static double med_of(struct rt *v, int runs, int what)
@@ -427,16 +455,61 @@ static double med_of(struct rt *v, int runs, int what)
 	return bench_median(x, runs);
 }
 
-enum { F_RECV, F_RECV_NS, F_EPOLL, F_EPOLL_NS, S_RUN, S_RUN_NS, S_POLL, S_POLL_NS, NRESP };
+static void print_rt(const char *scen, const char *name, struct rt *v, int runs, bool rate)
+{
+	double p50[MAX_RUNS];
+	char n[96];
+
+	for (int r = 0; r < runs; r++)
+		p50[r] = v[r].p50;
+	bench_median(p50, runs);
+	snprintf(n, sizeof(n), "seccomp.%s.%s.p50", scen, name);
+	bench_result(n, med_of(v, runs, 0), "ns");
+	printf("#   runs %.0f..%.0f ns\n", p50[0], p50[runs - 1]);
+	snprintf(n, sizeof(n), "seccomp.%s.%s.p99", scen, name);
+	bench_result(n, med_of(v, runs, 1), "ns");
+	if (rate) {
+		snprintf(n, sizeof(n), "seccomp.%s.%s.rate", scen, name);
+		bench_result(n, med_of(v, runs, 2), "notifications/s");
+	}
+}
+
+enum { F_RECV, F_RECV_NS, F_LOOP, F_LOOP_NS, S_RUN, S_RUN_NS, S_POLL, S_POLL_NS, NRESP };
+
+static const char *const resp_names[NRESP] = {
+	"floor.recv", "floor.recv.nosync", "floor.loop", "floor.loop.nosync",
+	"sensor", "sensor.nosync", "sensor.poll", "sensor.poll.nosync",
+};
+
+static void ratios(const char *scen, struct rt rt[NRESP][MAX_RUNS], int runs, bool rate)
+{
+	char n[96];
+
+	for (int sync = 0; sync < 2; sync++) {
+		const char *sfx = sync ? ".nosync" : "";
+		struct rt *fr = rt[F_RECV + sync], *fl = rt[F_LOOP + sync], *se = rt[S_RUN + sync];
+
+		snprintf(n, sizeof(n), "seccomp.%s.sensor_vs_floor%s.p50", scen, sfx);
+		result_ratio(n, med_of(se, runs, 0) / med_of(fr, runs, 0));
+		snprintf(n, sizeof(n), "seccomp.%s.sensor_vs_floor%s.p99", scen, sfx);
+		result_ratio(n, med_of(se, runs, 1) / med_of(fr, runs, 1));
+		if (rate) {
+			snprintf(n, sizeof(n), "seccomp.%s.floor_vs_sensor%s.rate", scen, sfx);
+			result_ratio(n, med_of(fr, runs, 2) / med_of(se, runs, 2));
+		}
+		snprintf(n, sizeof(n), "seccomp.%s.floor_loop_vs_recv%s.p50", scen, sfx);
+		result_ratio(n, med_of(fl, runs, 0) / med_of(fr, runs, 0));
+		snprintf(n, sizeof(n), "seccomp.%s.sensor_vs_floor_loop%s.p50", scen, sfx);
+		result_ratio(n, med_of(se, runs, 0) / med_of(fl, runs, 0));
+	}
+}
 
 int main(int argc, char **argv)
 {
-	static const char *const names[NRESP] = {
-		"floor.recv", "floor.recv.nosync", "floor.epoll", "floor.epoll.nosync",
-		"sensor", "sensor.nosync", "sensor.poll", "sensor.poll.nosync",
-	};
 	static const char *const held[] = { "personality", NULL };
-	static struct rt rt[NRESP][MAX_RUNS];
+	static const struct scen scens[] = { { "notify", N_CALLS }, { "notify-gap", N_GAP } };
+	static const char *const scen_names[] = { "b2b", "spaced" };
+	static struct rt rt[2][NRESP][MAX_RUNS];
 	char file[] = "/tmp/bench-seccomp-XXXXXX", self[4096];
 	const char *only = NULL;
 	int runs = RUNS, lruns = LOOP_RUNS, fd;
@@ -452,7 +525,7 @@ int main(int argc, char **argv)
 			if (runs < 1 || runs > MAX_RUNS)
 				return 2;
 		} else {
-			fprintf(stderr, "usage: %s [--only NAME] [--runs N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--only NAME,...] [--runs N]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -469,36 +542,37 @@ int main(int argc, char **argv)
 	if (scf_build(held, &held_prog, NULL) < 0)
 		return 1;
 	bench_print_machine("seccomp user notification");
-	printf("# %d held personality() calls per run, %d runs (interleaved); every responder "
-	       "serves the same filter (the library's BPF for {personality})\n",
-	       N_CALLS, runs);
+	printf("# held personality(): b2b = %d back-to-back calls per run, spaced = %d calls "
+	       "%d us apart (the responder sleeps before each); %d runs, interleaved. Every "
+	       "responder serves the same filter (the library's BPF for {personality}).\n",
+	       N_CALLS, N_GAP, GAP_NS / 1000, runs);
 	for (int r = 0; r < runs; r++) {
-		for (int m = 0; m < NRESP; m++) {
-			bool sync = !(m & 1);
+		for (int sc = 0; sc < 2; sc++) {
+			for (int m = 0; m < NRESP; m++) {
+				bool sync = !(m & 1);
 
-			if (!want(only, names[m]))
-				continue;
-			if (m < S_RUN)
-				floor_run(sync, m >= F_EPOLL, &rt[m][r]);
-			else
-				sensor_run(sync, m >= S_POLL, &rt[m][r]);
+				if (!want(only, scen_names[sc], resp_names[m]))
+					continue;
+				if (m < S_RUN)
+					floor_run(&scens[sc], sync, m >= F_LOOP, &rt[sc][m][r]);
+				else
+					sensor_run(&scens[sc], sync, m >= S_POLL, &rt[sc][m][r]);
+			}
 		}
 	}
-	for (int m = 0; m < NRESP; m++)
-		if (want(only, names[m]))
-			print_rt(names[m], rt[m], runs);
-	if (want(only, "floor.recv") && want(only, "sensor") && want(only, "floor.epoll")) {
-		double f50 = med_of(rt[F_RECV], runs, 0), f99 = med_of(rt[F_RECV], runs, 1);
+	for (int sc = 0; sc < 2; sc++) {
+		bool all = true;
 
-		result_ratio("seccomp.sensor_vs_floor.p50", med_of(rt[S_RUN], runs, 0) / f50);
-		result_ratio("seccomp.sensor_vs_floor.p99", med_of(rt[S_RUN], runs, 1) / f99);
-		result_ratio("seccomp.floor_vs_sensor.rate",
-			     med_of(rt[F_RECV], runs, 2) / med_of(rt[S_RUN], runs, 2));
-		result_ratio("seccomp.floor.epoll_vs_recv.p50", med_of(rt[F_EPOLL], runs, 0) / f50);
-		result_ratio("seccomp.sensor_vs_floor_epoll.p50",
-			     med_of(rt[S_RUN], runs, 0) / med_of(rt[F_EPOLL], runs, 0));
+		for (int m = 0; m < NRESP; m++) {
+			if (want(only, scen_names[sc], resp_names[m]))
+				print_rt(scen_names[sc], resp_names[m], rt[sc][m], runs, sc == 0);
+			else
+				all = m >= S_POLL ? all : false;
+		}
+		if (all)
+			ratios(scen_names[sc], rt[sc], runs, sc == 0);
 	}
-	if (want(only, "unlisted")) {
+	if (!only || want1(only, "unlisted")) {
 		static const struct {
 			const char *mode;
 			long n;

@@ -88,7 +88,6 @@ struct sensor_ctx {
 	atomic_int exit_code; /* -1: keep running */
 	int in_dispatch;
 	bool pending_removals;
-	bool again; /* a ready callback left work on its fd: process() looks once more */
 
 	/*
 	 * Event pool: the loop thread takes and returns events on `local`
@@ -127,17 +126,6 @@ void ctx_log(struct sensor_ctx *ctx, enum sensor_log_level level, const char *fm
 int ctx_watch_fd(struct sensor_source *src, int fd, fd_ready_fn cb);
 /* Stop watching fd (does not close it). */
 void ctx_unwatch_fd(struct sensor_source *src, int fd);
-/*
- * From a ready callback that took one item where more may be queued (an fd
- * whose read blocks when empty, so it cannot read until EAGAIN: seccomp):
- * process() asks epoll once more before it returns, budget permitting.
- * Cheaper than the callback polling its own fd, and the same epoll_wait
- * serves every fd of the context.
- */
-static inline void ctx_fd_again(struct sensor_ctx *ctx)
-{
-	ctx->again = true;
-}
 /* Arm (or with SENSOR_TIME_INFINITY disarm) the source's timer. */
 void ctx_source_timer(struct sensor_source *src, uint64_t at, timer_fn cb);
 

@@ -2,7 +2,8 @@
 /*
  * The embeddable loop: one epoll fd (sources' fds, a timerfd armed at the
  * next deadline, an eventfd for wakeups), a deadline query, a bounded
- * non-blocking process call, and run() built only from those three.
+ * non-blocking process call, and run(): the same process body with its
+ * epoll_wait() allowed to sleep until the deadline.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -126,10 +127,28 @@ static int run_timers(struct sensor_ctx *ctx, unsigned budget)
 	return n;
 }
 
-/* Hand one epoll_wait's worth of ready fds to their sources. */
-static void dispatch_ready(struct sensor_ctx *ctx, const struct epoll_event *evs, int n,
-			   uint64_t start, unsigned budget)
+/*
+ * The body of process(): wait up to `ms` for the epoll set (0: just look),
+ * dispatch at most `budget` events, run what is due. run() calls it with
+ * its sleep folded in, so a wake-up costs one epoll_wait, not a poll() of
+ * the fd plus process()'s own look.
+ */
+static int process_wait(struct sensor_ctx *ctx, unsigned budget, int ms)
 {
+	struct epoll_event evs[EPOLL_BATCH];
+	uint64_t start;
+	int n;
+
+	start = ctx->dispatched;
+	ctx->in_dispatch++;
+	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
+	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, ms);
+	if (n < 0 && errno != EINTR) {
+		int r = -errno;
+
+		ctx->in_dispatch--;
+		return r;
+	}
 	for (int i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 		uint64_t done = ctx->dispatched - start;
@@ -156,41 +175,20 @@ static void dispatch_ready(struct sensor_ctx *ctx, const struct epoll_event *evs
 			}
 		}
 	}
-}
-
-int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
-{
-	struct epoll_event evs[EPOLL_BATCH];
-	uint64_t start, before;
-	unsigned budget = max_events ? max_events : DEFAULT_BUDGET;
-	int n;
-
-	if (!ctx)
-		return -EINVAL;
-	if (ctx->in_dispatch)
-		return -EBUSY; /* no re-entry from a callback */
-	start = ctx->dispatched;
-	ctx->in_dispatch++;
-	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
-	do {
-		ctx->again = false;
-		n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, 0);
-		if (n < 0 && errno != EINTR) {
-			int r = -errno;
-
-			ctx->in_dispatch--;
-			return r;
-		}
-		before = ctx->dispatched;
-		dispatch_ready(ctx, evs, n, start, budget);
-		/* Another round only when a source asked and this one did something. */
-	} while (ctx->again && ctx->dispatched != before && ctx->dispatched - start < budget);
-	ctx->again = false;
 	run_timers(ctx, budget);
 	ctx->in_dispatch--;
 	ctx_reap_sources(ctx);
 	arm_timer(ctx);
 	return (int)(ctx->dispatched - start);
+}
+
+int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->in_dispatch)
+		return -EBUSY; /* no re-entry from a callback */
+	return process_wait(ctx, max_events ? max_events : DEFAULT_BUDGET, 0);
 }
 
 int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
@@ -200,20 +198,13 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 
 	if (!ctx)
 		return -EINVAL;
+	if (ctx->in_dispatch)
+		return -EBUSY;
 	end = timeout_ns == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now_mono() + timeout_ns;
 	for (;;) {
-		struct epoll_event ee;
 		uint64_t d, now;
 		int ms, r;
 
-		code = atomic_exchange(&ctx->exit_code, -1);
-		if (code >= 0)
-			return code;
-		r = sensor_ctx_process(ctx, 0);
-		if (r < 0)
-			return r;
-		if (r >= DEFAULT_BUDGET)
-			continue; /* stopped by the budget: more is queued, do not sleep */
 		code = atomic_exchange(&ctx->exit_code, -1);
 		if (code >= 0)
 			return code;
@@ -224,25 +215,27 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 			ms = -1;
 		} else {
 			now = now_mono();
-			if (d <= now) {
-				if (d == end)
-					return 0;
-				continue;
-			}
-			if ((d - now) / 1000000 >= INT32_MAX)
+			if (d <= now)
+				ms = 0;
+			else if ((d - now) / 1000000 >= INT32_MAX)
 				ms = INT32_MAX;
 			else
 				ms = (int)((d - now + 999999) / 1000000);
 		}
 		/*
-		 * Sleep until the fd is readable. epoll_wait() on it, not poll(): a
-		 * waker's sync hint (seccomp's SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
-		 * reaches a task waiting in epoll_wait() but not one in poll() on the
-		 * epoll fd. Level-triggered: what it reports is still there for
-		 * process().
+		 * Sleep in epoll_wait() on the context's epoll set: the same as
+		 * poll(get_fd(), deadline) + process(), minus one syscall per wake-up,
+		 * and a waker's sync hint (seccomp's SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+		 * reaches a task in epoll_wait() but not one in poll() on the epoll fd.
 		 */
-		if (epoll_wait(ctx->epfd, &ee, 1, ms) < 0 && errno != EINTR)
-			return -errno;
+		r = process_wait(ctx, DEFAULT_BUDGET, ms);
+		if (r < 0)
+			return r;
+		/* Past the end and nothing left to do (a busy loop drains first). */
+		if (r == 0 && end != SENSOR_TIME_INFINITY && now_mono() >= end) {
+			code = atomic_exchange(&ctx->exit_code, -1);
+			return code >= 0 ? code : 0;
+		}
 	}
 }
 

@@ -24,6 +24,8 @@ struct sc_chan {
 	size_t resp_sz;        /* kernel's struct seccomp_notif_resp size, >= ours */
 	struct oci_state *ct;  /* the container, NULL for a spawned child or an adopted fd */
 	pid_t child;           /* spawned child, 0 otherwise */
+	bool burst;            /* the last poll() found a request queued */
+	uint64_t last_ready;   /* CLOCK_MONOTONIC ns of the last readiness */
 	struct sc_chan *next;
 };
 

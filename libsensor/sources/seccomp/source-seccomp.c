@@ -7,6 +7,7 @@
  * numbers they are and never decide an allow (docs/seccomp.md).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,12 +200,28 @@ static void chan_detach(struct sensor_source *src, struct sc_src *ss, struct sc_
 	chan_unref(ch);
 }
 
+/*
+ * RECV blocks when nothing is queued (the fd has no non-blocking mode). We
+ * are the only reader, so epoll's EPOLLIN vouches for one request; asking
+ * for a further one takes a poll() of the fd first. That poll() pays (~0.05
+ * µs per request, measured) only while requests come back to back, when
+ * sync wake-up has the target's next request queued by the time our answer
+ * returns; for a request that comes alone it is a wasted syscall on the
+ * target's path (~0.25 µs, measured), the workload waiting while we ask.
+ * So poll only in a burst: the last poll found a request, or this readiness
+ * came within BURST_NS of the channel's previous one.
+ */
+#define BURST_NS 10000u
+
 static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
 {
 	struct sc_src *ss = src->priv;
+	struct sensor_ctx *ctx = src->ctx;
 	struct sc_chan *ch;
+	unsigned n = 0;
+	uint64_t t = ctx->batch_mono ? ctx->batch_mono : now_mono();
+	bool burst;
 
-	(void)budget; /* one request per call */
 	for (ch = ss->chans; ch && ch->fd != fd; ch = ch->next)
 		;
 	if (!ch)
@@ -215,27 +232,38 @@ static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 			chan_detach(src, ss, ch);
 		return 0;
 	}
-	/*
-	 * One request per readiness. RECV blocks when nothing is queued (the fd
-	 * has no non-blocking mode); we are its only reader, so EPOLLIN vouches
-	 * for one. Whether another is queued the loop's next epoll_wait tells
-	 * (ctx_fd_again): one syscall that serves every fd, where a poll() of
-	 * this fd would cost one more per request. A request whose task died
-	 * meanwhile makes RECV fail with ENOENT, not block.
-	 */
-	memset(ss->req, 0, ss->notif_sz);
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, ss->req) < 0) {
-		if (errno == EINTR)
-			return 0; /* level-triggered: it comes back */
-		if (errno == ENOENT) { /* the target was killed while queued */
-			ss->vanished++;
-			return 0;
+	burst = ch->burst || t - ch->last_ready < BURST_NS;
+	ch->last_ready = t;
+	while (n < budget) {
+		struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+
+		memset(ss->req, 0, ss->notif_sz);
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, ss->req) == 0) {
+			src->stats.received++;
+			n += (unsigned)on_notif(src, ss, ch, ss->req);
+		} else if (errno == ENOENT) {
+			ss->vanished++; /* the target was killed while queued */
+		} else if (errno == EINTR) {
+			break; /* level-triggered: it comes back */
+		} else {
+			return -errno;
 		}
-		return -errno;
+		if (!burst)
+			break;
+		if (poll(&p, 1, 0) < 0)
+			return errno == EINTR ? (int)n : -errno;
+		ch->burst = p.revents & POLLIN;
+		if (!ch->burst) {
+			if (p.revents & (POLLHUP | POLLERR))
+				chan_detach(src, ss, ch);
+			break;
+		}
+		/* The next request's time: the batch clock was the first's. */
+		t = now_mono();
+		ctx->batch_real += t - ctx->batch_mono;
+		ctx->batch_mono = t;
 	}
-	src->stats.received++;
-	ctx_fd_again(src->ctx);
-	return on_notif(src, ss, ch, ss->req);
+	return (int)n;
 }
 
 int sc_chan_add(struct sensor_source *src, int fd, struct oci_state *ct, pid_t child)
