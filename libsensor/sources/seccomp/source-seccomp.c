@@ -321,7 +321,7 @@ static int sc_respond(struct sensor_source *src, struct sensor_event *ev, enum s
 	(void)src;
 	if (!ch)
 		return -EINVAL;
-	memset(&u, 0, sizeof(u));
+	memset(&u, 0, ch->resp_sz > sizeof(u.r) ? ch->resp_sz : sizeof(u.r)); /* resp_sz <= 256 */
 	u.r.id = ev->hold.data[0];
 	if (d == SENSOR_DECISION_DENY)
 		u.r.error = -(err > 0 ? err : ev->hold.dflt_err);
