@@ -258,10 +258,12 @@ static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 				chan_detach(src, ss, ch);
 			break;
 		}
-		/* The next request's time: the batch clock was the first's. */
-		t = now_mono();
-		ctx->batch_real += t - ctx->batch_mono;
-		ctx->batch_mono = t;
+		/* The next request's own time: the batch clock was the first's. */
+		if (ctx->batch_mono) {
+			t = now_mono();
+			ctx->batch_real += t - ctx->batch_mono;
+			ctx->batch_mono = t;
+		}
 	}
 	return (int)n;
 }
