@@ -139,16 +139,13 @@ static int process_wait(struct sensor_ctx *ctx, unsigned budget, int ms)
 	uint64_t start;
 	int n;
 
+	/* Sleep outside the dispatch: the context is idle while we wait. */
+	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
 	start = ctx->dispatched;
 	ctx->in_dispatch++;
 	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
-	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, ms);
-	if (n < 0 && errno != EINTR) {
-		int r = -errno;
-
-		ctx->in_dispatch--;
-		return r;
-	}
 	for (int i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 		uint64_t done = ctx->dispatched - start;
