@@ -9,15 +9,19 @@
  *     SECCOMP_FILTER_FLAG_NEW_LISTENER. Responders:
  *       floor.recv    the trivial responder: a thread blocked in
  *                     SECCOMP_IOCTL_NOTIF_RECV that answers CONTINUE at once
- *       floor.epoll   the same, but waiting in epoll_wait() first: the least
- *                     any event-loop responder pays
+ *       floor.loop    what an event loop must do at least (it may not block
+ *                     in RECV): epoll_wait(), RECV + SEND, and in a burst a
+ *                     poll() before the next RECV: the library's syscalls
+ *                     without the library
  *       sensor        libsensor: the fd added with sensor_seccomp_add_fd(),
  *                     sensor_ctx_run() on the bench's thread (the embedder
  *                     runs the loop), ALLOW from the event callback
  *       sensor.poll   the same with the integration API: poll() on the
  *                     context's fd, then sensor_ctx_process()
  *     each with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set (the library's choice)
- *     and cleared (".nosync").
+ *     and cleared (".nosync"); in two scenarios: b2b (calls back to back)
+ *     and spaced (calls 20 us apart: the responder is asleep before each).
+ *     --only NAME,... picks scenarios, responders or "unlisted".
  *  2. Unlisted syscalls (getppid, and a 4 KiB pread of a cached file) run
  *     by one loop, with no filter, under a one-instruction ALLOW filter
  *     (what any filter costs) and under the library's default filter
