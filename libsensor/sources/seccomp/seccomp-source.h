@@ -17,6 +17,12 @@
 struct sc_agent;
 struct scf_names;
 
+/* The thread group of a recent request from a thread that leads none. */
+struct sc_tid {
+	int32_t tid, tgid;
+};
+#define SC_TID_SLOTS 64
+
 /* A notification fd. Held events keep a reference, so respond() never sees a closed fd. */
 struct sc_chan {
 	atomic_int ref;
@@ -41,6 +47,7 @@ struct sc_src {
 	struct sc_chan *chans;
 	struct sc_agent *agents;
 	uint64_t vanished;           /* targets gone before we could hold them */
+	struct sc_tid tids[SC_TID_SLOTS]; /* by tid % SC_TID_SLOTS */
 };
 
 /* The source's private state, or NULL when src is not a live seccomp source. */

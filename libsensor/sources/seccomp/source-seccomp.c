@@ -118,23 +118,38 @@ static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan
 	/*
 	 * A tid the process cache holds as a live process leads that process:
 	 * nothing to read, no syscall (the common case: a single-threaded target
-	 * seen before). Otherwise find the thread group (tgkill, else /proc) and
-	 * read /proc, then check the request is still alive: the task still
-	 * waits in the syscall, so what we read is about it (its pid was not
-	 * reused meanwhile).
+	 * seen before). A thread seen before is checked against the group it
+	 * belonged to with one tgkill(tgid, tid, 0) (it succeeds only if tid is
+	 * a thread of tgid), instead of reading /proc/<tid>/status again.
+	 * Whenever /proc is read, the request is checked afterwards: the task
+	 * still waits in the syscall, so what we read is about it (its pid was
+	 * not reused meanwhile).
 	 */
 	pe = proc_cache_peek(ctx->procs, tid, now);
 	if (pe) {
 		pid = tid;
 	} else {
-		pid = tgid_of(tid);
-		pe = proc_cache_get_at(ctx->procs, pid, now);
-		if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
-			ss->vanished++;
-			ctx_log(ctx, SENSOR_LOG_DEBUG,
-				"seccomp: target %d gone before its syscall %d was held (%s)", tid,
-				n->data.nr, strerror(errno));
-			return 0;
+		struct sc_tid *slot = &ss->tids[(uint32_t)tid % SC_TID_SLOTS];
+
+		if (slot->tid == tid && syscall(SYS_tgkill, slot->tgid, tid, 0) == 0) {
+			pid = slot->tgid;
+			pe = proc_cache_peek(ctx->procs, pid, now);
+		} else {
+			pid = tgid_of(tid);
+			if (pid != tid) {
+				slot->tid = tid;
+				slot->tgid = pid;
+			}
+		}
+		if (!pe) {
+			pe = proc_cache_get_at(ctx->procs, pid, now);
+			if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+				ss->vanished++;
+				ctx_log(ctx, SENSOR_LOG_DEBUG,
+					"seccomp: target %d gone before its syscall %d was held (%s)",
+					tid, n->data.nr, strerror(errno));
+				return 0;
+			}
 		}
 	}
 	ev = ctx_event_new(src, SENSOR_KIND_SYSCALL);
