@@ -90,9 +90,10 @@ SENSOR_EXPORT int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events);
 
 /*
  * Block and process until sensor_ctx_exit() is called, timeout_ns passes
- * (SENSOR_TIME_INFINITY: never) or a fatal error. Built only from
- * get_fd/get_deadline/process. Returns the code given to sensor_ctx_exit(),
- * 0 on timeout, or -errno.
+ * (SENSOR_TIME_INFINITY: never) or a fatal error. Does what a loop of
+ * poll(get_fd, get_deadline) + process() does, sleeping in the epoll set
+ * itself (one syscall less per wake-up). Returns the code given to
+ * sensor_ctx_exit(), 0 on timeout, -EBUSY from inside a callback, or -errno.
  */
 SENSOR_EXPORT int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns);
 

@@ -2,10 +2,10 @@
 /*
  * The embeddable loop: one epoll fd (sources' fds, a timerfd armed at the
  * next deadline, an eventfd for wakeups), a deadline query, a bounded
- * non-blocking process call, and run() built only from those three.
+ * non-blocking process call, and run(): the same process body with its
+ * epoll_wait() allowed to sleep until the deadline.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -127,27 +127,25 @@ static int run_timers(struct sensor_ctx *ctx, unsigned budget)
 	return n;
 }
 
-int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
+/*
+ * The body of process(): wait up to `ms` for the epoll set (0: just look),
+ * dispatch at most `budget` events, run what is due. run() calls it with
+ * its sleep folded in, so a wake-up costs one epoll_wait, not a poll() of
+ * the fd plus process()'s own look.
+ */
+static int process_wait(struct sensor_ctx *ctx, unsigned budget, int ms)
 {
 	struct epoll_event evs[EPOLL_BATCH];
 	uint64_t start;
-	unsigned budget = max_events ? max_events : DEFAULT_BUDGET;
 	int n;
 
-	if (!ctx)
-		return -EINVAL;
-	if (ctx->in_dispatch)
-		return -EBUSY; /* no re-entry from a callback */
+	/* Sleep outside the dispatch: the context is idle while we wait. */
+	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
 	start = ctx->dispatched;
 	ctx->in_dispatch++;
 	ctx->loop_thread = pthread_self(); /* the thread that runs the loop owns the local pool */
-	n = epoll_wait(ctx->epfd, evs, EPOLL_BATCH, 0);
-	if (n < 0 && errno != EINTR) {
-		int r = -errno;
-
-		ctx->in_dispatch--;
-		return r;
-	}
 	for (int i = 0; i < n; i++) {
 		void *p = evs[i].data.ptr;
 		uint64_t done = ctx->dispatched - start;
@@ -181,6 +179,15 @@ int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
 	return (int)(ctx->dispatched - start);
 }
 
+int sensor_ctx_process(sensor_ctx *ctx, unsigned max_events)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->in_dispatch)
+		return -EBUSY; /* no re-entry from a callback */
+	return process_wait(ctx, max_events ? max_events : DEFAULT_BUDGET, 0);
+}
+
 int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 {
 	uint64_t end;
@@ -188,40 +195,44 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 
 	if (!ctx)
 		return -EINVAL;
+	if (ctx->in_dispatch)
+		return -EBUSY;
 	end = timeout_ns == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now_mono() + timeout_ns;
 	for (;;) {
-		struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
 		uint64_t d, now;
 		int ms, r;
 
 		code = atomic_exchange(&ctx->exit_code, -1);
 		if (code >= 0)
 			return code;
-		r = sensor_ctx_process(ctx, 0);
-		if (r < 0)
-			return r;
-		if (r > 0)
-			continue; /* more may be queued: do not sleep */
-		code = atomic_exchange(&ctx->exit_code, -1);
-		if (code >= 0)
-			return code;
 		sensor_ctx_get_deadline(ctx, &d);
 		if (end < d)
 			d = end;
-		now = now_mono();
-		if (d != SENSOR_TIME_INFINITY && d <= now) {
-			if (d == end)
-				return 0;
-			continue;
-		}
-		if (d == SENSOR_TIME_INFINITY)
+		if (d == SENSOR_TIME_INFINITY) {
 			ms = -1;
-		else if ((d - now) / 1000000 >= INT32_MAX)
-			ms = INT32_MAX;
-		else
-			ms = (int)((d - now + 999999) / 1000000);
-		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
-			return -errno;
+		} else {
+			now = now_mono();
+			if (d <= now)
+				ms = 0;
+			else if ((d - now) / 1000000 >= INT32_MAX)
+				ms = INT32_MAX;
+			else
+				ms = (int)((d - now + 999999) / 1000000);
+		}
+		/*
+		 * Sleep in epoll_wait() on the context's epoll set: the same as
+		 * poll(get_fd(), deadline) + process(), minus one syscall per wake-up,
+		 * and a waker's sync hint (seccomp's SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+		 * reaches a task in epoll_wait() but not one in poll() on the epoll fd.
+		 */
+		r = process_wait(ctx, DEFAULT_BUDGET, ms);
+		if (r < 0)
+			return r;
+		/* Past the end and nothing left to do (a busy loop drains first). */
+		if (r == 0 && end != SENSOR_TIME_INFINITY && now_mono() >= end) {
+			code = atomic_exchange(&ctx->exit_code, -1);
+			return code >= 0 ? code : 0;
+		}
 	}
 }
 

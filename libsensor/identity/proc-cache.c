@@ -214,6 +214,15 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 	return load(pc, pid);
 }
 
+struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now)
+{
+	struct proc_entry *e = pid > 0 ? find(pc, pid) : NULL;
+
+	if (!e || (now > e->checked && now - e->checked > pc->ttl))
+		return NULL;
+	return e;
+}
+
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid)
 {
 	struct proc_entry *e = find(pc, pid);

@@ -56,6 +56,12 @@ void proc_cache_set_ttl(struct proc_cache *pc, uint64_t ttl);
 struct proc_entry *proc_cache_get(struct proc_cache *pc, int32_t pid);
 /* The same, with the caller's CLOCK_MONOTONIC now (saves a clock read per event). */
 struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_t now);
+/*
+ * The cached entry of pid if it is trusted at `now` (within the TTL of its
+ * last validation), else NULL; never reads /proc, counts nothing. Valid
+ * until the next cache call.
+ */
+struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now);
 /* The process exec'd: reload it now. Returns the fresh entry or NULL. */
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
 /* The process exited: forget it. */

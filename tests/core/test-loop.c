@@ -273,3 +273,60 @@ Test(teardown, gating_sources_go_first)
 	cr_assert_eq(stop_order[1], 1);
 	cr_assert_eq(stop_order[2], 1);
 }
+
+/* run() sleeps in the epoll set itself: what is ready is dispatched even with no time to wait. */
+Test(loop, run_with_zero_timeout_dispatches_what_is_ready)
+{
+	feed(3);
+	cr_assert_eq(sensor_ctx_run(ctx, 0), 0);
+	cr_assert_eq(events, 3);
+	feed(2000); /* more than one pass's budget: drained before it returns */
+	cr_assert_eq(sensor_ctx_run(ctx, 0), 0);
+	cr_assert_eq(events, 2003);
+}
+
+static void *feed_later(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	feed(1);
+	return NULL;
+}
+
+static void exit_on_event(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	(void)ev;
+	(void)ud;
+	events++;
+	sensor_ctx_exit(c, 5);
+}
+
+/* A sleeping run() wakes for a source's fd, not only for the deadline or an exit. */
+Test(loop, run_wakes_for_a_ready_fd)
+{
+	pthread_t t;
+	uint64_t t0 = now_mono();
+
+	sensor_ctx_set_event_cb(ctx, exit_on_event, NULL);
+	pthread_create(&t, NULL, feed_later, NULL);
+	cr_assert_eq(sensor_ctx_run(ctx, 10000000000ull), 5);
+	pthread_join(t, NULL);
+	cr_assert_eq(events, 1);
+	cr_assert_lt(now_mono() - t0, 5000000000ull, "woken by the fd, long before the timeout");
+}
+
+static void run_in_cb(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	(void)ev;
+	*(int *)ud = sensor_ctx_run(c, 0);
+}
+
+Test(loop, run_inside_a_callback_is_refused)
+{
+	int r = 1;
+
+	sensor_ctx_set_event_cb(ctx, run_in_cb, &r);
+	feed(1);
+	sensor_ctx_process(ctx, 0);
+	cr_assert_eq(r, -EBUSY);
+}

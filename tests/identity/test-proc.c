@@ -107,6 +107,30 @@ Test(proc, cache_never_merges_a_reused_pid)
 	sensor_ctx_free(ctx);
 }
 
+/* peek: the cached entry while it is trusted, else NULL; never reads /proc. */
+Test(proc, cache_peek_reads_nothing)
+{
+	sensor_ctx *ctx;
+	struct proc_entry *e;
+	struct sensor_stats st = { .sz = sizeof(st) };
+	uint64_t now = now_mono();
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_null(proc_cache_peek(ctx->procs, getpid(), now), "not loaded yet");
+	cr_assert_null(proc_cache_peek(ctx->procs, 0, now));
+	e = proc_cache_get_at(ctx->procs, getpid(), now);
+	cr_assert_not_null(e);
+	cr_assert_eq(proc_cache_peek(ctx->procs, getpid(), now + 1000), e);
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_misses, 1);
+	cr_assert_eq(st.proc_cache_hits, 0, "peek counts nothing");
+	/* past the TTL the entry must be re-validated: peek does not vouch for it */
+	proc_cache_set_ttl(ctx->procs, 1000);
+	cr_assert_null(proc_cache_peek(ctx->procs, getpid(), e->checked + 5000));
+	cr_assert_eq(proc_cache_peek(ctx->procs, getpid(), e->checked + 500), e);
+	sensor_ctx_free(ctx);
+}
+
 Test(proc, cache_is_bounded)
 {
 	sensor_ctx *ctx;

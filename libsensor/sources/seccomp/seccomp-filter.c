@@ -121,10 +121,20 @@ const char *scf_arch_name(uint32_t arch, int nr)
 	}
 }
 
+/*
+ * Names per ABI, resolved once per number (libseccomp's lookup is a linear
+ * search that returns a malloc'd copy: too slow for every notification).
+ * The native ABI and, on x86_64, i386 and x32 (indexed without the x32 bit).
+ */
+struct name_tab {
+	uint32_t token;              /* SCMP_ARCH_* (the AUDIT_ARCH_* value) */
+	char *names[NAME_CACHE];     /* NULL: not asked yet; "": libseccomp does not know it */
+};
+
 struct scf_names {
-	uint32_t native;
-	char *native_names[NAME_CACHE]; /* "" when libseccomp does not know the number */
-	char other[64];                 /* the last name of another arch */
+	struct name_tab tab[3];
+	unsigned ntab;
+	char other[64];              /* the last name outside the tables */
 };
 
 int scf_names_new(struct scf_names **ret)
@@ -133,7 +143,11 @@ int scf_names_new(struct scf_names **ret)
 
 	if (!n)
 		return -ENOMEM;
-	n->native = seccomp_arch_native();
+	n->tab[n->ntab++].token = seccomp_arch_native();
+	if (n->tab[0].token == SCMP_ARCH_X86_64) {
+		n->tab[n->ntab++].token = SCMP_ARCH_X86;
+		n->tab[n->ntab++].token = SCMP_ARCH_X32;
+	}
 	*ret = n;
 	return 0;
 }
@@ -142,29 +156,37 @@ void scf_names_free(struct scf_names *n)
 {
 	if (!n)
 		return;
-	for (unsigned i = 0; i < NAME_CACHE; i++)
-		free(n->native_names[i]);
+	for (unsigned t = 0; t < n->ntab; t++)
+		for (unsigned i = 0; i < NAME_CACHE; i++)
+			free(n->tab[t].names[i]);
 	free(n);
 }
 
 const char *scf_syscall_name(struct scf_names *n, uint32_t arch, int nr)
 {
 	uint32_t token = arch;
+	int idx = nr;
 	char *s;
 
 	if (nr < 0)
 		return NULL;
-	if (arch == n->native && nr < NAME_CACHE) {
-		if (!n->native_names[nr]) {
-			s = seccomp_syscall_resolve_num_arch(arch, nr);
-			n->native_names[nr] = s ? s : strdup("");
+	if (arch == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT)) {
+		token = SCMP_ARCH_X32;
+		idx = nr & ~X32_SYSCALL_BIT;
+	}
+	for (unsigned t = 0; t < n->ntab; t++) {
+		struct name_tab *tab = &n->tab[t];
+
+		if (tab->token != token || idx >= NAME_CACHE)
+			continue;
+		if (!tab->names[idx]) {
+			s = seccomp_syscall_resolve_num_arch(token, nr);
+			tab->names[idx] = s ? s : strdup("");
 		}
-		s = n->native_names[nr];
+		s = tab->names[idx];
 		return s && *s ? s : NULL;
 	}
-	/* Rare (32-bit ABIs): resolve each time, keep one copy. */
-	if (arch == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT))
-		token = SCMP_ARCH_X32;
+	/* Another ABI, or a number past the tables: resolve each time, keep one copy. */
 	s = seccomp_syscall_resolve_num_arch(token, nr);
 	if (!s)
 		return NULL;

@@ -17,6 +17,12 @@
 struct sc_agent;
 struct scf_names;
 
+/* The thread group of a recent request from a thread that leads none. */
+struct sc_tid {
+	int32_t tid, tgid;
+};
+#define SC_TID_SLOTS 64
+
 /* A notification fd. Held events keep a reference, so respond() never sees a closed fd. */
 struct sc_chan {
 	atomic_int ref;
@@ -24,6 +30,8 @@ struct sc_chan {
 	size_t resp_sz;        /* kernel's struct seccomp_notif_resp size, >= ours */
 	struct oci_state *ct;  /* the container, NULL for a spawned child or an adopted fd */
 	pid_t child;           /* spawned child, 0 otherwise */
+	bool burst;            /* the last poll() found a request queued */
+	uint64_t last_ready;   /* CLOCK_MONOTONIC ns of the last readiness */
 	struct sc_chan *next;
 };
 
@@ -39,6 +47,7 @@ struct sc_src {
 	struct sc_chan *chans;
 	struct sc_agent *agents;
 	uint64_t vanished;           /* targets gone before we could hold them */
+	struct sc_tid tids[SC_TID_SLOTS]; /* by tid % SC_TID_SLOTS */
 };
 
 /* The source's private state, or NULL when src is not a live seccomp source. */

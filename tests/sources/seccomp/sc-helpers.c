@@ -16,7 +16,7 @@ static void copy(char *dst, size_t cap, const char *s)
 void sc_rec_cb(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
 	struct sc_rec *r = ud;
-	int64_t pid = 0;
+	int64_t pid = 0, tid = 0;
 	int i;
 
 	(void)ctx;
@@ -52,7 +52,9 @@ void sc_rec_cb(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	copy(r->ev[i].verdict, sizeof(r->ev[i].verdict),
 	     sensor_event_get_str(ev, SENSOR_FIELD_VERDICT_DECISION));
 	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid);
+	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_TID, &tid);
 	r->ev[i].pid = (long long)pid;
+	r->ev[i].tid = (long long)tid;
 }
 
 void sc_rec_release(struct sc_rec *r)

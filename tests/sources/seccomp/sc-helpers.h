@@ -23,7 +23,7 @@ struct sc_rec {
 		char arch[16];
 		char workload_id[128];
 		char workload_kind[16];
-		long long pid;
+		long long pid, tid;
 		char verdict[16];
 	} ev[SC_MAX_EVENTS];
 	sensor_event *kept[64];

@@ -7,6 +7,8 @@
  *   sc-target unshare32          unshare(0) through the i386 ABI (x86_64 only)
  *   sc-target personality        personality(0xffffffff): a harmless query
  *   sc-target threads N M        N threads x M personality() at once
+ *   sc-target leader-threads N M as "threads", with a personality() from the main
+ *                                thread before and after
  *   sc-target report FD          unshare(0) twice, then write "errno1 errno2\n" to FD
  *   sc-target loop N             N getppid() (not held): prints ns per call
  */
@@ -53,9 +55,12 @@ int main(int argc, char **argv)
 #endif
 	if (argc >= 2 && strcmp(argv[1], "personality") == 0)
 		return personality(0xffffffff) < 0 ? errno : 0;
-	if (argc >= 4 && strcmp(argv[1], "threads") == 0) {
+	if (argc >= 4 && (strcmp(argv[1], "threads") == 0 || strcmp(argv[1], "leader-threads") == 0)) {
 		int n = atoi(argv[2]);
 		pthread_t t[64];
+
+		if (argv[1][0] == 'l' && personality(0xffffffff) < 0)
+			return errno;
 
 		calls_per_thread = atoi(argv[3]);
 		if (n < 1 || n > 64)
@@ -65,6 +70,8 @@ int main(int argc, char **argv)
 				return 98;
 		for (int i = 0; i < n; i++)
 			pthread_join(t[i], NULL);
+		if (argv[1][0] == 'l' && personality(0xffffffff) < 0)
+			return errno;
 		return __atomic_load_n(&first_err, __ATOMIC_SEQ_CST);
 	}
 	if (argc >= 3 && strcmp(argv[1], "report") == 0) {

@@ -139,6 +139,36 @@ Test(seccomp_live, many_threads_notify_at_once)
 	sensor_ctx_free(ctx);
 }
 
+/*
+ * Attribution without syscalls: once the leader's pid is in the process
+ * cache, its later requests are attributed from the cache; a thread's tid
+ * is no pid the cache holds, so it still goes through tgkill / /proc and the
+ * request check. Either way process.pid is the thread group.
+ */
+Test(seccomp_live, threads_and_leader_attributed_to_the_group)
+{
+	sensor_source *src;
+	sensor_ctx *ctx = new_ctx(NULL, &src);
+	const char *argv[] = { SC_TARGET, "leader-threads", "4", "20", NULL };
+	pid_t pid;
+	int st, leader = 0;
+
+	cr_assert_eq(sensor_seccomp_spawn(src, argv, 0, &pid), 0);
+	st = sc_run_until_exit(ctx, pid, 30000);
+	cr_assert(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "target status %d", st);
+	cr_assert_eq(rec.nsyscall, 2 + 4 * 20);
+	for (int i = 0; i < rec.nsyscall; i++) {
+		cr_assert_eq(rec.ev[i].pid, pid, "event %d: pid %lld, tid %lld", i, rec.ev[i].pid,
+			     rec.ev[i].tid);
+		if (rec.ev[i].tid == pid)
+			leader++;
+	}
+	cr_assert_eq(leader, 2, "two requests came from the leader");
+	cr_assert_eq(rec.ev[0].tid, pid);
+	cr_assert_eq(rec.ev[rec.nsyscall - 1].tid, pid, "the second from the cache");
+	sensor_ctx_free(ctx);
+}
+
 Test(seccomp_live, deadline_applies_default)
 {
 	struct sensor_seccomp_opts o = { .sz = sizeof(o), .timeout_ns = 200000000 };
