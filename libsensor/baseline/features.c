@@ -64,21 +64,28 @@ static void kb_gen(struct kb *b, enum gen_what what, const char *s)
 		b->full = true;
 }
 
+/*
+ * Start a key in the set's next slot. When the set is full the key is
+ * built in the spare buffer and dropped by done(), so b is always valid.
+ */
 static struct kb *slot(struct feat_set *fs, enum feat_kind k, struct kb *b)
 {
-	if (fs->n >= FEAT_PER_EVENT)
-		return NULL;
-	fs->f[fs->n].kind = (uint8_t)k;
-	b->buf = fs->f[fs->n].key;
+	bool room = fs->n < FEAT_PER_EVENT;
+
+	b->buf = room ? fs->f[fs->n].key : fs->spare;
 	b->len = 0;
 	b->full = false;
 	b->buf[0] = '\0';
+	if (room)
+		fs->f[fs->n].kind = (uint8_t)k;
 	kb_add(b, key_prefix[k]);
-	return b;
+	return room ? b : NULL;
 }
 
 static void done(struct feat_set *fs, struct kb *b)
 {
+	if (b->buf == fs->spare)
+		return;
 	fs->f[fs->n].len = (uint16_t)b->len;
 	fs->n++;
 }

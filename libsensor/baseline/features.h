@@ -40,6 +40,7 @@ struct feat_set {
 		uint16_t len;
 		char key[FEAT_KEY_MAX];
 	} f[FEAT_PER_EVENT];
+	char spare[FEAT_KEY_MAX]; /* where a key goes when f is full: built, then dropped */
 };
 
 /* Fill fs with the features of ev (0..FEAT_PER_EVENT). Returns fs->n. */
