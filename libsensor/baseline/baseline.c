@@ -93,8 +93,10 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	(void)ctx;
 	b->stats.events++;
 	if (kind == SENSOR_KIND_LOSS || kind == SENSOR_KIND_STATUS) {
+		/* at its own time, without moving the baseline's clock: in a replay the
+		 * sensor's own loss events carry today's time, the log's events another */
 		if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
-			journal_add(&b->journal, ev, "", bl_now(b, ev));
+			journal_add(&b->journal, ev, "", sensor_event_time(ev));
 		return;
 	}
 	now = bl_now(b, ev);

