@@ -32,7 +32,7 @@ int store_load(struct sensor_store *s, struct model *m);
  */
 int store_flush(struct sensor_store *s, struct model *m, char **alerts, const uint64_t *times,
 		char **alert_wls, size_t nalerts);
-/* One journaled event (store-journal.c). */
+/* One journaled event (store-history.c). */
 struct journal_row {
 	uint64_t time;    /* ns since epoch */
 	char *workload;

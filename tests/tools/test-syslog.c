@@ -29,16 +29,8 @@ static char dir[64];
 
 static void setup(void)
 {
-	FILE *f;
-	char p[128];
-
 	snprintf(dir, sizeof(dir), "/tmp/syslog-test-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/audit.log", dir);
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	fputs(log_text, f);
-	fclose(f);
+	alert_log_dir(dir);
 }
 
 static void teardown(void)

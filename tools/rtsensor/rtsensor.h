@@ -49,7 +49,5 @@ int cmd_replay(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
-/* cmd-alerts.c: "2026-11-26T10:00:00[.f]Z" or an age ("90s", "15m", "2h", "7d") -> ns. */
-int parse_when(const char *s, uint64_t now_ns, uint64_t *ret);
 
 #endif

@@ -17,16 +17,10 @@ static char dir[64];
 
 static void setup(void)
 {
-	char p[128], cmd[512];
-	FILE *f;
+	char cmd[512];
 
 	snprintf(dir, sizeof(dir), "/tmp/alerts-test-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/audit.log", dir);
-	f = fopen(p, "w");
-	cr_assert_not_null(f);
-	fputs(log_text, f);
-	fclose(f);
+	alert_log_dir(dir);
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && \"$RTSENSOR\" replay --audit audit.log --mode learn --learn-min 5 "
 		 "--learn-stable 5 --db a.db --alerts /dev/null", dir);
