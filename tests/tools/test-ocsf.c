@@ -34,7 +34,8 @@ static json_t *map(const char *line)
 	return j;
 }
 
-static json_int_t num(json_t *o, const char *path)
+/* The member at a dotted path ("process.file.path"), or NULL. */
+static json_t *at(json_t *o, const char *path)
 {
 	char buf[128], *save = NULL, *k;
 	json_t *v = o;
@@ -42,18 +43,21 @@ static json_int_t num(json_t *o, const char *path)
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
 		v = json_object_get(v, k);
+	return v;
+}
+
+static json_int_t num(json_t *o, const char *path)
+{
+	json_t *v = at(o, path);
+
 	cr_assert(json_is_integer(v), "%s is not an integer", path);
 	return json_integer_value(v);
 }
 
 static const char *text(json_t *o, const char *path)
 {
-	char buf[128], *save = NULL, *k;
-	json_t *v = o;
+	json_t *v = at(o, path);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, k);
 	cr_assert(json_is_string(v), "%s is not a string", path);
 	return json_string_value(v);
 }

@@ -15,31 +15,7 @@
 #include "testlib.h"
 #include "fan-kbuf.h"
 
-struct ev_copy {
-	int kind;
-	char op[16], path[64], to[64];
-};
-static struct ev_copy evs[64];
-static int nev;
-
-static void collect(sensor_ctx *ctx, sensor_event *ev, void *ud)
-{
-	const char *s;
-
-	(void)ctx;
-	(void)ud;
-	if (nev >= 64)
-		return;
-	memset(&evs[nev], 0, sizeof(evs[nev]));
-	evs[nev].kind = sensor_event_kind(ev);
-	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_FILE_OP)))
-		snprintf(evs[nev].op, sizeof(evs[nev].op), "%s", s);
-	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_FILE_PATH)))
-		snprintf(evs[nev].path, sizeof(evs[nev].path), "%s", s);
-	if ((s = sensor_event_get_str(ev, SENSOR_FIELD_FILE_TO)))
-		snprintf(evs[nev].to, sizeof(evs[nev].to), "%s", s);
-	nev++;
-}
+#include "fan-collect.h"
 
 static struct sensor_source *offline(sensor_ctx **ctx)
 {
