@@ -115,8 +115,11 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	args[3] = fs.n ? fs.f[0].key : "";
 	args[4] = &severe;
 	rules_match(b->rules, ev, on_rule, args);
-	if (wi == MODEL_NONE)
+	if (wi == MODEL_NONE) { /* no room for another instance: no model, still a journal */
+		if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
+			journal_add(&b->journal, ev, id, now);
 		return;
+	}
 	/* decided on the model as it was before this event taught it anything; only an
 	 * enforcing instance needs to know */
 	known = b->m.wls[wi].state == WL_ENFORCING && features_known(b, wi, &fs);

@@ -93,6 +93,12 @@ Test(ocsf, process_activity)
 	cr_expect_str_eq(text(j, "container.uid"), "abc");
 	cr_expect_str_eq(text(j, "container.image.name"), "shop/web:1");
 	json_decref(j);
+	/* an exec whose process is gone before it was read: no process member */
+	j = map("{\"kind\":\"exec\",\"source\":\"proc\"," T ",\"exec\":{\"path\":\"/x\"}}");
+	classed(j, 1007, 1, 1);
+	cr_expect_str_eq(text(j, "process.file.path"), "/x");
+	cr_expect_null(json_object_get(j, "actor"));
+	json_decref(j);
 	j = map("{\"kind\":\"exit\",\"source\":\"proc\"," T "," P ",\"exit\":{\"code\":3}}");
 	classed(j, 1007, 1, 2);
 	cr_expect_eq(num(j, "exit_code"), 3);

@@ -73,7 +73,7 @@ static json_t *file_obj(const char *path)
 	return f;
 }
 
-/* OCSF process object from our "process" member (and exec body for the launched one). */
+/* OCSF process object from our "process" member (NULL: none) and the exec body of a launch. */
 static json_t *process_obj(json_t *p, json_t *exec)
 {
 	json_t *o = json_object(), *u, *parent;
@@ -141,12 +141,12 @@ static int map_process(json_t *o, json_t *ev, const char *kind)
 
 	if (strcmp(kind, "exec") == 0) {
 		json_object_set_new(o, "activity_id", json_integer(1)); /* Launch */
-		json_object_set_new(o, "process", process_obj(p ? p : json_object(), exec));
+		json_object_set_new(o, "process", process_obj(p, exec));
 	} else {
 		json_t *x = json_object_get(ev, "exit");
 
 		json_object_set_new(o, "activity_id", json_integer(2)); /* Terminate */
-		json_object_set_new(o, "process", process_obj(p ? p : json_object(), NULL));
+		json_object_set_new(o, "process", process_obj(p, NULL));
 		copy(o, "exit_code", x, "code");
 	}
 	return CLASS_PROCESS;
