@@ -205,6 +205,18 @@ SENSOR_EXPORT int sensor_event_set_args(sensor_event *ev, const uint64_t *args, 
  */
 SENSOR_EXPORT int sensor_inject_emit(sensor_source *src, sensor_event *ev);
 
+/*
+ * Rebuild an event from one JSON line as sensor_event_to_json() writes it
+ * (docs/events.md), for replaying recorded events. The input is untrusted:
+ * a new event of src (not emitted; the caller emits or unrefs it) in *ret
+ * and 0, or -EBADMSG with the reason in err (errlen bytes, may be NULL/0),
+ * -E2BIG for a line over 1 MiB, -EINVAL, -ENOMEM. "source", "seq" and
+ * "verdict" are not taken (the replay gives its own); members this version
+ * does not know are skipped.
+ */
+SENSOR_EXPORT int sensor_inject_from_json(sensor_source *src, const char *json, size_t len,
+					  sensor_event **ret, char *err, size_t errlen);
+
 /* ---- probing (doctor) ------------------------------------------------ */
 
 enum sensor_probe_flags {

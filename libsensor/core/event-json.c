@@ -65,8 +65,10 @@ static void write_section(struct jw *w, const sensor_event *ev, const struct sec
 				jw_obj_open(w, s->name);
 			open = true;
 			jw_arr_open(w, "args");
+			/* registers as signed 64-bit (AT_FDCWD is -100): what every
+			 * JSON reader holds exactly, unlike integers above 2^63 - 1 */
 			for (int i = 0; i < n; i++)
-				jw_item_u64(w, args[i]);
+				jw_item_i64(w, (int64_t)args[i]);
 			jw_arr_close(w);
 			continue;
 		}

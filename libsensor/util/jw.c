@@ -147,6 +147,22 @@ static void jw_u64(struct jw *w, uint64_t v)
 	jw_raw(w, tmp + n, sizeof(tmp) - n);
 }
 
+static void jw_i64(struct jw *w, int64_t v)
+{
+	if (v < 0) {
+		jw_c(w, '-');
+		jw_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		jw_u64(w, (uint64_t)v);
+	}
+}
+
+void jw_item_i64(struct jw *w, int64_t v)
+{
+	jw_key(w, NULL);
+	jw_i64(w, v);
+}
+
 void jw_kv_i64(struct jw *w, const char *key, int64_t v)
 {
 	jw_key(w, key);
@@ -170,11 +186,6 @@ void jw_item_str(struct jw *w, const char *val)
 	jw_str(w, val, strlen(val));
 }
 
-void jw_item_u64(struct jw *w, uint64_t v)
-{
-	jw_key(w, NULL);
-	jw_u64(w, v);
-}
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
 static void civil(int64_t z, int *y, unsigned *m, unsigned *d)

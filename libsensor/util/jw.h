@@ -33,7 +33,7 @@ void jw_kv_str(struct jw *w, const char *key, const char *val);
 void jw_kv_i64(struct jw *w, const char *key, int64_t v);
 void jw_kv_u64(struct jw *w, const char *key, uint64_t v);
 void jw_item_str(struct jw *w, const char *val);
-void jw_item_u64(struct jw *w, uint64_t v);
+void jw_item_i64(struct jw *w, int64_t v);
 /* RFC 3339 UTC with nanoseconds: "2026-11-26T19:18:28.123456789Z" (30 chars). */
 void jw_kv_time(struct jw *w, const char *key, uint64_t ns);
 /* Format ns since the epoch as RFC 3339 into out (>= 31 bytes). */

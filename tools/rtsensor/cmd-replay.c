@@ -21,13 +21,18 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: rtsensor replay --audit FILE|- [OPTIONS]\n\n"
+		"Usage: rtsensor replay --audit FILE|- [OPTIONS]\n"
+		"       rtsensor replay --json FILE|- [OPTIONS]\n\n"
 		"Feed a recorded audit log (audit.log lines, with or without node=, or\n"
 		"netlink payloads prefixed by type=) through the audit source's parser,\n"
 		"reassembler and normaliser, and write the events live mode would emit\n"
-		"as JSON lines (no /proc enrichment: the processes are gone).\n\n"
+		"as JSON lines (no /proc enrichment: the processes are gone). Or feed\n"
+		"recorded event JSON lines (rtsensor run --events) back through the\n"
+		"pipeline, e.g. to learn a baseline from them.\n\n"
 		"Options:\n"
-		"  -a, --audit FILE|-    the log to replay, '-' for stdin\n"
+		"  -a, --audit FILE|-    the audit log to replay, '-' for stdin\n"
+		"  -j, --json FILE|-     the event JSON lines to replay; a line that is not an\n"
+		"                        event is named on stderr and makes the exit status 1\n"
 		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
 		"  -t, --timeout SECS    complete events without EOE after SECS of log time\n"
 		"                        (default: at EOE, when too many are open, or at the end)\n"
@@ -38,10 +43,65 @@ static void usage(FILE *f)
 		"  -h, --help            show this help\n");
 }
 
+/*
+ * --json: recorded event lines (rtsensor run --events) back through the
+ * pipeline. A bad line is named and skipped; any makes the exit status 1.
+ */
+static int feed_json(sensor_source *src, int *fd, const char *path, struct run_baseline *rb)
+{
+	FILE *f = *fd == STDIN_FILENO ? stdin : fdopen(*fd, "r");
+	char *line = NULL, err[256];
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0, bad = 0;
+	int rc = EXIT_OK;
+
+	if (!f) {
+		die_msg("replay", "%s: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		sensor_event *ev;
+		int r;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (n == 0)
+			continue;
+		r = sensor_inject_from_json(src, line, (size_t)n, &ev, err, sizeof(err));
+		if (r < 0) {
+			if (bad++ < 20)
+				die_msg("replay", "%s:%lu: %s", path, lineno,
+					r == -EBADMSG || r == -E2BIG ? err : strerror(-r));
+			continue;
+		}
+		sensor_inject_emit(src, ev);
+		/* no event loop runs while we feed: flush the baseline now and then */
+		if (rb->b && !(lineno % 65536))
+			sensor_baseline_flush(rb->b);
+	}
+	if (ferror(f)) {
+		die_msg("replay", "%s: %s", path, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	if (bad) {
+		die_msg("replay", "%s: %lu of %lu lines were not events", path, bad, lineno);
+		rc = EXIT_FAIL;
+	}
+	free(line);
+	if (f != stdin) {
+		fclose(f); /* and its fd */
+		*fd = -1;
+	}
+	return rc;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "audit", required_argument, NULL, 'a' },
+		{ "json", required_argument, NULL, 'j' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 'S' },
@@ -55,6 +115,7 @@ int cmd_replay(int argc, char **argv)
 	struct json_lines out = { 0 };
 	struct run_baseline rb = { .event_time = true };
 	const char *in_path = NULL, *out_path = NULL;
+	bool json_in = false;
 	bool stats = false;
 	sensor_ctx *ctx = NULL;
 	sensor_source *src = NULL;
@@ -62,10 +123,16 @@ int cmd_replay(int argc, char **argv)
 	int c, r, fd = -1, rc = EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "a:e:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:j:e:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
+		case 'j':
+			if (in_path) {
+				die_msg("replay", "one input: --audit FILE or --json FILE");
+				return EXIT_USAGE;
+			}
 			in_path = optarg;
+			json_in = c == 'j';
 			break;
 		case 'e':
 			out_path = optarg;
@@ -92,7 +159,7 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	if (!in_path || optind != argc) {
-		die_msg("replay", "--audit FILE|- is required (see --help)");
+		die_msg("replay", "--audit FILE|- or --json FILE|- is required (see --help)");
 		return EXIT_USAGE;
 	}
 	fd = strcmp(in_path, "-") == 0 ? STDIN_FILENO : open(in_path, O_RDONLY | O_CLOEXEC);
@@ -118,15 +185,20 @@ int cmd_replay(int argc, char **argv)
 	if (r == 0)
 		r = sensor_ctx_set_event_cb(ctx, on_event, &out);
 	if (r == 0)
-		r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &aopts, &src);
+		r = json_in ? sensor_source_add(ctx, SENSOR_SOURCE_INJECT, NULL, &src)
+			    : sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &aopts, &src);
 	if (r < 0) {
-		die_msg("replay", "audit source: %s", strerror(-r));
+		die_msg("replay", "%s source: %s", json_in ? "inject" : "audit", strerror(-r));
 		rc = exit_code_for(r);
 		goto out;
 	}
 	r = run_baseline_start(&rb, ctx);
 	if (r != 0) {
 		rc = r;
+		goto out;
+	}
+	if (json_in) {
+		rc = feed_json(src, &fd, in_path, &rb);
 		goto out;
 	}
 	for (;;) {
