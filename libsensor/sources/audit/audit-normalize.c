@@ -39,13 +39,21 @@ static int reserve(char **p, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Decoded value of f into the scratch buffer; returns its length or -errno. */
+/*
+ * Decoded value of f: its length or -errno, the bytes in *out - the
+ * record's own text for a quoted value (nothing to decode), else the
+ * scratch buffer.
+ */
 static int decode(struct audit_norm *n, const struct audit_field *f, const char *text,
 		  uint32_t rtype, const char **out)
 {
 	size_t need = f->vlen + 1;
 	int len;
 
+	if (f->flags & (AF_DQUOTED | AF_SQUOTED)) {
+		*out = text + f->v;
+		return (int)f->vlen;
+	}
 	if (reserve(&n->buf, &n->cap, need) < 0)
 		return -ENOMEM;
 	len = audit_value_decode(f, text, rtype, n->buf, n->cap);
@@ -214,6 +222,11 @@ static void set_cmdline_proctitle(struct audit_norm *n, struct sensor_event *ev,
 		len = f ? decode(n, f, t, AUDIT_PROCTITLE, &s) : -ENOENT;
 		if (len <= 0 || len >= PROCTITLE_KEEP)
 			return;
+		if (s != n->buf) { /* a quoted one is still in the record's text */
+			if (reserve(&n->buf, &n->cap, (size_t)len + 1) < 0)
+				return;
+			memcpy(n->buf, s, (size_t)len);
+		}
 		/* s is n->buf: the NULs between arguments become blanks in place */
 		while (len > 0 && n->buf[len - 1] == '\0')
 			len--;

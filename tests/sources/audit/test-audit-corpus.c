@@ -292,7 +292,7 @@ Test(audit_normalize, exec_with_split_and_hex_arguments)
 Test(audit_normalize, cmdline_from_proctitle_unless_cut)
 {
 	/* "nc -e /bin/sh" as the kernel hex-encodes it; then a 128-byte (cut) one */
-	char log[2048], cut[257];
+	char log[3072], cut[257];
 	struct got g = { 0 };
 	sensor_ctx *ctx;
 
@@ -306,11 +306,17 @@ Test(audit_normalize, cmdline_from_proctitle_unless_cut)
 		 "type=SYSCALL msg=audit(1700000002.000:91): arch=c000003e syscall=42 success=no exit=-111 a0=3 a1=1 a2=10 a3=0 items=0 ppid=1 pid=31 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"x\" exe=\"/x\"\n"
 		 "type=SOCKADDR msg=audit(1700000002.000:91): saddr=0200115CC6336417\n"
 		 "type=PROCTITLE msg=audit(1700000002.000:91): proctitle=%s\n"
-		 "type=EOE msg=audit(1700000002.000:91): \n", cut);
-	cr_assert_eq(replay(log, &g, &ctx), 2);
+		 "type=EOE msg=audit(1700000002.000:91): \n"
+		 /* one argument of safe bytes: the kernel writes it quoted */
+		 "type=SYSCALL msg=audit(1700000002.000:92): arch=c000003e syscall=42 success=no exit=-111 a0=3 a1=1 a2=10 a3=0 items=0 ppid=1 pid=32 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"bash\" exe=\"/bin/bash\"\n"
+		 "type=SOCKADDR msg=audit(1700000002.000:92): saddr=0200115CC6336417\n"
+		 "type=PROCTITLE msg=audit(1700000002.000:92): proctitle=\"bash\"\n"
+		 "type=EOE msg=audit(1700000002.000:92): \n", cut);
+	cr_assert_eq(replay(log, &g, &ctx), 3);
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_CMDLINE), "nc -e /bin/sh");
 	cr_expect_null(sensor_event_get_str(g.ev[1], SENSOR_FIELD_PROCESS_CMDLINE),
 		       "a proctitle the kernel cut at 128 bytes is not a command line");
+	cr_expect_str_eq(sensor_event_get_str(g.ev[2], SENSOR_FIELD_PROCESS_CMDLINE), "bash");
 	release(&g, ctx);
 }
 
