@@ -32,11 +32,42 @@
 #define SLOT_HEAD 16
 #define SLOT_SIZE ((SLOT_HEAD + MSG_MAX + 15) & ~15)
 
+/*
+ * The sensor's own rule changes (installing its rules, removing them,
+ * sweeping dead instances'): a CONFIG_CHANGE whose process is this one.
+ * The sensor's own activity is not an event; another process changing the
+ * audit rules still is.
+ */
+static bool own_config_change(const struct audit_src *as, const struct audit_event *e)
+{
+	bool change = false;
+	int64_t pid = -1;
+
+	if (as->o.flags & SENSOR_AUDIT_OFFLINE)
+		return false; /* a replayed log: its pids are not ours */
+	for (uint32_t i = 0; i < e->nrec; i++) {
+		const char *t;
+		const struct audit_record *r = audit_event_record(e, i, &t);
+
+		if (r->type == AUDIT_CONFIG_CHANGE)
+			change = true;
+		if ((r->type == AUDIT_CONFIG_CHANGE || r->type == AUDIT_SYSCALL) && pid < 0)
+			audit_field_i64(audit_field_find(r, t, "pid"), t, &pid);
+	}
+	return change && pid == (int64_t)getpid();
+}
+
 void audit_src_on_event(void *ud, const struct audit_event *e)
 {
 	struct audit_src *as = ud;
 	struct sensor_event *ev;
-	int r = audit_normalize(&as->norm, as->src, e, &ev);
+	int r;
+
+	if (own_config_change(as, e)) {
+		as->own++;
+		return;
+	}
+	r = audit_normalize(&as->norm, as->src, e, &ev);
 
 	if (r <= 0) {
 		if (r == 0)
@@ -338,9 +369,10 @@ static void audit_stop(struct sensor_source *src)
 		 * going away): say how many */
 		if (rs.records && !(as->o.flags & SENSOR_AUDIT_OFFLINE))
 			ctx_log(src->ctx, SENSOR_LOG_INFO,
-				"audit: stopped after %llu records, %llu events (%llu not mapped)",
+				"audit: stopped after %llu records, %llu events (%llu not mapped, %llu "
+				"of its own rule changes)",
 				(unsigned long long)rs.records, (unsigned long long)rs.events,
-				(unsigned long long)as->unmapped);
+				(unsigned long long)as->unmapped, (unsigned long long)as->own);
 		if (audit_reasm_inflight(as->ra))
 			ctx_log(src->ctx, SENSOR_LOG_NOTICE,
 				"audit: %u incomplete events discarded at stop",
