@@ -107,15 +107,24 @@ const char *ev_str(const struct sensor_event *ev, enum sensor_field f)
 void ev_reset(struct sensor_event *ev)
 {
 	memset(ev->have, 0, sizeof(ev->have));
-	ev->wl = NULL;
+	ev->wl = NULL; /* already NULL when recycled: unref clears them */
 	ev->pe = NULL;
 	ev->argc = 0;
 	ev->nargs = 0;
 	ev->arena_len = 0;
 	ev->open = false;
 	ev->dispatched = false;
-	memset(&ev->hold, 0, sizeof(ev->hold));
+	/* hold, field by field: reason is read only up to its first byte when
+	 * unset, so the other 95 bytes need no clearing per event */
+	ev->hold.active = false;
+	ev->hold.queued = false;
+	ev->hold.decision = SENSOR_DECISION_NONE;
+	ev->hold.dflt = SENSOR_DECISION_NONE;
+	ev->hold.dflt_err = 0;
 	ev->hold.deadline = SENSOR_TIME_INFINITY;
+	ev->hold.reason[0] = '\0';
+	ev->hold.prev = ev->hold.next = NULL;
+	memset(ev->hold.data, 0, sizeof(ev->hold.data));
 }
 
 void ev_destroy(struct sensor_event *ev)
@@ -139,12 +148,18 @@ sensor_event *sensor_event_unref(sensor_event *ev)
 {
 	if (!ev)
 		return NULL;
-	if (atomic_fetch_sub_explicit(&ev->ref, 1, memory_order_acq_rel) != 1)
+	/*
+	 * The sole reference (the common case: nobody kept the event) needs no
+	 * atomic read-modify-write: no other thread holds a reference it could
+	 * take or drop concurrently. The acquire load orders this after another
+	 * thread's earlier release of its reference, like the RMW would.
+	 */
+	if (atomic_load_explicit(&ev->ref, memory_order_acquire) != 1 &&
+	    atomic_fetch_sub_explicit(&ev->ref, 1, memory_order_acq_rel) != 1)
 		return NULL;
-	if (ev->hold.active)
+	if (verdict_active(ev))
 		verdict_release(ev);
-	workload_unref(ev->wl);
-	ev->wl = NULL;
+	ev->wl = NULL; /* borrowed from pe */
 	proc_entry_unref(ev->pe);
 	ev->pe = NULL;
 	ctx_event_recycle(ev->ctx, ev);

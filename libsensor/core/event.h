@@ -50,7 +50,9 @@ struct sensor_event {
 		int64_t i;
 		uint32_t s; /* arena offset; 0 never used */
 	} v[SENSOR__FIELD_MAX];
-	struct workload *wl; /* referenced; supplies workload.* fields not set */
+	/* supplies workload.* fields not set: borrowed from pe (pe->wl, which pe
+	 * references and never changes), so it costs no reference of its own */
+	struct workload *wl;
 	struct proc_entry *pe; /* referenced; supplies process comm/exe/cmdline not set */
 	/* exec argv: offsets while building, pointers once dispatched */
 	uint32_t *argv_off;

@@ -206,8 +206,10 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 	}
 	if (e) {
 		pc->hits++;
-		lru_unlink(pc, e);
-		lru_front(pc, e);
+		if (pc->lru_head != e) { /* the same process again (a burst): already first */
+			lru_unlink(pc, e);
+			lru_front(pc, e);
+		}
 		return e;
 	}
 	pc->misses++;
