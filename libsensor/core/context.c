@@ -343,6 +343,8 @@ void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 		/* counted by the loop thread only (answers are counted under the lock) */
 		ctx->stats.held++;
 		ev->src->stats.held++;
+		ev->hold.inflight_next = ctx->inflight;
+		ctx->inflight = ev;
 	}
 	ctx->in_dispatch++;
 	for (unsigned i = 0; i < ctx->nstages; i++)
@@ -357,8 +359,11 @@ void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 	 * list while the callbacks run: deadlines are enforced by this thread,
 	 * between dispatches.
 	 */
-	if (held && verdict_active(ev))
-		verdict_track(ctx, ev);
+	if (held) {
+		ctx->inflight = ev->hold.inflight_next;
+		if (verdict_active(ev))
+			verdict_track(ctx, ev);
+	}
 	ctx->stats.events++;
 	ctx->dispatched++;
 	forget_on_exec(ctx, ev);

@@ -108,6 +108,9 @@ struct sensor_ctx {
 	pthread_mutex_t pend_lock;
 	struct sensor_event *pend_head, *pend_tail;
 	atomic_uint pend_n; /* events on the list; changed under pend_lock, read without */
+	/* held events being dispatched, before they go on the list (loop thread
+	 * only, innermost first): source removal defaults them too */
+	struct sensor_event *inflight;
 
 	struct sensor_stats stats;
 	struct proc_cache *procs;

@@ -41,7 +41,7 @@ static int arena_put(struct sensor_event *ev, const char *s, size_t n, uint32_t 
 	return 0;
 }
 
-int ev_set_strn(struct sensor_event *ev, enum sensor_field f, const char *s, size_t n)
+int ev_set_strn_grow(struct sensor_event *ev, enum sensor_field f, const char *s, size_t n)
 {
 	uint32_t off;
 	int r = arena_put(ev, s, n, &off);
@@ -51,11 +51,6 @@ int ev_set_strn(struct sensor_event *ev, enum sensor_field f, const char *s, siz
 	ev->v[f].s = off;
 	ev_mark(ev, f);
 	return 0;
-}
-
-int ev_set_str(struct sensor_event *ev, enum sensor_field f, const char *s)
-{
-	return ev_set_strn(ev, f, s, strlen(s));
 }
 
 int ev_add_arg(struct sensor_event *ev, const char *s, size_t n)
@@ -99,32 +94,9 @@ int ev_finalize(struct sensor_event *ev)
 
 const char *ev_str(const struct sensor_event *ev, enum sensor_field f)
 {
-	if (!ev_has(ev, f) || sensor_field_type(f) != SENSOR_FIELD_TYPE_STR)
+	if (!ev_has(ev, f) || ev_field_type(f) != SENSOR_FIELD_TYPE_STR)
 		return NULL;
 	return ev->arena + ev->v[f].s;
-}
-
-void ev_reset(struct sensor_event *ev)
-{
-	memset(ev->have, 0, sizeof(ev->have));
-	ev->wl = NULL; /* already NULL when recycled: unref clears them */
-	ev->pe = NULL;
-	ev->argc = 0;
-	ev->nargs = 0;
-	ev->arena_len = 0;
-	ev->open = false;
-	ev->dispatched = false;
-	/* hold, field by field: reason is read only up to its first byte when
-	 * unset, so the other 95 bytes need no clearing per event */
-	ev->hold.active = false;
-	ev->hold.queued = false;
-	ev->hold.decision = SENSOR_DECISION_NONE;
-	ev->hold.dflt = SENSOR_DECISION_NONE;
-	ev->hold.dflt_err = 0;
-	ev->hold.deadline = SENSOR_TIME_INFINITY;
-	ev->hold.reason[0] = '\0';
-	ev->hold.prev = ev->hold.next = NULL;
-	memset(ev->hold.data, 0, sizeof(ev->hold.data));
 }
 
 void ev_destroy(struct sensor_event *ev)
@@ -188,9 +160,9 @@ uint64_t sensor_event_seq(const sensor_event *ev)
 
 int sensor_event_get_int(const sensor_event *ev, enum sensor_field field, int64_t *ret)
 {
-	if (!ev || !ret || sensor_field_type(field) != SENSOR_FIELD_TYPE_INT)
+	if (!ev || !ret || ev_field_type(field) != SENSOR_FIELD_TYPE_INT)
 		return -EINVAL;
-	if (!ev_has(ev, field) || !field_allowed(field, (enum sensor_kind)ev->kind))
+	if (!ev_has(ev, field) || !ev_field_allowed_known(field, (enum sensor_kind)ev->kind))
 		return -ENOENT;
 	*ret = ev->v[field].i;
 	return 0;
@@ -198,7 +170,7 @@ int sensor_event_get_int(const sensor_event *ev, enum sensor_field field, int64_
 
 const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field)
 {
-	if (!ev || sensor_field_type(field) != SENSOR_FIELD_TYPE_STR) {
+	if (!ev || ev_field_type(field) != SENSOR_FIELD_TYPE_STR) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -218,7 +190,7 @@ const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field
 	default:
 		break;
 	}
-	if (ev_has(ev, field) && field_allowed(field, (enum sensor_kind)ev->kind))
+	if (ev_has(ev, field) && ev_field_allowed_known(field, (enum sensor_kind)ev->kind))
 		return ev->arena + ev->v[field].s;
 	if (ev->pe) {
 		const char *s = NULL;

@@ -202,10 +202,13 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 		uint64_t d, now;
 		int ms, r;
 
-		code = atomic_exchange(&ctx->exit_code, -1);
-		if (code >= 0)
-			return code;
-		sensor_ctx_get_deadline(ctx, &d);
+		/* a plain load per wake-up; the exchange only when an exit was asked */
+		if (atomic_load_explicit(&ctx->exit_code, memory_order_relaxed) >= 0) {
+			code = atomic_exchange(&ctx->exit_code, -1);
+			if (code >= 0)
+				return code;
+		}
+		d = next_deadline(ctx);
 		if (end < d)
 			d = end;
 		if (d == SENSOR_TIME_INFINITY) {

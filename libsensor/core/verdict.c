@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "context.h"
@@ -47,7 +46,7 @@ void verdict_track(struct sensor_ctx *ctx, struct sensor_event *ev)
 		return;
 	}
 	if (ev->src && ev->src->stopped) {
-		/* removed during the dispatch, after its pending holds were defaulted */
+		/* stopped without verdict_default_source() (not a path today): never wait */
 		hold_finish(ev, SENSOR_DECISION_DEFAULT, 0, "source removed");
 		ctx->stats.defaulted_deadline++;
 		pthread_mutex_unlock(&ctx->pend_lock);
@@ -91,8 +90,12 @@ static int hold_finish(struct sensor_event *ev, enum sensor_decision d, int err,
 		err = ev->hold.dflt_err;
 	}
 	ev->hold.decision = d;
-	if (reason)
-		snprintf(ev->hold.reason, sizeof(ev->hold.reason), "%s", reason);
+	if (reason) { /* truncated like snprintf("%s"), without its format machinery */
+		size_t n = strnlen(reason, sizeof(ev->hold.reason) - 1);
+
+		memcpy(ev->hold.reason, reason, n);
+		ev->hold.reason[n] = '\0';
+	}
 	if (src && !src->stopped && src->ops->respond)
 		r = src->ops->respond(src, ev, eff, err);
 	if (src) {
@@ -197,6 +200,13 @@ void verdict_default_source(struct sensor_source *src, const char *reason)
 	for (ev = ctx->pend_head; ev; ev = next) {
 		next = ev->hold.next;
 		if (ev->src == src) {
+			hold_finish(ev, SENSOR_DECISION_DEFAULT, 0, reason);
+			ctx->stats.defaulted_deadline++;
+		}
+	}
+	/* removed from a stage or callback while its held event is dispatched */
+	for (ev = ctx->inflight; ev; ev = ev->hold.inflight_next) {
+		if (ev->src == src && ev->hold.active) {
 			hold_finish(ev, SENSOR_DECISION_DEFAULT, 0, reason);
 			ctx->stats.defaulted_deadline++;
 		}
