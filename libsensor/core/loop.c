@@ -111,9 +111,14 @@ static void drain(int fd)
 
 static int run_timers(struct sensor_ctx *ctx, unsigned budget)
 {
-	uint64_t now = now_mono();
+	uint64_t now;
 	int n = 0;
 
+	/* Nothing armed and nothing pending (answers given in the callback): no
+	 * clock read, no lock. The check is exact: only this thread adds either. */
+	if (next_deadline(ctx) == SENSOR_TIME_INFINITY)
+		return 0;
+	now = now_mono();
 	verdict_expire(ctx, now);
 	for (struct sensor_source *s = ctx->sources; s && (unsigned)n < budget; s = s->next) {
 		if (s->dead || s->timer_at > now || !s->timer_cb)
