@@ -132,7 +132,8 @@ sensor_event *sensor_event_unref(sensor_event *ev)
 	if (verdict_active(ev))
 		verdict_release(ev);
 	ev->wl = NULL; /* borrowed from pe */
-	proc_entry_unref(ev->pe);
+	if (ev->pe) /* loss, status and unenriched events have none: no call */
+		proc_entry_unref(ev->pe);
 	ev->pe = NULL;
 	ctx_event_recycle(ev->ctx, ev);
 	return NULL;
