@@ -368,6 +368,8 @@ void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 	ctx->dispatched++;
 	forget_on_exec(ctx, ev);
 	sensor_event_unref(ev);
+	if (!ctx->in_dispatch) /* emitted outside process(): nothing borrows any more */
+		proc_cache_reap(ctx->procs);
 }
 
 const char *ctx_source_name(enum sensor_source_type type)

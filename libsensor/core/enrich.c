@@ -91,9 +91,14 @@ void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 		fill_int(ev, SENSOR_FIELD_PROCESS_SESSION, e->session);
 		fill_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)e->start);
 	}
-	/* strings by reference: the entry is immutable and outlives the event */
-	if (!ev->pe)
-		ev->pe = proc_entry_ref(e);
+	/* strings by reference: the entry is immutable; borrowed while the event
+	 * is dispatched, referenced once someone keeps it (see event.h) */
+	if (!ev->pe) {
+		ev->pe = e;
+		/* already kept (a source's own reference before the emit) */
+		if (atomic_load_explicit(&ev->ref, memory_order_relaxed) > 1)
+			ev_own_pe(ev);
+	}
 	if (ev->kind == SENSOR_KIND_FILE) {
 		/* the runtime's rootfs (a pivot_root'ed container's /proc/<pid>/root reads
 		 * "/" from outside its mount namespace), else a chroot's root */

@@ -111,9 +111,19 @@ void ev_destroy(struct sensor_event *ev)
 
 sensor_event *sensor_event_ref(sensor_event *ev)
 {
-	if (ev)
-		atomic_fetch_add_explicit(&ev->ref, 1, memory_order_relaxed);
+	if (!ev)
+		return NULL;
+	atomic_fetch_add_explicit(&ev->ref, 1, memory_order_relaxed);
+	/* kept beyond its dispatch: own the borrowed process entry (once) */
+	ev_own_pe(ev);
 	return ev;
+}
+
+void ev_own_pe(struct sensor_event *ev)
+{
+	if (ev->pe && !atomic_load_explicit(&ev->pe_owned, memory_order_acquire) &&
+	    !atomic_exchange_explicit(&ev->pe_owned, true, memory_order_acq_rel))
+		proc_entry_ref(ev->pe);
 }
 
 sensor_event *sensor_event_unref(sensor_event *ev)
@@ -132,7 +142,7 @@ sensor_event *sensor_event_unref(sensor_event *ev)
 	if (verdict_active(ev))
 		verdict_release(ev);
 	ev->wl = NULL; /* borrowed from pe */
-	if (ev->pe) /* loss, status and unenriched events have none: no call */
+	if (ev->pe && atomic_load_explicit(&ev->pe_owned, memory_order_relaxed))
 		proc_entry_unref(ev->pe);
 	ev->pe = NULL;
 	ctx_event_recycle(ev->ctx, ev);

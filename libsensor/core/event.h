@@ -56,7 +56,15 @@ struct sensor_event {
 	/* supplies workload.* fields not set: borrowed from pe (pe->wl, which pe
 	 * references and never changes), so it costs no reference of its own */
 	struct workload *wl;
-	struct proc_entry *pe; /* referenced; supplies process comm/exe/cmdline not set */
+	/*
+	 * Supplies process comm/exe/cmdline not set. Borrowed while the event is
+	 * dispatched (the proc cache keeps what it drops until the dispatch
+	 * ends); referenced (pe_owned) once the event is kept: the first
+	 * sensor_event_ref() takes it, so an event nobody keeps costs no atomic
+	 * reference count on its process.
+	 */
+	struct proc_entry *pe;
+	atomic_bool pe_owned;
 	/* exec argv: offsets while building, pointers once dispatched */
 	uint32_t *argv_off;
 	const char **argv_ptr;
@@ -146,6 +154,9 @@ enum sensor_kind field_kind(enum sensor_field f);
 /* True when field f may appear on an event of kind k. */
 bool field_allowed(enum sensor_field f, enum sensor_kind k);
 
+/* Take a reference to the event's borrowed process entry, once (see pe). */
+void ev_own_pe(struct sensor_event *ev);
+
 /* Pool management (context.c owns the pool). */
 struct sensor_event *ev_alloc(struct sensor_ctx *ctx, struct sensor_source *src,
 			      enum sensor_kind kind);
@@ -155,6 +166,7 @@ static inline void ev_reset(struct sensor_event *ev)
 	memset(ev->have, 0, sizeof(ev->have));
 	ev->wl = NULL; /* already NULL when recycled: unref clears them */
 	ev->pe = NULL;
+	atomic_store_explicit(&ev->pe_owned, false, memory_order_relaxed);
 	ev->argc = 0;
 	ev->nargs = 0;
 	ev->arena_len = 0;

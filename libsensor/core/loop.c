@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "identity/proc-cache.h"
 #include "verdict.h"
 
 #define DEFAULT_BUDGET 1024
@@ -179,6 +180,7 @@ static int process_wait(struct sensor_ctx *ctx, unsigned budget, int ms)
 	}
 	run_timers(ctx, budget);
 	ctx->in_dispatch--;
+	proc_cache_reap(ctx->procs); /* what the cache dropped during the dispatch */
 	ctx_reap_sources(ctx);
 	arm_timer(ctx);
 	return (int)(ctx->dispatched - start);
