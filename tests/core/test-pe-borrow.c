@@ -37,7 +37,7 @@ static void on_event(sensor_ctx *c, sensor_event *ev, void *ud)
 	(void)ud;
 	if (drop_in_cb) /* the cache lets go of the entry while the event uses it */
 		proc_cache_exit(c->procs, getpid());
-	if (keep_in_cb)
+	if (keep_in_cb && !kept) /* the first event only */
 		kept = sensor_event_ref(ev);
 	s = sensor_event_get_str(ev, SENSOR_FIELD_PROCESS_COMM);
 	cr_assert_not_null(s);
