@@ -82,6 +82,7 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 	atomic_init(&ctx->exit_code, -1);
 	pthread_mutex_init(&ctx->pool_lock, NULL);
 	pthread_mutex_init(&ctx->pend_lock, NULL);
+	atomic_init(&ctx->pend_n, 0);
 	ctx->stats.sz = sizeof(ctx->stats);
 
 	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -328,25 +329,47 @@ static void forget_on_exec(struct sensor_ctx *ctx, const struct sensor_event *ev
 
 void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 {
+	bool held = ev->hold.active;
+
 	ev->open = false;
 	ev_set_int(ev, SENSOR_FIELD_SEQ, (int64_t)++ctx->seq);
 	enrich_event(ctx, ev);
-	ev_finalize(ev);
+	if (ev->argc)
+		ev_finalize(ev);
 	ev->dispatched = true;
 	if (ev->src)
 		ev->src->stats.emitted++;
-	if (ev->hold.active)
-		verdict_track(ctx, ev);
+	if (held) {
+		/* counted by the loop thread only (answers are counted under the lock) */
+		ctx->stats.held++;
+		ev->src->stats.held++;
+		ev->hold.inflight_next = ctx->inflight;
+		ctx->inflight = ev;
+	}
 	ctx->in_dispatch++;
 	for (unsigned i = 0; i < ctx->nstages; i++)
 		ctx->stages[i].fn(ctx, ev, ctx->stages[i].ud);
 	if (ctx->cb)
 		ctx->cb(ctx, ev, ctx->cb_ud);
 	ctx->in_dispatch--;
+	/*
+	 * Onto the pending list only now, and only if still unanswered: an
+	 * answer given in a stage or the callback (the usual policy path) then
+	 * costs no list insertion and no lock of its own. Nothing looks at the
+	 * list while the callbacks run: deadlines are enforced by this thread,
+	 * between dispatches.
+	 */
+	if (held) {
+		ctx->inflight = ev->hold.inflight_next;
+		if (verdict_active(ev))
+			verdict_track(ctx, ev);
+	}
 	ctx->stats.events++;
 	ctx->dispatched++;
 	forget_on_exec(ctx, ev);
 	sensor_event_unref(ev);
+	if (!ctx->in_dispatch) /* emitted outside process(): nothing borrows any more */
+		proc_cache_reap(ctx->procs);
 }
 
 const char *ctx_source_name(enum sensor_source_type type)

@@ -107,6 +107,10 @@ struct sensor_ctx {
 
 	pthread_mutex_t pend_lock;
 	struct sensor_event *pend_head, *pend_tail;
+	atomic_uint pend_n; /* events on the list; changed under pend_lock, read without */
+	/* held events being dispatched, before they go on the list (loop thread
+	 * only, innermost first): source removal defaults them too */
+	struct sensor_event *inflight;
 
 	struct sensor_stats stats;
 	struct proc_cache *procs;
@@ -134,7 +138,8 @@ struct sensor_event *ctx_event_new(struct sensor_source *src, enum sensor_kind k
 /*
  * Enrich, dispatch through the stages and the sink, and release the
  * caller's reference. For held events set ev->hold (dflt, dflt_err,
- * deadline, data) and hold.active = true before calling.
+ * deadline, data) and hold.active = true before calling; the event goes on
+ * the pending list after the stages and the sink, unless they answered it.
  */
 void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev);
 /* Emit a loss event for src with count, and account it. */

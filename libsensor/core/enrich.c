@@ -6,6 +6,19 @@
 #include "identity/proc-cache.h"
 #include "identity/workload.h"
 
+#define FBIT(f) (UINT64_C(1) << (f))
+/* the integer fields enrichment fills; all in the first word of the bitmap */
+#define FILL_MASK                                                                              \
+	(FBIT(SENSOR_FIELD_PROCESS_PPID) | FBIT(SENSOR_FIELD_PROCESS_UID) |                    \
+	 FBIT(SENSOR_FIELD_PROCESS_EUID) | FBIT(SENSOR_FIELD_PROCESS_GID) |                    \
+	 FBIT(SENSOR_FIELD_PROCESS_EGID) | FBIT(SENSOR_FIELD_PROCESS_AUID) |                   \
+	 FBIT(SENSOR_FIELD_PROCESS_SESSION) | FBIT(SENSOR_FIELD_PROCESS_START))
+_Static_assert(SENSOR_FIELD_PROCESS_PPID < 64 && SENSOR_FIELD_PROCESS_UID < 64 &&
+		       SENSOR_FIELD_PROCESS_EUID < 64 && SENSOR_FIELD_PROCESS_GID < 64 &&
+		       SENSOR_FIELD_PROCESS_EGID < 64 && SENSOR_FIELD_PROCESS_AUID < 64 &&
+		       SENSOR_FIELD_PROCESS_SESSION < 64 && SENSOR_FIELD_PROCESS_START < 64,
+	       "FILL_MASK covers the first bitmap word only");
+
 static void fill_int(struct sensor_event *ev, enum sensor_field f, int64_t v)
 {
 	if (!ev_has(ev, f))
@@ -57,27 +70,46 @@ void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 	if (ev_has(ev, SENSOR_FIELD_PROCESS_START) &&
 	    (uint64_t)ev->v[SENSOR_FIELD_PROCESS_START].i != e->start)
 		return;
-	fill_int(ev, SENSOR_FIELD_PROCESS_PPID, e->ppid);
-	fill_int(ev, SENSOR_FIELD_PROCESS_UID, e->uid);
-	fill_int(ev, SENSOR_FIELD_PROCESS_EUID, e->euid);
-	fill_int(ev, SENSOR_FIELD_PROCESS_GID, e->gid);
-	fill_int(ev, SENSOR_FIELD_PROCESS_EGID, e->egid);
-	fill_int(ev, SENSOR_FIELD_PROCESS_AUID, e->auid);
-	fill_int(ev, SENSOR_FIELD_PROCESS_SESSION, e->session);
-	fill_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)e->start);
-	/* strings by reference: the entry is immutable and outlives the event */
-	if (!ev->pe)
-		ev->pe = proc_entry_ref(e);
+	if ((ev->have[0] & FILL_MASK & ~FBIT(SENSOR_FIELD_PROCESS_START)) == 0) {
+		/* the usual case (a source sets at most the start time): no test per field */
+		ev->v[SENSOR_FIELD_PROCESS_PPID].i = e->ppid;
+		ev->v[SENSOR_FIELD_PROCESS_UID].i = e->uid;
+		ev->v[SENSOR_FIELD_PROCESS_EUID].i = e->euid;
+		ev->v[SENSOR_FIELD_PROCESS_GID].i = e->gid;
+		ev->v[SENSOR_FIELD_PROCESS_EGID].i = e->egid;
+		ev->v[SENSOR_FIELD_PROCESS_AUID].i = e->auid;
+		ev->v[SENSOR_FIELD_PROCESS_SESSION].i = e->session;
+		ev->v[SENSOR_FIELD_PROCESS_START].i = (int64_t)e->start; /* equal when set, see above */
+		ev->have[0] |= FILL_MASK;
+	} else {
+		fill_int(ev, SENSOR_FIELD_PROCESS_PPID, e->ppid);
+		fill_int(ev, SENSOR_FIELD_PROCESS_UID, e->uid);
+		fill_int(ev, SENSOR_FIELD_PROCESS_EUID, e->euid);
+		fill_int(ev, SENSOR_FIELD_PROCESS_GID, e->gid);
+		fill_int(ev, SENSOR_FIELD_PROCESS_EGID, e->egid);
+		fill_int(ev, SENSOR_FIELD_PROCESS_AUID, e->auid);
+		fill_int(ev, SENSOR_FIELD_PROCESS_SESSION, e->session);
+		fill_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)e->start);
+	}
+	/* strings by reference: the entry is immutable; borrowed while the event
+	 * is dispatched, referenced once someone keeps it (see event.h) */
+	if (!ev->pe) {
+		ev->pe = e;
+		/* already kept (a source's own reference before the emit) */
+		if (atomic_load_explicit(&ev->ref, memory_order_relaxed) > 1)
+			ev_own_pe(ev);
+	}
 	if (ev->kind == SENSOR_KIND_FILE) {
 		/* the runtime's rootfs (a pivot_root'ed container's /proc/<pid>/root reads
 		 * "/" from outside its mount namespace), else a chroot's root */
 		const char *root = e->wl && e->wl->rootfs ? e->wl->rootfs : e->root;
 
-		if (root && strcmp(root, "/") != 0) {
+		if (root && !(root[0] == '/' && root[1] == '\0')) {
 			container_view(ev, root, SENSOR_FIELD_FILE_PATH, SENSOR_FIELD_FILE_HOST_PATH);
 			container_view(ev, root, SENSOR_FIELD_FILE_TO, SENSOR_FIELD_FILE_HOST_TO);
 		}
 	}
-	if (!ev->wl && e->wl)
-		ev->wl = workload_ref(e->wl);
+	/* borrowed: the event's reference to pe keeps pe->wl alive (see event.h) */
+	if (!ev->wl)
+		ev->wl = ev->pe->wl;
 }

@@ -5,16 +5,10 @@
 
 #include "event.h"
 
-struct field_desc {
-	const char *name;
-	uint8_t type;
-	uint8_t kind; /* 0: every kind */
-};
-
 #define I SENSOR_FIELD_TYPE_INT
 #define S SENSOR_FIELD_TYPE_STR
 
-static const struct field_desc fields[SENSOR__FIELD_MAX] = {
+const struct ev_field_desc ev_fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_KIND] = { "kind", S, 0 },
 	[SENSOR_FIELD_SOURCE] = { "source", S, 0 },
 	[SENSOR_FIELD_TIME] = { "time", I, 0 },
@@ -117,7 +111,7 @@ const char *sensor_field_name(enum sensor_field field)
 {
 	if ((unsigned)field >= SENSOR__FIELD_MAX)
 		return NULL;
-	return fields[field].name;
+	return ev_fields[field].name;
 }
 
 int sensor_field_from_name(const char *name)
@@ -125,28 +119,28 @@ int sensor_field_from_name(const char *name)
 	if (!name)
 		return -EINVAL;
 	for (int f = 1; f < SENSOR__FIELD_MAX; f++)
-		if (fields[f].name && strcmp(fields[f].name, name) == 0)
+		if (ev_fields[f].name && strcmp(ev_fields[f].name, name) == 0)
 			return f;
 	return -EINVAL;
 }
 
 int sensor_field_type(enum sensor_field field)
 {
-	if ((unsigned)field >= SENSOR__FIELD_MAX || !fields[field].name)
+	if ((unsigned)field >= SENSOR__FIELD_MAX || !ev_fields[field].name)
 		return -EINVAL;
-	return fields[field].type;
+	return ev_fields[field].type;
 }
 
 enum sensor_kind field_kind(enum sensor_field f)
 {
 	if ((unsigned)f >= SENSOR__FIELD_MAX)
 		return SENSOR_KIND_NONE;
-	return (enum sensor_kind)fields[f].kind;
+	return (enum sensor_kind)ev_fields[f].kind;
 }
 
 bool field_allowed(enum sensor_field f, enum sensor_kind k)
 {
-	if ((unsigned)f >= SENSOR__FIELD_MAX || !fields[f].name)
+	if ((unsigned)f >= SENSOR__FIELD_MAX || !ev_fields[f].name)
 		return false;
-	return fields[f].kind == 0 || fields[f].kind == k;
+	return ev_fields[f].kind == 0 || ev_fields[f].kind == k;
 }

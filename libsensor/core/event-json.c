@@ -72,7 +72,7 @@ static void write_section(struct jw *w, const sensor_event *ev, const struct sec
 			jw_arr_close(w);
 			continue;
 		}
-		if (sensor_field_type(f) == SENSOR_FIELD_TYPE_INT) {
+		if (ev_field_type(f) == SENSOR_FIELD_TYPE_INT) {
 			if (sensor_event_get_int(ev, f, &iv) < 0)
 				continue;
 			if (!open)

@@ -41,7 +41,7 @@ static int arena_put(struct sensor_event *ev, const char *s, size_t n, uint32_t 
 	return 0;
 }
 
-int ev_set_strn(struct sensor_event *ev, enum sensor_field f, const char *s, size_t n)
+int ev_set_strn_grow(struct sensor_event *ev, enum sensor_field f, const char *s, size_t n)
 {
 	uint32_t off;
 	int r = arena_put(ev, s, n, &off);
@@ -51,11 +51,6 @@ int ev_set_strn(struct sensor_event *ev, enum sensor_field f, const char *s, siz
 	ev->v[f].s = off;
 	ev_mark(ev, f);
 	return 0;
-}
-
-int ev_set_str(struct sensor_event *ev, enum sensor_field f, const char *s)
-{
-	return ev_set_strn(ev, f, s, strlen(s));
 }
 
 int ev_add_arg(struct sensor_event *ev, const char *s, size_t n)
@@ -99,23 +94,9 @@ int ev_finalize(struct sensor_event *ev)
 
 const char *ev_str(const struct sensor_event *ev, enum sensor_field f)
 {
-	if (!ev_has(ev, f) || sensor_field_type(f) != SENSOR_FIELD_TYPE_STR)
+	if (!ev_has(ev, f) || ev_field_type(f) != SENSOR_FIELD_TYPE_STR)
 		return NULL;
 	return ev->arena + ev->v[f].s;
-}
-
-void ev_reset(struct sensor_event *ev)
-{
-	memset(ev->have, 0, sizeof(ev->have));
-	ev->wl = NULL;
-	ev->pe = NULL;
-	ev->argc = 0;
-	ev->nargs = 0;
-	ev->arena_len = 0;
-	ev->open = false;
-	ev->dispatched = false;
-	memset(&ev->hold, 0, sizeof(ev->hold));
-	ev->hold.deadline = SENSOR_TIME_INFINITY;
 }
 
 void ev_destroy(struct sensor_event *ev)
@@ -130,22 +111,39 @@ void ev_destroy(struct sensor_event *ev)
 
 sensor_event *sensor_event_ref(sensor_event *ev)
 {
-	if (ev)
-		atomic_fetch_add_explicit(&ev->ref, 1, memory_order_relaxed);
+	if (!ev)
+		return NULL;
+	atomic_fetch_add_explicit(&ev->ref, 1, memory_order_relaxed);
+	/* kept beyond its dispatch: own the borrowed process entry (once) */
+	ev_own_pe(ev);
 	return ev;
+}
+
+void ev_own_pe(struct sensor_event *ev)
+{
+	if (ev->pe && !atomic_load_explicit(&ev->pe_owned, memory_order_acquire) &&
+	    !atomic_exchange_explicit(&ev->pe_owned, true, memory_order_acq_rel))
+		proc_entry_ref(ev->pe);
 }
 
 sensor_event *sensor_event_unref(sensor_event *ev)
 {
 	if (!ev)
 		return NULL;
-	if (atomic_fetch_sub_explicit(&ev->ref, 1, memory_order_acq_rel) != 1)
+	/*
+	 * The sole reference (the common case: nobody kept the event) needs no
+	 * atomic read-modify-write: no other thread holds a reference it could
+	 * take or drop concurrently. The acquire load orders this after another
+	 * thread's earlier release of its reference, like the RMW would.
+	 */
+	if (atomic_load_explicit(&ev->ref, memory_order_acquire) != 1 &&
+	    atomic_fetch_sub_explicit(&ev->ref, 1, memory_order_acq_rel) != 1)
 		return NULL;
-	if (ev->hold.active)
+	if (verdict_active(ev))
 		verdict_release(ev);
-	workload_unref(ev->wl);
-	ev->wl = NULL;
-	proc_entry_unref(ev->pe);
+	ev->wl = NULL; /* borrowed from pe */
+	if (ev->pe && atomic_load_explicit(&ev->pe_owned, memory_order_relaxed))
+		proc_entry_unref(ev->pe);
 	ev->pe = NULL;
 	ctx_event_recycle(ev->ctx, ev);
 	return NULL;
@@ -173,9 +171,9 @@ uint64_t sensor_event_seq(const sensor_event *ev)
 
 int sensor_event_get_int(const sensor_event *ev, enum sensor_field field, int64_t *ret)
 {
-	if (!ev || !ret || sensor_field_type(field) != SENSOR_FIELD_TYPE_INT)
+	if (!ev || !ret || ev_field_type(field) != SENSOR_FIELD_TYPE_INT)
 		return -EINVAL;
-	if (!ev_has(ev, field) || !field_allowed(field, (enum sensor_kind)ev->kind))
+	if (!ev_has(ev, field) || !ev_field_allowed_known(field, (enum sensor_kind)ev->kind))
 		return -ENOENT;
 	*ret = ev->v[field].i;
 	return 0;
@@ -183,7 +181,7 @@ int sensor_event_get_int(const sensor_event *ev, enum sensor_field field, int64_
 
 const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field)
 {
-	if (!ev || sensor_field_type(field) != SENSOR_FIELD_TYPE_STR) {
+	if (!ev || ev_field_type(field) != SENSOR_FIELD_TYPE_STR) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -203,7 +201,7 @@ const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field
 	default:
 		break;
 	}
-	if (ev_has(ev, field) && field_allowed(field, (enum sensor_kind)ev->kind))
+	if (ev_has(ev, field) && ev_field_allowed_known(field, (enum sensor_kind)ev->kind))
 		return ev->arena + ev->v[field].s;
 	if (ev->pe) {
 		const char *s = NULL;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "identity/proc-cache.h"
 #include "verdict.h"
 
 #define DEFAULT_BUDGET 1024
@@ -111,9 +112,14 @@ static void drain(int fd)
 
 static int run_timers(struct sensor_ctx *ctx, unsigned budget)
 {
-	uint64_t now = now_mono();
+	uint64_t now;
 	int n = 0;
 
+	/* Nothing armed and nothing pending (answers given in the callback): no
+	 * clock read, no lock. The check is exact: only this thread adds either. */
+	if (next_deadline(ctx) == SENSOR_TIME_INFINITY)
+		return 0;
+	now = now_mono();
 	verdict_expire(ctx, now);
 	for (struct sensor_source *s = ctx->sources; s && (unsigned)n < budget; s = s->next) {
 		if (s->dead || s->timer_at > now || !s->timer_cb)
@@ -174,6 +180,7 @@ static int process_wait(struct sensor_ctx *ctx, unsigned budget, int ms)
 	}
 	run_timers(ctx, budget);
 	ctx->in_dispatch--;
+	proc_cache_reap(ctx->procs); /* what the cache dropped during the dispatch */
 	ctx_reap_sources(ctx);
 	arm_timer(ctx);
 	return (int)(ctx->dispatched - start);
@@ -202,10 +209,13 @@ int sensor_ctx_run(sensor_ctx *ctx, uint64_t timeout_ns)
 		uint64_t d, now;
 		int ms, r;
 
-		code = atomic_exchange(&ctx->exit_code, -1);
-		if (code >= 0)
-			return code;
-		sensor_ctx_get_deadline(ctx, &d);
+		/* a plain load per wake-up; the exchange only when an exit was asked */
+		if (atomic_load_explicit(&ctx->exit_code, memory_order_relaxed) >= 0) {
+			code = atomic_exchange(&ctx->exit_code, -1);
+			if (code >= 0)
+				return code;
+		}
+		d = next_deadline(ctx);
 		if (end < d)
 			d = end;
 		if (d == SENSOR_TIME_INFINITY) {

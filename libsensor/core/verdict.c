@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "context.h"
@@ -30,15 +29,29 @@ static void pend_unlink(struct sensor_ctx *ctx, struct sensor_event *ev)
 		ctx->pend_tail = ev->hold.prev;
 	ev->hold.prev = ev->hold.next = NULL;
 	ev->hold.queued = false;
+	atomic_fetch_sub_explicit(&ctx->pend_n, 1, memory_order_relaxed);
 }
+
+static int hold_finish(struct sensor_event *ev, enum sensor_decision d, int err,
+		       const char *reason);
 
 void verdict_track(struct sensor_ctx *ctx, struct sensor_event *ev)
 {
 	struct sensor_event *at;
 
 	pthread_mutex_lock(&ctx->pend_lock);
-	ctx->stats.held++;
-	ev->src->stats.held++;
+	if (!ev->hold.active) {
+		/* answered by another thread after the caller's look */
+		pthread_mutex_unlock(&ctx->pend_lock);
+		return;
+	}
+	if (ev->src && ev->src->stopped) {
+		/* stopped without verdict_default_source() (not a path today): never wait */
+		hold_finish(ev, SENSOR_DECISION_DEFAULT, 0, "source removed");
+		ctx->stats.defaulted_deadline++;
+		pthread_mutex_unlock(&ctx->pend_lock);
+		return;
+	}
 	/* Deadlines of one source arrive in order: insert from the tail. */
 	at = ctx->pend_tail;
 	while (at && at->hold.deadline > ev->hold.deadline)
@@ -54,6 +67,7 @@ void verdict_track(struct sensor_ctx *ctx, struct sensor_event *ev)
 	else
 		ctx->pend_head = ev;
 	ev->hold.queued = true;
+	atomic_fetch_add_explicit(&ctx->pend_n, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&ctx->pend_lock);
 }
 
@@ -69,15 +83,19 @@ static int hold_finish(struct sensor_event *ev, enum sensor_decision d, int err,
 	enum sensor_decision eff = d;
 	int r = 0;
 
-	ev->hold.active = false;
+	__atomic_store_n(&ev->hold.active, false, __ATOMIC_RELEASE); /* see verdict_active() */
 	pend_unlink(ev->ctx, ev);
 	if (d == SENSOR_DECISION_DEFAULT) {
 		eff = ev->hold.dflt;
 		err = ev->hold.dflt_err;
 	}
 	ev->hold.decision = d;
-	if (reason)
-		snprintf(ev->hold.reason, sizeof(ev->hold.reason), "%s", reason);
+	if (reason) { /* truncated like snprintf("%s"), without its format machinery */
+		size_t n = strnlen(reason, sizeof(ev->hold.reason) - 1);
+
+		memcpy(ev->hold.reason, reason, n);
+		ev->hold.reason[n] = '\0';
+	}
 	if (src && !src->stopped && src->ops->respond)
 		r = src->ops->respond(src, ev, eff, err);
 	if (src) {
@@ -160,6 +178,13 @@ uint64_t verdict_next_deadline(struct sensor_ctx *ctx)
 {
 	uint64_t d;
 
+	/*
+	 * Nothing pending (the usual state between batches when answers come
+	 * in the callback): no lock. Only the loop thread adds to the list, and
+	 * it is the one asking, so a 0 here is not stale.
+	 */
+	if (atomic_load_explicit(&ctx->pend_n, memory_order_relaxed) == 0)
+		return SENSOR_TIME_INFINITY;
 	pthread_mutex_lock(&ctx->pend_lock);
 	d = ctx->pend_head ? ctx->pend_head->hold.deadline : SENSOR_TIME_INFINITY;
 	pthread_mutex_unlock(&ctx->pend_lock);
@@ -175,6 +200,13 @@ void verdict_default_source(struct sensor_source *src, const char *reason)
 	for (ev = ctx->pend_head; ev; ev = next) {
 		next = ev->hold.next;
 		if (ev->src == src) {
+			hold_finish(ev, SENSOR_DECISION_DEFAULT, 0, reason);
+			ctx->stats.defaulted_deadline++;
+		}
+	}
+	/* removed from a stage or callback while its held event is dispatched */
+	for (ev = ctx->inflight; ev; ev = ev->hold.inflight_next) {
+		if (ev->src == src && ev->hold.active) {
 			hold_finish(ev, SENSOR_DECISION_DEFAULT, 0, reason);
 			ctx->stats.defaulted_deadline++;
 		}

@@ -8,14 +8,30 @@
 #ifndef SENSOR_CORE_VERDICT_H
 #define SENSOR_CORE_VERDICT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "event.h"
 
 struct sensor_ctx;
 struct sensor_event;
 struct sensor_source;
 
-/* Put a held event (hold.active set by its source) on the pending list. */
+/*
+ * Put a held event (hold.active set by its source) on the pending list, once
+ * the stages and the callback had it (loop thread): an event they answered
+ * there never goes on the list; one whose source was removed meanwhile gets
+ * its default now, like the source's other holds.
+ */
 void verdict_track(struct sensor_ctx *ctx, struct sensor_event *ev);
+/*
+ * Whether a held event still waits for its answer. Without the lock: true may
+ * be stale (another thread is answering), false is final.
+ */
+static inline bool verdict_active(const struct sensor_event *ev)
+{
+	return __atomic_load_n(&ev->hold.active, __ATOMIC_ACQUIRE);
+}
 /* The last reference went while unanswered: apply the default. */
 void verdict_release(struct sensor_event *ev);
 /* Apply the default to every pending event whose deadline <= now. Returns how many. */

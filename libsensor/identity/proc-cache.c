@@ -19,6 +19,8 @@ struct proc_cache {
 	struct proc_entry *lru_head, *lru_tail; /* head: most recent */
 	uint64_t ttl;
 	uint64_t hits, misses, evictions;
+	/* entries dropped during a dispatch, released after it (see proc_cache_reap) */
+	struct proc_entry *grave;
 };
 
 static unsigned bucket(const struct proc_cache *pc, int32_t pid)
@@ -100,7 +102,24 @@ static void remove_entry(struct proc_cache *pc, struct proc_entry *e)
 		*pp = e->hnext;
 	lru_unlink(pc, e);
 	pc->count--;
+	if (pc->ctx && pc->ctx->in_dispatch) {
+		/* an event being dispatched may borrow it: the cache's reference
+		 * goes when the dispatch ends */
+		e->hnext = pc->grave;
+		pc->grave = e;
+		return;
+	}
 	proc_entry_unref(e); /* the cache's reference */
+}
+
+void proc_cache_reap(struct proc_cache *pc)
+{
+	while (pc->grave) {
+		struct proc_entry *e = pc->grave;
+
+		pc->grave = e->hnext;
+		proc_entry_unref(e);
+	}
 }
 
 void proc_cache_free(struct proc_cache *pc)
@@ -109,6 +128,7 @@ void proc_cache_free(struct proc_cache *pc)
 		return;
 	while (pc->lru_head)
 		remove_entry(pc, pc->lru_head);
+	proc_cache_reap(pc);
 	free(pc->buckets);
 	free(pc);
 }
@@ -206,8 +226,10 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 	}
 	if (e) {
 		pc->hits++;
-		lru_unlink(pc, e);
-		lru_front(pc, e);
+		if (pc->lru_head != e) { /* the same process again (a burst): already first */
+			lru_unlink(pc, e);
+			lru_front(pc, e);
+		}
 		return e;
 	}
 	pc->misses++;

@@ -67,6 +67,14 @@ struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
 /* The process exited: forget it. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
 
+/*
+ * Release the entries the cache dropped while its context was dispatching
+ * (ctx->in_dispatch): an event in dispatch points at its entry without a
+ * reference (enrichment borrows it; sensor_event_ref() takes one), so the
+ * cache's reference stays until no dispatch is under way.
+ */
+void proc_cache_reap(struct proc_cache *pc);
+
 struct proc_entry *proc_entry_ref(struct proc_entry *e);
 /* NULL-safe; frees the entry with its last reference. Thread-safe. */
 void proc_entry_unref(struct proc_entry *e);

@@ -160,6 +160,60 @@ Test(verdict, source_removal_defaults_pending)
 	cr_assert_eq(sensor_event_respond(kept, SENSOR_DECISION_DENY, 0, NULL), -EALREADY);
 }
 
+static void remove_in_cb(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	(void)c;
+	(void)ud;
+	kept = sensor_event_ref(ev);
+	sensor_source_remove(src); /* the held event is being dispatched: not on the list yet */
+	cr_assert_eq(answers, 1, "defaulted at the removal, inside the callback");
+	cr_assert_eq(sensor_event_is_pending(ev), 0);
+}
+
+Test(verdict, source_removal_inside_its_callback_defaults_the_event)
+{
+	struct sensor_stats st = { .sz = sizeof(st) };
+	uint64_t d;
+
+	sensor_ctx_set_event_cb(ctx, remove_in_cb, NULL);
+	emit_held(1000000000u, SENSOR_DECISION_DENY, 9);
+	cr_assert_eq(answers, 1);
+	cr_assert_eq(last_decision, SENSOR_DECISION_DENY);
+	cr_assert_eq(last_data, 9);
+	cr_assert_eq(sensor_event_decision(kept), SENSOR_DECISION_DEFAULT);
+	cr_assert_str_eq(sensor_event_get_str(kept, SENSOR_FIELD_VERDICT_REASON), "source removed");
+	cr_assert_eq(sensor_event_respond(kept, SENSOR_DECISION_ALLOW, 0, NULL), -EALREADY);
+	cr_assert_eq(sensor_ctx_get_deadline(ctx, &d), 0);
+	cr_assert_eq(d, SENSOR_TIME_INFINITY, "nothing left pending");
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.held, 1);
+	cr_assert_eq(st.defaulted_deadline, 1);
+	src = NULL;
+}
+
+Test(verdict, answered_in_callback_leaves_nothing_pending)
+{
+	struct sensor_stats st = { .sz = sizeof(st) };
+	uint64_t d;
+
+	answer_in_cb = SENSOR_DECISION_DENY;
+	for (int i = 0; i < 3; i++)
+		emit_held(1000000000u, SENSOR_DECISION_ALLOW, 10 + (uint64_t)i);
+	cr_assert_eq(answers, 3);
+	cr_assert_eq(last_decision, SENSOR_DECISION_DENY);
+	cr_assert_eq(last_err, 13);
+	cr_assert_eq(sensor_ctx_get_deadline(ctx, &d), 0);
+	cr_assert_eq(d, SENSOR_TIME_INFINITY);
+	/* and one kept unanswered after them is the only deadline */
+	answer_in_cb = SENSOR_DECISION_NONE;
+	emit_held(1000000000u, SENSOR_DECISION_ALLOW, 20);
+	cr_assert_eq(sensor_ctx_get_deadline(ctx, &d), 0);
+	cr_assert_eq(d, sensor_event_deadline(kept));
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.held, 4);
+	cr_assert_eq(st.answered, 3);
+}
+
 Test(verdict, bad_arguments)
 {
 	cr_assert_eq(sensor_event_respond(NULL, SENSOR_DECISION_ALLOW, 0, NULL), -EINVAL);

@@ -65,6 +65,7 @@ Test(proc, read_self)
 	free(e.exe);
 	free(e.cwd);
 	free(e.cmdline);
+	free(e.root);
 	cr_assert_lt(proc_read("/proc", 0x3ffffff0, &e, NULL), 0, "no such pid");
 }
 

@@ -23,9 +23,18 @@ struct sc_tid {
 };
 #define SC_TID_SLOTS 64
 
-/* A notification fd. Held events keep a reference, so respond() never sees a closed fd. */
+/*
+ * A notification fd. Held events keep it open, so respond() never sees a
+ * closed fd: it is freed once the source released it and every event held
+ * on it was answered. Counted without an atomic read-modify-write per
+ * event: `held` is written by the loop thread alone (before the event is
+ * published), `answered` and `released` under the context's pending lock,
+ * where respond() runs.
+ */
 struct sc_chan {
-	atomic_int ref;
+	atomic_uint held;
+	unsigned answered;
+	bool released;
 	int fd;
 	size_t resp_sz;        /* kernel's struct seccomp_notif_resp size, >= ours */
 	struct oci_state *ct;  /* the container, NULL for a spawned child or an adopted fd */

@@ -47,16 +47,28 @@ struct sc_src *sc_src_of(struct sensor_source *src)
 	return src->priv;
 }
 
-static void chan_unref(struct sc_chan *ch)
+static void chan_free(struct sc_chan *ch)
 {
-	if (!ch || atomic_fetch_sub(&ch->ref, 1) != 1)
-		return;
 	close(ch->fd);
 	if (ch->ct) {
 		oci_state_clear(ch->ct);
 		free(ch->ct);
 	}
 	free(ch);
+}
+
+/* The source lets go of ch; freed now, or by the answer to its last held event. */
+static void chan_release(struct sensor_source *src, struct sc_chan *ch)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	bool idle;
+
+	pthread_mutex_lock(&ctx->pend_lock);
+	ch->released = true;
+	idle = ch->answered == atomic_load_explicit(&ch->held, memory_order_relaxed);
+	pthread_mutex_unlock(&ctx->pend_lock);
+	if (idle)
+		chan_free(ch);
 }
 
 /* The thread-group id of a notifying task (the kernel reports the thread). */
@@ -189,7 +201,9 @@ static int on_notif(struct sensor_source *src, struct sc_src *ss, struct sc_chan
 	ev->hold.deadline = now + ss->timeout_ns;
 	ev->hold.data[0] = n->id;
 	ev->hold.data[1] = (uint64_t)(uintptr_t)ch;
-	atomic_fetch_add(&ch->ref, 1);
+	/* loop thread only: a plain increment, no lock prefix (see struct sc_chan) */
+	atomic_store_explicit(&ch->held, atomic_load_explicit(&ch->held, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	ctx_emit(ctx, ev);
 	return 1;
 }
@@ -212,7 +226,7 @@ static void chan_detach(struct sensor_source *src, struct sc_src *ss, struct sc_
 		snprintf(detail, sizeof(detail), "filter of pid %d: no process left", (int)ch->child);
 		ctx_emit_status(src, "detached", detail);
 	}
-	chan_unref(ch);
+	chan_release(src, ch);
 }
 
 /*
@@ -307,7 +321,7 @@ int sc_chan_add(struct sensor_source *src, int fd, struct oci_state *ct, pid_t c
 		}
 		return -ENOMEM;
 	}
-	atomic_init(&ch->ref, 1);
+	atomic_init(&ch->held, 0);
 	ch->fd = fd;
 	ch->ct = ct;
 	ch->child = child;
@@ -317,7 +331,7 @@ int sc_chan_add(struct sensor_source *src, int fd, struct oci_state *ct, pid_t c
 		ss->sync_wakeup = true;
 	r = ctx_watch_fd(src, fd, chan_ready);
 	if (r < 0) {
-		chan_unref(ch);
+		chan_free(ch); /* never used */
 		return r;
 	}
 	ch->next = ss->chans;
@@ -347,7 +361,10 @@ static int sc_respond(struct sensor_source *src, struct sensor_event *ev, enum s
 	if (ioctl(ch->fd, SECCOMP_IOCTL_NOTIF_SEND, &u) < 0)
 		ret = -errno; /* ENOENT: the target died or a signal interrupted the syscall */
 	ev->hold.data[1] = 0;
-	chan_unref(ch);
+	/* under the pending lock (respond() always is): see struct sc_chan */
+	ch->answered++;
+	if (ch->released && ch->answered == atomic_load_explicit(&ch->held, memory_order_relaxed))
+		chan_free(ch);
 	return ret;
 }
 
@@ -363,7 +380,7 @@ static void sc_stop(struct sensor_source *src)
 
 		ss->chans = ch->next;
 		ctx_unwatch_fd(src, ch->fd);
-		chan_unref(ch);
+		chan_release(src, ch);
 	}
 	scf_names_free(ss->names);
 	free(ss->prog.filter);
