@@ -68,6 +68,7 @@ void glob_compile(struct glob_pat *g, const char *pat)
 	return;
 general:
 	g->how = GLOB_FNMATCH;
+	g->plen = (uint32_t)n;
 	while (g->head < n && !is_meta(pat[g->head]))
 		g->head++;
 	/* a tail literal must not start right after a backslash (it would be escaped) */
@@ -86,11 +87,8 @@ bool glob_match_slow(const struct glob_pat *g, const char *s, size_t slen)
 		return g->len ? infix(g, s, slen) : true;
 	if (slen < g->head || memcmp(s, g->pat, g->head) != 0)
 		return false;
-	if (g->tail) {
-		size_t pl = strlen(g->pat);
-
-		if (slen < g->tail || memcmp(s + slen - g->tail, g->pat + pl - g->tail, g->tail))
-			return false;
-	}
+	if (g->tail &&
+	    (slen < g->tail || memcmp(s + slen - g->tail, g->pat + g->plen - g->tail, g->tail)))
+		return false;
 	return fnmatch(g->pat, s, 0) == 0;
 }

@@ -28,6 +28,7 @@ struct glob_pat {
 	const char *pat; /* the pattern as written, NUL-terminated */
 	const char *lit; /* the literal part for EXACT/PREFIX/SUFFIX/INFIX */
 	uint32_t len;    /* its length */
+	uint32_t plen;   /* FNMATCH: the whole pattern's length */
 	uint32_t head;   /* FNMATCH: literal bytes before the first metacharacter */
 	uint32_t tail;   /* FNMATCH: literal bytes after the last metacharacter */
 	uint32_t key;    /* INFIX: offset in lit of the byte searched first (not a common one) */

@@ -45,13 +45,14 @@ static bool own_config_change(const struct audit_src *as, const struct audit_eve
 
 	if (as->o.flags & SENSOR_AUDIT_OFFLINE)
 		return false; /* a replayed log: its pids are not ours */
-	for (uint32_t i = 0; i < e->nrec; i++) {
+	/* record types first: fields are looked up only for a config change (rare) */
+	for (uint32_t i = 0; i < e->nrec && !change; i++)
+		change = e->recs[i].r.type == AUDIT_CONFIG_CHANGE;
+	for (uint32_t i = 0; change && i < e->nrec && pid < 0; i++) {
 		const char *t;
 		const struct audit_record *r = audit_event_record(e, i, &t);
 
-		if (r->type == AUDIT_CONFIG_CHANGE)
-			change = true;
-		if ((r->type == AUDIT_CONFIG_CHANGE || r->type == AUDIT_SYSCALL) && pid < 0)
+		if (r->type == AUDIT_CONFIG_CHANGE || r->type == AUDIT_SYSCALL)
 			audit_field_i64(audit_field_find(r, t, "pid"), t, &pid);
 	}
 	return change && pid == (int64_t)getpid();
