@@ -87,7 +87,7 @@ static char *slurp(const char *path, size_t *len)
 /* Corpus lines, replicated; copy r shifts every serial by r * 10^7 so events stay distinct. */
 static void build(struct text *t, size_t want)
 {
-	const char *dir = getenv("SENSOR_CORPORA") ? getenv("SENSOR_CORPORA") : "../shared/corpora";
+	const char *dir = getenv("SENSOR_CORPORA") ? getenv("SENSOR_CORPORA") : "tests/data";
 	struct text base = { 0 };
 
 	for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {

@@ -3,7 +3,7 @@
  * Fuzz the ctnetlink decoder and the conntrack dispatcher: any datagram,
  * never a crash or a read past len. Seeds: messages recorded from the
  * kernel (fuzz/seeds/ctnetlink/) and the AOSP vectors
- * (../shared/corpora/aosp_networkstack-conntrack/derived/, by path).
+ * (tests/data/aosp_networkstack-conntrack/derived/, by path).
  */
 #include <libmnl/libmnl.h>
 #include <stdint.h>

@@ -11,6 +11,7 @@ PKGS=(
   libsqlite3-dev libjansson-dev
   # tests
   libcriterion-dev runc busybox-static iproute2 iptables util-linux procps
+  auditd           # auditctl: the live audit test adds foreign rules with it
   # peers for differential tests and benchmarks
   conntrack fatrace laurel valgrind
 )
@@ -25,6 +26,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get update -qq -o DPkg::Lock::Timeout=600
+  # Servers among the packages (auditd, and the daemons tests talk to) are
+  # started by the tests that need them, never by their package scripts:
+  # a running auditd would change which audit mode the sensor and its tests
+  # get. policy-rc.d (101 = action forbidden) holds them back for this install.
+  own_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  rc=0
+  apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 \
+    "${missing[@]}" >/dev/null || rc=$?
+  [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+  if [ "$rc" -ne 0 ]; then
+    echo "deps: apt-get install failed ($rc)" >&2
+    exit "$rc"
+  fi
 fi

@@ -13,7 +13,7 @@ const char *corpus_path(const char *rel)
 	static char path[PATH_MAX];
 	const char *root = getenv("SENSOR_CORPORA");
 
-	snprintf(path, sizeof(path), "%s/%s", root ? root : "../shared/corpora", rel);
+	snprintf(path, sizeof(path), "%s/%s", root ? root : "tests/data", rel);
 	return path;
 }
 

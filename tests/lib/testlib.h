@@ -44,7 +44,7 @@ static inline bool testlib_in_ci(void)
 		}                                                                        \
 	} while (0)
 
-/* Absolute path of a file under ../shared/corpora (SENSOR_CORPORA set by meson). */
+/* Path of a file under tests/data (SENSOR_CORPORA, set by meson). */
 const char *corpus_path(const char *rel);
 /* Read a whole file; returns a malloc'd buffer (NUL-terminated) and its length, or NULL. */
 char *read_file(const char *path, size_t *len);
