@@ -110,6 +110,7 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 	r = proc_cache_new(ctx, o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
 	if (r < 0)
 		goto fail;
+	host_identity_read("/proc", &ctx->host);
 	*ret = ctx;
 	return 0;
 fail:

@@ -119,7 +119,8 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	uint64_t h = desc_hash(d);
 	struct workload **b = &t->buckets[h & (t->nbuckets - 1)];
 	struct workload *w;
-	char rootfs[WL_PATH_MAX] = "";
+	struct workload_meta meta;
+	const char *names[WL_NAMES];
 	size_t total = 0;
 	char *p;
 
@@ -129,20 +130,25 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	if (t->count >= t->max)
 		evict(t);
 	/* A new container: its image, when the runtime's metadata names it, is its
-	 * class; its root on the host maps file paths into the container's view. */
-	if (strcmp(d->kind, "container") == 0) {
-		char image[sizeof(d->klass) - 6];
-
-		if (workload_meta_lookup(t->oci_roots, NULL, d->id, image, sizeof(image), rootfs,
-					 sizeof(rootfs)) == 1 && !d->klass[0]) {
-			with_class = *d;
-			snprintf(with_class.klass, sizeof(with_class.klass), "image:%s", image);
-			d = &with_class;
-		}
+	 * class; its root on the host maps file paths into the container's view;
+	 * its pod, namespace and container names are kept for every event. */
+	memset(&meta, 0, sizeof(meta));
+	if (strcmp(d->kind, "container") == 0 &&
+	    workload_meta_read(t->oci_roots, NULL, d->id, &meta) == 1 && meta.image[0] &&
+	    !d->klass[0]) {
+		with_class = *d;
+		snprintf(with_class.klass, sizeof(with_class.klass), "image:%s", meta.image);
+		d = &with_class;
 	}
+	names[0] = meta.image;
+	names[1] = meta.pod_name;
+	names[2] = meta.namespace_;
+	names[3] = meta.container_name;
 	for (int i = 0; i < NFIELDS; i++)
 		total += strlen(desc_str(d, i)) + 1;
-	total += strlen(rootfs) + 1;
+	for (int i = 0; i < WL_NAMES; i++)
+		total += strlen(names[i]) + 1;
+	total += strlen(meta.rootfs) + 1;
 	w = calloc(1, sizeof(*w) + total);
 	if (!w)
 		return NULL;
@@ -157,8 +163,15 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	}
 	w->str[0] = w->str[0] ? w->str[0] : "";
 	w->str[1] = w->str[1] ? w->str[1] : "";
-	memcpy(p, rootfs, strlen(rootfs) + 1);
-	w->rootfs = rootfs[0] ? p : NULL;
+	for (int i = 0; i < WL_NAMES; i++) {
+		size_t n = strlen(names[i]) + 1;
+
+		memcpy(p, names[i], n);
+		w->names[i] = n > 1 ? p : NULL;
+		p += n;
+	}
+	memcpy(p, meta.rootfs, strlen(meta.rootfs) + 1);
+	w->rootfs = meta.rootfs[0] ? p : NULL;
 	atomic_init(&w->ref, 2); /* the table's and the caller's */
 	atomic_init(&w->class_learned, NULL);
 	w->hash = h;
@@ -187,6 +200,8 @@ void workload_unref(struct workload *w)
 
 const char *workload_field(const struct workload *w, enum sensor_field f)
 {
+	if (f >= SENSOR_FIELD_WORKLOAD_IMAGE && f <= SENSOR_FIELD_WORKLOAD_CONTAINER_NAME)
+		return w->names[f - SENSOR_FIELD_WORKLOAD_IMAGE];
 	if (f < SENSOR_FIELD_WORKLOAD_KIND || f > SENSOR_FIELD_WORKLOAD_CGROUP)
 		return NULL;
 	if (f == SENSOR_FIELD_WORKLOAD_CLASS && !w->str[f - SENSOR_FIELD_WORKLOAD_KIND])
