@@ -42,8 +42,11 @@ enum sensor_baseline_mode {
 	 * known class) is scored at once; unknown ones learn first. */
 	SENSOR_BASELINE_MONITOR = 2,
 	/* As MONITOR, and every stored instance is enforcing: its held events
-	 * are answered from the baseline (sensor_baseline_set_state()). New
-	 * instances learn and then only monitor until an operator asks. */
+	 * are answered from the baseline (sensor_baseline_set_state()), and the
+	 * baseline holds what an enforcing container does itself: a fanotify
+	 * permission group with a mark on each enforcing container's root
+	 * mount (docs/enforce.md). New instances learn and then only monitor
+	 * until an operator asks. */
 	SENSOR_BASELINE_ENFORCE = 3,
 	SENSOR__BASELINE_MODE_FORCE_INT = 0x7fffffff
 };
@@ -87,6 +90,21 @@ enum sensor_baseline_flags {
 	SENSOR_BASELINE_JOURNAL = 1u << 2,
 };
 
+/* How enforcing instances are enforced (docs/enforce.md). */
+enum sensor_enforce_flags {
+	/* Decide, and report a denial as a `would_deny` alert and the verdict
+	 * reason "dry run: would deny: ...", but allow everything. */
+	SENSOR_ENFORCE_DRY_RUN = 1u << 0,
+	/* The held events the baseline's own sources hold get deny, not allow,
+	 * at their deadline and on overload (fail-closed). */
+	SENSOR_ENFORCE_FAIL_CLOSED = 1u << 1,
+	/* Do not start the fanotify permission group (execs and opens of
+	 * enforcing containers are then not held by the baseline itself). */
+	SENSOR_ENFORCE_NO_EXEC = 1u << 2,
+	/* Hold execs only, not opens (no file write / credential read denial). */
+	SENSOR_ENFORCE_NO_FILES = 1u << 3,
+};
+
 struct sensor_baseline_opts {
 	size_t sz;                  /* sizeof(struct sensor_baseline_opts) */
 	uint32_t flags;             /* enum sensor_baseline_flags */
@@ -108,6 +126,8 @@ struct sensor_baseline_opts {
 	void *clock_userdata;
 	uint64_t journal_max_age_ns; /* journal retention by age (baseline time); 0: 7 days */
 	uint64_t journal_max_rows;   /* ... and by rows (the newest kept); 0: 1 000 000 */
+	uint32_t enforce_flags;      /* enum sensor_enforce_flags */
+	uint64_t enforce_timeout_ns; /* deadline of the events the baseline holds itself; 0: 2 s */
 };
 
 /*
@@ -185,6 +205,7 @@ struct sensor_baseline_stats {
 	uint64_t journaled;      /* events written to the journal */
 	uint64_t journal_dropped; /* events the journal could not keep (queue full, store
 				    error): each batch is also a loss event */
+	uint64_t enforced_would_deny; /* held events a dry run allowed that it would deny */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);

@@ -139,6 +139,10 @@ enum sensor_field {
 	/* verdict (held events) */
 	SENSOR_FIELD_VERDICT_DECISION, /* "allow", "deny", "default" */
 	SENSOR_FIELD_VERDICT_REASON,
+	/* file, appended */
+	SENSOR_FIELD_FILE_SHA256,     /* content identity of an executable (fanotify permission
+				       * events of SENSOR_FANOTIFY_HASH_EXEC): SHA-256, 64 hex */
+	SENSOR_FIELD_FILE_NLINK,      /* hard links of the file (permission events) */
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

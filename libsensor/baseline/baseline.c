@@ -63,21 +63,6 @@ static int features_known(struct sensor_baseline *b, uint32_t wi, const struct f
 	return 1;
 }
 
-/* An enforcing instance answers its held events (DESIGN §7). */
-static void enforce(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
-		    bool known, int severe)
-{
-	if (b->m.wls[wi].state != WL_ENFORCING || sensor_event_is_pending(ev) != 1)
-		return;
-	if (known && !severe) {
-		if (sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "baseline: learned") == 0)
-			b->stats.enforced_allow++;
-	} else if (sensor_event_respond(ev, SENSOR_DECISION_DENY, 0,
-					severe ? "baseline: threat rule" : "baseline: not learned") == 0) {
-		b->stats.enforced_deny++;
-	}
-}
-
 static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 {
 	struct sensor_baseline *b = ud;
@@ -88,7 +73,6 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	uint32_t wi;
 	void *args[5];
 	int severe = 0;
-	bool known;
 
 	(void)ctx;
 	b->stats.events++;
@@ -115,17 +99,18 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	args[3] = fs.n ? fs.f[0].key : "";
 	args[4] = &severe;
 	rules_match(b->rules, ev, on_rule, args);
+	enf_observe(b, wi, ev, &fs);
 	if (wi == MODEL_NONE) { /* no room for another instance: no model, still a journal */
+		enf_answer(b, wi, ev, &fs, severe);
 		if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
 			journal_add(&b->journal, ev, id, now);
 		return;
 	}
-	/* decided on the model as it was before this event taught it anything; only an
-	 * enforcing instance needs to know */
-	known = b->m.wls[wi].state == WL_ENFORCING && features_known(b, wi, &fs);
+	/* decided on the model as it was before this event taught it anything */
+	enf_answer(b, wi, ev, &fs, severe);
 	for (int i = 0; i < fs.n; i++)
-		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
-	enforce(b, wi, ev, known, severe);
+		if (b->m.wls[wi].state != WL_ENFORCING || enf_feature_decides(ev, fs.f[i].key))
+			score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
 	lc_tick(b, wi, now);
 	/* after enforcement, so that the journal holds the verdict */
 	if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
@@ -293,6 +278,9 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES |
 				  SENSOR_BASELINE_JOURNAL))
 		return -EINVAL;
+	if (o.enforce_flags & ~(uint32_t)(SENSOR_ENFORCE_DRY_RUN | SENSOR_ENFORCE_FAIL_CLOSED |
+					  SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_NO_FILES))
+		return -EINVAL;
 	if ((o.flags & SENSOR_BASELINE_JOURNAL) && !o.db_path)
 		return -EINVAL; /* the journal lives in the store */
 	if (!o.mode)
@@ -315,6 +303,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	DFLT(burst_window_ns, 60ull * 1000000000u);
 	DFLT(journal_max_age_ns, 7ull * 24 * 3600 * 1000000000u);
 	DFLT(journal_max_rows, 1000000);
+	DFLT(enforce_timeout_ns, 2000000000ull);
 #undef DFLT
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -374,6 +363,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	r = ctx_add_stage(ctx, bl_stage, b);
 	if (r < 0)
 		goto fail;
+	if (o.mode == SENSOR_BASELINE_ENFORCE)
+		enf_start(b); /* not fatal: logged, and the held events of other sources still answered */
 	*ret = b;
 	return 0;
 fail:
@@ -388,6 +379,7 @@ sensor_baseline *sensor_baseline_free(sensor_baseline *b)
 {
 	if (!b)
 		return NULL;
+	enf_free(b); /* first: its held events get their default while the stage still runs */
 	if (b->tsrc) {
 		ctx_remove_stage(b->ctx, bl_stage, b);
 		sensor_baseline_flush(b);
@@ -434,6 +426,8 @@ int sensor_baseline_set_state(sensor_baseline *b, const char *workload_id,
 		return -ENOENT;
 	if (state == SENSOR_BASELINE_STATE_LEARNING)
 		return lc_relearn(b, wi, bl_now(b, NULL));
+	if (state == SENSOR_BASELINE_STATE_ENFORCING && !b->m.wls[wi].is_class)
+		enf_start(b);
 	b->m.wls[wi].state = (uint8_t)state;
 	b->m.wls[wi].dirty = true;
 	return 0;

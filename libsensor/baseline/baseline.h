@@ -8,6 +8,7 @@
 #include "core/context.h"
 #include "model.h"
 #include "journal.h"
+#include "enforce.h"
 
 struct ruleset;
 struct alerts;
@@ -27,6 +28,7 @@ struct sensor_baseline {
 	struct sensor_store *store;
 	struct journal journal;  /* SENSOR_BASELINE_JOURNAL: events queued for the store */
 	struct sensor_baseline_stats stats;
+	struct enforcer enf;
 	uint64_t last_time;     /* latest "now" the baseline used */
 	uint64_t next_decay;    /* next decay sweep, baseline time */
 };

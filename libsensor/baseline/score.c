@@ -35,6 +35,9 @@ static const struct {
 	[FEAT_LISTEN] = { "new_listen", SENSOR_SEVERITY_HIGH, "a port this workload never listened on" },
 	[FEAT_SYSCALL] = { "new_syscall", SENSOR_SEVERITY_MEDIUM, "a syscall this workload never made" },
 	[FEAT_IDENTITY] = { "new_identity", SENSOR_SEVERITY_HIGH, "an identity change this workload never made" },
+	[FEAT_BINARY] = { "new_binary", SENSOR_SEVERITY_HIGH,
+			  "an executable file content at a path this workload never ran (new, "
+			  "renamed, copied, linked or modified)" },
 };
 
 static uint32_t hours_seen(const struct feat *f)

@@ -15,6 +15,8 @@ struct section {
 	const char *name;
 	enum sensor_field first, last;
 	enum sensor_kind kind; /* 0: every kind */
+	/* fields appended to the enum later (values are stable), 0: none */
+	enum sensor_field more_first, more_last;
 };
 
 static const struct section sections[] = {
@@ -22,7 +24,8 @@ static const struct section sections[] = {
 	{ "workload", SENSOR_FIELD_WORKLOAD_KIND, SENSOR_FIELD_WORKLOAD_CGROUP, 0 },
 	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC },
 	{ "exit", SENSOR_FIELD_EXIT_CODE, SENSOR_FIELD_EXIT_SIGNAL, SENSOR_KIND_EXIT },
-	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_HOST_TO, SENSOR_KIND_FILE },
+	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_HOST_TO, SENSOR_KIND_FILE,
+	  SENSOR_FIELD_FILE_SHA256, SENSOR_FIELD_FILE_NLINK },
 	{ "net", SENSOR_FIELD_NET_OP, SENSOR_FIELD_NET_QUEUE, SENSOR_KIND_NET },
 	{ "syscall", SENSOR_FIELD_SYSCALL_NR, SENSOR_FIELD_SYSCALL_NARGS, SENSOR_KIND_SYSCALL },
 	{ "loss", SENSOR_FIELD_LOSS_SOURCE, SENSOR_FIELD_LOSS_DETAIL, SENSOR_KIND_LOSS },
@@ -35,7 +38,8 @@ static void write_section(struct jw *w, const sensor_event *ev, const struct sec
 	bool open = false;
 	size_t skip = strlen(s->name) + 1; /* "net." */
 
-	for (enum sensor_field f = s->first; f <= s->last; f++) {
+	for (enum sensor_field f = s->first; f <= s->last || (s->more_first && f <= s->more_last);
+	     f = f == s->last && s->more_first ? s->more_first : f + 1) {
 		const char *name = sensor_field_name(f) + skip;
 		int64_t iv;
 		const char *sv;

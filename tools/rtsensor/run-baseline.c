@@ -35,6 +35,16 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x108:
 		rb->journal = true;
 		return 1;
+	case 0x109:
+		rb->dry_run = true;
+		return 1;
+	case 0x10a:
+		if (strcmp(arg, "open") != 0 && strcmp(arg, "closed") != 0) {
+			die_msg("run", "--fail wants open or closed, got '%s'", arg);
+			return -EINVAL;
+		}
+		rb->fail = strcmp(arg, "open") == 0 ? 1 : 2;
+		return 1;
 	case 0x107:
 		if (strcmp(arg, "json") == 0) {
 			rb->ocsf_host = NULL;
@@ -97,13 +107,17 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	int r;
 
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->journal || rb->learn_min ||
+		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->journal || rb->learn_min || rb->dry_run || rb->fail ||
 		    rb->learn_stable) {
 			die_msg("run", "--db, --alerts, --syslog, --journal, --rules and --learn-* need "
 				"--mode learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		return 0;
+	}
+	if ((rb->dry_run || rb->fail) && strcmp(rb->mode, "enforce") != 0) {
+		die_msg("run", "--dry-run and --fail need --mode enforce");
+		return EXIT_USAGE;
 	}
 	if (rb->journal && !rb->db) {
 		die_msg("run", "--journal needs --db: the journal lives in the database");
@@ -138,6 +152,8 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	o.rules_path = rb->rules;
 	o.min_learn_ns = rb->learn_min;
 	o.stable_ns = rb->learn_stable;
+	o.enforce_flags = (rb->dry_run ? SENSOR_ENFORCE_DRY_RUN : 0) |
+			  (rb->fail == 2 ? SENSOR_ENFORCE_FAIL_CLOSED : 0);
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
 	r = sensor_baseline_attach(ctx, &o, &rb->b);

@@ -19,6 +19,8 @@ struct run_baseline {
 	char host[256];
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
 	bool event_time;      /* replays: the baseline's clock is the events' own time */
+	bool dry_run;         /* --dry-run (with --mode enforce) */
+	int fail;             /* --fail: 0 unset, 1 open, 2 closed */
 	/* state */
 	sensor_baseline *b;
 	FILE *out;
@@ -38,7 +40,9 @@ struct run_baseline {
 	{ "learn-stable", required_argument, NULL, 0x105 },           \
 	{ "syslog", required_argument, NULL, 0x106 },                 \
 	{ "format", required_argument, NULL, 0x107 },                 \
-	{ "journal", no_argument, NULL, 0x108 }
+	{ "journal", no_argument, NULL, 0x108 },                      \
+	{ "dry-run", no_argument, NULL, 0x109 },                      \
+	{ "fail", required_argument, NULL, 0x10a }
 
 #define RUN_BASELINE_HELP                                                                 \
 	"      --format json|ocsf  events and alerts in our schema (docs/events.md, default)\n" \
@@ -47,7 +51,12 @@ struct run_baseline {
 	"                        baseline and write alerts (docs/baseline.md); learn:\n"  \
 	"                        instances learn and move to monitoring by themselves;\n" \
 	"                        monitor: the stored baseline is final; enforce: also\n"  \
-	"                        answer stored instances' held events from it\n"        \
+	"                        answer stored instances' held events from it and hold\n" \
+	"                        their containers' execs and opens (docs/enforce.md)\n" \
+	"      --dry-run         with --mode enforce: decide, allow everything, report\n" \
+	"                        each denial as a would_deny alert and verdict reason\n" \
+	"      --fail open|closed  what held events get at their deadline and on\n"    \
+	"                        overload (default open; docs/enforce.md)\n"           \
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
 	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout)\n"     \
 	"      --journal         keep a journal of execs, file changes, connections,\n"  \

@@ -17,6 +17,8 @@
 #include <libsensor/sensor-context.h>
 #include <libsensor/sensor-fanotify.h>
 
+#include "util/content-id.h"
+
 struct sensor_ctx;
 struct sensor_source;
 struct sensor_event;
@@ -171,6 +173,8 @@ struct fan_src {
 	unsigned vn;
 	atomic_uint vlost;         /* follow-ups that did not fit */
 	uint64_t perm_mask;  /* FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM as asked */
+	uint64_t perm_mark_mask; /* what a permission mark asks for (+ FAN_EVENT_ON_CHILD) */
+	struct content_id_cache cid; /* SENSOR_FANOTIFY_HASH_EXEC */
 	unsigned char *buf;  /* read buffer, o.read_buffer bytes, aligned */
 	char path[FAN_PATH_MAX], path2[FAN_PATH_MAX], tmp[FAN_PATH_MAX];
 };
@@ -207,6 +211,8 @@ int fan_perm_start(struct sensor_source *src);
 /* Deliver a verdict (source_ops.respond). */
 int fan_perm_respond(struct sensor_source *src, struct sensor_event *ev,
 		     enum sensor_decision d, int err);
+/* sensor_fanotify_mark() on a running source with a permission group. */
+int fan_perm_mark(struct sensor_source *src, const char *path, uint32_t flags);
 /* Close the permission group (the kernel allows what is still pending). */
 void fan_perm_stop(struct sensor_source *src);
 

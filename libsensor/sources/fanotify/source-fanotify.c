@@ -497,6 +497,14 @@ fail:
 	return r;
 }
 
+int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags)
+{
+	if (!src || !path || src->ops != &source_fanotify_ops || src->stopped || src->dead ||
+	    !src->priv)
+		return -EINVAL;
+	return fan_perm_mark(src, path, flags);
+}
+
 static int fan_respond(struct sensor_source *src, struct sensor_event *ev, enum sensor_decision d,
 		       int err)
 {
