@@ -103,6 +103,12 @@ enum sensor_enforce_flags {
 	SENSOR_ENFORCE_NO_EXEC = 1u << 2,
 	/* Hold execs only, not opens (no file write / credential read denial). */
 	SENSOR_ENFORCE_NO_FILES = 1u << 3,
+	/* Also hold (and at once allow) what learning and monitoring containers
+	 * do, through the same marks, so that they learn exactly what
+	 * enforcement will decide: the content of every file they execute and
+	 * every path they open for writing, on every mount of theirs. Costs a
+	 * round trip per exec and open of those containers. */
+	SENSOR_ENFORCE_LEARN_HELD = 1u << 4,
 };
 
 struct sensor_baseline_opts {

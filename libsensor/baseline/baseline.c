@@ -279,7 +279,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 				  SENSOR_BASELINE_JOURNAL))
 		return -EINVAL;
 	if (o.enforce_flags & ~(uint32_t)(SENSOR_ENFORCE_DRY_RUN | SENSOR_ENFORCE_FAIL_CLOSED |
-					  SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_NO_FILES))
+					  SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_NO_FILES |
+					  SENSOR_ENFORCE_LEARN_HELD))
 		return -EINVAL;
 	if ((o.flags & SENSOR_BASELINE_JOURNAL) && !o.db_path)
 		return -EINVAL; /* the journal lives in the store */
@@ -363,7 +364,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	r = ctx_add_stage(ctx, bl_stage, b);
 	if (r < 0)
 		goto fail;
-	if (o.mode == SENSOR_BASELINE_ENFORCE)
+	if (o.mode == SENSOR_BASELINE_ENFORCE || (o.enforce_flags & SENSOR_ENFORCE_LEARN_HELD))
 		enf_start(b); /* not fatal: logged, and the held events of other sources still answered */
 	*ret = b;
 	return 0;

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <libsensor/sensor-fanotify.h>
@@ -62,6 +64,12 @@ static uint64_t mnt_id_of(const char *path)
 	return stx.stx_mnt_id;
 }
 
+/* Workloads with a root of their own: containers only (never the host, a unit, a session). */
+static bool is_container(const char *kind)
+{
+	return kind && strcmp(kind, "container") == 0;
+}
+
 static uint64_t ino_of(const char *path)
 {
 	struct stat st;
@@ -100,7 +108,9 @@ void enf_scan(struct sensor_baseline *b)
 			continue;
 		id = pe->wl ? workload_field(pe->wl, SENSOR_FIELD_WORKLOAD_ID) : NULL;
 		wi = id && *id ? model_wl_find(&b->m, id) : MODEL_NONE;
-		if (wi != MODEL_NONE && b->m.wls[wi].state == WL_ENFORCING && !b->m.wls[wi].is_class)
+		if (wi != MODEL_NONE && !b->m.wls[wi].is_class &&
+		    (b->m.wls[wi].state == WL_ENFORCING ||
+		     (b->o.enforce_flags & SENSOR_ENFORCE_LEARN_HELD)))
 			mark_root(b, wi, pid);
 	}
 	closedir(d);
@@ -131,6 +141,17 @@ int enf_start(struct sensor_baseline *b)
 		return 0;
 	e->self_root_mnt = mnt_id_of("/");
 	e->self_mntns = ino_of("/proc/self/ns/mnt");
+	/* pid 1's may be unreadable (a hardened init): then 0, and the rootfs check decides */
+	e->init_root_mnt = mnt_id_of("/proc/1/root");
+	e->init_mntns = ino_of("/proc/1/ns/mnt");
+	if (!e->self_root_mnt || !e->self_mntns) {
+		/* without them a host root could be marked: no enforcement rather than that */
+		e->fan_failed = true;
+		ctx_log(b->ctx, SENSOR_LOG_WARNING,
+			"enforce: cannot read our own root mount (statx STATX_MNT_ID): execs and "
+			"opens are not held");
+		return -EOPNOTSUPP;
+	}
 	r = sensor_source_add(b->ctx, SENSOR_SOURCE_FANOTIFY, &fo, &e->fan);
 	if (r < 0) {
 		e->fan = NULL;
@@ -173,6 +194,112 @@ static struct enf_wl *wl_of(struct enforcer *e, uint32_t wi)
 	return &e->wl[wi];
 }
 
+/* Filesystems whose opens are not a workload's files (and would cost a round trip each). */
+static bool pseudo_fs(const char *t)
+{
+	static const char *const skip[] = { "proc", "sysfs", "cgroup", "cgroup2", "devpts",
+					    "mqueue", "nsfs", "securityfs", "debugfs", "tracefs",
+					    "bpf", "binfmt_misc", "pstore", "configfs", NULL };
+
+	for (int i = 0; skip[i]; i++)
+		if (strcmp(t, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * Mark every mount of the container (its root and what is mounted in it:
+ * /tmp, /dev, volumes), except pseudo filesystems. Each mount point is
+ * opened inside the container's root (RESOLVE_IN_ROOT: a symlink the
+ * container planted cannot lead us to a host mount) and marked only when
+ * the mount found there is the one mountinfo names. Returns the number of
+ * mounts marked, or -errno.
+ */
+static int mark_mounts(struct sensor_baseline *b, struct enf_wl *w, int64_t pid)
+{
+	struct enforcer *e = &b->enf;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	int rootfd, n = 0, err = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%lld/root", (long long)pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/proc/%lld/mountinfo", (long long)pid);
+	f = fopen(path, "re");
+	if (!f) {
+		err = -errno;
+		close(rootfd);
+		return err;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *sp, *fields[6], *dash = strstr(line, " - "), fstype[64];
+		struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+		unsigned long long id;
+		struct statx stx;
+		int k = 0, fd, r;
+		bool seen = false;
+
+		if (!dash || sscanf(dash + 3, "%63s", fstype) != 1 || pseudo_fs(fstype))
+			continue;
+		for (char *p = strtok_r(line, " ", &sp); p && k < 6; p = strtok_r(NULL, " ", &sp))
+			fields[k++] = p;
+		if (k < 6)
+			continue;
+		id = strtoull(fields[0], NULL, 10);
+		for (unsigned i = 0; i < w->nmnt; i++)
+			seen |= w->mnt[i] == id;
+		if (seen || id == e->self_root_mnt || id == e->init_root_mnt)
+			continue;
+		unescape(fields[4]);
+		fd = (int)syscall(SYS_openat2, rootfd, fields[4], &how, sizeof(how));
+		if (fd < 0)
+			continue;
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
+		    !(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != id) {
+			close(fd); /* not the mount mountinfo names there (covered, or raced) */
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		r = sensor_fanotify_mark(e->fan, path, 0);
+		close(fd);
+		if (r < 0) {
+			err = r;
+			continue;
+		}
+		if (w->nmnt == ENF_MNT_PER_WL)
+			memmove(w->mnt, w->mnt + 1, sizeof(w->mnt) - sizeof(w->mnt[0]));
+		else
+			w->nmnt++;
+		w->mnt[w->nmnt - 1] = id;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	close(rootfd);
+	return n ? n : err ? err : 0;
+}
+
 /*
  * Mark the root mount of an enforcing container's process: only when the
  * process has a mount namespace and a root mount other than ours (never the
@@ -182,39 +309,49 @@ static void mark_root(struct sensor_baseline *b, uint32_t wi, int64_t pid)
 {
 	struct enforcer *e = &b->enf;
 	struct enf_wl *w;
+	struct proc_entry *pe;
+	struct stat want, got, ours;
+	const char *rootfs;
 	char path[48];
-	uint64_t mnt;
+	uint64_t mnt, ns;
 	int r;
 
-	if (!e->fan || pid <= 0)
+	if (!e->fan || pid <= 0 || !is_container(b->m.wls[wi].kind))
 		return;
 	w = wl_of(e, wi);
 	if (!w)
 		return;
+	/*
+	 * Never the host's root nor ours (the sensor may run in a mount
+	 * namespace of its own): only a process in another mount namespace,
+	 * whose root is another mount, is a container's.
+	 */
 	snprintf(path, sizeof(path), "/proc/%lld/ns/mnt", (long long)pid);
-	if (ino_of(path) == e->self_mntns)
+	ns = ino_of(path);
+	if (!ns || ns == e->self_mntns || ns == e->init_mntns)
 		return;
 	snprintf(path, sizeof(path), "/proc/%lld/root", (long long)pid);
 	mnt = mnt_id_of(path);
-	if (!mnt || mnt == e->self_root_mnt)
+	if (!mnt || mnt == e->self_root_mnt || mnt == e->init_root_mnt)
+		return;
+	/* and the root is the rootfs its runtime's state names (same directory) */
+	pe = b->ctx->procs ? proc_cache_get(b->ctx->procs, (int32_t)pid) : NULL;
+	rootfs = pe && pe->wl ? pe->wl->rootfs : NULL;
+	if (!rootfs || rootfs[0] != '/' || !rootfs[1] || stat(rootfs, &want) < 0 ||
+	    stat(path, &got) < 0 || stat("/", &ours) < 0 || want.st_dev != got.st_dev ||
+	    want.st_ino != got.st_ino || (got.st_dev == ours.st_dev && got.st_ino == ours.st_ino))
 		return;
 	for (unsigned i = 0; i < w->nmnt; i++)
 		if (w->mnt[i] == mnt)
 			return;
-	r = sensor_fanotify_mark(e->fan, path, 0);
+	r = mark_mounts(b, w, pid);
 	if (r < 0) {
-		ctx_log(b->ctx, SENSOR_LOG_WARNING, "enforce: cannot mark the root of %s (pid %lld): %s",
+		ctx_log(b->ctx, SENSOR_LOG_WARNING, "enforce: cannot mark the mounts of %s (pid %lld): %s",
 			b->m.wls[wi].id, (long long)pid, strerror(-r));
 		return;
 	}
-	ctx_log(b->ctx, SENSOR_LOG_INFO, "enforce: holding execs%s of %s (root mount %llu)",
-		(b->o.enforce_flags & SENSOR_ENFORCE_NO_FILES) ? "" : " and opens", b->m.wls[wi].id,
-		(unsigned long long)mnt);
-	if (w->nmnt == ENF_MNT_PER_WL)
-		memmove(w->mnt, w->mnt + 1, sizeof(w->mnt) - sizeof(w->mnt[0]));
-	else
-		w->nmnt++;
-	w->mnt[w->nmnt - 1] = mnt;
+	ctx_log(b->ctx, SENSOR_LOG_INFO, "enforce: holding execs%s of %s (%d mounts)",
+		(b->o.enforce_flags & SENSOR_ENFORCE_NO_FILES) ? "" : " and opens", b->m.wls[wi].id, r);
 }
 
 /*
@@ -252,17 +389,20 @@ void enf_observe(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev
 
 	if (wi == MODEL_NONE)
 		return;
-	if (b->m.wls[wi].state == WL_ENFORCING) {
+	if (b->m.wls[wi].state == WL_ENFORCING || (b->o.enforce_flags & SENSOR_ENFORCE_LEARN_HELD)) {
 		const char *wk = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
 
 		/* a container's process (not the host, not a unit): hold its root mount */
-		if (kind == SENSOR_KIND_EXEC && wk && strcmp(wk, "host") != 0 &&
+		if (kind == SENSOR_KIND_EXEC && is_container(wk) &&
 		    sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) == 0)
 			mark_root(b, wi, pid);
-		return;
+		if (b->m.wls[wi].state == WL_ENFORCING)
+			return;
 	}
+	/* with LEARN_HELD the exec permission events carry the identity, and our own
+	 * open of /proc/<pid>/exe on a held mount would wait for this very thread */
 	if (kind == SENSOR_KIND_EXEC && !(b->o.flags & SENSOR_BASELINE_EVENT_TIME) &&
-	    !(b->o.enforce_flags & SENSOR_ENFORCE_NO_EXEC))
+	    !(b->o.enforce_flags & (SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_LEARN_HELD)))
 		learn_binary(b, ev, fs);
 }
 
@@ -330,7 +470,8 @@ void enf_answer(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
 
 	if (sensor_event_is_pending(ev) != 1)
 		return;
-	if (wi == MODEL_NONE || b->m.wls[wi].state != WL_ENFORCING) {
+	if (wi == MODEL_NONE || b->m.wls[wi].state != WL_ENFORCING ||
+	    (b->enf.fan && ev->src == b->enf.fan && !is_container(b->m.wls[wi].kind))) {
 		/* ours to answer (a process of another workload opening a file in an
 		 * enforcing container's root, e.g. through /proc/<pid>/root): at once */
 		if (b->enf.fan && ev->src == b->enf.fan)

@@ -17,10 +17,10 @@ struct sensor_baseline;
 struct sensor_event;
 struct feat_set;
 
-#define ENF_MNT_PER_WL 4
+#define ENF_MNT_PER_WL 32
 
 struct enf_wl {
-	uint64_t mnt[ENF_MNT_PER_WL]; /* root mounts marked for this instance (statx mount ids) */
+	uint64_t mnt[ENF_MNT_PER_WL]; /* mounts marked for this instance (mount ids) */
 	uint8_t nmnt;
 };
 
@@ -29,6 +29,7 @@ struct enforcer {
 	bool fan_failed;           /* could not start: logged once, exec/file enforcement off */
 	uint64_t self_root_mnt;    /* our own root's mount id: never marked */
 	uint64_t self_mntns;       /* our mount namespace inode */
+	uint64_t init_root_mnt, init_mntns; /* the host's (pid 1's): never marked */
 	struct enf_wl *wl;         /* per instance index */
 	uint32_t nwl;
 	struct content_id_cache cid; /* identities of what learning instances run */

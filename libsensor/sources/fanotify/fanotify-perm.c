@@ -11,6 +11,7 @@
  * The requesting process is blocked in the kernel for the whole hold, so
  * its pid cannot be reused while the event is built: no pidfd is needed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -150,13 +151,17 @@ static int verdict_ready(struct sensor_source *src, int fd, uint32_t events, uns
  * Is the open that pid is blocked in an open for writing? From
  * /proc/<pid>/syscall ("nr arg0 arg1 ..."): the opener sleeps in the kernel
  * until we answer, after the kernel copied its arguments, so the flags read
- * here are the ones the open uses. Anything we cannot read the flags of
- * (openat2's flags live in user memory, io_uring, a compat syscall, no
- * such file) counts as a write: the caller then needs the stricter answer.
+ * here are the ones the open uses. fanotify names the thread group: when
+ * its main thread is not the opener (Go runtimes, thread pools), the
+ * threads under /proc/<pid>/task are read. Anything we cannot read the
+ * flags of (openat2's flags live in user memory, io_uring, a compat
+ * syscall) counts as a write: the caller then needs the stricter answer.
  */
-static bool open_is_write(int32_t pid)
+enum open_mode { OPEN_UNKNOWN, OPEN_READ, OPEN_WRITE };
+
+static enum open_mode mode_of(const char *path)
 {
-	char path[40], buf[256];
+	char buf[256];
 	unsigned long long v[7] = { 0 };
 	long long nr;
 	uint64_t flags;
@@ -164,18 +169,19 @@ static bool open_is_write(int32_t pid)
 	int fd, k = 0;
 	char *p, *end;
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return true;
+		return OPEN_UNKNOWN;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return true;
+		return OPEN_UNKNOWN;
 	buf[n] = '\0';
 	nr = strtoll(buf, &end, 10);
+	if (getenv("FAN_DEBUG_SYSCALL"))
+		fprintf(stderr, "mode_of %s: %s", path, buf);
 	if (end == buf)
-		return true; /* "running" */
+		return OPEN_UNKNOWN; /* "running" */
 	for (p = end; k < 7; k++) {
 		while (*p == ' ')
 			p++;
@@ -185,7 +191,11 @@ static bool open_is_write(int32_t pid)
 		p = end;
 	}
 	if (k < 3)
-		return true;
+		return OPEN_UNKNOWN;
+	/* an exec opens its file (and interpreter) for reading: FAN_OPEN_PERM follows
+	 * FAN_OPEN_EXEC_PERM as a second request */
+	if (nr == SYS_execve || nr == SYS_execveat)
+		return OPEN_READ;
 	if (nr == SYS_openat)
 		flags = v[2];
 #ifdef SYS_open
@@ -194,11 +204,44 @@ static bool open_is_write(int32_t pid)
 #endif
 #ifdef SYS_creat
 	else if (nr == SYS_creat)
-		return true;
+		return OPEN_WRITE;
 #endif
+	else if (nr == SYS_openat2)
+		return OPEN_WRITE;
 	else
+		return OPEN_UNKNOWN;
+	return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) ? OPEN_WRITE : OPEN_READ;
+}
+
+static bool open_is_write(int32_t pid)
+{
+	char path[64];
+	enum open_mode m;
+	bool any_read = false;
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	m = mode_of(path);
+	if (m != OPEN_UNKNOWN)
+		return m == OPEN_WRITE;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
 		return true;
-	return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || strlen(de->d_name) > 10)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", (int)pid, de->d_name);
+		m = mode_of(path);
+		if (m == OPEN_WRITE) {
+			closedir(d);
+			return true; /* one of its threads opens for writing: it may be this one */
+		}
+		any_read |= m == OPEN_READ;
+	}
+	closedir(d);
+	return !any_read;
 }
 
 /* Answer at once without an event (the sensor itself, excluded paths, undecodable requests). */
