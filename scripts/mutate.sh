@@ -79,10 +79,30 @@ open(path, "w").write("\n".join(lines))
 PY
 }
 
+# build only what the first tests run (their executables and what they depend on)
+first_targets() {
+  local t
+  t=$(cd "$bld" && python3 - "$1" <<'PY'
+import json, os, subprocess, sys
+want = set(sys.argv[1].split())
+tests = json.loads(subprocess.run(["meson", "introspect", "--tests"], capture_output=True,
+                                  text=True, check=True).stdout)
+out = set()
+for t in tests:
+    if t["name"] in want:
+        p = t["cmd"][0]
+        if p.startswith(os.getcwd() + "/"):
+            out.add(os.path.relpath(p))
+print(" ".join(sorted(out)))
+PY
+) || return 1
+  [ -z "$t" ] || ninja -C "$bld" $t tools/rtsensor/rtsensor
+}
+
 survivors=()
 broken=()
 n=0
-while IFS=$'\x1f' read -r name file first from to; do
+while IFS=$'\x1f' read -r -u 3 name file first from to; do
   [ -z "$name" ] && continue
   if [ $# -gt 0 ]; then
     want=0
@@ -97,14 +117,13 @@ while IFS=$'\x1f' read -r name file first from to; do
     continue
   fi
   verdict=survived
-  if ! build; then
+  if ! first_targets "$first" >"$log/$name.txt" 2>&1; then
     echo "mutate: $name: does not build ($log/$name.txt)" >&2
-    cp "$log/build.txt" "$log/$name.txt"
     broken+=("$name")
     verdict=
-  elif ! meson test -C "$bld" --no-rebuild $first >"$log/$name.txt" 2>&1; then
+  elif ! meson test -C "$bld" --no-rebuild $first >>"$log/$name.txt" 2>&1; then
     verdict="killed by $first"
-  elif ! meson test -C "$bld" --no-rebuild "${suite_args[@]}" >"$log/$name.txt" 2>&1; then
+  elif ! build || ! meson test -C "$bld" --no-rebuild "${suite_args[@]}" >"$log/$name.txt" 2>&1; then
     verdict="killed by: $(sed -n 's/^ *[0-9]*\/[0-9]* \([^ ]*\) *\(FAIL\|TIMEOUT\|ERROR\).*/\1/p' "$log/$name.txt" | tr '\n' ' ')"
   fi
   # restore with a new timestamp: the next build recompiles the original
@@ -112,7 +131,7 @@ while IFS=$'\x1f' read -r name file first from to; do
   touch "$src/$file"
   [ -n "$verdict" ] && echo "mutate: $name: $verdict"
   [ "$verdict" = survived ] && survivors+=("$name")
-done <<<"$parsed"
+done 3<<<"$parsed"
 build >/dev/null 2>&1
 
 echo "mutate: $n mutations, ${#survivors[@]} survived, ${#broken[@]} broken"
