@@ -124,7 +124,7 @@ while IFS=$'\x1f' read -r -u 3 name file first from to; do
   elif ! meson test -C "$bld" --no-rebuild $first >>"$log/$name.txt" 2>&1; then
     verdict="killed by $first"
   elif ! build || ! meson test -C "$bld" --no-rebuild "${suite_args[@]}" >"$log/$name.txt" 2>&1; then
-    verdict="killed by: $(sed -n 's/^ *[0-9]*\/[0-9]* \([^ ]*\) *\(FAIL\|TIMEOUT\|ERROR\).*/\1/p' "$log/$name.txt" | tr '\n' ' ')"
+    verdict="killed by: $(sed -n 's/^ *[0-9]*\/[0-9]* *[^ ]* \/ \([^ ]*\) .*\(FAIL\|TIMEOUT\|ERROR\).*/\1/p' "$log/$name.txt" | sort -u | tr '\n' ' ')"
   fi
   # restore with a new timestamp: the next build recompiles the original
   cp "$root/$file" "$src/$file"

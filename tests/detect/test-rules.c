@@ -321,3 +321,78 @@ Test(default_rules, every_value_of_every_condition_fires)
 	cr_assert_gt(tried, 40);
 	rules_free(rs);
 }
+
+static int nmatch;
+
+static void count_match(void *ud, const struct rule *r, const sensor_event *ev)
+{
+	(void)ud;
+	(void)r;
+	(void)ev;
+	nmatch++;
+}
+
+/* Match text against one event built from (field, value) pairs; returns the matches. */
+static int match_one(const char *text, enum sensor_kind k, const struct fld *f)
+{
+	struct ruleset *rs;
+	sensor_ctx *ctx;
+	sensor_source *src;
+	sensor_event *ev;
+	char err[128];
+	int n;
+
+	cr_assert_eq(rules_parse(text, strlen(text), &rs, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_INJECT, NULL, &src), 0);
+	cr_assert_eq(sensor_inject_new(src, k, &ev), 0);
+	for (int i = 0; f[i].name; i++) {
+		int fl = sensor_field_from_name(f[i].name);
+
+		cr_assert_gt(fl, 0, "%s", f[i].name);
+		if (sensor_field_type((enum sensor_field)fl) == SENSOR_FIELD_TYPE_INT)
+			cr_assert_eq(sensor_event_set_int(ev, (enum sensor_field)fl,
+							  strtoll(f[i].value, NULL, 10)), 0);
+		else
+			cr_assert_eq(sensor_event_set_str(ev, (enum sensor_field)fl, f[i].value), 0);
+	}
+	nmatch = 0;
+	n = rules_match(rs, ev, count_match, NULL);
+	cr_assert_eq(n, nmatch);
+	sensor_event_unref(ev);
+	sensor_ctx_free(ctx);
+	rules_free(rs);
+	return n;
+}
+
+#define RULE(conds) "rule r severity=low\n desc \"d\"\n" conds "end\n"
+
+/* The matcher's operators at their edges: < and > are strict, != and !glob negate, kind gates. */
+Test(rules_match, operators_at_their_edges)
+{
+	struct fld d1023[] = { { "net.dport", "1023" }, { 0 } }, d1024[] = { { "net.dport", "1024" }, { 0 } },
+		    d1025[] = { { "net.dport", "1025" }, { 0 } };
+	struct fld sh[] = { { "process.comm", "sh" }, { 0 } }, bash[] = { { "process.comm", "bash" }, { 0 } };
+	struct fld usr[] = { { "exec.path", "/usr/bin/id" }, { 0 } }, tmp[] = { { "exec.path", "/tmp/id" }, { 0 } };
+
+	cr_assert_eq(match_one(RULE(" net.dport < 1024\n"), SENSOR_KIND_NET, d1023), 1);
+	cr_assert_eq(match_one(RULE(" net.dport < 1024\n"), SENSOR_KIND_NET, d1024), 0);
+	cr_assert_eq(match_one(RULE(" net.dport > 1024\n"), SENSOR_KIND_NET, d1025), 1);
+	cr_assert_eq(match_one(RULE(" net.dport > 1024\n"), SENSOR_KIND_NET, d1024), 0);
+	cr_assert_eq(match_one(RULE(" net.dport != 1024 80\n"), SENSOR_KIND_NET, d1024), 0);
+	cr_assert_eq(match_one(RULE(" net.dport != 1024 80\n"), SENSOR_KIND_NET, d1025), 1);
+	cr_assert_eq(match_one(RULE(" process.comm != sh dash\n"), SENSOR_KIND_EXEC, sh), 0);
+	cr_assert_eq(match_one(RULE(" process.comm != sh dash\n"), SENSOR_KIND_EXEC, bash), 1);
+	cr_assert_eq(match_one(RULE(" exec.path !glob \"/usr/*\"\n"), SENSOR_KIND_EXEC, usr), 0);
+	cr_assert_eq(match_one(RULE(" exec.path !glob \"/usr/*\"\n"), SENSOR_KIND_EXEC, tmp), 1);
+	cr_assert_eq(match_one(RULE(" exec.path prefix /usr/\n"), SENSOR_KIND_EXEC, usr), 1);
+	cr_assert_eq(match_one(RULE(" exec.path contains bin/i\n"), SENSOR_KIND_EXEC, usr), 1);
+	cr_assert_eq(match_one(RULE(" exec.path contains sbin\n"), SENSOR_KIND_EXEC, usr), 0);
+	/* a rule of one kind never matches an event of another that has its fields */
+	cr_assert_eq(match_one(RULE(" kind = exec\n process.comm = sh\n"), SENSOR_KIND_EXEC, sh), 1);
+	cr_assert_eq(match_one(RULE(" kind = exec\n process.comm = sh\n"), SENSOR_KIND_FILE, sh), 0);
+	/* exists and missing */
+	cr_assert_eq(match_one(RULE(" process.comm exists\n"), SENSOR_KIND_EXEC, sh), 1);
+	cr_assert_eq(match_one(RULE(" process.comm missing\n"), SENSOR_KIND_EXEC, sh), 0);
+	cr_assert_eq(match_one(RULE(" exec.cwd missing\n"), SENSOR_KIND_EXEC, sh), 1);
+}
