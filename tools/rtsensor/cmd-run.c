@@ -28,6 +28,7 @@ static void on_signal(int sig)
 struct run_out {
 	struct json_lines jl;
 	struct run_net *net; /* --deny-peer policy (run-net.c) */
+	struct run_baseline *rb;
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -57,6 +58,9 @@ static void usage(FILE *f)
 		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
 		"      --track-flows     conntrack: when the netns tracks nothing, add a rule\n"
 		"                        that turns tracking on (removed at exit)\n"
+		"      --runtime-root PATH  also read container state (image, pod and container\n"
+		"                        names) from this OCI runtime root (repeatable; the\n"
+		"                        defaults: /run/runc, /run/crun, docker's, containerd's)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
 		"                        default: every local filesystem)\n"
@@ -111,6 +115,7 @@ static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
 			return 0;
 		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
 		r = sensor_ctx_run(ctx, left < slice ? left : slice);
+		run_baseline_tick(out->rb, ctx);
 		json_lines_flush(&out->jl);
 		if (r != 0 || out->jl.err)
 			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
@@ -128,6 +133,7 @@ int cmd_run(int argc, char **argv)
 		{ "deny-exec", required_argument, NULL, 'X' },
 		{ "deny-peer", required_argument, NULL, 'P' },
 		{ "track-flows", no_argument, NULL, 'T' },
+		{ "runtime-root", required_argument, NULL, 'R' },
 		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -144,6 +150,7 @@ int cmd_run(int argc, char **argv)
 	const struct sensor_fanotify_opts *fan_opts = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
+	char *roots = NULL;
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 	bool net_started = false;
 
@@ -195,6 +202,25 @@ int cmd_run(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case 'R': {
+			/* the defaults, then the operator's roots (k3s, a private runc --root) */
+			size_t have = roots ? strlen(roots) : strlen(SENSOR_OCI_STATE_ROOTS_DEFAULT);
+			char *n = malloc(have + strlen(optarg) + 2);
+
+			if (!n || optarg[0] != '/' || strchr(optarg, ':')) {
+				free(n);
+				die_msg("run", "--runtime-root wants an absolute path without ':', got '%s'",
+					optarg);
+				code = EXIT_USAGE;
+				goto done;
+			}
+			snprintf(n, have + strlen(optarg) + 2, "%s:%s",
+				 roots ? roots : SENSOR_OCI_STATE_ROOTS_DEFAULT, optarg);
+			free(roots);
+			roots = n;
+			copts.oci_state_roots = roots;
+			break;
+		}
 		case 'T':
 			if (run_net_track_flows(&out.net) < 0) {
 				code = EXIT_FAIL;
@@ -244,6 +270,7 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	out.rb = &rb;
 	r = run_baseline_start(&rb, ctx);
 	if (r != 0) {
 		code = r;
@@ -336,5 +363,6 @@ done:
 	}
 	run_fanotify_free(&fan);
 	run_net_free(out.net);
+	free(roots);
 	return code;
 }
