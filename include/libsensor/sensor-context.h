@@ -121,6 +121,7 @@ struct sensor_stats {
 	uint64_t proc_cache_evictions;
 	uint64_t proc_cache_entries;
 	uint64_t workloads;         /* distinct workload instances known */
+	uint64_t pending;           /* held events waiting for a verdict now */
 };
 
 /* Fill up to stats->sz bytes of the context's counters. 0 or -EINVAL. */

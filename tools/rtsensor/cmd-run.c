@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "json-lines.h"
+#include "metrics.h"
 #include "rtsensor.h"
 #include "run-baseline.h"
 #include "run-fanotify.h"
@@ -29,6 +30,9 @@ struct run_out {
 	struct json_lines jl;
 	struct run_net *net; /* --deny-peer policy (run-net.c) */
 	struct run_baseline *rb;
+	struct metrics *metrics; /* --metrics */
+	sensor_source **srcs;
+	int *nsrc;
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -37,6 +41,7 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 
 	(void)ctx;
 	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
+	metrics_count_event(o->metrics, ev);
 	json_lines_event(&o->jl, ev);
 }
 
@@ -61,6 +66,8 @@ static void usage(FILE *f)
 		"      --runtime-root PATH  also read container state (image, pod and container\n"
 		"                        names) from this OCI runtime root (repeatable; the\n"
 		"                        defaults: /run/runc, /run/crun, docker's, containerd's)\n"
+		"      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                        (numeric address; docs/metrics.md)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
 		"                        default: every local filesystem)\n"
@@ -116,6 +123,7 @@ static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
 		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
 		r = sensor_ctx_run(ctx, left < slice ? left : slice);
 		run_baseline_tick(out->rb, ctx);
+		metrics_publish(out->metrics, ctx, out->srcs, *out->nsrc, out->rb);
 		json_lines_flush(&out->jl);
 		if (r != 0 || out->jl.err)
 			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
@@ -134,6 +142,7 @@ int cmd_run(int argc, char **argv)
 		{ "deny-peer", required_argument, NULL, 'P' },
 		{ "track-flows", no_argument, NULL, 'T' },
 		{ "runtime-root", required_argument, NULL, 'R' },
+		{ "metrics", required_argument, NULL, 'M' },
 		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -151,6 +160,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
 	char *roots = NULL;
+	const char *metrics_addr = NULL;
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 	bool net_started = false;
 
@@ -221,6 +231,9 @@ int cmd_run(int argc, char **argv)
 			copts.oci_state_roots = roots;
 			break;
 		}
+		case 'M':
+			metrics_addr = optarg;
+			break;
 		case 'T':
 			if (run_net_track_flows(&out.net) < 0) {
 				code = EXIT_FAIL;
@@ -271,6 +284,19 @@ int cmd_run(int argc, char **argv)
 	}
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
 	out.rb = &rb;
+	out.srcs = srcs;
+	out.nsrc = &nsrc;
+	if (metrics_addr) {
+		char err[300];
+
+		r = metrics_open(&out.metrics, metrics_addr, err, sizeof(err));
+		if (r < 0) {
+			die_msg("run", "--metrics %s", err);
+			code = r == -EOPNOTSUPP ? EXIT_NOFEATURE : r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			goto done;
+		}
+		rb.metrics = out.metrics;
+	}
 	r = run_baseline_start(&rb, ctx);
 	if (r != 0) {
 		code = r;
@@ -339,6 +365,7 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 
+	metrics_publish(out.metrics, ctx, srcs, nsrc, &rb);
 	signal_ctx = ctx;
 	if (stop_requested)
 		sensor_ctx_exit(ctx, 1);
@@ -364,5 +391,6 @@ done:
 	run_fanotify_free(&fan);
 	run_net_free(out.net);
 	free(roots);
+	metrics_close(out.metrics);
 	return code;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "falco.h"
+#include "metrics.h"
 #include "ocsf.h"
 #include "run-baseline.h"
 
@@ -77,6 +78,7 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	char *ocsf = NULL;
 
 	(void)b;
+	metrics_count_alert(rb->metrics, json);
 	if (rb->format != FORMAT_JSON) {
 		if (!rb->host[0] && gethostname(rb->host, sizeof(rb->host) - 1) < 0)
 			rb->host[0] = '\0';

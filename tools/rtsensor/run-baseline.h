@@ -33,6 +33,7 @@ struct run_baseline {
 	struct http_sink *hs;
 	uint64_t http_lost_reported; /* dropped + rejected already emitted as loss events */
 	sensor_source *loss_src; /* inject source for the sinks' loss events (run only) */
+	struct metrics *metrics; /* --metrics: alerts are counted there (run only) */
 	int err;
 	uint64_t alerts_written;
 };
