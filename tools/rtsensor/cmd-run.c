@@ -42,6 +42,7 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	(void)ctx;
 	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
 	metrics_count_event(o->metrics, ev);
+	run_baseline_event(o->rb, ev);
 	json_lines_event(&o->jl, ev);
 }
 
@@ -77,7 +78,7 @@ static void usage(FILE *f)
 		"  -h, --help            show this help\n");
 }
 
-static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
+static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc, struct run_baseline *rb)
 {
 	struct sensor_stats st = { .sz = sizeof(st) };
 
@@ -101,7 +102,15 @@ static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
 			(unsigned long long)ss.received, (unsigned long long)ss.emitted,
 			(unsigned long long)ss.lost, (unsigned long long)ss.errors);
 	}
-	fprintf(stderr, "}}}\n");
+	fprintf(stderr, "}");
+	if (rb->sl_open)
+		fprintf(stderr,
+			",\"syslog\":{\"sent\":%llu,\"failed\":%llu,\"resent\":%llu,\"reconnects\":%llu,"
+			"\"queued\":%u}",
+			(unsigned long long)rb->sl.sent, (unsigned long long)rb->sl.failed,
+			(unsigned long long)rb->sl.resent, (unsigned long long)rb->sl.reconnects,
+			rb->sl.qn);
+	fprintf(stderr, "}}\n");
 }
 
 /* Run in slices so buffered output reaches readers promptly. Returns 0 or -errno. */
@@ -377,7 +386,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	if (stats)
-		print_stats(ctx, srcs, nsrc);
+		print_stats(ctx, srcs, nsrc, &rb);
 done:
 	r = run_baseline_stop(&rb); /* before the context: a last flush */
 	if (r != EXIT_OK && code == EXIT_OK)

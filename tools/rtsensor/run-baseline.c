@@ -40,6 +40,33 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x109:
 		rb->http = arg;
 		return 1;
+	case 0x10a: {
+		char list[256], *save = NULL, *k;
+
+		if (strlen(arg) >= sizeof(list)) {
+			die_msg("run", "--syslog-events: too long");
+			return -EINVAL;
+		}
+		memcpy(list, arg, strlen(arg) + 1);
+		for (k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+			int kind = 0;
+
+			if (strcmp(k, "all") == 0) {
+				rb->syslog_kinds = ~1u;
+				continue;
+			}
+			for (int i = 1; i < SENSOR__KIND_MAX; i++)
+				if (strcmp(k, sensor_kind_name((enum sensor_kind)i)) == 0)
+					kind = i;
+			if (!kind) {
+				die_msg("run", "--syslog-events: unknown kind '%s' (exec, exit, file, net, "
+					"syscall, loss, status or all)", k);
+				return -EINVAL;
+			}
+			rb->syslog_kinds |= 1u << kind;
+		}
+		return 1;
+	}
 	case 0x107:
 		rb->ocsf_host = NULL;
 		if (gethostname(rb->host, sizeof(rb->host) - 1) < 0)
@@ -110,12 +137,25 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	struct sensor_baseline_opts o = { .sz = sizeof(o) };
 	int r;
 
+	if (rb->syslog_kinds && !rb->syslog) {
+		die_msg("run", "--syslog-events needs --syslog TARGET");
+		return EXIT_USAGE;
+	}
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->journal || rb->learn_min ||
-		    rb->learn_stable || rb->http) {
-			die_msg("run", "--db, --alerts, --syslog, --http, --journal, --rules and --learn-* "
-				"need --mode learn|monitor|enforce");
+		if (rb->db || rb->alerts || rb->rules || (rb->syslog && !rb->syslog_kinds) ||
+		    rb->journal || rb->learn_min || rb->learn_stable || rb->http) {
+			die_msg("run", "--db, --alerts, --syslog (without --syslog-events), --http, "
+				"--journal, --rules and --learn-* need --mode learn|monitor|enforce");
 			return EXIT_USAGE;
+		}
+		if (rb->syslog) {
+			char err[400];
+
+			if (syslog_sink_open(&rb->sl, rb->syslog, err, sizeof(err)) < 0) {
+				die_msg("run", "--syslog %s", err);
+				return EXIT_USAGE;
+			}
+			rb->sl_open = true;
 		}
 		return 0;
 	}
@@ -194,11 +234,51 @@ static void emit_loss(struct run_baseline *rb, sensor_ctx *ctx, const char *sink
 	sensor_inject_emit(rb->loss_src, ev);
 }
 
+void run_baseline_event(struct run_baseline *rb, const sensor_event *ev)
+{
+	int n;
+
+	if (!rb->sl_open || !(rb->syslog_kinds & (1u << sensor_event_kind(ev))))
+		return;
+	n = sensor_event_to_json(ev, rb->evbuf, rb->evcap);
+	if (n >= 0 && (size_t)n >= rb->evcap) {
+		char *b = realloc(rb->evbuf, (size_t)n + 1);
+
+		if (!b)
+			return;
+		rb->evbuf = b;
+		rb->evcap = (size_t)n + 1;
+		n = sensor_event_to_json(ev, rb->evbuf, rb->evcap);
+	}
+	if (n < 0)
+		return;
+	if (rb->format == FORMAT_OCSF) {
+		char *o = ocsf_line(rb->evbuf, (size_t)n, rb->host);
+
+		if (o)
+			syslog_sink_send_event(&rb->sl, ev, o);
+		free(o);
+		return;
+	}
+	syslog_sink_send_event(&rb->sl, ev, rb->evbuf);
+}
+
 void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx)
 {
 	struct http_sink_stats st;
 	uint64_t lost;
 
+	if (rb->sl_open) {
+		syslog_sink_flush(&rb->sl);
+		if (rb->sl.failed > rb->syslog_lost_reported) {
+			char detail[400];
+
+			snprintf(detail, sizeof(detail), "messages not delivered to syslog %s (%s)",
+				 rb->sl.target, strerror(-rb->sl.last_err));
+			emit_loss(rb, ctx, "syslog", rb->sl.failed - rb->syslog_lost_reported, detail);
+			rb->syslog_lost_reported = rb->sl.failed;
+		}
+	}
 	if (!rb->hs)
 		return;
 	http_sink_get_stats(rb->hs, &st);
@@ -232,16 +312,26 @@ int run_baseline_stop(struct run_baseline *rb)
 		code = EXIT_FAIL;
 	}
 	if (rb->sl_open) {
-		if (rb->sl.failed) {
+		/* at most 2 s more for a collector that is away */
+		syslog_sink_close(&rb->sl, 2000000000u);
+		if (rb->sl.alerts_failed) {
 			die_msg("run", "syslog %s: %llu of %llu alerts not delivered (last: %s)",
-				rb->sl.target, (unsigned long long)rb->sl.failed,
-				(unsigned long long)(rb->sl.failed + rb->sl.sent),
+				rb->sl.target, (unsigned long long)rb->sl.alerts_failed,
+				(unsigned long long)(rb->sl.alerts_failed + rb->sl.alerts_sent),
 				strerror(-rb->sl.last_err));
 			code = EXIT_FAIL;
 		}
-		syslog_sink_close(&rb->sl);
+		if (rb->sl.events_failed) {
+			die_msg("run", "syslog %s: %llu of %llu events not delivered (last: %s)",
+				rb->sl.target, (unsigned long long)rb->sl.events_failed,
+				(unsigned long long)(rb->sl.events_failed + rb->sl.events_sent),
+				strerror(-rb->sl.last_err));
+			code = EXIT_FAIL;
+		}
 		rb->sl_open = false;
 	}
+	free(rb->evbuf);
+	rb->evbuf = NULL;
 	if (rb->hs) {
 		struct http_sink_stats st;
 		uint64_t lost;

@@ -21,6 +21,10 @@ struct run_baseline {
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
 	enum out_format format;
 	const char *http;     /* --http URL */
+	uint32_t syslog_kinds; /* --syslog-events: bit (1 << kind) per event kind sent */
+	char *evbuf;          /* an event's JSON for syslog */
+	size_t evcap;
+	uint64_t syslog_lost_reported;
 	bool journal;         /* --journal */
 	char host[256];
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
@@ -49,7 +53,8 @@ struct run_baseline {
 	{ "syslog", required_argument, NULL, 0x106 },                 \
 	{ "format", required_argument, NULL, 0x107 },                 \
 	{ "journal", no_argument, NULL, 0x108 },                      \
-	{ "http", required_argument, NULL, 0x109 }
+	{ "http", required_argument, NULL, 0x109 },                   \
+	{ "syslog-events", required_argument, NULL, 0x10a }
 
 #define RUN_BASELINE_HELP                                                                 \
 	"      --format json|ocsf|falco  events and alerts in our schema (docs/events.md,\n" \
@@ -66,6 +71,8 @@ struct run_baseline {
 	"                        syscalls and verdicts in --db for 'rtsensor timeline'\n" \
 	"      --syslog TARGET   also send alerts to syslog (RFC 5424): local (/dev/log),\n" \
 	"                        unix:PATH, udp:HOST:PORT or tcp:HOST:PORT\n"          \
+	"      --syslog-events KIND[,KIND...]|all  send these events to --syslog too\n" \
+	"                        (exec, exit, file, net, syscall, loss, status)\n"    \
 	"      --http URL        also POST every alert to URL (in --format's form; with\n" \
 	"                        --format falco, falcosidekick's / takes it); retried,\n" \
 	"                        queued (1024), losses are loss events\n"             \
@@ -83,6 +90,8 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx);
  * through an inject source of ctx (added at the first loss).
  */
 void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx);
+/* An event for the sinks that take events (--syslog-events). */
+void run_baseline_event(struct run_baseline *rb, const sensor_event *ev);
 /* Flush, detach, close the alert sink. Returns an exit code. */
 int run_baseline_stop(struct run_baseline *rb);
 
