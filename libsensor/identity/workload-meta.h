@@ -10,10 +10,10 @@
 
 #include <stddef.h>
 
+#include <libsensor/sensor-context.h>
+
 /* Default runtime state roots, colon-separated. */
-#define WORKLOAD_META_DEFAULT_ROOTS                                                   \
-	"/run/runc:/run/crun:/run/docker/runtime-runc/moby:/run/containerd/runc/k8s.io:" \
-	"/run/containerd/runc/default:/run/containerd/runc/moby"
+#define WORKLOAD_META_DEFAULT_ROOTS SENSOR_OCI_STATE_ROOTS_DEFAULT
 
 /* What a runtime's metadata names about one container ("" when it does not). */
 struct workload_meta {

@@ -8,6 +8,7 @@
 #define SENSOR_IDENTITY_WORKLOAD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,9 @@ struct workload {
 	/* runtime names (workload-meta.h), NULL when unknown: image, pod name,
 	 * namespace, container name, in the order of their fields */
 	const char *names[WL_NAMES];
+	/* a container whose runtime state was not there yet: looked up again */
+	bool meta_pending;
+	uint64_t born, meta_tried; /* CLOCK_MONOTONIC ns */
 	char data[];
 };
 
