@@ -22,10 +22,26 @@ log=$work/log
 mkdir -p "$src" "$log"
 renice -n 10 $$ >/dev/null 2>&1 || true
 
-# 1. the tree as it is now (tracked and new files), timestamps kept so an
-# unchanged file is not rebuilt; test data outside the tree linked beside it
-(cd "$root" && git ls-files -co --exclude-standard -z |
-  xargs -0 cp --parents --preserve=timestamps -t "$src") || exit 2
+# 1. the tree as it is now (tracked and new files): a file whose content
+# differs from the copy's is copied with a new timestamp (rebuilt), the
+# others are left alone (not rebuilt); test data outside the tree linked
+(cd "$root" && git ls-files -co --exclude-standard -z) | python3 -c '
+import os, shutil, sys
+root, src = sys.argv[1:]
+for f in sys.stdin.buffer.read().split(b"\0"):
+    if not f:
+        continue
+    a, b = os.path.join(root.encode(), f), os.path.join(src.encode(), f)
+    if not os.path.isfile(a):
+        continue
+    try:
+        same = open(a, "rb").read() == open(b, "rb").read()
+    except OSError:
+        same = False
+    if not same:
+        os.makedirs(os.path.dirname(b), exist_ok=True)
+        shutil.copy(a, b)
+' "$root" "$src" || exit 2
 [ -d "$root/../shared" ] && ln -sfn "$(cd "$root/../shared" && pwd)" "$work/shared"
 
 suite_args=()
@@ -110,10 +126,12 @@ while IFS=$'\x1f' read -r -u 3 name file first from to; do
     [ $want -eq 1 ] || continue
   fi
   n=$((n + 1))
-  cp "$root/$file" "$src/$file"
+  # the copy's own original (the tree itself may change while this runs)
+  cp -p "$src/$file" "$work/orig"
   if ! err=$(apply "$src/$file" "$from" "$to" 2>&1); then
     echo "mutate: $name: $file: $err (the list is stale)" >&2
     broken+=("$name")
+    cp "$work/orig" "$src/$file"
     continue
   fi
   verdict=survived
@@ -127,7 +145,7 @@ while IFS=$'\x1f' read -r -u 3 name file first from to; do
     verdict="killed by: $(sed -n 's/^ *[0-9]*\/[0-9]* *[^ ]* \/ \([^ ]*\) .*\(FAIL\|TIMEOUT\|ERROR\).*/\1/p' "$log/$name.txt" | sort -u | tr '\n' ' ')"
   fi
   # restore with a new timestamp: the next build recompiles the original
-  cp "$root/$file" "$src/$file"
+  cp "$work/orig" "$src/$file"
   touch "$src/$file"
   [ -n "$verdict" ] && echo "mutate: $name: $verdict"
   [ "$verdict" = survived ] && survivors+=("$name")
