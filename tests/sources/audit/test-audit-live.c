@@ -504,7 +504,7 @@ static pid_t start_auditd(const char *dir)
 	cr_assert_not_null(f);
 	fprintf(f, "local_events = yes\nwrite_logs = yes\nlog_file = %s\nlog_format = RAW\n"
 		   "flush = NONE\nfreq = 0\nmax_log_file = 8\nnum_logs = 1\n"
-		   "max_log_file_action = IGNORE\nspace_left = 1\nspace_left_action = IGNORE\n"
+		   "max_log_file_action = IGNORE\nspace_left = 2\nspace_left_action = IGNORE\n"
 		   "admin_space_left = 1\nadmin_space_left_action = IGNORE\n"
 		   "disk_full_action = IGNORE\ndisk_error_action = IGNORE\n"
 		   "plugin_dir = %s\n", log, dir);
@@ -517,7 +517,7 @@ static pid_t start_auditd(const char *dir)
 
 		dup2(null, 1);
 		dup2(null, 2);
-		execl("/usr/sbin/auditd", "auditd", "-n", "-s", "nochange", "-c", conf, (char *)NULL);
+		execl("/usr/sbin/auditd", "auditd", "-n", "-s", "nochange", "-c", dir, (char *)NULL);
 		_exit(127);
 	}
 	/* the kernel's own state says when it is registered (bounded: 10 s) */
