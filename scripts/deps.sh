@@ -10,7 +10,7 @@ PKGS=(
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
   libsqlite3-dev libjansson-dev
   # tests
-  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps
+  libcriterion-dev runc busybox-static netcat-openbsd iproute2 iptables util-linux procps
   # peers for differential tests and benchmarks
   conntrack fatrace laurel valgrind
 )
