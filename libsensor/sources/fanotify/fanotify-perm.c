@@ -178,8 +178,6 @@ static enum open_mode mode_of(const char *path)
 		return OPEN_UNKNOWN;
 	buf[n] = '\0';
 	nr = strtoll(buf, &end, 10);
-	if (getenv("FAN_DEBUG_SYSCALL"))
-		fprintf(stderr, "mode_of %s: %s", path, buf);
 	if (end == buf)
 		return OPEN_UNKNOWN; /* "running" */
 	for (p = end; k < 7; k++) {
