@@ -401,7 +401,9 @@ void enf_observe(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev
 	}
 	/* with LEARN_HELD the exec permission events carry the identity, and our own
 	 * open of /proc/<pid>/exe on a held mount would wait for this very thread */
-	if (kind == SENSOR_KIND_EXEC && !(b->o.flags & SENSOR_BASELINE_EVENT_TIME) &&
+	/* only containers are enforced through the marks: only their identities are read */
+	if (kind == SENSOR_KIND_EXEC && is_container(b->m.wls[wi].kind) &&
+	    !(b->o.flags & SENSOR_BASELINE_EVENT_TIME) &&
 	    !(b->o.enforce_flags & (SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_LEARN_HELD)))
 		learn_binary(b, ev, fs);
 }

@@ -89,7 +89,7 @@ static void open_sensor(enum sensor_baseline_mode mode, uint32_t enforce_flags)
 	struct sensor_fanotify_opts fo = { .sz = sizeof(fo), .paths = paths };
 	struct sensor_baseline_opts o = { .sz = sizeof(o), .mode = mode, .db_path = l.db,
 					  .min_learn_ns = 2 * SEC, .stable_ns = 2 * SEC,
-					  .enforce_flags = enforce_flags,
+					  .enforce_flags = enforce_flags, .rate_limit = 1000,
 					  .alert_fn = tb_on_alert, .alert_userdata = &l.alerts };
 
 	cr_assert_eq(sensor_ctx_new(&co, &l.ctx), 0);

@@ -82,6 +82,12 @@ Test(cli_baseline, usage_errors)
 	cr_assert_eq(rt("run --mode sometimes 2>/dev/null"), 2);
 	cr_assert_eq(rt("run --help | grep -q 'mode learn|monitor|enforce'"), 0);
 	cr_assert_eq(rt("run --mode learn --learn-min 0 2>/dev/null"), 2);
+	/* enforcement options: --dry-run and --fail only with --mode enforce */
+	cr_assert_eq(rt("run --mode monitor --dry-run 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --mode learn --fail closed 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --mode enforce --fail sometimes 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --learn-held 2>/dev/null"), 2); /* no --mode */
+	cr_assert_eq(rt("run --help | grep -q -- '--dry-run'"), 0);
 }
 
 Test(cli_baseline, list_show_export_import_diff_merge_reset)
