@@ -31,6 +31,7 @@ struct alert_rec {
 	char id[40];
 	enum sensor_severity sev;
 	const char *rule, *reason, *desc, *feature;
+	const char *tags; /* the rule's, space-separated, or NULL */
 	uint64_t count, first, last, suppressed;
 	const char *wl_kind, *wl_id, *wl_class;
 	const char *process;  /* JSON object text or NULL */
@@ -168,6 +169,17 @@ static void render(struct jw *w, const struct alert_rec *r)
 		jw_kv_str(w, "reason", r->reason);
 	if (r->desc)
 		jw_kv_str(w, "description", r->desc);
+	if (r->tags) {
+		jw_arr_open(w, "tags");
+		for (const char *t = r->tags; *t;) {
+			size_t n = strcspn(t, " ");
+
+			jw_key(w, NULL);
+			jw_str(w, t, n);
+			t += n + (t[n] == ' ');
+		}
+		jw_arr_close(w);
+	}
 	if (r->feature && *r->feature)
 		jw_kv_str(w, "feature", r->feature);
 	jw_kv_u64(w, "count", r->count);
@@ -404,10 +416,12 @@ static uint64_t dedup_hash(const char *wl, const char *name, const char *feature
 static int keep_rec(struct dedup *d, const struct alert_rec *r)
 {
 	const char *src[] = { r->rule, r->reason, r->desc, r->feature, r->wl_kind,
-			      r->wl_id, r->wl_class, r->process, r->evidence, r->baseline };
+			      r->wl_id, r->wl_class, r->process, r->evidence, r->baseline,
+			      r->tags };
 	const char **dst[] = { &d->rec.rule, &d->rec.reason, &d->rec.desc, &d->rec.feature,
 			       &d->rec.wl_kind, &d->rec.wl_id, &d->rec.wl_class,
-			       &d->rec.process, &d->rec.evidence, &d->rec.baseline };
+			       &d->rec.process, &d->rec.evidence, &d->rec.baseline,
+			       &d->rec.tags };
 	size_t total = 0, off = 0;
 
 	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
@@ -474,6 +488,7 @@ void alerts_raise(struct sensor_baseline *b, const struct alert_in *in, uint64_t
 	r.rule = in->rule;
 	r.reason = in->reason;
 	r.desc = in->desc;
+	r.tags = in->tags;
 	r.feature = in->feature;
 	r.count = 1;
 	r.first = r.last = now;

@@ -31,17 +31,47 @@ static void fill_int(struct sensor_event *ev, enum sensor_field f, int64_t v)
  * path the host saw is kept in the host_* field. Paths outside the root
  * (bind mounts, the host's own files) are left as they are.
  */
-static void container_view(struct sensor_event *ev, const char *root, enum sensor_field f,
-			   enum sensor_field host_f)
+static bool under(const char *s, size_t n, const char *root, size_t rl)
+{
+	return rl > 0 && n >= rl && memcmp(s, root, rl) == 0 && (s[rl] == '/' || s[rl] == '\0');
+}
+
+/*
+ * The root a host path s is under: the rootfs itself, or one of its
+ * overlay layers (upper first, '\n'-separated): fanotify reports the backing
+ * file of an overlay, in the upper dir once the container wrote it, in a
+ * lower (image) dir before. Its length in *rl, or NULL.
+ */
+static const char *root_of(const char *s, size_t n, const char *root, const char *layers,
+			   size_t *rl)
+{
+	*rl = strlen(root);
+	if (under(s, n, root, *rl))
+		return root;
+	for (const char *l = layers; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+
+		if (under(s, n, l, ll)) {
+			*rl = ll;
+			return l;
+		}
+		l += ll + (nl ? 1 : 0);
+	}
+	return NULL;
+}
+
+static void container_view(struct sensor_event *ev, const char *root, const char *layers,
+			   enum sensor_field f, enum sensor_field host_f)
 {
 	char buf[4096];
-	size_t rl = strlen(root), n;
+	size_t rl, n;
 	const char *s = ev_str(ev, f);
 
 	if (!s || ev_has(ev, host_f))
 		return;
 	n = strlen(s);
-	if (n >= sizeof(buf) || n < rl || memcmp(s, root, rl) != 0 || (s[rl] != '/' && s[rl] != '\0'))
+	if (n >= sizeof(buf) || !root_of(s, n, root, layers, &rl))
 		return;
 	memcpy(buf, s, n + 1); /* s points into the arena, which the setters may move */
 	if (ev_set_strn(ev, host_f, buf, n) < 0)
@@ -103,12 +133,20 @@ void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 		/* the runtime's rootfs (a pivot_root'ed container's /proc/<pid>/root reads
 		 * "/" from outside its mount namespace), else a chroot's root */
 		const char *root = e->wl && e->wl->rootfs ? e->wl->rootfs : e->root;
+		const char *layers = e->wl && e->wl->rootfs ? e->wl->layers : NULL;
 
 		if (root && !(root[0] == '/' && root[1] == '\0')) {
-			container_view(ev, root, SENSOR_FIELD_FILE_PATH, SENSOR_FIELD_FILE_HOST_PATH);
-			container_view(ev, root, SENSOR_FIELD_FILE_TO, SENSOR_FIELD_FILE_HOST_TO);
+			container_view(ev, root, layers, SENSOR_FIELD_FILE_PATH,
+				       SENSOR_FIELD_FILE_HOST_PATH);
+			container_view(ev, root, layers, SENSOR_FIELD_FILE_TO,
+				       SENSOR_FIELD_FILE_HOST_TO);
 		}
 	}
+	if (ev->kind == SENSOR_KIND_EXEC && e->drift && !ev_has(ev, SENSOR_FIELD_EXEC_DRIFT))
+		ev_set_int(ev, SENSOR_FIELD_EXEC_DRIFT, 1);
+	/* the runtime setting its container up: every event of it says so */
+	if (e->runtime && !ev_has(ev, SENSOR_FIELD_PROCESS_RUNTIME))
+		ev_set_int(ev, SENSOR_FIELD_PROCESS_RUNTIME, 1);
 	/* borrowed: the event's reference to pe keeps pe->wl alive (see event.h) */
 	if (!ev->wl)
 		ev->wl = ev->pe->wl;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "exec-path.h"
 #include "proc-cache.h"
 #include "util/parse.h"
 #include "workload.h"
@@ -168,7 +169,14 @@ static struct proc_entry *load(struct proc_cache *pc, int32_t pid)
 		return NULL;
 	}
 	e->wl = workload_intern(pc->ctx->wls, &wd);
-	if (e->wl && e->exe)
+	if (e->wl && e->wl->rootfs && !e->runtime) {
+		const char *up = e->wl->layers;
+		size_t ul = up ? strcspn(up, "\n") : 0;
+
+		e->drift = exec_drift("/proc", pid, e->exe, up, ul) == 1;
+	}
+	/* the class is the entrypoint's executable, never the runtime's binary */
+	if (e->wl && e->exe && !e->runtime)
 		workload_learn_class(e->wl, e->exe);
 	e->checked = now_mono();
 	atomic_init(&e->ref, 1); /* the cache's */

@@ -549,14 +549,21 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 	fill_process(n, ev, &x, rc.sys_t);
 
 	switch (kind) {
-	case SENSOR_KIND_EXEC:
-		set_decoded(n, ev, SENSOR_FIELD_EXEC_PATH, x.exe, rc.sys_t);
+	case SENSOR_KIND_EXEC: {
+		/* the path the process executed (the execve's first PATH record,
+		 * made absolute with its cwd): a busybox applet is /bin/nc, not
+		 * /bin/busybox; process.exe stays the resolved binary */
+		int pi = pick_path(&rc, NULL);
+
+		if (pi < 0 || set_path(n, ev, SENSOR_FIELD_EXEC_PATH, &rc, pi) < 0)
+			set_decoded(n, ev, SENSOR_FIELD_EXEC_PATH, x.exe, rc.sys_t);
 		if (rc.cwd)
 			set_decoded(n, ev, SENSOR_FIELD_EXEC_CWD,
 				    audit_field_find(rc.cwd, rc.cwd_t, "cwd"), rc.cwd_t);
 		build_argv(n, ev, e);
 		set_cmdline_argv(n, ev);
 		break;
+	}
 	case SENSOR_KIND_NET:
 		fill_net(ev, name, &rc, exit_v, success);
 		break;
