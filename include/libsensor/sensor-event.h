@@ -157,6 +157,11 @@ enum sensor_field {
 	/* int 1: the executed file is not from the container's image: written in
 	 * its overlay upper layer, on a tmpfs, or a memfd (container drift) */
 	SENSOR_FIELD_EXEC_DRIFT,
+	/* int: the mode a chmod family syscall set (audit) */
+	SENSOR_FIELD_FILE_MODE,
+	/* int 1: the filesystem's own bookkeeping done for the process (an
+	 * overlay's work dir during a copy-up), not an access of its own */
+	SENSOR_FIELD_FILE_INTERNAL,
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

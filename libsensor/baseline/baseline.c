@@ -107,16 +107,18 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	}
 	now = bl_now(b, ev);
 	{
-		int64_t rt = 0, sec = 0;
+		int64_t rt = 0, sec = 0, internal = 0;
 
 		/* the runtime's setup of a container is not the workload's, and an exec
 		 * another source reports in full counts once: neither learned, scored
 		 * nor matched against the rules (docs/baseline.md); journaled */
 		sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_RUNTIME, &rt);
+		if (kind == SENSOR_KIND_FILE)
+			sensor_event_get_int(ev, SENSOR_FIELD_FILE_INTERNAL, &internal);
 		if (kind == SENSOR_KIND_EXEC)
 			sensor_event_get_int(ev, SENSOR_FIELD_EXEC_SECONDARY, &sec);
 		/* a held event still gets its instance's verdict below */
-		if ((rt || sec) && sensor_event_is_pending(ev) != 1) {
+		if ((rt || sec || internal) && sensor_event_is_pending(ev) != 1) {
 			if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
 				journal_add(&b->journal, ev,
 					    str_or_host(sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID)),

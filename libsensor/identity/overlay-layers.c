@@ -109,10 +109,31 @@ int overlay_layers_parse(const char *buf, size_t len, const char *rootfs, char *
 
 			up = opt(f[dash + 3], fl[dash + 3], "upperdir=", &ul);
 			low = opt(f[dash + 3], fl[dash + 3], "lowerdir=", &ll);
-			if (up) {
-				if ((r = add_layer(up, ul, out, cap, &used)) < 0)
+			if (up && ul && up[0] == '/') {
+				if (used + 1 >= cap)
+					goto toolong;
+				out[used++] = '+'; /* the upper dir: the container's own writes */
+				if ((r = add_layer(up, ul, out, cap, &used)) <= 0)
 					goto toolong;
 				n += r;
+			}
+			/* the work dir, marked '!': what happens there is overlay's own */
+			{
+				const char *wd;
+				size_t wl = 0;
+
+				wd = opt(f[dash + 3], fl[dash + 3], "workdir=", &wl);
+				if (wd && wl && wd[0] == '/' && used + 1 < cap) {
+					size_t before = used;
+
+					out[used++] = '!';
+					if ((r = add_layer(wd, wl, out, cap, &used)) <= 0) {
+						used = before;
+						out[used] = '\0';
+						if (r < 0)
+							goto toolong;
+					}
+				}
 			}
 			/* lowerdir=a:b:c ("::" separates data-only layers) */
 			for (size_t p = 0; low && p < ll;) {

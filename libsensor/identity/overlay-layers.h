@@ -15,8 +15,9 @@
 /*
  * From mountinfo text buf[0..len), the layers of the overlay mounted at
  * mount point `rootfs`: upperdir first, then each lowerdir, as absolute
- * paths separated by '\n' in out (NUL-terminated). Returns the number of
- * layers (0 when rootfs is no overlay mount point, or a layer list does not
+ * paths separated by '\n' in out (NUL-terminated); the upper dir's line
+ * starts with '+', the work dir's (overlay's own bookkeeping) with '!'.
+ * Returns the number of layers (0 when rootfs is no overlay mount point, or a layer list does not
  * fit into cap: never a partial list), -EINVAL on bad arguments.
  */
 int overlay_layers_parse(const char *buf, size_t len, const char *rootfs, char *out, size_t cap);

@@ -66,8 +66,17 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now);
 /* The process exec'd: reload it now. Returns the fresh entry or NULL. */
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
-/* The process exited: forget it. */
+/* The process exited: its entry serves late events for a short grace, then goes. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
+/* pid's credentials or name changed: re-read it now if it still runs. */
+void proc_cache_refresh(struct proc_cache *pc, int32_t pid);
+/*
+ * parent forked child (a process, not a thread): the child starts as a copy
+ * of the parent's cached entry (no /proc read), so what a short-lived child
+ * that never execs does is still attributed (busybox runs applets so).
+ * An uncached parent is read from /proc first (it is alive: it just forked).
+ */
+void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child);
 
 /*
  * Release the entries the cache dropped while its context was dispatching

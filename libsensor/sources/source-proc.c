@@ -277,8 +277,17 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 		case PROC_EVENT_UID:
 		case PROC_EVENT_GID:
 		case PROC_EVENT_COMM:
-			/* credentials or name changed: re-read on next use */
-			proc_cache_exit(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			/* credentials or name changed: re-read now, while it runs */
+			proc_cache_refresh(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			break;
+		case PROC_EVENT_FORK:
+			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +
+					      sizeof(pe->event_data.fork))
+				break;
+			if (pe->event_data.fork.child_pid == pe->event_data.fork.child_tgid)
+				proc_cache_fork(src->ctx->procs,
+						(int32_t)pe->event_data.fork.parent_tgid,
+						(int32_t)pe->event_data.fork.child_tgid);
 			break;
 		default:
 			break;
