@@ -9,6 +9,26 @@
 #include "ocsf.h"
 #include "run-baseline.h"
 
+/* A decimal count in 1..UINT32_MAX. */
+static int parse_count(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	if (!v)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 {
 	switch (c) {
@@ -34,6 +54,12 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 		return 1;
 	case 0x108:
 		rb->journal = true;
+		return 1;
+	case 0x109:
+		if (parse_count(arg, &rb->alert_rate) < 0) {
+			die_msg("run", "--alert-rate wants a number of alerts > 0, got '%s'", arg);
+			return -EINVAL;
+		}
 		return 1;
 	case 0x107:
 		if (strcmp(arg, "json") == 0) {
@@ -80,13 +106,14 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	}
 	if (rb->sl_open) /* failures are counted and reported at stop */
 		syslog_sink_send(&rb->sl, a, json);
+	/* Written and flushed before the event's dispatch ends: a reader tailing
+	 * the file sees the line now, not when a buffer fills or we stop. */
 	if (!rb->err && rb->out) {
-		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
-			rb->err = -errno;
+		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF ||
+		    fflush(rb->out) == EOF)
+			rb->err = errno ? -errno : -EIO; /* the run stops (cmd-run.c) */
 		else
 			rb->alerts_written++;
-		if (rb->out == stdout || rb->out == stderr)
-			fflush(rb->out);
 	}
 	free(ocsf);
 }
@@ -98,9 +125,9 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 
 	if (!rb->mode) {
 		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->journal || rb->learn_min ||
-		    rb->learn_stable) {
-			die_msg("run", "--db, --alerts, --syslog, --journal, --rules and --learn-* need "
-				"--mode learn|monitor|enforce");
+		    rb->learn_stable || rb->alert_rate) {
+			die_msg("run", "--db, --alerts, --alert-rate, --syslog, --journal, --rules and "
+				"--learn-* need --mode learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -138,6 +165,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	o.rules_path = rb->rules;
 	o.min_learn_ns = rb->learn_min;
 	o.stable_ns = rb->learn_stable;
+	o.rate_limit = rb->alert_rate;
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
