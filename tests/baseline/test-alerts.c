@@ -412,6 +412,7 @@ Test(alerts, one_occurrence_seen_by_two_sources_counts_once)
 	tb_free_baseline(&t);
 	cr_assert_eq(tb_sum(&t, "read-credential-store"), 6);
 	tb_done(&t);
+}
 
 /*
  * The window's edge, with no housekeeping in between (no flush, no timer):

@@ -40,7 +40,7 @@ TestSuite(alerts_live, .init = setup, .fini = teardown);
  * fails). Returns rtsensor's exit code; writes $dir/readable when the first
  * alert was in the file within a second while rtsensor still ran.
  */
-static int scenario(const char *stop)
+static int scenario_with(const char *stop, const char *extra, const char *after)
 {
 	char cmd[4096];
 	bool full = strcmp(stop, "full") == 0;
@@ -49,9 +49,10 @@ static int scenario(const char *stop)
 		 "cd '%s' && unshare -m --propagation private sh -c '"
 		 "set -u; mkdir m small; mount -t tmpfs none m || exit 90;"
 		 "mount -t tmpfs -o size=64k none small || exit 90;"
-		 "mkdir m/.ssh; echo key > m/.ssh/id_live; echo p > m/probe;"
+		 "mkdir m/.ssh; echo key > m/.ssh/id_live; echo key > m/.ssh/id_other;"
+		 "echo p > m/probe;"
 		 "\"$RTSENSOR\" run --source fanotify --watch \"$PWD/m\" --mode learn"
-		 " --alerts alerts.jsonl --events %s %s 2>err.txt & P=$!;"
+		 " --alerts alerts.jsonl --events %s %s %s 2>err.txt & P=$!;"
 		 /* ready once its events file shows our probe */
 		 "i=0; until grep -q probe %s 2>/dev/null; do cat m/probe >/dev/null;"
 		 "  i=$((i+1)); [ $i -gt 300 ] && { kill $P; exit 91; }; sleep 0.05; done;"
@@ -61,10 +62,11 @@ static int scenario(const char *stop)
 		 "      touch readable; break; fi; k=$((k+1)); sleep 0.05; done; fi;"
 		 "  sleep 0.3; done;"
 		 "%s"
+		 "%s"
 		 "wait $P'",
 		 dir, full ? "small/ev.jsonl" : "ev.jsonl",
-		 strcmp(stop, "duration") == 0 ? "--duration 9" : "",
-		 full ? "small/ev.jsonl" : "ev.jsonl",
+		 strcmp(stop, "duration") == 0 ? "--duration 9" : "", extra,
+		 full ? "small/ev.jsonl" : "ev.jsonl", after,
 		 strcmp(stop, "INT") == 0 ? "kill -INT $P;"
 		 : strcmp(stop, "TERM") == 0 ? "kill -TERM $P;"
 		 : full ? "j=0; while kill -0 $P 2>/dev/null && [ $j -lt 3000 ]; do"
@@ -73,8 +75,16 @@ static int scenario(const char *stop)
 	return run_sh(cmd);
 }
 
-/* Sum of alert.count over the read-credential-store alerts about our file. */
-static long long sum_counts(int *nalerts)
+static int scenario(const char *stop)
+{
+	return scenario_with(stop, "", "");
+}
+
+/*
+ * Sum of alert.count over the read-credential-store alerts about our file;
+ * *held: the "suppressed" of rate_limited reports.
+ */
+static long long sum_counts_held(int *nalerts, long long *held)
 {
 	char p[128], line[65536];
 	long long sum = 0;
@@ -98,10 +108,18 @@ static long long sum_counts(int *nalerts)
 			sum += json_integer_value(json_object_get(a, "count"));
 			++*nalerts;
 		}
+		if (held && json_string_value(json_object_get(a, "reason")) &&
+		    strcmp(json_string_value(json_object_get(a, "reason")), "rate_limited") == 0)
+			*held += json_integer_value(json_object_get(a, "suppressed"));
 		json_decref(j);
 	}
 	fclose(f);
 	return sum;
+}
+
+static long long sum_counts(int *nalerts)
+{
+	return sum_counts_held(nalerts, NULL);
 }
 
 static bool exists(const char *name)
@@ -161,4 +179,20 @@ Test(alerts_live, failing_sink, .timeout = 90)
 	cr_assert(err && strstr(err, "writing events failed: No space left on device"), "%s",
 		  err ? err : "");
 	free(err);
+}
+
+/* --alert-rate 1: a second high rule alert is held back and reported at stop (SIGINT). */
+Test(alerts_live, alert_rate_held_back_is_reported_at_stop, .timeout = 60)
+{
+	long long sum, held = 0;
+	int code, n;
+
+	REQUIRE_ROOT();
+	code = scenario_with("INT", "--alert-rate 1", "cat m/.ssh/id_other >/dev/null; sleep 0.3;");
+	cr_assert_eq(code, 0);
+	sum = sum_counts_held(&n, &held);
+	cr_assert_eq(sum, 5, "%lld", sum); /* the series' own aggregate is not rate-limited */
+	cr_assert_eq(held, 1, "the read of id_other was not reported as held back (%lld)", held);
+	cr_assert_eq(run_sh("\"$RTSENSOR\" run --mode learn --alert-rate 0 2>/dev/null"), 2);
+	cr_assert_eq(run_sh("\"$RTSENSOR\" run --alert-rate 5 2>/dev/null"), 2);
 }
