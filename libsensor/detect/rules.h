@@ -24,9 +24,14 @@
 #define RULE_EXCEPTS_MAX 16   /* "except" lines per rule */
 #define RULE_LISTS_MAX 256    /* lists per file */
 #define RULE_MACROS_MAX 256   /* macros per file */
+#define RULE_TAGS_MAX 16
+#define RULE_TAG_LEN 32
 
 /* The pseudo-field "exec.argv": any argv element of an exec event. */
 #define RULE_FIELD_ARGV (-1)
+/* "syscall.arg0".."syscall.arg5": RULE_FIELD_ARG0 - N */
+#define RULE_FIELD_ARG0 (-2)
+#define RULE_FIELD_ARG5 (-7)
 
 enum rule_op {
 	ROP_EQ = 1,   /* =  : equal to any value (strings or integers) */
@@ -55,6 +60,8 @@ struct rule {
 	char id[RULE_ID_MAX];
 	int severity;     /* enum sensor_severity */
 	char *desc;
+	char *tags;       /* "T1611 T1059.004 container": space-separated, or NULL */
+	unsigned ntags;
 	struct rule_cond conds[RULE_CONDS_MAX];
 	unsigned nconds;
 	uint8_t kind;     /* required kind when a "kind =" condition names exactly one; 0 any */
