@@ -500,6 +500,15 @@ Test(http, alert_from_a_runc_container_reaches_the_receiver, .timeout = 120)
 	gethostname(host, sizeof(host) - 1);
 	cr_expect_str_eq(s_at(b, "hostname"), host);
 	cr_expect_str_eq(s_at(b, "priority"), "Critical");
+	{
+		json_t *t;
+		size_t i;
+		bool mitre = false;
+
+		json_array_foreach(json_object_get(b, "tags"), i, t)
+			mitre |= json_is_string(t) && strcmp(json_string_value(t), "T1059.004") == 0;
+		cr_expect(mitre, "the rule's MITRE ATT&CK technique is a Falco tag");
+	}
 	f = json_object_get(b, "output_fields");
 	cr_expect_str_eq(s_at(f, "container.full_id"), cid);
 	cr_expect_eq(strncmp(s_at(f, "container.id"), cid, 12), 0);
