@@ -11,9 +11,35 @@
 #include "ocsf.h"
 #include "run-baseline.h"
 
+/* A decimal count in 1..UINT32_MAX. */
+static int parse_count(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	if (!v)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 {
 	switch (c) {
+	case 0x10b:
+		if (parse_count(arg, &rb->alert_rate) < 0) {
+			die_msg("run", "--alert-rate wants a number of alerts > 0, got '%s'", arg);
+			return -EINVAL;
+		}
+		return 1;
 	case 0x100:
 		if (strcmp(arg, "learn") != 0 && strcmp(arg, "monitor") != 0 &&
 		    strcmp(arg, "enforce") != 0) {
@@ -80,7 +106,26 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 		}
 		return 1;
 	}
+	case 0x10e:
+		if (out_filter_kinds(&rb->filter, arg) < 0) {
+			die_msg("run", "--kind wants exec, exit, file, net, syscall, loss or status, "
+				"comma-separated, got '%s'", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case 0x10c:
+		rb->filter.workload = arg;
+		return 1;
+	case 0x10d:
+		if (out_filter_severity(&rb->filter, arg) < 0) {
+			die_msg("run", "--min-severity wants info, low, medium, high or critical, got '%s'",
+				arg);
+			return -EINVAL;
+		}
+		return 1;
 	case 0x107:
+		rb->format_set = true;
+		rb->human = false;
 		rb->ocsf_host = NULL;
 		if (gethostname(rb->host, sizeof(rb->host) - 1) < 0)
 			rb->host[0] = '\0';
@@ -91,8 +136,11 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 			rb->ocsf_host = rb->host;
 		} else if (strcmp(arg, "falco") == 0) {
 			rb->format = FORMAT_FALCO;
+		} else if (strcmp(arg, "human") == 0) {
+			rb->format = FORMAT_HUMAN;
+			rb->human = true;
 		} else {
-			die_msg("run", "--format wants json, ocsf or falco, got '%s'", arg);
+			die_msg("run", "--format wants json, ocsf, falco or human, got '%s'", arg);
 			return -EINVAL;
 		}
 		return 1;
@@ -119,7 +167,7 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 
 	(void)b;
 	metrics_count_alert(rb->metrics, json);
-	if (rb->format != FORMAT_JSON) {
+	if (rb->format == FORMAT_OCSF || rb->format == FORMAT_FALCO) {
 		if (!rb->host[0] && gethostname(rb->host, sizeof(rb->host) - 1) < 0)
 			rb->host[0] = '\0';
 		ocsf = rb->format == FORMAT_OCSF ? ocsf_line(json, strlen(json), rb->host)
@@ -134,13 +182,18 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 		http_sink_post(rb->hs, json, strlen(json));
 	if (rb->sl_open) /* failures are counted and reported at stop */
 		syslog_sink_send(&rb->sl, a, json);
-	if (!rb->err && rb->out) {
-		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
-			rb->err = -errno;
+	/* Written and flushed before the event's dispatch ends: a reader tailing
+	 * the file sees the line now, not when a buffer fills or we stop. */
+	if (!rb->err && rb->out && out_filter_alert(&rb->filter, sensor_alert_json(a))) {
+		char line[2048];
+		size_t n = rb->human ? human_alert(sensor_alert_json(a), rb->color, line, sizeof(line)) : 0;
+
+		if ((rb->human ? fwrite(line, 1, n, rb->out) != n
+			       : (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)) ||
+		    fflush(rb->out) == EOF)
+			rb->err = errno ? -errno : -EIO; /* the run stops (cmd-run.c) */
 		else
 			rb->alerts_written++;
-		if (rb->out == stdout || rb->out == stderr)
-			fflush(rb->out);
 	}
 	free(ocsf);
 }
@@ -156,10 +209,11 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	}
 	if (!rb->mode) {
 		if (rb->db || rb->alerts || rb->rules || (rb->syslog && !rb->syslog_kinds) ||
-		    rb->journal || rb->learn_min || rb->learn_stable || rb->http || rb->dry_run ||
-		    rb->fail || rb->learn_held) {
-			die_msg("run", "--db, --alerts, --syslog (without --syslog-events), --http, "
-				"--journal, --rules and --learn-* need --mode learn|monitor|enforce");
+		    rb->journal || rb->learn_min || rb->learn_stable || rb->http || rb->alert_rate ||
+		    rb->dry_run || rb->fail || rb->learn_held) {
+			die_msg("run", "--db, --alerts, --alert-rate, --syslog (without --syslog-events), "
+				"--http, --journal, --rules, --learn-*, --dry-run and --fail need --mode "
+				"learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		if (rb->syslog) {
@@ -223,6 +277,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	o.rules_path = rb->rules;
 	o.min_learn_ns = rb->learn_min;
 	o.stable_ns = rb->learn_stable;
+	o.rate_limit = rb->alert_rate;
 	o.enforce_flags = (rb->dry_run ? SENSOR_ENFORCE_DRY_RUN : 0) |
 			  (rb->fail == 2 ? SENSOR_ENFORCE_FAIL_CLOSED : 0) |
 			  (rb->learn_held ? SENSOR_ENFORCE_LEARN_HELD : 0);
