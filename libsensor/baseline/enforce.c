@@ -470,8 +470,15 @@ void enf_answer(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
 	struct alert_in in = { .sev = SENSOR_SEVERITY_HIGH, .wi = wi, .ev = ev };
 	uint64_t now;
 
+	int64_t rt = 0;
+
 	if (sensor_event_is_pending(ev) != 1)
 		return;
+	/* the runtime setting the container up (runc init, a shim) is never denied */
+	if (sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_RUNTIME, &rt) == 0 && rt == 1) {
+		sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "baseline: container runtime");
+		return;
+	}
 	if (wi == MODEL_NONE || b->m.wls[wi].state != WL_ENFORCING ||
 	    (b->enf.fan && ev->src == b->enf.fan && !is_container(b->m.wls[wi].kind))) {
 		/* ours to answer (a process of another workload opening a file in an
