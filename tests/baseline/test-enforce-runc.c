@@ -136,6 +136,9 @@ static int alerts_with(const char *reason, const char *needle)
 
 static void dump_alerts(void)
 {
+	/* baseline alerts about a file wait a moment to gather its operations */
+	pump(700);
+	sensor_baseline_flush(l.b);
 	for (int i = 0; i < l.alerts.n; i++)
 		fprintf(stderr, "alert: %s\n", l.alerts.a[i].json);
 }
