@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("rtsensor %s (libsensor %s)\n%s\n", SENSOR_VERSION_STRING, sensor_version(),
+		printf("rtsensor %s (libsensor %s)\n%s\n", RTSENSOR_VERSION, sensor_version(),
 		       sensor_features());
 		return EXIT_OK;
 	}
