@@ -108,6 +108,8 @@ struct sensor_baseline_opts {
 	void *clock_userdata;
 	uint64_t journal_max_age_ns; /* journal retention by age (baseline time); 0: 7 days */
 	uint64_t journal_max_rows;   /* ... and by rows (the newest kept); 0: 1 000 000 */
+	const char *rules_dir;       /* drop-in rules directory: every "*.rules" file in it,
+					in name order, adds to the rules (sensor_rules_opts); NULL: none */
 };
 
 /*
@@ -121,6 +123,46 @@ struct sensor_baseline_opts {
  */
 SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
 					 sensor_baseline **ret);
+
+enum sensor_rules_flags {
+	/* Without `path`, start from no rules instead of the built-in ones. */
+	SENSOR_RULES_NO_DEFAULTS = 1u << 0,
+};
+
+/*
+ * Where the threat rules come from (docs/rules.md): the rules file `path`
+ * (NULL: the built-in default rules), then every "*.rules" file of the
+ * drop-in directory `dir` (NULL: none) in name order, whose rules are
+ * added; "disable <id>" in any of them leaves a rule out (an unknown id is
+ * an error). Files in `dir` must be regular files; symbolic links there are
+ * not followed.
+ */
+struct sensor_rules_opts {
+	size_t sz;          /* sizeof(struct sensor_rules_opts) */
+	uint32_t flags;     /* enum sensor_rules_flags */
+	const char *path;
+	const char *dir;
+	char *err;          /* out, may be NULL: the first error, "FILE: line N: reason" */
+	size_t errlen;
+};
+
+/*
+ * Load and check rules without a context (rtsensor config check). Returns
+ * the number of rules in force (>= 0), -EBADMSG for a file that does not
+ * parse, an unknown id to disable or an id defined twice, -E2BIG past the
+ * limits, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
+ * or the directory. The reason is in opts->err.
+ */
+SENSOR_EXPORT int sensor_rules_check(const struct sensor_rules_opts *opts);
+
+/*
+ * Replace the rules of a running baseline (a reload): the new rules are
+ * loaded and checked first, and take effect only when all of them load, so
+ * a bad file leaves the old rules in force. Pending alert aggregates are
+ * kept. Returns the number of rules in force, or an error of
+ * sensor_rules_check() (also logged through the context).
+ */
+SENSOR_EXPORT int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts *opts);
 
 /*
  * Flush to the store a last time, detach from the context and free.
