@@ -266,7 +266,7 @@ int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts
 		return -EINVAL;
 	r = rules_load(o.path, o.dir, !(o.flags & SENSOR_RULES_NO_DEFAULTS), &rs, err, sizeof(err));
 	if (r < 0) {
-		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules not reloaded: %s",
+		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules not reloaded, the old rules stay: %s",
 			err[0] ? err : strerror(-r));
 		if (o.err && o.errlen)
 			snprintf(o.err, o.errlen, "%s", err[0] ? err : strerror(-r));

@@ -91,16 +91,13 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	free(ocsf);
 }
 
-int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
+int run_baseline_check(const struct run_baseline *rb)
 {
-	struct sensor_baseline_opts o = { .sz = sizeof(o) };
-	int r;
-
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->syslog || rb->journal || rb->learn_min ||
-		    rb->learn_stable) {
-			die_msg("run", "--db, --alerts, --syslog, --journal, --rules and --learn-* need "
-				"--mode learn|monitor|enforce");
+		if (rb->db || rb->alerts || rb->rules || rb->rules_dir || rb->syslog || rb->journal ||
+		    rb->learn_min || rb->learn_stable) {
+			die_msg("run", "--db, --alerts, --syslog, --journal, --rules, --rules-dir and "
+				"--learn-* need --mode learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -109,6 +106,17 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 		die_msg("run", "--journal needs --db: the journal lives in the database");
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o) };
+	int r;
+
+	r = run_baseline_check(rb);
+	if (r != 0 || !rb->mode)
+		return r;
 	if (!rb->alerts || strcmp(rb->alerts, "-") == 0) {
 		rb->out = stdout;
 	} else {
@@ -136,6 +144,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 						     : SENSOR_BASELINE_LEARN;
 	o.db_path = rb->db;
 	o.rules_path = rb->rules;
+	o.rules_dir = rb->rules_dir;
 	o.min_learn_ns = rb->learn_min;
 	o.stable_ns = rb->learn_stable;
 	o.alert_fn = on_alert;
@@ -147,6 +156,41 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 		return exit_code_for(r);
 	}
 	return 0;
+}
+
+int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
+			const char *rules_dir)
+{
+	struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rules, .dir = rules_dir };
+	char err[512] = "";
+	int r;
+
+	if (!rb->b)
+		return 0;
+	ro.err = err;
+	ro.errlen = sizeof(err);
+	r = sensor_baseline_flush(rb->b); /* aggregates due and the store, before the file moves */
+	if (r < 0)
+		die_msg("run", "reload: baseline flush failed: %s", strerror(-r));
+	if (rb->out && rb->out != stdout) {
+		FILE *f = alerts && strcmp(alerts, "-") != 0 ? fopen(alerts, "ae") : stdout;
+
+		if (!f) {
+			die_msg("run", "reload: cannot open '%s': %s (alerts keep going to the old file)",
+				alerts, strerror(errno));
+		} else {
+			if (fclose(rb->out) != 0 && !rb->err)
+				rb->err = -errno;
+			rb->out = f;
+			rb->alerts = alerts;
+		}
+	}
+	r = sensor_baseline_set_rules(rb->b, &ro); /* a failure is logged by the library */
+	if (r >= 0) {
+		rb->rules = rules;
+		rb->rules_dir = rules_dir;
+	}
+	return r;
 }
 
 int run_baseline_stop(struct run_baseline *rb)

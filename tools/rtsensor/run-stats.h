@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtsensor run's counters: at exit (--stats), on SIGUSR1, as periodic status events. */
+#ifndef RTSENSOR_RUN_STATS_H
+#define RTSENSOR_RUN_STATS_H
+
+#include <libsensor/sensor.h>
+
+/*
+ * The counters as one JSON object, {"stats":{...}} (docs/events.md "status"),
+ * malloc'd and NUL-terminated without a newline, or NULL when out of memory.
+ * b may be NULL (no baseline).
+ */
+char *run_stats_json(sensor_ctx *ctx, sensor_source *const *srcs, int nsrc, sensor_baseline *b);
+
+/*
+ * Emit a status event through the inject source: status.source "rtsensor",
+ * status.state (e.g. "stats", "reload"), status.detail. 0 or -errno.
+ */
+int run_stats_emit(sensor_source *inject, const char *state, const char *detail);
+
+#endif
