@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "json-lines.h"
+#include "metrics.h"
 #include "rtsensor.h"
 #include "run-notify.h"
 #include "run-opts.h"
@@ -36,6 +37,8 @@ static void on_signal(int sig)
 struct run_out {
 	struct json_lines jl;
 	struct run_net *net; /* --deny-peer policy (run-net.c) */
+	struct run_baseline *rb;
+	struct metrics *metrics; /* --metrics */
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -44,6 +47,8 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 
 	(void)ctx;
 	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
+	metrics_count_event(o->metrics, ev);
+	run_baseline_event(o->rb, ev);
 	json_lines_event(&o->jl, ev);
 }
 
@@ -72,7 +77,7 @@ static uint64_t mono_now(void)
 
 static void print_stats(struct run_state *st)
 {
-	char *json = run_stats_json(st->ctx, st->srcs, st->nsrc, st->o->rb.b);
+	char *json = run_stats_json(st->ctx, st->srcs, st->nsrc, &st->o->rb);
 
 	if (json) {
 		fprintf(stderr, "%s\n", json);
@@ -83,7 +88,7 @@ static void print_stats(struct run_state *st)
 
 static void emit_stats(struct run_state *st)
 {
-	char *json = run_stats_json(st->ctx, st->srcs, st->nsrc, st->o->rb.b);
+	char *json = run_stats_json(st->ctx, st->srcs, st->nsrc, &st->o->rb);
 
 	if (json)
 		run_stats_emit(st->inject, "stats", json);
@@ -211,6 +216,8 @@ static int run_loop(struct run_state *st, uint64_t duration)
 		if (st->next_stats && st->next_stats > now && st->next_stats - now < s)
 			s = st->next_stats - now;
 		r = sensor_ctx_run(st->ctx, s);
+		run_baseline_tick(&st->o->rb, st->ctx);
+		metrics_publish(st->out->metrics, st->ctx, st->srcs, st->nsrc, &st->o->rb);
 		json_lines_flush(&st->out->jl);
 		if (r < 0 || st->out->jl.err)
 			return r == 1 ? 0 : r;
@@ -275,6 +282,7 @@ int cmd_run(int argc, char **argv)
 	}
 	out.jl.ocsf_host = o->rb.ocsf_host;
 
+	copts.oci_state_roots = o->roots;
 	r = sensor_ctx_new(&copts, &ctx);
 	if (r < 0) {
 		die_msg("run", "cannot create the sensor: %s", strerror(-r));
@@ -283,6 +291,18 @@ int cmd_run(int argc, char **argv)
 	}
 	st.ctx = ctx;
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	out.rb = &o->rb;
+	if (o->metrics_addr) {
+		char err[300];
+
+		r = metrics_open(&out.metrics, o->metrics_addr, err, sizeof(err));
+		if (r < 0) {
+			die_msg("run", "--metrics %s", err);
+			code = r == -EOPNOTSUPP ? EXIT_NOFEATURE : r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			goto done;
+		}
+		o->rb.metrics = out.metrics;
+	}
 	r = run_baseline_start(&o->rb, ctx);
 	if (r != 0) {
 		code = r;
@@ -363,6 +383,7 @@ int cmd_run(int argc, char **argv)
 	if (o->stats_interval)
 		st.next_stats = mono_now() + o->stats_interval;
 
+	metrics_publish(out.metrics, ctx, srcs, nsrc, &o->rb);
 	signal_ctx = ctx;
 	if (stop_requested || reload_requested || stats_requested)
 		sensor_ctx_exit(ctx, 1);
@@ -393,5 +414,6 @@ done:
 		free(st.cur);
 	}
 	run_opts_free(o);
+	metrics_close(out.metrics);
 	return code;
 }

@@ -24,7 +24,9 @@ static const struct option longopts[] = {
 	{ "deny-peer", required_argument, NULL, 'P' },
 	{ "track-flows", no_argument, NULL, 'T' },
 	{ "audit-rules", required_argument, NULL, 'A' },
-	{ "rules-dir", required_argument, NULL, 'R' },
+	{ "rules-dir", required_argument, NULL, 'D' },
+	{ "runtime-root", required_argument, NULL, 'R' },
+	{ "metrics", required_argument, NULL, 'M' },
 	{ "config", required_argument, NULL, 'C' },
 	RUN_BASELINE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
@@ -32,7 +34,8 @@ static const struct option longopts[] = {
 };
 
 static const char *const not_keys[] = { "help", "config", NULL };
-static const char *const repeatable[] = { "source", "watch", "deny-exec", "deny-peer", NULL };
+static const char *const repeatable[] = { "source", "watch", "deny-exec", "deny-peer",
+					  "runtime-root", NULL };
 
 const struct conf_spec run_conf_spec = { longopts, not_keys, repeatable };
 
@@ -57,6 +60,11 @@ void run_opts_usage(FILE *f)
 		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
 		"      --track-flows     conntrack: when the netns tracks nothing, add a rule\n"
 		"                        that turns tracking on (removed at exit)\n"
+		"      --runtime-root PATH  also read container state (image, pod and container\n"
+		"                        names) from this OCI runtime root (repeatable; the\n"
+		"                        defaults: /run/runc, /run/crun, docker's, containerd's)\n"
+		"      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                        (numeric address; docs/metrics.md)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"      --stats-interval SECS  emit the counters as a 'status' event every\n"
 		"                        SECS seconds (state \"stats\")\n"
@@ -144,7 +152,28 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 			o->audit_rules = optarg;
 			o->audit.rules_file = optarg;
 			break;
-		case 'R':
+		case 'R': {
+			/* the defaults, then the operator's roots (k3s, a private runc --root) */
+			size_t have = o->roots ? strlen(o->roots) : strlen(SENSOR_OCI_STATE_ROOTS_DEFAULT);
+			char *n = malloc(have + strlen(optarg) + 2);
+
+			if (!n || optarg[0] != '/' || strchr(optarg, ':')) {
+				free(n);
+				die_msg("run", "--runtime-root wants an absolute path without ':', got '%s'",
+					optarg);
+				code = EXIT_USAGE;
+				goto done;
+			}
+			snprintf(n, have + strlen(optarg) + 2, "%s:%s",
+				 o->roots ? o->roots : SENSOR_OCI_STATE_ROOTS_DEFAULT, optarg);
+			free(o->roots);
+			o->roots = n;
+			break;
+		}
+		case 'M':
+			o->metrics_addr = optarg;
+			break;
+		case 'D':
 			o->rules_dir = optarg;
 			o->rb.rules_dir = optarg;
 			break;
@@ -222,5 +251,7 @@ void run_opts_free(struct run_opts *o)
 	o->net = NULL;
 	free(o->argv);
 	o->argv = NULL;
+	free(o->roots);
+	o->roots = NULL;
 	conf_free(&o->conf);
 }

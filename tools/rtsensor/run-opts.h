@@ -26,6 +26,8 @@ struct run_opts {
 	const char *audit_rules; /* --audit-rules FILE (auditctl syntax) */
 	const char *rules_dir;  /* --rules-dir DIR: rule drop-ins */
 	const char *config;     /* the configuration file read, or NULL */
+	char *roots;            /* --runtime-root: OCI state roots (defaults first), or NULL */
+	const char *metrics_addr; /* --metrics ADDR:PORT */
 	struct run_net *net;
 	struct run_fanotify fan;
 	const struct sensor_fanotify_opts *fan_opts;

@@ -6,8 +6,10 @@
 
 #include "run-stats.h"
 
-char *run_stats_json(sensor_ctx *ctx, sensor_source *const *srcs, int nsrc, sensor_baseline *b)
+char *run_stats_json(sensor_ctx *ctx, sensor_source *const *srcs, int nsrc,
+		     const struct run_baseline *rb)
 {
+	sensor_baseline *b = rb ? rb->b : NULL;
 	struct sensor_stats st = { .sz = sizeof(st) };
 	char *buf = NULL;
 	size_t len = 0;
@@ -35,6 +37,13 @@ char *run_stats_json(sensor_ctx *ctx, sensor_source *const *srcs, int nsrc, sens
 			(unsigned long long)ss.lost, (unsigned long long)ss.errors);
 	}
 	fputc('}', f);
+	if (rb && rb->sl_open)
+		fprintf(f,
+			",\"syslog\":{\"sent\":%llu,\"failed\":%llu,\"resent\":%llu,\"reconnects\":%llu,"
+			"\"queued\":%u}",
+			(unsigned long long)rb->sl.sent, (unsigned long long)rb->sl.failed,
+			(unsigned long long)rb->sl.resent, (unsigned long long)rb->sl.reconnects,
+			rb->sl.qn);
 	if (b) {
 		struct sensor_baseline_stats bs = { .sz = sizeof(bs) };
 

@@ -5,12 +5,15 @@
 
 #include <libsensor/sensor.h>
 
+#include "run-baseline.h"
+
 /*
  * The counters as one JSON object, {"stats":{...}} (docs/events.md "status"),
  * malloc'd and NUL-terminated without a newline, or NULL when out of memory.
- * b may be NULL (no baseline).
+ * With rb's baseline and syslog sink when they run.
  */
-char *run_stats_json(sensor_ctx *ctx, sensor_source *const *srcs, int nsrc, sensor_baseline *b);
+char *run_stats_json(sensor_ctx *ctx, sensor_source *const *srcs, int nsrc,
+		     const struct run_baseline *rb);
 
 /*
  * Emit a status event through the inject source: status.source "rtsensor",
