@@ -230,15 +230,27 @@ int conf_read(const char *verb, const char *path, const struct conf_spec *spec, 
 		}
 		if (!first[oi])
 			first[oi] = line;
-		if (val[0] == '"') {
-			size_t n = strlen(val);
+		if (val[0] == '"') { /* "a value # with a hash", then only a comment */
+			char *q = strchr(val + 1, '"'), *rest;
 
-			if (n < 2 || val[n - 1] != '"') {
+			if (!q) {
 				r = bad(verb, path, line, key, "unterminated quoted value");
 				goto fail;
 			}
-			val[n - 1] = '\0';
+			rest = q + 1 + strspn(q + 1, " \t");
+			if (*rest && *rest != '#') {
+				r = bad(verb, path, line, key, "text after the closing quote");
+				goto fail;
+			}
+			*q = '\0';
 			val++;
+		} else { /* a comment starts at a '#' after a blank */
+			for (char *h = val; *h; h++)
+				if (*h == '#' && h > val && (h[-1] == ' ' || h[-1] == '\t')) {
+					*h = '\0';
+					trim(val, h);
+					break;
+				}
 		}
 		if (o->has_arg == no_argument) {
 			if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on") ||
