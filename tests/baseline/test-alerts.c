@@ -130,3 +130,28 @@ Test(alerts, window_edge_is_exclusive_without_housekeeping)
 	cr_assert_eq(t.a[3].count, 1);
 	tb_close(&t);
 }
+
+/*
+ * Housekeeping (a flush) closes a window at its end, not before: a flush on
+ * the clock 1 ns before the end keeps the duplicate pending, one at the end
+ * reports the aggregate.
+ */
+Test(alerts, housekeeping_closes_a_window_at_its_end)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .dedup_window_ns = 60 * SEC };
+	struct tb t;
+
+	tb_open(&t, &o);
+	ptrace_at(&t, "c1", T0);
+	ptrace_at(&t, "c1", T0 + SEC);
+	cr_assert_eq(t.n, 1);
+	/* the clock (event time) moves to 1 ns before the window's end */
+	tb_exec(&t, "c2", NULL, "/usr/bin/id", NULL, T0 + 60 * SEC - 1);
+	cr_assert_eq(sensor_baseline_flush(t.b), 0);
+	cr_assert_eq(t.n, 1, "the window is still open (%d alerts)", t.n);
+	tb_exec(&t, "c2", NULL, "/usr/bin/id", NULL, T0 + 60 * SEC);
+	cr_assert_eq(sensor_baseline_flush(t.b), 0);
+	cr_assert_eq(t.n, 2, "the aggregate at the window's end (%d alerts)", t.n);
+	cr_assert_eq(t.a[1].count, 1);
+	tb_close(&t);
+}
