@@ -9,13 +9,14 @@
 # is broken. Niced: the machine may be shared.
 #
 #   MUTATE_DIR     work directory (default build-mutate/: src/ and build/)
-#   MUTATE_SUITES  meson suites run after the first tests (default "unit cli")
+#   MUTATE_SUITES  meson suites run after the first tests (default "unit": the
+#                  unprivileged suites that need no server; add "cli" for more)
 #   MUTATIONS      the list (default scripts/mutations.txt)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 list=${MUTATIONS:-$root/scripts/mutations.txt}
 work=${MUTATE_DIR:-$root/build-mutate}
-suites=${MUTATE_SUITES:-unit cli}
+suites=${MUTATE_SUITES:-unit}
 src=$work/src
 bld=$work/build
 log=$work/log

@@ -5,6 +5,7 @@
  * SIGHUP reloads, SIGUSR1 writes the counters, periodic status events.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void on_signal(int sig)
 	else
 		stop_requested = 1;
 	if (signal_ctx)
-		sensor_ctx_exit(signal_ctx, 1); /* run() returns 1: the loop looks at the flags */
+		sensor_ctx_wakeup(signal_ctx); /* poll() returns: the loop looks at the flags */
 }
 
 struct run_out {
@@ -196,32 +197,29 @@ static void reload(struct run_state *st)
 								: "running (reload failed: see the log)");
 }
 
-/* Run in slices so buffered output reaches readers promptly. Returns 0 or -errno. */
+/*
+ * The loop: poll the context's fd until its next deadline, process one
+ * bounded batch, flush the events written by that batch, again. An event
+ * line is readable once the batch holding it is dispatched (at most the
+ * library's batch of events; milliseconds), never when a buffer fills.
+ * Alert lines are flushed one by one as they are raised (run-baseline.c).
+ * The sinks' upkeep and the metrics snapshot run every SLICE_NS; signals
+ * (reload, stats), status events and watchdog pings between batches. Stops
+ * on SIGINT/SIGTERM, at --duration, or when a sink fails. Returns 0 or -errno.
+ */
+#define SLICE_NS 200000000u
 static int run_loop(struct run_state *st, uint64_t duration)
 {
-	uint64_t start = mono_now(), now, slice = 200000000u;
-	int r;
+	struct pollfd pfd = { .fd = sensor_ctx_get_fd(st->ctx), .events = POLLIN };
+	uint64_t now = mono_now(), next_slice = now + SLICE_NS;
+	uint64_t end = duration == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now + duration;
 
 	for (;;) {
-		uint64_t left, s = slice;
+		uint64_t d;
+		int ms, r;
 
 		now = mono_now();
-		if (duration != SENSOR_TIME_INFINITY && now - start >= duration)
-			return 0;
-		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
-		if (left < s)
-			s = left;
-		if (run_notify_max_sleep(&st->notify) < s)
-			s = run_notify_max_sleep(&st->notify);
-		if (st->next_stats && st->next_stats > now && st->next_stats - now < s)
-			s = st->next_stats - now;
-		r = sensor_ctx_run(st->ctx, s);
-		run_baseline_tick(&st->o->rb, st->ctx);
-		metrics_publish(st->out->metrics, st->ctx, st->srcs, st->nsrc, &st->o->rb);
-		json_lines_flush(&st->out->jl);
-		if (r < 0 || st->out->jl.err)
-			return r == 1 ? 0 : r;
-		if (stop_requested)
+		if (stop_requested || now >= end)
 			return 0;
 		if (reload_requested) {
 			reload_requested = 0;
@@ -231,12 +229,36 @@ static int run_loop(struct run_state *st, uint64_t duration)
 			stats_requested = 0;
 			print_stats(st);
 		}
-		now = mono_now();
 		if (st->next_stats && now >= st->next_stats) {
 			emit_stats(st);
 			st->next_stats = now + st->cur->stats_interval;
 		}
 		run_notify_tick(&st->notify, now);
+		if (sensor_ctx_get_deadline(st->ctx, &d) < 0 || end < d)
+			d = end;
+		if (next_slice < d)
+			d = next_slice;
+		if (st->next_stats && st->next_stats < d)
+			d = st->next_stats;
+		if (run_notify_max_sleep(&st->notify) < d - now && d > now)
+			d = now + run_notify_max_sleep(&st->notify);
+		if (d <= now)
+			ms = 0;
+		else
+			ms = (int)((d - now + 999999u) / 1000000u); /* <= SLICE_NS */
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+			return -errno;
+		r = sensor_ctx_process(st->ctx, 0);
+		if (r < 0)
+			return r;
+		if (mono_now() >= next_slice) {
+			run_baseline_tick(&st->o->rb, st->ctx);
+			metrics_publish(st->out->metrics, st->ctx, st->srcs, st->nsrc, &st->o->rb);
+			next_slice = mono_now() + SLICE_NS;
+		}
+		json_lines_flush(&st->out->jl);
+		if (st->out->jl.err || st->o->rb.err)
+			return 0; /* a failing sink stops the run; its error is reported at stop */
 	}
 }
 
@@ -269,6 +291,8 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* a reader that goes away is a failing sink (EPIPE): stop cleanly, write what is pending */
+	signal(SIGPIPE, SIG_IGN);
 	run_notify_init(&st.notify);
 	code = run_opts_parse(o, argc, argv, NULL);
 	if (code != EXIT_OK || o->help)
@@ -385,8 +409,6 @@ int cmd_run(int argc, char **argv)
 
 	metrics_publish(out.metrics, ctx, srcs, nsrc, &o->rb);
 	signal_ctx = ctx;
-	if (stop_requested || reload_requested || stats_requested)
-		sensor_ctx_exit(ctx, 1);
 	sources_status(srcs, nsrc, status, sizeof(status));
 	run_notify_ready(&st.notify, status); /* every source is up */
 	r = run_loop(&st, o->duration);
