@@ -10,7 +10,7 @@ PKGS=(
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
   libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   # tests
-  libcriterion-dev runc busybox-static netcat-openbsd iproute2 iptables util-linux procps auditd
+  libcriterion-dev runc busybox-static netcat-openbsd kmod iproute2 iptables util-linux procps auditd
   # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus
   python3 rsyslog prometheus
   # peers for differential tests and benchmarks

@@ -126,6 +126,17 @@ void alert_render(struct jw *w, const struct alert_rec *r)
 		jw_kv_str(w, "reason", r->reason);
 	if (r->desc)
 		jw_kv_str(w, "description", r->desc);
+	if (r->tags) {
+		jw_arr_open(w, "tags");
+		for (const char *t = r->tags; *t;) {
+			size_t n = strcspn(t, " ");
+
+			jw_key(w, NULL);
+			jw_str(w, t, n);
+			t += n + (t[n] == ' ');
+		}
+		jw_arr_close(w);
+	}
 	if (r->feature && *r->feature)
 		jw_kv_str(w, "feature", r->feature);
 	if (r->ops) {

@@ -293,10 +293,12 @@ static uint64_t key_hash(const char *k, size_t n)
 static int keep_rec(struct series *d, const struct alert_rec *r)
 {
 	const char *src[] = { r->rule, r->reason, r->desc, r->feature, r->wl_kind,
-			      r->wl_id, r->wl_class, r->process, r->evidence, r->baseline };
+			      r->wl_id, r->wl_class, r->process, r->evidence, r->baseline,
+			      r->tags };
 	const char **dst[] = { &d->rec.rule, &d->rec.reason, &d->rec.desc, &d->rec.feature,
 			       &d->rec.wl_kind, &d->rec.wl_id, &d->rec.wl_class,
-			       &d->rec.process, &d->rec.evidence, &d->rec.baseline };
+			       &d->rec.process, &d->rec.evidence, &d->rec.baseline,
+			       &d->rec.tags };
 	size_t total = 0, off = 0;
 
 	for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++)
@@ -564,6 +566,7 @@ void alerts_raise(struct sensor_baseline *b, const struct alert_in *in, uint64_t
 	r.rule = in->rule;
 	r.reason = in->reason;
 	r.desc = in->desc;
+	r.tags = in->tags;
 	r.feature = in->feature;
 	r.count = 1;
 	r.ops = op;

@@ -37,6 +37,7 @@ struct alert_rec {
 	char id[40];
 	enum sensor_severity sev;
 	const char *rule, *reason, *desc, *feature;
+	const char *tags; /* the rule's MITRE ATT&CK tags, space-separated, or NULL */
 	uint64_t count, first, last, suppressed;
 	uint32_t ops;                      /* OP_* of a file alert, 0: none */
 	const struct alert_budget *budget; /* rate_limited: what was held back, by origin/severity */

@@ -35,6 +35,11 @@ uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev)
 	return t;
 }
 
+static const char *str_or_host(const char *id)
+{
+	return id && *id ? id : "host";
+}
+
 static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 {
 	void **args = ud;
@@ -44,7 +49,7 @@ static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 	uint64_t now = *(uint64_t *)args[2];
 	const char *subject = args[3];
 	struct alert_in in = { .sev = (enum sensor_severity)r->severity, .rule = r->id,
-			       .desc = r->desc, .feature = subject, .wi = wi, .ev = ev };
+			       .desc = r->desc, .tags = r->tags, .feature = subject, .wi = wi, .ev = ev };
 
 	if (r->severity >= SENSOR_SEVERITY_HIGH)
 		(*severe)++;
@@ -101,6 +106,26 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 		return;
 	}
 	now = bl_now(b, ev);
+	{
+		int64_t rt = 0, sec = 0, internal = 0;
+
+		/* the runtime's setup of a container is not the workload's, and an exec
+		 * another source reports in full counts once: neither learned, scored
+		 * nor matched against the rules (docs/baseline.md); journaled */
+		sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_RUNTIME, &rt);
+		if (kind == SENSOR_KIND_FILE)
+			sensor_event_get_int(ev, SENSOR_FIELD_FILE_INTERNAL, &internal);
+		if (kind == SENSOR_KIND_EXEC)
+			sensor_event_get_int(ev, SENSOR_FIELD_EXEC_SECONDARY, &sec);
+		/* a held event still gets its instance's verdict below */
+		if ((rt || sec || internal) && sensor_event_is_pending(ev) != 1) {
+			if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
+				journal_add(&b->journal, ev,
+					    str_or_host(sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID)),
+					    now);
+			return;
+		}
+	}
 	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
 	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
 	klass = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_CLASS);

