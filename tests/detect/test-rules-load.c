@@ -86,13 +86,14 @@ Test(rules_dir, errors_name_file_and_line)
 	put("a.rules", curl_rule);
 	put("b.rules", "\n\nrule x severity=high\n desc \"d\"\n nosuch.field = 1\nend\n");
 	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
-	cr_assert(strstr(err, "/b.rules: line 5: unknown field 'nosuch.field'"), "%s", err);
+	cr_assert(strstr(err, "/b.rules: line 5, column 2: unknown field 'nosuch.field'"), "%s", err);
 	put("b.rules", "disable no-such-rule\n");
 	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
 	cr_assert(strstr(err, "/b.rules: line 1: disable: no rule 'no-such-rule'"), "%s", err);
 	put("b.rules", "disable\n");
 	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
-	cr_assert(strstr(err, "line 1: 'disable' needs at least one rule id"), "%s", err);
+	cr_assert(strstr(err, "b.rules: line 1") && strstr(err, "'disable' needs at least one rule id"),
+		  "%s", err);
 	/* the same id twice: a drop-in replaces a built-in rule only by disabling it */
 	put("b.rules", "rule ptrace severity=low\n desc \"mine\"\n kind = syscall\n"
 		       " syscall.name = ptrace\nend\n");

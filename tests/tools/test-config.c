@@ -162,8 +162,8 @@ Test(config, check_names_the_rule_drop_in_file_and_line)
 	snprintf(conf, sizeof(conf), "mode = learn\nrules-dir = %s\n", rd);
 	f = put("r.conf", conf);
 	cr_assert_eq(RT("config", "check", "--config", f), 2);
-	cr_assert(strstr(res.err, "10-site.rules: line 5: unknown field 'exec.pth'") != NULL, "%s",
-		  res.err);
+	cr_assert(strstr(res.err, "10-site.rules: line 5, column 2: unknown field 'exec.pth'") != NULL,
+		  "%s", res.err);
 	put("rules.d/10-site.rules", "disable write-etc\n");
 	cr_assert_eq(RT("config", "check", "--config", f), 0, "%s", res.err);
 	snprintf(want, sizeof(want), "%d threat rules (built-in + ", builtin_rules() - 1);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json-lines.h"
 #include "metrics.h"
@@ -305,6 +306,15 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	out.jl.ocsf_host = o->rb.ocsf_host;
+	out.jl.filter = &o->rb.filter;
+	/* a person at a terminal gets lines, a pipe or file gets JSON (unless --format) */
+	if (o->rb.format == FORMAT_HUMAN || (!o->rb.format_set && out.jl.f == stdout && isatty(1) == 1)) {
+		out.jl.human = true;
+		out.jl.color = human_color(stdout);
+	}
+	if (!o->rb.format_set && (!o->rb.alerts || strcmp(o->rb.alerts, "-") == 0) && isatty(1) == 1)
+		o->rb.human = true;
+	o->rb.color = o->rb.human && (!o->rb.alerts || strcmp(o->rb.alerts, "-") == 0) && human_color(stdout);
 
 	copts.oci_state_roots = o->roots;
 	r = sensor_ctx_new(&copts, &ctx);
