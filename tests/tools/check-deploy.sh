@@ -4,7 +4,7 @@
 # 1. the unit's CapabilityBoundingSet, the DaemonSet's capabilities and
 #    deploy/capabilities.txt name the same capabilities;
 # 2. the DaemonSet has the host PID and network namespaces, /run and the
-#    cgroup tree read-only (what scripts/oci-image.sh runs the image with);
+#    cgroup tree read-only;
 # 3. systemd-analyze verify accepts the unit (its /usr/bin/rtsensor is the
 #    build's), and systemd-analyze security rates its exposure at most 4.5.
 set -eu
