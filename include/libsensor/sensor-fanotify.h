@@ -91,15 +91,26 @@ enum sensor_fanotify_flags {
 	 * may be NULL: permission marks are then added later with
 	 * sensor_fanotify_mark() (e.g. each container's root mount). */
 	SENSOR_FANOTIFY_NO_NOTIFY = 1u << 5,
+	/*
+	 * Report the opens of shared files too. By default an open (read,
+	 * close_nowrite) with no other operation of a file below /usr/lib,
+	 * /lib, /lib64, /usr/lib64, /usr/lib32, /lib32, /usr/libx32,
+	 * /usr/share/locale, /usr/share/zoneinfo, /usr/share/i18n, or of
+	 * /etc/ld.so.cache is not an event, and an evictable kernel ignore mark
+	 * keeps its next opens out of the queue (docs/fanotify.md, "Quiet
+	 * shared opens"). Exec, write, create, delete, rename, attrib and
+	 * close_write of those files are always reported.
+	 */
+	SENSOR_FANOTIFY_ALL_OPENS = 1u << 6,
 	/* Exec permission events carry file.sha256, the SHA-256 of the file
 	 * (cached per inode while unchanged: docs/enforce.md). */
-	SENSOR_FANOTIFY_HASH_EXEC = 1u << 6,
+	SENSOR_FANOTIFY_HASH_EXEC = 1u << 7,
 	/* Open permission events say whether the open is for writing: file.op
 	 * "write" for O_WRONLY, O_RDWR, O_CREAT, O_TRUNC (or a syscall whose
 	 * flags cannot be read: io_uring, openat2, a compat syscall), "open"
 	 * for a read-only open. Read from /proc/PID/syscall while the opener is
 	 * blocked (the kernel has copied its flags, they cannot change). */
-	SENSOR_FANOTIFY_OPEN_MODE = 1u << 7,
+	SENSOR_FANOTIFY_OPEN_MODE = 1u << 8,
 };
 
 /*

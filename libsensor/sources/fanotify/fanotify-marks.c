@@ -328,6 +328,7 @@ static int strv_dup2(const char *const *a, const char *const *b, char ***ret)
 	(uint32_t)(SENSOR_FANOTIFY_FAIL_CLOSED | SENSOR_FANOTIFY_AUDIT |                    \
 		   SENSOR_FANOTIFY_NO_ALLOW_CACHE | SENSOR_FANOTIFY_UNLIMITED_QUEUE |        \
 		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY |         \
+		   SENSOR_FANOTIFY_ALL_OPENS |          \
 		   SENSOR_FANOTIFY_HASH_EXEC | SENSOR_FANOTIFY_OPEN_MODE)
 #define KNOWN_EVENTS                                                                       \
 	(uint32_t)(SENSOR_FANOTIFY_EV_DEFAULT | SENSOR_FANOTIFY_EV_READ |                   \
