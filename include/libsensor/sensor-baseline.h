@@ -217,9 +217,17 @@ enum sensor_store_flags {
 
 /*
  * Open (creating and migrating unless READONLY) a baseline database.
+ * A new file is created 0600. The file must be the caller's: never a
+ * symbolic link (-ELOOP), owned by the euid, not writable by group or
+ * others, one link (else -EPERM; a group/world-readable file of ours is
+ * made 0600 when opened read-write). SQLite runs it defensively
+ * (SQLITE_DBCONFIG_DEFENSIVE, no triggers, views or untrusted schema
+ * functions), and a file that holds a trigger or a view is refused
+ * (-EMEDIUMTYPE): the schema makes none.
  * Returns 0 and writes *ret; -EOPNOTSUPP without SQLite, -ENOENT for a
  * missing database opened READONLY, -EPROTO for a database of a newer
- * schema, -EIO/-EBADMSG for a file that is not a usable database.
+ * schema, -EIO/-EBADMSG for a file that is not a usable database, -EINVAL
+ * for a path that is not a regular file, -ELOOP, -EPERM, -EMEDIUMTYPE.
  */
 SENSOR_EXPORT int sensor_store_open(const char *path, uint32_t flags, sensor_store **ret);
 /* NULL-safe; returns NULL. */

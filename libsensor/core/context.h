@@ -14,6 +14,7 @@
 #include <libsensor/sensor-context.h>
 
 #include "event.h"
+#include "util/ratelimit.h"
 
 struct proc_cache;
 struct workload_table;
@@ -53,6 +54,7 @@ struct fd_watch {
 	int fd;
 	fd_ready_fn cb;
 	bool dead;
+	struct ratelimit err_log; /* handler errors: logged, throttled (a failing fd repeats) */
 	struct fd_watch *next;
 };
 

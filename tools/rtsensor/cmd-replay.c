@@ -11,6 +11,7 @@
 #include "json-lines.h"
 #include "run-baseline.h"
 #include "rtsensor.h"
+#include "safe-open.h"
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
@@ -170,7 +171,7 @@ int cmd_replay(int argc, char **argv)
 	/* with a baseline, events are written only when asked for */
 	r = json_lines_open(&out, out_path ? out_path : rb.mode ? NULL : "-", false);
 	if (r < 0) {
-		die_msg("replay", "%s: %s", out_path, strerror(-r));
+		die_msg("replay", "cannot open '%s': %s", out_path, out_strerror(r));
 		rc = EXIT_FAIL;
 		goto out;
 	}

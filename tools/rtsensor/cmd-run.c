@@ -10,6 +10,7 @@
 
 #include "json-lines.h"
 #include "rtsensor.h"
+#include "safe-open.h"
 #include "run-baseline.h"
 #include "run-fanotify.h"
 
@@ -231,7 +232,7 @@ int cmd_run(int argc, char **argv)
 		events_path = "-";
 	r = json_lines_open(&out.jl, events_path, true);
 	if (r < 0) {
-		die_msg("run", "cannot open '%s': %s", events_path, strerror(-r));
+		die_msg("run", "cannot open '%s': %s", events_path, out_strerror(r));
 		code = EXIT_FAIL;
 		goto done;
 	}

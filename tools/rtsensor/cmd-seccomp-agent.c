@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rtsensor.h"
+#include "safe-open.h"
 #include "seccomp-policy.h"
 
 static sensor_ctx *volatile agent_ctx;
@@ -111,7 +112,7 @@ int cmd_seccomp_agent(int argc, char **argv)
 	policy_finish(&pol); /* the agent serves the runtime's filter: the set is in config.json */
 	r = policy_open_out(&pol, events_path, stdout);
 	if (r < 0) {
-		die_msg("seccomp-agent", "cannot open '%s': %s", events_path, strerror(-r));
+		die_msg("seccomp-agent", "cannot open '%s': %s", events_path, out_strerror(r));
 		return EXIT_FAIL;
 	}
 	r = sensor_ctx_new(&copts, &ctx);
