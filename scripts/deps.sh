@@ -8,9 +8,11 @@ PKGS=(
   meson ninja-build pkg-config gcc g++ clang
   # libraries (see the README's dependency table)
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
-  libsqlite3-dev libjansson-dev
+  libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
   # tests
-  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps
+  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps auditd
+  # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus
+  python3 rsyslog prometheus
   # peers for differential tests and benchmarks
   conntrack fatrace laurel valgrind
 )

@@ -185,6 +185,8 @@ struct sensor_baseline_stats {
 	uint64_t journaled;      /* events written to the journal */
 	uint64_t journal_dropped; /* events the journal could not keep (queue full, store
 				    error): each batch is also a loss event */
+	uint64_t flush_ns_total;  /* time spent in store flushes (CLOCK_MONOTONIC ns) */
+	uint64_t flush_ns_max;    /* the longest flush */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);

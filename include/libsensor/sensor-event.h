@@ -139,6 +139,15 @@ enum sensor_field {
 	/* verdict (held events) */
 	SENSOR_FIELD_VERDICT_DECISION, /* "allow", "deny", "default" */
 	SENSOR_FIELD_VERDICT_REASON,
+	/* host: on every event of a kernel source (replayed events carry the
+	 * recording's, when it had them) */
+	SENSOR_FIELD_HOST_NAME,        /* the machine's host name (uname nodename) */
+	SENSOR_FIELD_HOST_BOOT_ID,     /* /proc/sys/kernel/random/boot_id */
+	/* workload: names the container runtime keeps (OCI annotations, docker) */
+	SENSOR_FIELD_WORKLOAD_IMAGE,          /* image name ("registry/app:1.0") */
+	SENSOR_FIELD_WORKLOAD_POD_NAME,       /* kubernetes pod name */
+	SENSOR_FIELD_WORKLOAD_NAMESPACE,      /* kubernetes namespace */
+	SENSOR_FIELD_WORKLOAD_CONTAINER_NAME, /* kubernetes container name, docker name */
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "baseline.h"
 #include "detect/rules.h"
@@ -169,7 +170,17 @@ static int do_flush(struct sensor_baseline *b)
 
 	nq = alerts_take_queue(b->alerts, &q, &qt, &qwl);
 	if (b->store) {
+		struct timespec t0, t1;
+		uint64_t ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = store_flush(b->store, &b->m, q, qt, qwl, nq);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+		     (uint64_t)t0.tv_nsec;
+		b->stats.flush_ns_total += ns;
+		if (ns > b->stats.flush_ns_max)
+			b->stats.flush_ns_max = ns;
 		b->stats.flushes++;
 		if (r < 0) {
 			b->stats.flush_errors++;

@@ -14,6 +14,7 @@
 #include <libsensor/sensor-context.h>
 
 #include "event.h"
+#include "identity/host.h"
 #include "util/ratelimit.h"
 
 struct proc_cache;
@@ -117,6 +118,7 @@ struct sensor_ctx {
 	struct sensor_stats stats;
 	struct proc_cache *procs;
 	struct workload_table *wls;
+	struct host_identity host; /* host.name, host.boot_id of native events */
 
 	struct {
 		stage_fn fn;

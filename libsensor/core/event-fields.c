@@ -88,6 +88,12 @@ const struct ev_field_desc ev_fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_NET_TIMEOUT] = { "net.timeout", I, SENSOR_KIND_NET },
 	[SENSOR_FIELD_NET_ATTRIBUTION] = { "net.attribution", S, SENSOR_KIND_NET },
 	[SENSOR_FIELD_NET_QUEUE] = { "net.queue", I, SENSOR_KIND_NET },
+	[SENSOR_FIELD_HOST_NAME] = { "host.name", S, 0 },
+	[SENSOR_FIELD_HOST_BOOT_ID] = { "host.boot_id", S, 0 },
+	[SENSOR_FIELD_WORKLOAD_IMAGE] = { "workload.image", S, 0 },
+	[SENSOR_FIELD_WORKLOAD_POD_NAME] = { "workload.pod_name", S, 0 },
+	[SENSOR_FIELD_WORKLOAD_NAMESPACE] = { "workload.namespace", S, 0 },
+	[SENSOR_FIELD_WORKLOAD_CONTAINER_NAME] = { "workload.container_name", S, 0 },
 };
 
 #undef I

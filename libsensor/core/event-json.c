@@ -15,11 +15,14 @@ struct section {
 	const char *name;
 	enum sensor_field first, last;
 	enum sensor_kind kind; /* 0: every kind */
+	/* fields of the section appended to the enum later (not in first..last) */
+	enum sensor_field more_first, more_last;
 };
 
 static const struct section sections[] = {
 	{ "process", SENSOR_FIELD_PROCESS_PID, SENSOR_FIELD_PROCESS_START, 0 },
-	{ "workload", SENSOR_FIELD_WORKLOAD_KIND, SENSOR_FIELD_WORKLOAD_CGROUP, 0 },
+	{ "workload", SENSOR_FIELD_WORKLOAD_KIND, SENSOR_FIELD_WORKLOAD_CGROUP, 0,
+	  SENSOR_FIELD_WORKLOAD_IMAGE, SENSOR_FIELD_WORKLOAD_CONTAINER_NAME },
 	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC },
 	{ "exit", SENSOR_FIELD_EXIT_CODE, SENSOR_FIELD_EXIT_SIGNAL, SENSOR_KIND_EXIT },
 	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_HOST_TO, SENSOR_KIND_FILE },
@@ -28,6 +31,7 @@ static const struct section sections[] = {
 	{ "loss", SENSOR_FIELD_LOSS_SOURCE, SENSOR_FIELD_LOSS_DETAIL, SENSOR_KIND_LOSS },
 	{ "status", SENSOR_FIELD_STATUS_SOURCE, SENSOR_FIELD_STATUS_DETAIL, SENSOR_KIND_STATUS },
 	{ "verdict", SENSOR_FIELD_VERDICT_DECISION, SENSOR_FIELD_VERDICT_REASON, 0 },
+	{ "host", SENSOR_FIELD_HOST_NAME, SENSOR_FIELD_HOST_BOOT_ID, 0 },
 };
 
 static void write_section(struct jw *w, const sensor_event *ev, const struct section *s)
@@ -35,8 +39,13 @@ static void write_section(struct jw *w, const sensor_event *ev, const struct sec
 	bool open = false;
 	size_t skip = strlen(s->name) + 1; /* "net." */
 
-	for (enum sensor_field f = s->first; f <= s->last; f++) {
-		const char *name = sensor_field_name(f) + skip;
+	for (enum sensor_field f = s->first; f <= s->last || (s->more_first && f <= s->more_last);
+	     f++) {
+		const char *name;
+
+		if (f == s->last + 1 && s->more_first)
+			f = s->more_first;
+		name = sensor_field_name(f) + skip;
 		int64_t iv;
 		const char *sv;
 

@@ -215,10 +215,21 @@ const char *sensor_event_get_str(const sensor_event *ev, enum sensor_field field
 		if (s)
 			return s;
 	}
-	if (field >= SENSOR_FIELD_WORKLOAD_KIND && field <= SENSOR_FIELD_WORKLOAD_CGROUP && ev->wl) {
+	if (((field >= SENSOR_FIELD_WORKLOAD_KIND && field <= SENSOR_FIELD_WORKLOAD_CGROUP) ||
+	     (field >= SENSOR_FIELD_WORKLOAD_IMAGE && field <= SENSOR_FIELD_WORKLOAD_CONTAINER_NAME)) &&
+	    ev->wl) {
 		const char *s = workload_field(ev->wl, field);
 
 		if (s)
+			return s;
+	}
+	/* the machine of a kernel source's event; a replayed one carries its own or none */
+	if ((field == SENSOR_FIELD_HOST_NAME || field == SENSOR_FIELD_HOST_BOOT_ID) && ev->ctx &&
+	    ev->source != SENSOR_SOURCE_INJECT && !(ev->src && ev->src->no_enrich)) {
+		const char *s = field == SENSOR_FIELD_HOST_NAME ? ev->ctx->host.name
+								: ev->ctx->host.boot_id;
+
+		if (s[0])
 			return s;
 	}
 	errno = ENOENT;

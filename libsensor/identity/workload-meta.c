@@ -73,14 +73,45 @@ static json_t *load_small(const char *path)
 	return j;
 }
 
-static int from_runc_state(const char *root, size_t rootlen, const char *id, char *out, size_t cap,
-			   char *rootfs, size_t rcap)
+/* The first label of keys (in order) with a value that fits into out. */
+static int label_pick(const char *const *labels, size_t n, const char *const *keys, size_t nkeys,
+		      char *out, size_t cap)
+{
+	for (size_t k = 0; k < nkeys; k++) {
+		size_t kl = strlen(keys[k]);
+
+		for (size_t i = 0; i < n; i++)
+			if (labels[i] && strncmp(labels[i], keys[k], kl) == 0 &&
+			    put(out, cap, labels[i] + kl, strlen(labels[i] + kl)))
+				return 1;
+	}
+	return 0;
+}
+
+void workload_meta_names_from_labels(const char *const *labels, size_t n, struct workload_meta *m)
+{
+	static const char *const pod[] = { "io.kubernetes.cri.sandbox-name=",
+					   "io.kubernetes.pod.name=" };
+	static const char *const ns[] = { "io.kubernetes.cri.sandbox-namespace=",
+					  "io.kubernetes.pod.namespace=" };
+	static const char *const ctr[] = { "io.kubernetes.cri.container-name=",
+					   "io.kubernetes.container.name=" };
+
+	if (!m->pod_name[0])
+		label_pick(labels, n, pod, 2, m->pod_name, sizeof(m->pod_name));
+	if (!m->namespace_[0])
+		label_pick(labels, n, ns, 2, m->namespace_, sizeof(m->namespace_));
+	if (!m->container_name[0])
+		label_pick(labels, n, ctr, 2, m->container_name, sizeof(m->container_name));
+}
+
+/* runc/crun state.json: 1 when the state file was there. */
+static int from_runc_state(const char *root, size_t rootlen, const char *id, struct workload_meta *m)
 {
 	char path[PATH_MAX];
 	const char *labels[64];
 	json_t *st, *arr, *v, *rf;
 	size_t i, n = 0;
-	int found;
 
 	if (snprintf(path, sizeof(path), "%.*s/%s/state.json", (int)rootlen, root, id) >=
 	    (int)sizeof(path))
@@ -93,19 +124,21 @@ static int from_runc_state(const char *root, size_t rootlen, const char *id, cha
 		if (json_is_string(v) && n < 64)
 			labels[n++] = json_string_value(v);
 	}
-	found = workload_meta_image_from_labels(labels, n, out, cap);
+	workload_meta_image_from_labels(labels, n, m->image, sizeof(m->image));
+	workload_meta_names_from_labels(labels, n, m);
 	/* where the container's / is on the host: file paths are mapped through it */
 	rf = json_object_get(json_object_get(st, "config"), "rootfs");
-	if (rootfs && json_is_string(rf) && json_string_value(rf)[0] == '/')
-		put(rootfs, rcap, json_string_value(rf), json_string_length(rf));
+	if (json_is_string(rf) && json_string_value(rf)[0] == '/')
+		put(m->rootfs, sizeof(m->rootfs), json_string_value(rf), json_string_length(rf));
 	json_decref(st);
-	return found || (rootfs && rootfs[0]) ? 1 : 0;
+	return 1;
 }
 
-static int from_docker(const char *dir, const char *id, char *out, size_t cap)
+/* docker's config.v2.json: the image as the user named it, and the container's name. */
+static int from_docker(const char *dir, const char *id, struct workload_meta *m)
 {
 	char path[PATH_MAX];
-	json_t *cfg, *img;
+	json_t *cfg, *img, *name;
 	int found = 0;
 
 	if (snprintf(path, sizeof(path), "%s/%s/config.v2.json", dir, id) >= (int)sizeof(path))
@@ -114,28 +147,31 @@ static int from_docker(const char *dir, const char *id, char *out, size_t cap)
 	if (!cfg)
 		return 0;
 	img = json_object_get(json_object_get(cfg, "Config"), "Image");
-	if (json_is_string(img))
-		found = put(out, cap, json_string_value(img), json_string_length(img));
+	if (!m->image[0] && json_is_string(img))
+		found |= put(m->image, sizeof(m->image), json_string_value(img), json_string_length(img));
+	name = json_object_get(cfg, "Name"); /* "/name" */
+	if (!m->container_name[0] && json_is_string(name)) {
+		const char *s = json_string_value(name);
+		size_t l = json_string_length(name);
+
+		if (l && s[0] == '/') {
+			s++;
+			l--;
+		}
+		found |= put(m->container_name, sizeof(m->container_name), s, l);
+	}
 	json_decref(cfg);
 	return found;
 }
 
-int workload_meta_image(const char *roots, const char *docker_dir, const char *id, char *out,
-			size_t cap)
-{
-	return workload_meta_lookup(roots, docker_dir, id, out, cap, NULL, 0);
-}
-
-int workload_meta_lookup(const char *roots, const char *docker_dir, const char *id, char *out,
-			 size_t cap, char *rootfs, size_t rcap)
+int workload_meta_read(const char *roots, const char *docker_dir, const char *id,
+		       struct workload_meta *m)
 {
 	const char *p;
 
-	if (!id || !out || cap == 0)
+	if (!id || !m)
 		return -EINVAL;
-	out[0] = '\0';
-	if (rootfs && rcap)
-		rootfs[0] = '\0';
+	memset(m, 0, sizeof(*m));
 	if (!safe_id(id))
 		return 0;
 	p = roots ? roots : WORKLOAD_META_DEFAULT_ROOTS;
@@ -143,10 +179,28 @@ int workload_meta_lookup(const char *roots, const char *docker_dir, const char *
 		const char *e = strchr(p, ':');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 
-		if (n && from_runc_state(p, n, id, out, cap, rootfs, rcap))
-			return out[0] ? 1 : from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers",
-							id, out, cap);
+		if (n && from_runc_state(p, n, id, m))
+			break;
 		p += n + (e ? 1 : 0);
 	}
-	return from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, out, cap);
+	/* docker keeps the image and the name in its own file, not in the spec */
+	if (!m->image[0] || !m->container_name[0])
+		from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, m);
+	return m->image[0] || m->pod_name[0] || m->namespace_[0] || m->container_name[0] ||
+	       m->rootfs[0];
+}
+
+int workload_meta_image(const char *roots, const char *docker_dir, const char *id, char *out,
+			size_t cap)
+{
+	struct workload_meta m;
+	int r;
+
+	if (!id || !out || cap == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	r = workload_meta_read(roots, docker_dir, id, &m);
+	if (r <= 0)
+		return r;
+	return put(out, cap, m.image, strlen(m.image));
 }

@@ -10,10 +10,36 @@
 
 #include <stddef.h>
 
+#include <libsensor/sensor-context.h>
+
 /* Default runtime state roots, colon-separated. */
-#define WORKLOAD_META_DEFAULT_ROOTS                                                   \
-	"/run/runc:/run/crun:/run/docker/runtime-runc/moby:/run/containerd/runc/k8s.io:" \
-	"/run/containerd/runc/default:/run/containerd/runc/moby"
+#define WORKLOAD_META_DEFAULT_ROOTS SENSOR_OCI_STATE_ROOTS_DEFAULT
+
+/* What a runtime's metadata names about one container ("" when it does not). */
+struct workload_meta {
+	char image[250];
+	char pod_name[254];      /* DNS subdomain: at most 253 bytes */
+	char namespace_[64];     /* DNS label: at most 63 */
+	char container_name[254];
+	char rootfs[1024];       /* the container's / on the host */
+};
+
+/*
+ * Read everything runc/crun state (config.labels: the spec's annotations)
+ * and docker's config.v2.json say about container `id`. 1 when anything
+ * was found, 0 when nothing, -EINVAL on bad arguments. roots and
+ * docker_dir as below.
+ */
+int workload_meta_read(const char *roots, const char *docker_dir, const char *id,
+		       struct workload_meta *m);
+
+/*
+ * Fill the kubernetes names of m (pod, namespace, container) from
+ * "key=value" labels: containerd CRI keys first, then the kubelet labels
+ * CRI-O copies into the annotations. Values that do not fit are left out,
+ * never cut. Exposed for tests.
+ */
+void workload_meta_names_from_labels(const char *const *labels, size_t n, struct workload_meta *m);
 
 /*
  * Find the image of container `id`: 1 and the name in out (NUL-terminated),
@@ -23,14 +49,6 @@
  */
 int workload_meta_image(const char *roots, const char *docker_dir, const char *id, char *out,
 			size_t cap);
-
-/*
- * The same, plus where the container's root is on the host (runc/crun
- * state `config.rootfs`) into rootfs ("" when unknown; may be NULL).
- * Returns 1 when an image was found, else 0, or -EINVAL.
- */
-int workload_meta_lookup(const char *roots, const char *docker_dir, const char *id, char *out,
-			 size_t cap, char *rootfs, size_t rcap);
 
 /*
  * The image named by OCI annotations given as "key=value" labels, in order of

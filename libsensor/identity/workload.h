@@ -8,6 +8,7 @@
 #define SENSOR_IDENTITY_WORKLOAD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@
 
 #define WL_ID_MAX 256
 #define WL_PATH_MAX 1024
+/* SENSOR_FIELD_WORKLOAD_IMAGE .. _CONTAINER_NAME */
+#define WL_NAMES (SENSOR_FIELD_WORKLOAD_CONTAINER_NAME - SENSOR_FIELD_WORKLOAD_IMAGE + 1)
 
 struct workload_desc {
 	char kind[16];       /* host, container, pod, unit, session, cgroup */
@@ -43,6 +46,12 @@ struct workload {
 	const char *str[SENSOR_FIELD_WORKLOAD_CGROUP - SENSOR_FIELD_WORKLOAD_KIND + 1];
 	_Atomic(char *) class_learned; /* set once when the first exe is known */
 	const char *rootfs; /* a container's / on the host (OCI state), or NULL */
+	/* runtime names (workload-meta.h), NULL when unknown: image, pod name,
+	 * namespace, container name, in the order of their fields */
+	const char *names[WL_NAMES];
+	/* a container whose runtime state was not there yet: looked up again */
+	bool meta_pending;
+	uint64_t born, meta_tried; /* CLOCK_MONOTONIC ns */
 	char data[];
 };
 

@@ -92,3 +92,41 @@ Test(alerts, json_shape)
 	cr_assert(strstr(t.a[0].json, "\"description\":\"a known crypto-miner"), "%s", t.a[0].json);
 	tb_close(&t);
 }
+
+/*
+ * The window's edge, with no housekeeping in between (no flush, no timer):
+ * a duplicate 1 ns before the window ends folds, one at the end itself
+ * starts a new window (the window is [first, first + dedup_window)), and
+ * the folded one is reported as its aggregate first. Removing the time
+ * check or moving the boundary (< to <=) fails here.
+ */
+Test(alerts, window_edge_is_exclusive_without_housekeeping)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .dedup_window_ns = 60 * SEC,
+					  .flush_interval_ns = 3600 * SEC };
+	struct sensor_baseline_stats st = { .sz = sizeof(st) };
+	struct tb t;
+
+	tb_open(&t, &o);
+	ptrace_at(&t, "c1", T0);
+	ptrace_at(&t, "c1", T0 + 60 * SEC - 1);
+	cr_assert_eq(t.n, 1, "the duplicate inside the window folded (%d alerts)", t.n);
+	cr_assert_eq(sensor_baseline_get_stats(t.b, &st), 0);
+	cr_assert_eq(st.deduplicated, 1);
+	ptrace_at(&t, "c1", T0 + 60 * SEC);
+	cr_assert_eq(t.n, 3, "aggregate of the folded one, then a fresh alert (%d alerts)", t.n);
+	cr_assert_eq(t.a[1].count, 1);
+	cr_assert(strstr(t.a[1].json, "\"first\":\"2026-11-23T10:00:59.999999999Z\""), "%s",
+		  t.a[1].json);
+	cr_assert_eq(t.a[2].count, 1);
+	cr_assert(strstr(t.a[2].json, "\"first\":\"2026-11-23T10:01:00.000000000Z\""), "%s",
+		  t.a[2].json);
+	cr_assert_eq(sensor_baseline_get_stats(t.b, &st), 0);
+	cr_assert_eq(st.deduplicated, 1);
+	cr_assert_eq(st.alerts, 3);
+	/* long after the window, still without housekeeping: a fresh alert */
+	ptrace_at(&t, "c1", T0 + 1000 * SEC);
+	cr_assert_eq(t.n, 4, "%d alerts", t.n);
+	cr_assert_eq(t.a[3].count, 1);
+	tb_close(&t);
+}

@@ -168,17 +168,136 @@ Test(workload, image_from_a_runc_state_file)
 	cr_assert_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/" CID "/state.json", root);
 	f = fopen(path, "w");
-	fputs("{\"id\":\"" CID "\",\"config\":{\"rootfs\":\"/b/rootfs\",\"labels\":[\"io.kubernetes.cri.image-name=registry.local/shop/web:7\",\"bundle=/b\"]}}", f);
+	fputs("{\"id\":\"" CID "\",\"config\":{\"rootfs\":\"/b/rootfs\",\"labels\":[\"io.kubernetes.cri.image-name=registry.local/shop/web:7\",\"bundle=/b\","
+	      "\"io.kubernetes.pod.name=web-0\",\"io.kubernetes.pod.namespace=shop\","
+	      "\"io.kubernetes.container.name=web\"]}}", f);
 	fclose(f);
 	cr_assert_eq(workload_table_new(8, root, &t), 0);
 	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &d);
 	w = workload_intern(t, &d);
 	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7");
 	cr_assert_str_eq(w->rootfs, "/b/rootfs", "file paths are mapped through the runtime's rootfs");
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_IMAGE), "registry.local/shop/web:7");
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_POD_NAME), "web-0",
+			 "CRI-O's kubelet labels name the pod");
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_NAMESPACE), "shop");
+	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CONTAINER_NAME), "web");
 	workload_learn_class(w, "/bin/sh");
 	cr_assert_str_eq(workload_field(w, SENSOR_FIELD_WORKLOAD_CLASS), "image:registry.local/shop/web:7",
 			 "the image wins over the first exe");
 	workload_unref(w);
+	workload_table_free(t);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	rmdir(path);
+	rmdir(root);
+}
+
+Test(workload, kubernetes_names_from_annotations)
+{
+	const char *cri[] = { "io.kubernetes.cri.sandbox-name=api-5f6c-9xk2",
+			      "io.kubernetes.pod.name=ignored-when-cri-names-it",
+			      "io.kubernetes.cri.sandbox-namespace=payments",
+			      "io.kubernetes.cri.container-name=api" };
+	const char *crio[] = { "io.kubernetes.pod.name=db-0", "io.kubernetes.pod.namespace=data",
+			       "io.kubernetes.container.name=postgres" };
+	char big[400];
+	const char *huge[] = { big };
+	struct workload_meta m;
+
+	memset(&m, 0, sizeof(m));
+	workload_meta_names_from_labels(cri, 4, &m);
+	cr_assert_str_eq(m.pod_name, "api-5f6c-9xk2", "containerd's CRI key first");
+	cr_assert_str_eq(m.namespace_, "payments");
+	cr_assert_str_eq(m.container_name, "api");
+	memset(&m, 0, sizeof(m));
+	workload_meta_names_from_labels(crio, 3, &m);
+	cr_assert_str_eq(m.pod_name, "db-0");
+	cr_assert_str_eq(m.namespace_, "data");
+	cr_assert_str_eq(m.container_name, "postgres");
+	/* a value that does not fit is left out, never cut */
+	snprintf(big, sizeof(big), "io.kubernetes.pod.namespace=%0300d", 7);
+	memset(&m, 0, sizeof(m));
+	workload_meta_names_from_labels(huge, 1, &m);
+	cr_assert_str_eq(m.namespace_, "");
+}
+
+Test(workload, docker_image_and_name)
+{
+	char dir[] = "/tmp/wl-docker-XXXXXX", path[256];
+	struct workload_meta m;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" CID, dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" CID "/config.v2.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"ID\":\"" CID "\",\"Name\":\"/shop-web-1\",\"Config\":{\"Image\":\"nginx:1.25\"}}", f);
+	fclose(f);
+	cr_assert_eq(workload_meta_read("/nonexistent", dir, CID, &m), 1);
+	cr_assert_str_eq(m.image, "nginx:1.25");
+	cr_assert_str_eq(m.container_name, "shop-web-1", "docker's name without its slash");
+	cr_assert_str_eq(m.pod_name, "");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CID, dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+#include "identity/host.h"
+
+Test(workload, host_boot_id)
+{
+	char out[HOST_BOOT_ID_CAP];
+	struct host_identity h;
+
+	cr_assert_eq(host_parse_boot_id("62a25326-aa9a-4f9a-b17b-383e71f39717\n", 37, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "62a25326-aa9a-4f9a-b17b-383e71f39717");
+	cr_assert_eq(host_parse_boot_id("62a25326-aa9a-4f9a-b17b-383e71f3971", 35, out, sizeof(out)), -EINVAL);
+	cr_assert_eq(host_parse_boot_id("62a25326+aa9a-4f9a-b17b-383e71f39717", 36, out, sizeof(out)), -EINVAL);
+	cr_assert_eq(host_parse_boot_id("62A25326-aa9a-4f9a-b17b-383e71f39717", 36, out, sizeof(out)), -EINVAL);
+	host_identity_read("/proc", &h);
+	cr_assert_eq(strlen(h.boot_id), 36, "this machine's boot ID");
+	cr_assert_gt(strlen(h.name), 0);
+	host_identity_read("/nonexistent", &h);
+	cr_assert_str_eq(h.boot_id, "", "unknown stays empty");
+}
+
+Test(workload, a_container_seen_before_its_state_converges)
+{
+	char root[] = "/tmp/wl-conv-XXXXXX", path[256];
+	struct workload_table *t;
+	struct workload_desc d;
+	struct workload *w1, *w2, *w3;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_eq(workload_table_new(8, root, &t), 0);
+	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &d);
+	/* runc init is in the cgroup before runc writes state.json */
+	w1 = workload_intern(t, &d);
+	cr_assert_null(workload_field(w1, SENSOR_FIELD_WORKLOAD_IMAGE));
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" CID "/state.json", root);
+	f = fopen(path, "w");
+	fputs("{\"id\":\"" CID "\",\"config\":{\"labels\":[\"io.kubernetes.cri.image-name=shop/web:7\","
+	      "\"io.kubernetes.cri.sandbox-name=web-0\"]}}", f);
+	fclose(f);
+	usleep(60000); /* past the retry pause */
+	w2 = workload_intern(t, &d);
+	cr_assert_neq(w1, w2, "a new object replaces the early one");
+	cr_assert_str_eq(workload_field(w2, SENSOR_FIELD_WORKLOAD_IMAGE), "shop/web:7");
+	cr_assert_str_eq(workload_field(w2, SENSOR_FIELD_WORKLOAD_POD_NAME), "web-0");
+	cr_assert_str_eq(workload_field(w2, SENSOR_FIELD_WORKLOAD_CLASS), "image:shop/web:7");
+	cr_assert_null(workload_field(w1, SENSOR_FIELD_WORKLOAD_IMAGE), "holders keep the old one as it was");
+	cr_assert_eq(workload_table_count(t), 1);
+	w3 = workload_intern(t, &d);
+	cr_assert_eq(w2, w3, "found once: no more lookups");
+	workload_unref(w1);
+	workload_unref(w2);
+	workload_unref(w3);
 	workload_table_free(t);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/" CID, root);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,9 +168,16 @@ static void container_case(enum container_shape shape)
 	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
 			"runc");
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_PROC, NULL, NULL), 0);
+	/* the annotations containerd's CRI plugin gives a pod's container */
 	cr_assert_eq(container_prepare(&c, shape, init, NULL,
-				       "\"annotations\":{\"io.kubernetes.cri.image-name\":"
-				       "\"registry.test/shop/web:1.0\"}"), 0);
+				       shape == CONTAINER_KUBEPODS
+					       ? "\"annotations\":{\"io.kubernetes.cri.image-name\":"
+						 "\"registry.test/shop/web:1.0\","
+						 "\"io.kubernetes.cri.sandbox-name\":\"web-7d4b9-x2kq\","
+						 "\"io.kubernetes.cri.sandbox-namespace\":\"shop\","
+						 "\"io.kubernetes.cri.container-name\":\"nginx\"}"
+					       : "\"annotations\":{\"io.kubernetes.cri.image-name\":"
+						 "\"registry.test/shop/web:1.0\"}"), 0);
 	if (container_start(&c) != 0) {
 		container_destroy(&c);
 		cr_assert_fail("runc could not start the container");
@@ -230,6 +238,33 @@ static void container_case(enum container_shape shape)
 		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_RUNTIME), "cri");
 		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_POD), c.pod_uid);
 		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_QOS), "besteffort");
+		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_POD_NAME),
+				 "web-7d4b9-x2kq");
+		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_NAMESPACE), "shop");
+		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_CONTAINER_NAME),
+				 "nginx");
+	}
+	if (shape == CONTAINER_DOCKER) {
+		cr_expect_null(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_POD_NAME));
+		cr_expect_null(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_NAMESPACE));
+	}
+	cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_IMAGE),
+			 "registry.test/shop/web:1.0");
+	{
+		struct utsname u;
+		const char *boot = sensor_event_get_str(ex, SENSOR_FIELD_HOST_BOOT_ID);
+		char kb[64] = "";
+		FILE *bf = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+		uname(&u);
+		cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_HOST_NAME), u.nodename);
+		if (bf) {
+			if (fgets(kb, sizeof(kb), bf))
+				kb[strcspn(kb, "\n")] = '\0';
+			fclose(bf);
+		}
+		cr_expect(boot && strlen(boot) == 36 && strcmp(boot, kb) == 0,
+			  "host.boot_id is the kernel's (%s, %s)", boot ? boot : "(null)", kb);
 	}
 	cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_CGROUP), c.cgroups_path);
 	cr_expect_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_CLASS),

@@ -104,6 +104,17 @@ Test(ocsf, process_activity)
 	cr_expect_eq(num(j, "exit_code"), 3);
 	cr_expect_null(json_object_get(j, "container"), "a host process has no container");
 	json_decref(j);
+	/* runtime names and the event's own host */
+	j = map("{\"kind\":\"exit\",\"source\":\"proc\"," T "," P ",\"exit\":{\"code\":0},"
+		"\"workload\":{\"kind\":\"container\",\"id\":\"abc\",\"class\":\"exe:/bin/sh\","
+		"\"image\":\"registry.test/shop/web:2\",\"pod_name\":\"web-0\",\"namespace\":\"shop\","
+		"\"container_name\":\"web\"},\"host\":{\"name\":\"node-7\",\"boot_id\":\"b\"}}");
+	cr_expect_str_eq(text(j, "container.name"), "web");
+	cr_expect_str_eq(text(j, "container.image.name"), "registry.test/shop/web:2",
+			 "workload.image wins over the class");
+	cr_expect_str_eq(text(j, "device.hostname"), "node-7", "the event's host, not the sensor's");
+	cr_expect_str_eq(text(j, "unmapped.rtsensor.workload.namespace"), "shop");
+	json_decref(j);
 }
 
 Test(ocsf, file_system_activity)

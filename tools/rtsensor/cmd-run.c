@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "json-lines.h"
+#include "metrics.h"
 #include "rtsensor.h"
 #include "safe-open.h"
 #include "run-baseline.h"
@@ -29,6 +30,10 @@ static void on_signal(int sig)
 struct run_out {
 	struct json_lines jl;
 	struct run_net *net; /* --deny-peer policy (run-net.c) */
+	struct run_baseline *rb;
+	struct metrics *metrics; /* --metrics */
+	sensor_source **srcs;
+	int *nsrc;
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -37,6 +42,8 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 
 	(void)ctx;
 	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
+	metrics_count_event(o->metrics, ev);
+	run_baseline_event(o->rb, ev);
 	json_lines_event(&o->jl, ev);
 }
 
@@ -58,6 +65,11 @@ static void usage(FILE *f)
 		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
 		"      --track-flows     conntrack: when the netns tracks nothing, add a rule\n"
 		"                        that turns tracking on (removed at exit)\n"
+		"      --runtime-root PATH  also read container state (image, pod and container\n"
+		"                        names) from this OCI runtime root (repeatable; the\n"
+		"                        defaults: /run/runc, /run/crun, docker's, containerd's)\n"
+		"      --metrics ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                        (numeric address; docs/metrics.md)\n"
 		"      --stats           print counters as JSON to stderr at exit\n"
 		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
 		"                        default: every local filesystem)\n"
@@ -67,7 +79,7 @@ static void usage(FILE *f)
 		"  -h, --help            show this help\n");
 }
 
-static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
+static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc, struct run_baseline *rb)
 {
 	struct sensor_stats st = { .sz = sizeof(st) };
 
@@ -91,7 +103,15 @@ static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
 			(unsigned long long)ss.received, (unsigned long long)ss.emitted,
 			(unsigned long long)ss.lost, (unsigned long long)ss.errors);
 	}
-	fprintf(stderr, "}}}\n");
+	fprintf(stderr, "}");
+	if (rb->sl_open)
+		fprintf(stderr,
+			",\"syslog\":{\"sent\":%llu,\"failed\":%llu,\"resent\":%llu,\"reconnects\":%llu,"
+			"\"queued\":%u}",
+			(unsigned long long)rb->sl.sent, (unsigned long long)rb->sl.failed,
+			(unsigned long long)rb->sl.resent, (unsigned long long)rb->sl.reconnects,
+			rb->sl.qn);
+	fprintf(stderr, "}}\n");
 }
 
 /* Run in slices so buffered output reaches readers promptly. Returns 0 or -errno. */
@@ -112,6 +132,8 @@ static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
 			return 0;
 		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
 		r = sensor_ctx_run(ctx, left < slice ? left : slice);
+		run_baseline_tick(out->rb, ctx);
+		metrics_publish(out->metrics, ctx, out->srcs, *out->nsrc, out->rb);
 		json_lines_flush(&out->jl);
 		if (r != 0 || out->jl.err)
 			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
@@ -129,6 +151,8 @@ int cmd_run(int argc, char **argv)
 		{ "deny-exec", required_argument, NULL, 'X' },
 		{ "deny-peer", required_argument, NULL, 'P' },
 		{ "track-flows", no_argument, NULL, 'T' },
+		{ "runtime-root", required_argument, NULL, 'R' },
+		{ "metrics", required_argument, NULL, 'M' },
 		RUN_BASELINE_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -145,6 +169,8 @@ int cmd_run(int argc, char **argv)
 	const struct sensor_fanotify_opts *fan_opts = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
+	char *roots = NULL;
+	const char *metrics_addr = NULL;
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 	bool net_started = false;
 
@@ -196,6 +222,28 @@ int cmd_run(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case 'R': {
+			/* the defaults, then the operator's roots (k3s, a private runc --root) */
+			size_t have = roots ? strlen(roots) : strlen(SENSOR_OCI_STATE_ROOTS_DEFAULT);
+			char *n = malloc(have + strlen(optarg) + 2);
+
+			if (!n || optarg[0] != '/' || strchr(optarg, ':')) {
+				free(n);
+				die_msg("run", "--runtime-root wants an absolute path without ':', got '%s'",
+					optarg);
+				code = EXIT_USAGE;
+				goto done;
+			}
+			snprintf(n, have + strlen(optarg) + 2, "%s:%s",
+				 roots ? roots : SENSOR_OCI_STATE_ROOTS_DEFAULT, optarg);
+			free(roots);
+			roots = n;
+			copts.oci_state_roots = roots;
+			break;
+		}
+		case 'M':
+			metrics_addr = optarg;
+			break;
 		case 'T':
 			if (run_net_track_flows(&out.net) < 0) {
 				code = EXIT_FAIL;
@@ -245,6 +293,20 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
+	out.rb = &rb;
+	out.srcs = srcs;
+	out.nsrc = &nsrc;
+	if (metrics_addr) {
+		char err[300];
+
+		r = metrics_open(&out.metrics, metrics_addr, err, sizeof(err));
+		if (r < 0) {
+			die_msg("run", "--metrics %s", err);
+			code = r == -EOPNOTSUPP ? EXIT_NOFEATURE : r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			goto done;
+		}
+		rb.metrics = out.metrics;
+	}
 	r = run_baseline_start(&rb, ctx);
 	if (r != 0) {
 		code = r;
@@ -313,6 +375,7 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 
+	metrics_publish(out.metrics, ctx, srcs, nsrc, &rb);
 	signal_ctx = ctx;
 	if (stop_requested)
 		sensor_ctx_exit(ctx, 1);
@@ -324,7 +387,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	if (stats)
-		print_stats(ctx, srcs, nsrc);
+		print_stats(ctx, srcs, nsrc, &rb);
 done:
 	r = run_baseline_stop(&rb); /* before the context: a last flush */
 	if (r != EXIT_OK && code == EXIT_OK)
@@ -337,5 +400,7 @@ done:
 	}
 	run_fanotify_free(&fan);
 	run_net_free(out.net);
+	free(roots);
+	metrics_close(out.metrics);
 	return code;
 }

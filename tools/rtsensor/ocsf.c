@@ -113,11 +113,13 @@ static json_t *container_obj(json_t *w)
 		return NULL;
 	c = json_object();
 	set_str(c, "uid", str(w, "id"));
+	set_str(c, "name", str(w, "container_name"));
 	set_str(c, "runtime", str(w, "runtime"));
-	if (cls && strncmp(cls, "image:", 6) == 0) {
+	if (str(w, "image") || (cls && strncmp(cls, "image:", 6) == 0)) {
 		json_t *img = json_object();
 
-		json_object_set_new(img, "name", json_string(cls + 6));
+		json_object_set_new(img, "name", json_string(str(w, "image") ? str(w, "image")
+									     : cls + 6));
 		json_object_set_new(c, "image", img);
 	}
 	if (str(w, "pod"))
@@ -316,6 +318,9 @@ json_t *ocsf_event(json_t *ev, const char *hostname)
 		json_object_set_new(o, "container", c);
 	json_object_set_new(o, "severity_id", json_integer(1)); /* Informational */
 	verdict(o, json_object_get(ev, "verdict"));
+	/* the machine the event names (a replay's recording host), else the sensor's */
+	if (str(json_object_get(ev, "host"), "name"))
+		hostname = str(json_object_get(ev, "host"), "name");
 	base(o, cls, str(ev, "source"), hostname, rfc3339_ms(str(ev, "time")));
 	/* what OCSF has no attribute for: our whole event, under its own names */
 	json_object_set(un, "rtsensor", ev);

@@ -5,8 +5,12 @@
 
 #include <stdio.h>
 
+#include "http-sink.h"
 #include "rtsensor.h"
 #include "syslog-sink.h"
+
+/* --format: how events and alerts are written */
+enum out_format { FORMAT_JSON = 0, FORMAT_OCSF, FORMAT_FALCO };
 
 struct run_baseline {
 	const char *mode;     /* "learn", "monitor", "enforce" or NULL (no baseline) */
@@ -15,6 +19,12 @@ struct run_baseline {
 	const char *rules;    /* --rules FILE */
 	const char *syslog;   /* --syslog TARGET */
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
+	enum out_format format;
+	const char *http;     /* --http URL */
+	uint32_t syslog_kinds; /* --syslog-events: bit (1 << kind) per event kind sent */
+	char *evbuf;          /* an event's JSON for syslog */
+	size_t evcap;
+	uint64_t syslog_lost_reported;
 	bool journal;         /* --journal */
 	char host[256];
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
@@ -24,6 +34,10 @@ struct run_baseline {
 	FILE *out;
 	struct syslog_sink sl;
 	bool sl_open;
+	struct http_sink *hs;
+	uint64_t http_lost_reported; /* dropped + rejected already emitted as loss events */
+	sensor_source *loss_src; /* inject source for the sinks' loss events (run only) */
+	struct metrics *metrics; /* --metrics: alerts are counted there (run only) */
 	int err;
 	uint64_t alerts_written;
 };
@@ -38,11 +52,14 @@ struct run_baseline {
 	{ "learn-stable", required_argument, NULL, 0x105 },           \
 	{ "syslog", required_argument, NULL, 0x106 },                 \
 	{ "format", required_argument, NULL, 0x107 },                 \
-	{ "journal", no_argument, NULL, 0x108 }
+	{ "journal", no_argument, NULL, 0x108 },                      \
+	{ "http", required_argument, NULL, 0x109 },                   \
+	{ "syslog-events", required_argument, NULL, 0x10a }
 
 #define RUN_BASELINE_HELP                                                                 \
-	"      --format json|ocsf  events and alerts in our schema (docs/events.md, default)\n" \
-	"                        or as OCSF 1.1 classes (docs/ocsf.md)\n"             \
+	"      --format json|ocsf|falco  events and alerts in our schema (docs/events.md,\n" \
+	"                        default), as OCSF 1.1 classes (docs/ocsf.md), or alerts\n" \
+	"                        as Falco's json_output (docs/falco.md; events stay JSON)\n" \
 	"      --mode learn|monitor|enforce  feed every event to the behavioural\n"     \
 	"                        baseline and write alerts (docs/baseline.md); learn:\n"  \
 	"                        instances learn and move to monitoring by themselves;\n" \
@@ -54,6 +71,11 @@ struct run_baseline {
 	"                        syscalls and verdicts in --db for 'rtsensor timeline'\n" \
 	"      --syslog TARGET   also send alerts to syslog (RFC 5424): local (/dev/log),\n" \
 	"                        unix:PATH, udp:HOST:PORT or tcp:HOST:PORT\n"          \
+	"      --syslog-events KIND[,KIND...]|all  send these events to --syslog too\n" \
+	"                        (exec, exit, file, net, syscall, loss, status)\n"    \
+	"      --http URL        also POST every alert to URL (in --format's form; with\n" \
+	"                        --format falco, falcosidekick's / takes it); retried,\n" \
+	"                        queued (1024), losses are loss events\n"             \
 	"      --rules FILE      threat rules (default: the built-in rules)\n"           \
 	"      --learn-min SECS  minimum learning time (default 86400)\n"                \
 	"      --learn-stable SECS  learning ends after SECS without a new feature\n"    \
@@ -63,6 +85,13 @@ struct run_baseline {
 int run_baseline_opt(struct run_baseline *rb, int c, const char *arg);
 /* Attach the baseline when --mode was given. 0 or an exit code (printed). */
 int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx);
+/*
+ * Between loop slices (run): the sinks' new losses become loss events
+ * through an inject source of ctx (added at the first loss).
+ */
+void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx);
+/* An event for the sinks that take events (--syslog-events). */
+void run_baseline_event(struct run_baseline *rb, const sensor_event *ev);
 /* Flush, detach, close the alert sink. Returns an exit code. */
 int run_baseline_stop(struct run_baseline *rb);
 
