@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "json-lines.h"
+#include "privs.h"
 #include "metrics.h"
 #include "rtsensor.h"
 #include "safe-open.h"
@@ -135,7 +136,8 @@ static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
 		run_baseline_tick(out->rb, ctx);
 		metrics_publish(out->metrics, ctx, out->srcs, *out->nsrc, out->rb);
 		json_lines_flush(&out->jl);
-		if (r != 0 || out->jl.err)
+		/* an output that fails (a reader that went away: EPIPE) stops the run cleanly */
+		if (r != 0 || out->jl.err || out->rb->err)
 			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
 	}
 }
@@ -174,8 +176,16 @@ int cmd_run(int argc, char **argv)
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 	bool net_started = false;
 
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * A reader that goes away (rtsensor run | head) must not kill us with
+	 * audit rules and iptables rules still installed: the write fails with
+	 * EPIPE instead, and the run stops the way SIGTERM stops it.
+	 */
+	sigaction(SIGPIPE, &ign, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:e:d:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -375,6 +385,14 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 
+	/*
+	 * Set up: from here on keep only what the running sources still use
+	 * (and need at stop to remove what they installed), and never gain
+	 * more (no_new_privs; iptables at stop runs with this set too).
+	 */
+	r = privs_drop(privs_for_sources(srcs, nsrc));
+	if (r < 0)
+		die_msg("run", "warning: cannot drop capabilities: %s", strerror(-r));
 	metrics_publish(out.metrics, ctx, srcs, nsrc, &rb);
 	signal_ctx = ctx;
 	if (stop_requested)
@@ -395,7 +413,8 @@ done:
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
 	r = json_lines_close(&out.jl);
 	if (r < 0 && code == EXIT_OK) {
-		die_msg("run", "writing events failed: %s", strerror(-r));
+		die_msg("run", "writing events failed: %s%s", strerror(-r),
+			r == -EPIPE ? " (the reader went away): stopped, everything installed removed" : "");
 		code = EXIT_FAIL;
 	}
 	run_fanotify_free(&fan);

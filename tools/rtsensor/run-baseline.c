@@ -127,8 +127,8 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 			rb->err = -errno;
 		else
 			rb->alerts_written++;
-		if (rb->out == stdout || rb->out == stderr)
-			fflush(rb->out);
+		if ((rb->out == stdout || rb->out == stderr) && fflush(rb->out) != 0 && !rb->err)
+			rb->err = -errno;
 	}
 	free(ocsf);
 }
