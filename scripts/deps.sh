@@ -8,9 +8,9 @@ PKGS=(
   meson ninja-build pkg-config gcc g++ clang
   # libraries (see the README's dependency table)
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
-  libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev
+  libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libcap-ng-dev
   # tests
-  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps auditd
+  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps auditd time
   # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus
   python3 rsyslog prometheus
   # peers for differential tests and benchmarks

@@ -108,6 +108,13 @@ struct sensor_baseline_opts {
 	void *clock_userdata;
 	uint64_t journal_max_age_ns; /* journal retention by age (baseline time); 0: 7 days */
 	uint64_t journal_max_rows;   /* ... and by rows (the newest kept); 0: 1 000 000 */
+	/*
+	 * Features one workload instance may hold; 0: 100 000. A workload that
+	 * makes up more (hostile or broken: one new path after another) is not
+	 * learned further; each flush reports what was dropped as a loss event
+	 * and counts it in features_capped.
+	 */
+	uint64_t max_features_per_workload;
 };
 
 /*
@@ -187,6 +194,7 @@ struct sensor_baseline_stats {
 				    error): each batch is also a loss event */
 	uint64_t flush_ns_total;  /* time spent in store flushes (CLOCK_MONOTONIC ns) */
 	uint64_t flush_ns_max;    /* the longest flush */
+	uint64_t features_capped; /* observations not learned: their workload was at its cap */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);

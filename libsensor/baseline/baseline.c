@@ -192,6 +192,18 @@ static int do_flush(struct sensor_baseline *b)
 	}
 	if (b->store && (b->o.flags & SENSOR_BASELINE_JOURNAL))
 		flush_journal(b);
+	if (b->m.capped > b->m.capped_reported) {
+		uint64_t n = b->m.capped - b->m.capped_reported;
+		char what[128];
+
+		b->m.capped_reported = b->m.capped;
+		b->stats.features_capped += n;
+		snprintf(what, sizeof(what),
+			 "baseline: a workload reached its cap of %llu features; new ones not learned",
+			 (unsigned long long)b->m.max_feat_per_wl);
+		if (b->tsrc)
+			ctx_emit_loss(b->tsrc, n, what);
+	}
 	for (size_t i = 0; i < nq; i++) {
 		free(q[i]);
 		free(qwl[i]);
@@ -326,6 +338,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	DFLT(burst_window_ns, 60ull * 1000000000u);
 	DFLT(journal_max_age_ns, 7ull * 24 * 3600 * 1000000000u);
 	DFLT(journal_max_rows, 1000000);
+	DFLT(max_features_per_workload, 100000);
 #undef DFLT
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -376,6 +389,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		}
 		b->stats.workloads = b->m.nwls;
 	}
+	/* from here on (what the store held was loaded whole) */
+	b->m.max_feat_per_wl = o.max_features_per_workload;
 	r = ctx_source_add_ops(ctx, &baseline_timer_ops, NULL, &b->tsrc);
 	if (r < 0)
 		goto fail;
