@@ -359,7 +359,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	if (o.db_path) {
 		r = store_open(o.db_path, false, &b->store);
 		if (r < 0) {
-			ctx_log(ctx, SENSOR_LOG_ERR, "baseline: cannot open %s: %s", o.db_path,
+			/* the caller gets the errno and says it (once); debug only here */
+			ctx_log(ctx, SENSOR_LOG_DEBUG, "baseline: cannot open %s: %s", o.db_path,
 				strerror(-r));
 			goto fail;
 		}

@@ -8,11 +8,16 @@
 #ifndef SENSOR_UTIL_INSTANCE_H
 #define SENSOR_UTIL_INSTANCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The first 8 hex digits of this boot's id. 0 or -errno. */
 int instance_boot8(char out[9]);
 /* Inode of our pid namespace (pids mean something only inside it); 0 unknown. */
 uint64_t instance_pidns(void);
+
+/* True when pid is no process (any more), or one that died and waits to be reaped (a zombie). */
+bool instance_pid_gone(pid_t pid);
 
 #endif

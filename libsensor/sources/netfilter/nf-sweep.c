@@ -63,7 +63,7 @@ static bool tag_stale(const char *t, size_t n, const char *boot, uint64_t pidns)
 	dash = memchr(p, '-', (size_t)(e - p));
 	if (!dash || parse_u64(p, (size_t)(dash - p), 10, &pid) < 0 || pid == 0 || pid > 4194304)
 		return false;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return instance_pid_gone((pid_t)pid);
 }
 
 /* One "-A CHAIN ..." line: delete it when its comment names a dead instance. 1 removed, 0 not. */
