@@ -349,3 +349,58 @@ Test(cli_hostile, nfqueue_rules_of_a_killed_instance_are_swept, .timeout = 90)
 	run_sh(cmd);
 	free(pidtxt);
 }
+
+static void agent_status(const char *sock, const char *extra, char *capeff, char *nnp,
+			 mode_t *mode)
+{
+	struct stat st;
+	pid_t pid = fork();
+	int status;
+
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		umask(0);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		if (extra)
+			execl(bin(), bin(), "seccomp-agent", "--socket", sock, "--duration", "1.5",
+			      "--allow-uid", extra, "--max-channels", "4", "--max-per-peer", "1",
+			      (char *)NULL);
+		else
+			execl(bin(), bin(), "seccomp-agent", "--socket", sock, "--duration", "1.5",
+			      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 40; i++) {
+		usleep(25000);
+		if (status_field(pid, "NoNewPrivs:", nnp, 16) && strcmp(nnp, "1") == 0)
+			break;
+	}
+	status_field(pid, "CapEff:", capeff, 64);
+	cr_assert_eq(lstat(sock, &st), 0);
+	*mode = st.st_mode & 07777;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+}
+
+/* seccomp-agent: nothing kept after bind; the socket 0600, 0666 only with --allow-uid. */
+Test(cli_hostile, seccomp_agent_keeps_no_capability, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	char sock[128], capeff[64] = "", nnp[16] = "";
+	mode_t mode;
+
+	REQUIRE_ROOT();
+	snprintf(sock, sizeof(sock), "%s/a.sock", rootdir);
+	agent_status(sock, NULL, capeff, nnp, &mode);
+	cr_assert_str_eq(capeff, "0000000000000000");
+	cr_assert_str_eq(nnp, "1");
+	cr_assert_eq(mode, 0600, "mode %o under umask 000", mode);
+	agent_status(sock, NOBODY, capeff, nnp, &mode);
+	cr_assert_eq(mode, 0666, "mode %o with --allow-uid", mode);
+	cr_assert_str_eq(capeff, "0000000000000000");
+	cr_assert_eq(RT("seccomp-agent", "--socket", sock, "--max-per-peer", "0"), 2);
+	cr_assert_eq(RT("seccomp-agent", "--socket", sock, "--allow-uid", "x"), 2);
+}

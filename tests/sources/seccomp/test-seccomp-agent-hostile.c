@@ -211,8 +211,9 @@ Test(agent_hostile, peer_not_allowed_is_refused, .init = setup, .fini = teardown
 	pid = fake_runtime(NOBODY, "prod-db-1");
 	st = sc_run_until_exit(ctx, pid, 20000);
 	cr_assert(WIFEXITED(st));
-	/* refused: nobody serves its filter, the kernel answers ENOSYS */
-	cr_assert_eq(WEXITSTATUS(st), ENOSYS, "exit %d", WEXITSTATUS(st));
+	/* refused: nobody serves its filter, the kernel answers ENOSYS; or the agent
+	 * hung up before the client could send (92) */
+	cr_assert(WEXITSTATUS(st) == ENOSYS || WEXITSTATUS(st) == 92, "exit %d", WEXITSTATUS(st));
 	cr_assert_eq(rec.nsyscall, 0);
 	cr_assert_eq(count_status("container_attached"), 0);
 	sensor_source_get_stats(src, &ss);
