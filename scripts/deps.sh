@@ -10,7 +10,7 @@ PKGS=(
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
   libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libcap-ng-dev
   # tests
-  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps auditd time
+  libcriterion-dev runc busybox-static netcat-openbsd kmod iproute2 iptables util-linux procps auditd time
   # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus
   python3 rsyslog prometheus
   # peers for differential tests and benchmarks

@@ -108,6 +108,10 @@ struct sensor_baseline_opts {
 	void *clock_userdata;
 	uint64_t journal_max_age_ns; /* journal retention by age (baseline time); 0: 7 days */
 	uint64_t journal_max_rows;   /* ... and by rows (the newest kept); 0: 1 000 000 */
+	/* A baseline alert about a file waits this long (CLOCK_MONOTONIC) to
+	 * gather the file's other operations into one alert (its "ops");
+	 * threat-rule alerts never wait. 0: 500 ms. */
+	uint64_t file_window_ns;
 	/*
 	 * Features one workload instance may hold; 0: 100 000. A workload that
 	 * makes up more (hostile or broken: one new path after another) is not
@@ -130,7 +134,8 @@ SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_ba
 					 sensor_baseline **ret);
 
 /*
- * Flush to the store a last time, detach from the context and free.
+ * Give every pending alert to the callback (sensor_baseline_flush_alerts()),
+ * flush to the store a last time, detach from the context and free.
  * NULL-safe; returns NULL.
  */
 SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
@@ -141,6 +146,19 @@ SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
  * number of rows written (>= 0), or -errno of the store.
  */
 SENSOR_EXPORT int sensor_baseline_flush(sensor_baseline *b);
+
+/*
+ * Give every pending alert to the alert callback now, with its counts:
+ * baseline file alerts still gathering ops, the folded repeats of every
+ * open series (as aggregates; the series stay open, later repeats fold
+ * into the next aggregate) and rate-limit reports of what the budgets
+ * held back; then write them to the store as sensor_baseline_flush().
+ * Call it before a reload or anything that closes or replaces the alert
+ * sinks; sensor_baseline_free() calls it. flags: 0. Returns the number of
+ * alerts given to the callback (>= 0), -EINVAL, or -errno of the store
+ * (the alerts were given to the callback then).
+ */
+SENSOR_EXPORT int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags);
 
 /*
  * Forget what instance `workload_id` learned and learn it again (NULL: every

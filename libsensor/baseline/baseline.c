@@ -35,6 +35,11 @@ uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev)
 	return t;
 }
 
+static const char *str_or_host(const char *id)
+{
+	return id && *id ? id : "host";
+}
+
 static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 {
 	void **args = ud;
@@ -44,7 +49,7 @@ static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 	uint64_t now = *(uint64_t *)args[2];
 	const char *subject = args[3];
 	struct alert_in in = { .sev = (enum sensor_severity)r->severity, .rule = r->id,
-			       .desc = r->desc, .feature = subject, .wi = wi, .ev = ev };
+			       .desc = r->desc, .tags = r->tags, .feature = subject, .wi = wi, .ev = ev };
 
 	if (r->severity >= SENSOR_SEVERITY_HIGH)
 		(*severe)++;
@@ -101,6 +106,26 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 		return;
 	}
 	now = bl_now(b, ev);
+	{
+		int64_t rt = 0, sec = 0, internal = 0;
+
+		/* the runtime's setup of a container is not the workload's, and an exec
+		 * another source reports in full counts once: neither learned, scored
+		 * nor matched against the rules (docs/baseline.md); journaled */
+		sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_RUNTIME, &rt);
+		if (kind == SENSOR_KIND_FILE)
+			sensor_event_get_int(ev, SENSOR_FIELD_FILE_INTERNAL, &internal);
+		if (kind == SENSOR_KIND_EXEC)
+			sensor_event_get_int(ev, SENSOR_FIELD_EXEC_SECONDARY, &sec);
+		/* a held event still gets its instance's verdict below */
+		if ((rt || sec || internal) && sensor_event_is_pending(ev) != 1) {
+			if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
+				journal_add(&b->journal, ev,
+					    str_or_host(sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID)),
+					    now);
+			return;
+		}
+	}
 	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
 	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
 	klass = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_CLASS);
@@ -225,13 +250,45 @@ static void housekeeping(struct sensor_baseline *b, uint64_t now)
 	}
 }
 
+static int bl_timer(struct sensor_source *src, uint64_t mono);
+
+/* Arm the timer at the next store flush, held alert or wake-up asked meanwhile. */
+static void bl_rearm(struct sensor_baseline *b, uint64_t mono)
+{
+	uint64_t at = b->next_flush_mono, due = alerts_next_due(b->alerts);
+
+	if (due != UINT64_MAX && !(b->o.flags & SENSOR_BASELINE_EVENT_TIME)) {
+		uint64_t now = bl_now(b, NULL);
+
+		if (mono + (due > now ? due - now : 0) < at)
+			at = mono + (due > now ? due - now : 0);
+	}
+	if (b->tsrc->timer_at < at) /* bl_wake() during this call */
+		at = b->tsrc->timer_at;
+	ctx_source_timer(b->tsrc, at, bl_timer);
+}
+
+void bl_wake(struct sensor_baseline *b, uint64_t mono)
+{
+	if (b->tsrc && mono < b->tsrc->timer_at)
+		ctx_source_timer(b->tsrc, mono, bl_timer);
+}
+
 static int bl_timer(struct sensor_source *src, uint64_t mono)
 {
 	struct sensor_baseline *b = src->priv;
 
-	housekeeping(b, bl_now(b, NULL));
-	do_flush(b);
-	ctx_source_timer(src, mono + b->o.flush_interval_ns, bl_timer);
+	if (mono >= b->next_flush_mono) {
+		housekeeping(b, bl_now(b, NULL));
+		do_flush(b);
+		b->next_flush_mono = mono + b->o.flush_interval_ns;
+	} else {
+		/* a held alert is due, or alerts wait for the store */
+		alerts_due(b, bl_now(b, NULL));
+		if (alerts_queued(b->alerts))
+			do_flush(b);
+	}
+	bl_rearm(b, mono);
 	return 0;
 }
 
@@ -256,6 +313,20 @@ int sensor_baseline_flush(sensor_baseline *b)
 		return -EINVAL;
 	housekeeping(b, bl_now(b, NULL));
 	return do_flush(b);
+}
+
+int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags)
+{
+	uint64_t now;
+	int n, r;
+
+	if (!b || flags)
+		return -EINVAL;
+	now = bl_now(b, NULL);
+	housekeeping(b, now); /* windows that closed first, as their own aggregates */
+	n = alerts_flush_all(b, now);
+	r = do_flush(b);
+	return r < 0 ? r : n;
 }
 
 static int load_rules(struct sensor_baseline *b, const char *path)
@@ -338,6 +409,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	DFLT(burst_window_ns, 60ull * 1000000000u);
 	DFLT(journal_max_age_ns, 7ull * 24 * 3600 * 1000000000u);
 	DFLT(journal_max_rows, 1000000);
+	DFLT(file_window_ns, 500ull * 1000000u);
 	DFLT(max_features_per_workload, 100000);
 #undef DFLT
 	b = calloc(1, sizeof(*b));
@@ -397,7 +469,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		goto fail;
 	b->tsrc->priv = b;
 	b->tsrc->no_enrich = true;
-	ctx_source_timer(b->tsrc, now_mono() + b->o.flush_interval_ns, bl_timer);
+	b->next_flush_mono = now_mono() + b->o.flush_interval_ns;
+	ctx_source_timer(b->tsrc, b->next_flush_mono, bl_timer);
 	r = ctx_add_stage(ctx, bl_stage, b);
 	if (r < 0)
 		goto fail;
@@ -417,7 +490,7 @@ sensor_baseline *sensor_baseline_free(sensor_baseline *b)
 		return NULL;
 	if (b->tsrc) {
 		ctx_remove_stage(b->ctx, bl_stage, b);
-		sensor_baseline_flush(b);
+		sensor_baseline_flush_alerts(b, 0); /* every pending alert, then the store */
 		sensor_source_remove(b->tsrc);
 	}
 	store_close(b->store);

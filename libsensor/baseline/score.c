@@ -148,7 +148,9 @@ void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const c
 			w->burst_n = 0;
 			w->burst_alerted = false;
 		}
-		w->burst_n++;
+		/* a file's other ops while its alert is open are the same behaviour */
+		if (kind != FEAT_FILE || !alerts_file_open(b, wi, key, now))
+			w->burst_n++;
 		if (w->burst_n >= b->o.burst_count && !w->burst_alerted) {
 			w->burst_alerted = true;
 			raise_reason(b, wi, SENSOR_SEVERITY_HIGH, "burst",

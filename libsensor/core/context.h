@@ -91,6 +91,10 @@ struct sensor_ctx {
 	atomic_int exit_code; /* -1: keep running */
 	int in_dispatch;
 	bool pending_removals;
+	/* sources reporting execs with argv, cwd and the executed path (audit
+	 * with its default rules): the proc source marks its own exec events
+	 * secondary while one runs (one exec, one event: docs/events.md) */
+	int exec_primary;
 
 	/*
 	 * Event pool: the loop thread takes and returns events on `local`

@@ -94,6 +94,11 @@ const struct ev_field_desc ev_fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_WORKLOAD_POD_NAME] = { "workload.pod_name", S, 0 },
 	[SENSOR_FIELD_WORKLOAD_NAMESPACE] = { "workload.namespace", S, 0 },
 	[SENSOR_FIELD_WORKLOAD_CONTAINER_NAME] = { "workload.container_name", S, 0 },
+	[SENSOR_FIELD_PROCESS_RUNTIME] = { "process.runtime", I, 0 },
+	[SENSOR_FIELD_EXEC_SECONDARY] = { "exec.secondary", I, SENSOR_KIND_EXEC },
+	[SENSOR_FIELD_EXEC_DRIFT] = { "exec.drift", I, SENSOR_KIND_EXEC },
+	[SENSOR_FIELD_FILE_MODE] = { "file.mode", I, SENSOR_KIND_FILE },
+	[SENSOR_FIELD_FILE_INTERNAL] = { "file.internal", I, SENSOR_KIND_FILE },
 };
 
 #undef I

@@ -120,11 +120,61 @@ static void cond_free(struct rule_cond *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* A tag: MITRE ATT&CK IDs (T1611, T1059.004, TA0004) and plain words. */
+static bool valid_tag(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RULE_TAG_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* tags WORD... : once per rule, space-separated in r->tags */
+static int parse_tags(struct lex *lx, const char *eol, struct rule *r)
+{
+	char tok[RULE_VALUE_LEN], buf[RULE_TAGS_MAX * RULE_TAG_LEN];
+	size_t used = 0;
+	bool q;
+	int t;
+
+	if (r->tags)
+		return fail(lx, "rule '%s' has 'tags' twice", r->id);
+	while ((t = token(lx, eol, tok, sizeof(tok), &q)) > 0) {
+		size_t n = strlen(tok);
+
+		if (q || !valid_tag(tok))
+			return fail(lx, "bad tag '%s' (words of [A-Za-z0-9._-], at most %d bytes)", tok,
+				    RULE_TAG_LEN - 1);
+		if (r->ntags >= RULE_TAGS_MAX)
+			return fail(lx, "more than %d tags", RULE_TAGS_MAX);
+		if (used)
+			buf[used++] = ' ';
+		memcpy(buf + used, tok, n + 1);
+		used += n;
+		r->ntags++;
+	}
+	if (t < 0)
+		return t;
+	if (!r->ntags)
+		return fail(lx, "'tags' needs at least one tag");
+	r->tags = strdup(buf);
+	return r->tags ? 0 : -ENOMEM;
+}
+
 static void rule_free(struct rule *r)
 {
 	for (unsigned i = 0; i < r->nconds; i++)
 		cond_free(&r->conds[i]);
 	free(r->desc);
+	free(r->tags);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -174,6 +224,11 @@ static int parse_cond(struct lex *lx, const char *eol, const char *field, struct
 	if (strcmp(field, "exec.argv") == 0) {
 		f = RULE_FIELD_ARGV;
 		type = SENSOR_FIELD_TYPE_STR;
+	} else if (strncmp(field, "syscall.arg", 11) == 0 && field[11] >= '0' && field[11] <= '5' &&
+		   !field[12]) {
+		/* syscall.arg0..5: one register of a syscall event, as a signed int */
+		f = RULE_FIELD_ARG0 - (field[11] - '0');
+		type = SENSOR_FIELD_TYPE_INT;
 	} else {
 		f = sensor_field_from_name(field);
 		if (f < 0)
@@ -353,6 +408,10 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 				r = fail(&lx, "unexpected text after desc");
 				goto fail;
 			}
+		} else if (strcmp(tok, "tags") == 0) {
+			r = parse_tags(&lx, eol, cur);
+			if (r < 0)
+				goto fail;
 		} else {
 			if (cur->nconds >= RULE_CONDS_MAX) {
 				r = fail(&lx, "more than %d conditions", RULE_CONDS_MAX);

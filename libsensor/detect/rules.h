@@ -21,9 +21,14 @@
 #define RULE_VALUES_MAX 64
 #define RULE_VALUE_LEN 512
 #define RULES_TEXT_MAX (1u << 20)
+#define RULE_TAGS_MAX 16
+#define RULE_TAG_LEN 32
 
 /* The pseudo-field "exec.argv": any argv element of an exec event. */
 #define RULE_FIELD_ARGV (-1)
+/* "syscall.arg0".."syscall.arg5": RULE_FIELD_ARG0 - N */
+#define RULE_FIELD_ARG0 (-2)
+#define RULE_FIELD_ARG5 (-7)
 
 enum rule_op {
 	ROP_EQ = 1,   /* =  : equal to any value (strings or integers) */
@@ -52,6 +57,8 @@ struct rule {
 	char id[RULE_ID_MAX];
 	int severity;     /* enum sensor_severity */
 	char *desc;
+	char *tags;       /* "T1611 T1059.004 container": space-separated, or NULL */
+	unsigned ntags;
 	struct rule_cond conds[RULE_CONDS_MAX];
 	unsigned nconds;
 	uint8_t kind;     /* required kind when a "kind =" condition names exactly one; 0 any */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "overlay-layers.h"
 #include "workload-meta.h"
 
 /* Container IDs become path components: accept only what runtimes produce. */
@@ -183,6 +184,8 @@ int workload_meta_read(const char *roots, const char *docker_dir, const char *id
 			break;
 		p += n + (e ? 1 : 0);
 	}
+	if (m->rootfs[0])
+		overlay_layers_read(m->rootfs, m->layers, sizeof(m->layers));
 	/* docker keeps the image and the name in its own file, not in the spec */
 	if (!m->image[0] || !m->container_name[0])
 		from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, m);

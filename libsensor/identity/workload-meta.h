@@ -22,6 +22,9 @@ struct workload_meta {
 	char namespace_[64];     /* DNS label: at most 63 */
 	char container_name[254];
 	char rootfs[1024];       /* the container's / on the host */
+	/* the layers of an overlay mounted at rootfs, upper first, '\n'-separated
+	 * (overlay-layers.h): where fanotify names the container's files */
+	char layers[4096];
 };
 
 /*

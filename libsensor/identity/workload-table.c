@@ -121,6 +121,16 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Wait before the next runtime-state lookup of a pending container. */
+static uint64_t meta_backoff_ns(uint32_t tries)
+{
+	uint64_t ns = 50000000u;
+
+	while (tries-- > 0 && ns < 5000000000u)
+		ns *= 2;
+	return ns < 5000000000u ? ns : 5000000000u;
+}
+
 /* A new instance object for d (one reference: the caller's), or NULL on ENOMEM. */
 static struct workload *build(struct workload_table *t, const struct workload_desc *d, uint64_t h)
 {
@@ -156,7 +166,7 @@ static struct workload *build(struct workload_table *t, const struct workload_de
 		total += strlen(desc_str(d, i)) + 1;
 	for (int i = 0; i < WL_NAMES; i++)
 		total += strlen(names[i]) + 1;
-	total += strlen(meta.rootfs) + 1;
+	total += strlen(meta.rootfs) + 1 + strlen(meta.layers) + 1;
 	w = calloc(1, sizeof(*w) + total);
 	if (!w)
 		return NULL;
@@ -180,6 +190,9 @@ static struct workload *build(struct workload_table *t, const struct workload_de
 	}
 	memcpy(p, meta.rootfs, strlen(meta.rootfs) + 1);
 	w->rootfs = meta.rootfs[0] ? p : NULL;
+	p += strlen(meta.rootfs) + 1;
+	memcpy(p, meta.layers, strlen(meta.layers) + 1);
+	w->layers = meta.layers[0] ? p : NULL;
 	atomic_init(&w->ref, 1);
 	atomic_init(&w->class_learned, NULL);
 	w->hash = h;
@@ -203,13 +216,16 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 		if (!w->meta_pending)
 			return workload_ref(w);
 		/* Identity converges: a container first seen before its runtime state
-		 * existed is looked up again (at most every 50 ms, for its first 30 s);
-		 * once the state is there, a new object replaces it in the table.
-		 * Events and processes that hold the old one keep it, unchanged. */
+		 * existed is looked up again for as long as it lives - a miss is never
+		 * kept for the instance's life. The cost is bounded: 50 ms between
+		 * lookups, doubling to at most 5 s. Once the state is there, a new
+		 * object replaces it in the table; events and processes that hold the
+		 * old one keep it, unchanged. */
 		now = mono_ns();
-		if (now - w->meta_tried < 50000000u || now - w->born > 30000000000u)
+		if (now - w->meta_tried < meta_backoff_ns(w->meta_tries))
 			return workload_ref(w);
 		w->meta_tried = now;
+		w->meta_tries++;
 		nw = build(t, d, h);
 		if (!nw || nw->meta_pending) {
 			free(nw);

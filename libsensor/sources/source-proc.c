@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "identity/exec-path.h"
 #include "identity/proc-cache.h"
 #include "proc-connector.h"
 #include "sources.h"
@@ -34,6 +35,7 @@ struct proc_src {
 	bool overrun;       /* ENOBUFS seen in this batch */
 	uint64_t pending;   /* lost events counted from gaps, not yet reported */
 	char argbuf[8192];
+	char pathbuf[4096]; /* the executed path of an exec */
 };
 
 static int send_op(int fd, enum proc_cn_mcast_op op)
@@ -125,13 +127,23 @@ static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct
 	ev_set_int(ev, SENSOR_FIELD_PROCESS_TID, (int32_t)pe->event_data.exec.process_pid);
 	if (e) {
 		ppid = e->ppid;
-		if (e->exe)
-			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, e->exe);
 		if (e->cwd)
 			ev_set_str(ev, SENSOR_FIELD_EXEC_CWD, e->cwd);
 		n = proc_read_file("/proc", pid, "cmdline", ps->argbuf, sizeof(ps->argbuf));
 		if (n >= 0)
 			add_argv(ev, ps->argbuf, (size_t)n);
+		/* the executed path: argv[0] when it names another file than the
+		 * binary (a busybox applet), else the binary */
+		if (n > 0 && memchr(ps->argbuf, '\0', (size_t)n) &&
+		    exec_path_from_argv0("/proc", pid, ps->argbuf, e->exe, e->cwd, ps->pathbuf,
+					 sizeof(ps->pathbuf)) == 1)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, ps->pathbuf);
+		else if (e->exe)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, e->exe);
+		/* one exec, one event: audit reports it too, with its argv, cwd and
+		 * executed path; this one keeps the process cache current */
+		if (ctx->exec_primary)
+			ev_set_int(ev, SENSOR_FIELD_EXEC_SECONDARY, 1);
 		parent = ppid > 0 ? proc_cache_get(ctx->procs, ppid) : NULL;
 		if (parent && parent->exe)
 			ev_set_str(ev, SENSOR_FIELD_EXEC_PARENT_EXE, parent->exe);
@@ -265,8 +277,17 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 		case PROC_EVENT_UID:
 		case PROC_EVENT_GID:
 		case PROC_EVENT_COMM:
-			/* credentials or name changed: re-read on next use */
-			proc_cache_exit(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			/* credentials or name changed: re-read now, while it runs */
+			proc_cache_refresh(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			break;
+		case PROC_EVENT_FORK:
+			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +
+					      sizeof(pe->event_data.fork))
+				break;
+			if (pe->event_data.fork.child_pid == pe->event_data.fork.child_tgid)
+				proc_cache_fork(src->ctx->procs,
+						(int32_t)pe->event_data.fork.parent_tgid,
+						(int32_t)pe->event_data.fork.child_tgid);
 			break;
 		default:
 			break;

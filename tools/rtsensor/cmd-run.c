@@ -2,6 +2,7 @@
 /* rtsensor run: start sources, print events as JSON lines until told to stop. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,30 +116,58 @@ static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc, struct 
 	fprintf(stderr, "}}\n");
 }
 
-/* Run in slices so buffered output reaches readers promptly. Returns 0 or -errno. */
-static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
-	uint64_t start, now, slice = 200000000u;
-	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	for (;;) {
-		uint64_t left;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		if (duration != SENSOR_TIME_INFINITY && now - start >= duration)
+/*
+ * The loop: poll the context's fd until its next deadline, process one
+ * bounded batch, flush the events written by that batch, again. An event
+ * line is readable once the batch holding it is dispatched (at most the
+ * library's batch of events; milliseconds), never when a buffer fills.
+ * Alert lines are flushed one by one as they are raised (run-baseline.c).
+ * The sinks' upkeep and the metrics snapshot run every SLICE_NS. Stops on
+ * a signal, at --duration, or when a sink fails. Returns 0 or -errno.
+ */
+#define SLICE_NS 200000000u
+static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
+{
+	struct pollfd pfd = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+	uint64_t now = mono_ns(), next_slice = now + SLICE_NS;
+	uint64_t end = duration == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now + duration;
+
+	for (;;) {
+		uint64_t d;
+		int ms, r;
+
+		now = mono_ns();
+		if (stop_requested || now >= end)
 			return 0;
-		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
-		r = sensor_ctx_run(ctx, left < slice ? left : slice);
-		run_baseline_tick(out->rb, ctx);
-		metrics_publish(out->metrics, ctx, out->srcs, *out->nsrc, out->rb);
+		if (sensor_ctx_get_deadline(ctx, &d) < 0 || end < d)
+			d = end;
+		if (next_slice < d)
+			d = next_slice;
+		if (d <= now)
+			ms = 0;
+		else
+			ms = (int)((d - now + 999999u) / 1000000u); /* <= SLICE_NS */
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+			return -errno;
+		r = sensor_ctx_process(ctx, 0);
+		if (r < 0)
+			return r;
+		if (mono_ns() >= next_slice) {
+			run_baseline_tick(out->rb, ctx);
+			metrics_publish(out->metrics, ctx, out->srcs, *out->nsrc, out->rb);
+			next_slice = mono_ns() + SLICE_NS;
+		}
 		json_lines_flush(&out->jl);
-		/* an output that fails (a reader that went away: EPIPE) stops the run cleanly */
-		if (r != 0 || out->jl.err || out->rb->err)
-			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
+		if (out->jl.err || out->rb->err)
+			return 0; /* a failing sink stops the run; its error is reported at stop */
 	}
 }
 
@@ -176,16 +205,10 @@ int cmd_run(int argc, char **argv)
 	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
 	bool net_started = false;
 
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/*
-	 * A reader that goes away (rtsensor run | head) must not kill us with
-	 * audit rules and iptables rules still installed: the write fails with
-	 * EPIPE instead, and the run stops the way SIGTERM stops it.
-	 */
-	sigaction(SIGPIPE, &ign, NULL);
+	/* a reader that goes away is a failing sink (EPIPE): stop cleanly, write what is pending */
+	signal(SIGPIPE, SIG_IGN);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:e:d:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -12,9 +12,35 @@
 #include "run-baseline.h"
 #include "safe-open.h"
 
+/* A decimal count in 1..UINT32_MAX. */
+static int parse_count(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	if (!v)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 {
 	switch (c) {
+	case 0x10b:
+		if (parse_count(arg, &rb->alert_rate) < 0) {
+			die_msg("run", "--alert-rate wants a number of alerts > 0, got '%s'", arg);
+			return -EINVAL;
+		}
+		return 1;
 	case 0x100:
 		if (strcmp(arg, "learn") != 0 && strcmp(arg, "monitor") != 0 &&
 		    strcmp(arg, "enforce") != 0) {
@@ -122,13 +148,14 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 		http_sink_post(rb->hs, json, strlen(json));
 	if (rb->sl_open) /* failures are counted and reported at stop */
 		syslog_sink_send(&rb->sl, a, json);
+	/* Written and flushed before the event's dispatch ends: a reader tailing
+	 * the file sees the line now, not when a buffer fills or we stop. */
 	if (!rb->err && rb->out) {
-		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)
-			rb->err = -errno;
+		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF ||
+		    fflush(rb->out) == EOF)
+			rb->err = errno ? -errno : -EIO; /* the run stops (cmd-run.c) */
 		else
 			rb->alerts_written++;
-		if ((rb->out == stdout || rb->out == stderr) && fflush(rb->out) != 0 && !rb->err)
-			rb->err = -errno;
 	}
 	free(ocsf);
 }
@@ -144,9 +171,10 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	}
 	if (!rb->mode) {
 		if (rb->db || rb->alerts || rb->rules || (rb->syslog && !rb->syslog_kinds) ||
-		    rb->journal || rb->learn_min || rb->learn_stable || rb->http) {
-			die_msg("run", "--db, --alerts, --syslog (without --syslog-events), --http, "
-				"--journal, --rules and --learn-* need --mode learn|monitor|enforce");
+		    rb->journal || rb->learn_min || rb->learn_stable || rb->http || rb->alert_rate) {
+			die_msg("run", "--db, --alerts, --alert-rate, --syslog (without --syslog-events), "
+				"--http, --journal, --rules and --learn-* need --mode "
+				"learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
 		if (rb->syslog) {
@@ -208,6 +236,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	o.rules_path = rb->rules;
 	o.min_learn_ns = rb->learn_min;
 	o.stable_ns = rb->learn_stable;
+	o.rate_limit = rb->alert_rate;
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
 	r = sensor_baseline_attach(ctx, &o, &rb->b);

@@ -28,6 +28,7 @@ struct run_baseline {
 	bool journal;         /* --journal */
 	char host[256];
 	uint64_t learn_min, learn_stable; /* ns, 0: library defaults */
+	uint32_t alert_rate;  /* --alert-rate: alerts per workload, origin and severity a minute */
 	bool event_time;      /* replays: the baseline's clock is the events' own time */
 	/* state */
 	sensor_baseline *b;
@@ -38,7 +39,7 @@ struct run_baseline {
 	uint64_t http_lost_reported; /* dropped + rejected already emitted as loss events */
 	sensor_source *loss_src; /* inject source for the sinks' loss events (run only) */
 	struct metrics *metrics; /* --metrics: alerts are counted there (run only) */
-	int err;
+	int err;              /* the alert file failed (-errno): the run stops */
 	uint64_t alerts_written;
 };
 
@@ -54,7 +55,8 @@ struct run_baseline {
 	{ "format", required_argument, NULL, 0x107 },                 \
 	{ "journal", no_argument, NULL, 0x108 },                      \
 	{ "http", required_argument, NULL, 0x109 },                   \
-	{ "syslog-events", required_argument, NULL, 0x10a }
+	{ "syslog-events", required_argument, NULL, 0x10a },          \
+	{ "alert-rate", required_argument, NULL, 0x10b }
 
 #define RUN_BASELINE_HELP                                                                 \
 	"      --format json|ocsf|falco  events and alerts in our schema (docs/events.md,\n" \
@@ -66,7 +68,11 @@ struct run_baseline {
 	"                        monitor: the stored baseline is final; enforce: also\n"  \
 	"                        answer stored instances' held events from it\n"        \
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
-	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout)\n"     \
+	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout); each\n" \
+	"                        line is written and flushed as the alert is raised\n" \
+	"      --alert-rate N    alerts per workload, origin (rule or baseline) and\n"  \
+	"                        severity a minute before the rest are held back and\n" \
+	"                        reported as rate_limited (default 20)\n"              \
 	"      --journal         keep a journal of execs, file changes, connections,\n"  \
 	"                        syscalls and verdicts in --db for 'rtsensor timeline'\n" \
 	"      --syslog TARGET   also send alerts to syslog (RFC 5424): local (/dev/log),\n" \

@@ -221,7 +221,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 {
 	static const char *const always[] = {
 		"execve", "execveat", "connect", "accept", "accept4", "bind", "listen", "ptrace",
-		"mount", "umount2", "pivot_root", "unshare", "setns", "init_module",
+		"mount", "umount2", "pivot_root", "unshare", "setns", "chroot", "init_module",
 		"finit_module", "delete_module", "setuid", "setreuid", "setresuid", "setfsuid",
 		"setgid", "setregid", "setresgid", "setfsgid", "memfd_create", "bpf", NULL,
 	};
