@@ -96,6 +96,14 @@ int rules_match(const struct ruleset *rs, const sensor_event *ev, rule_match_fn 
 				break;
 		}
 		if (j == r->nconds) {
+			unsigned e;
+
+			/* an exception that holds silences the rule */
+			for (e = 0; e < r->nexcepts; e++)
+				if (cond_holds(&r->excepts[e], ev))
+					break;
+			if (e < r->nexcepts)
+				continue;
 			n++;
 			if (fn)
 				fn(ud, r, ev);

@@ -21,6 +21,9 @@
 #define RULE_VALUES_MAX 64
 #define RULE_VALUE_LEN 512
 #define RULES_TEXT_MAX (1u << 20)
+#define RULE_EXCEPTS_MAX 16   /* "except" lines per rule */
+#define RULE_LISTS_MAX 256    /* lists per file */
+#define RULE_MACROS_MAX 256   /* macros per file */
 #define RULE_TAGS_MAX 16
 #define RULE_TAG_LEN 32
 
@@ -62,11 +65,26 @@ struct rule {
 	struct rule_cond conds[RULE_CONDS_MAX];
 	unsigned nconds;
 	uint8_t kind;     /* required kind when a "kind =" condition names exactly one; 0 any */
+	/* "except FIELD OP VALUE...": the rule is silenced when any of these holds */
+	struct rule_cond excepts[RULE_EXCEPTS_MAX];
+	unsigned nexcepts;
+};
+
+/* "list NAME VALUE...": values that "@NAME" stands for in a condition. */
+struct rule_list {
+	char name[RULE_ID_MAX];
+	char **vals;
+	unsigned n;
 };
 
 struct ruleset {
 	struct rule *rules;
 	unsigned n;
+	/* named parts a file defines for its rules (and for later files') */
+	struct rule_list *lists;
+	unsigned nlists;
+	struct rule *macros; /* "macro NAME ... end": conditions "use NAME" adds */
+	unsigned nmacros;
 };
 
 /*
@@ -74,6 +92,13 @@ struct ruleset {
  * with "line N: reason" in err, -E2BIG past the limits, -ENOMEM.
  */
 int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, size_t errlen);
+/*
+ * The same, with the lists and macros of an earlier file (prior, may be
+ * NULL) in scope: a drop-in uses the default rules' lists and macros.
+ * Errors name the line and column: "line 7, column 3: unknown field ...".
+ */
+int rules_parse_with(const char *buf, size_t len, const struct ruleset *prior,
+		     struct ruleset **ret, char *err, size_t errlen);
 void rules_free(struct ruleset *rs);
 
 /* Call fn for every rule that matches ev, in file order. Returns matches. */

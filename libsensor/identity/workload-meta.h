@@ -37,6 +37,13 @@ int workload_meta_read(const char *roots, const char *docker_dir, const char *id
 		       struct workload_meta *m);
 
 /*
+ * Parse the text of a runc/crun state.json (untrusted: a container's
+ * annotations are its creator's) into m's image, names and rootfs (m is not
+ * cleared first). 0, -EBADMSG (not a JSON object), -EINVAL.
+ */
+int workload_meta_parse_state(const char *buf, size_t len, struct workload_meta *m);
+
+/*
  * Fill the kubernetes names of m (pod, namespace, container) from
  * "key=value" labels: containerd CRI keys first, then the kubelet labels
  * CRI-O copies into the annotations. Values that do not fit are left out,

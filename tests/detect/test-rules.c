@@ -337,6 +337,136 @@ Test(default_rules, custom_rules_file_replaces_defaults)
 	unlink(path);
 }
 
+/* ---- lists, macros, exceptions -------------------------------------------- */
+
+static const char maintained[] =
+	"list shells sh bash dash\n"
+	"list shell_paths \"*/sh\" \"*/bash\" \"*/dash\"\n"
+	"list more_shells @shell_paths \"*/zsh\"\n"
+	"list tool_paths \"*/nc\" \"*/socat\"\n"
+	"macro in_container\n"
+	"  workload.kind = container pod\n"
+	"end\n"
+	"macro spawned\n"
+	"  kind = exec\n"
+	"end\n"
+	"rule shell-in-container severity=medium\n"
+	"  desc \"a shell started in a container\"\n"
+	"  use spawned\n"
+	"  use in_container\n"
+	"  exec.path glob @more_shells\n"
+	"  except exec.parent_exe = /usr/bin/tini\n"
+	"  except workload.id prefix ci-\n"
+	"end\n"
+	"rule tool-in-container severity=high\n"
+	"  desc \"a network tool in a container\"\n"
+	"  use spawned\n"
+	"  use in_container\n"
+	"  exec.path glob @tool_paths\n"
+	"end\n";
+
+Test(rules_lang, lists_macros_and_exceptions_parse)
+{
+	struct ruleset *rs = NULL;
+	char err[256] = "";
+
+	cr_assert_eq(rules_parse(maintained, strlen(maintained), &rs, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(rs->n, 2);
+	cr_assert_eq(rs->nlists, 4);
+	cr_assert_eq(rs->nmacros, 2);
+	cr_assert_eq(rs->lists[2].n, 4, "@shell_paths expanded into more_shells");
+	cr_assert_str_eq(rs->lists[2].vals[3], "*/zsh");
+	/* use spawned + use in_container + exec.path: three conditions */
+	cr_assert_eq(rs->rules[0].nconds, 3);
+	cr_assert_eq(rs->rules[0].kind, SENSOR_KIND_EXEC, "a macro's kind is the rule's");
+	cr_assert_eq(rs->rules[0].conds[2].nvals, 4, "@more_shells: its four values");
+	cr_assert_eq(rs->rules[0].nexcepts, 2);
+	cr_assert_eq(rs->rules[1].nexcepts, 0);
+	rules_free(rs);
+}
+
+Test(rules_lang, exceptions_silence_and_macros_match)
+{
+	char path[] = "/tmp/rules-lang-XXXXXX";
+	int fd = mkstemp(path);
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .rules_path = path };
+	struct tb t;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, maintained, sizeof(maintained) - 1), (ssize_t)sizeof(maintained) - 1);
+	close(fd);
+	tb_open(&t, &o);
+	tb_exec(&t, NULL, NULL, "/bin/bash", NULL, T0); /* host: the macro says container */
+	cr_expect_eq(t.n, 0, "the in_container macro keeps host shells out");
+	tb_exec(&t, "web-1", NULL, "/usr/bin/zsh", "/usr/sbin/nginx", T0 + SEC);
+	cr_expect_eq(tb_count(&t, "shell-in-container"), 1, "a list value (via a nested list) fires");
+	tb_exec(&t, "web-2", NULL, "/bin/sh", "/usr/bin/tini", T0 + 2 * SEC);
+	cr_expect_eq(tb_count(&t, "shell-in-container"), 1, "except parent tini: silenced");
+	tb_exec(&t, "ci-runner-7", NULL, "/bin/sh", "/usr/sbin/nginx", T0 + 3 * SEC);
+	cr_expect_eq(tb_count(&t, "shell-in-container"), 1, "except workload prefix ci-: silenced");
+	tb_exec(&t, "web-3", NULL, "/usr/bin/nc", "/usr/bin/tini", T0 + 4 * SEC);
+	cr_expect_eq(tb_count(&t, "tool-in-container"), 1,
+		     "another rule's exception does not silence this one");
+	tb_close(&t);
+	unlink(path);
+}
+
+Test(rules_lang, a_later_file_uses_an_earlier_files_lists_and_macros)
+{
+	static const char later[] = "rule web-shell severity=high\n"
+				    "  desc \"d\"\n  use spawned\n  exec.path glob @shell_paths\nend\n";
+	struct ruleset *first = NULL, *second = NULL;
+	char err[256] = "";
+
+	cr_assert_eq(rules_parse(maintained, strlen(maintained), &first, err, sizeof(err)), 0);
+	cr_assert_eq(rules_parse(later, strlen(later), &second, err, sizeof(err)), -EBADMSG,
+		     "alone, the names are unknown");
+	cr_expect_not_null(strstr(err, "unknown macro 'spawned'"), "%s", err);
+	cr_assert_eq(rules_parse_with(later, strlen(later), first, &second, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(second->rules[0].conds[1].nvals, 3);
+	rules_free(second);
+	rules_free(first);
+}
+
+static const struct {
+	const char *text, *err;
+} bad_lang[] = {
+	{ "rule x severity=high\n desc \"d\"\n exec.path glob @nosuch\nend\n",
+	  "line 3, column 17: unknown list 'nosuch'" },
+	{ "rule x severity=high\n desc \"d\"\n use nosuch\nend\n", "line 3, column 6: unknown macro 'nosuch'" },
+	{ "list a x\nlist a y\n", "line 2, column 6: duplicate list 'a'" },
+	{ "list a\n", "list 'a' has no value" },
+	{ "list A x\n", "'list' needs a name" },
+	{ "list a @a\n", "unknown list 'a'" },
+	{ "macro m\n kind = exec\nend\nmacro m\n kind = exec\nend\n", "duplicate macro 'm'" },
+	{ "macro m\nend\n", "macro 'm' has no condition" },
+	{ "macro m\n kind = exec\n", "macro 'm' has no 'end'" },
+	{ "macro m\n desc \"d\"\nend\n", "a macro has no desc" },
+	{ "macro m\n except kind = exec\nend\n", "'except' belongs in a rule" },
+	{ "macro m\n kind = file\nend\nrule x severity=high\n desc \"d\"\n kind = exec\n use m\nend\n",
+	  "macro 'm' is about another kind" },
+	{ "rule x severity=high\n desc \"d\"\n kind = exec\n except\nend\n", "'except' needs a field" },
+	{ "rule x severity=high\n desc \"d\"\n kind = exec\n except net.dport = http\nend\n",
+	  "line 4, column 21: 'http' is not an integer" },
+	{ "use m\n", "outside a rule" },
+	{ "rule x severity=high\n desc \"d\"\n  nosuch.field = 1\nend\n", "line 3, column 3: unknown field" },
+};
+
+Test(rules_lang, errors_name_line_and_column)
+{
+	for (size_t i = 0; i < sizeof(bad_lang) / sizeof(bad_lang[0]); i++) {
+		struct ruleset *rs = NULL;
+		char err[256] = "";
+		int r = rules_parse(bad_lang[i].text, strlen(bad_lang[i].text), &rs, err, sizeof(err));
+
+		cr_expect_eq(r, -EBADMSG, "case %zu: %d", i, r);
+		cr_expect_null(rs);
+		cr_expect(strstr(err, bad_lang[i].err), "case %zu: '%s' lacks '%s'", i, err,
+			  bad_lang[i].err);
+	}
+}
+
 /* A string a pattern of this operator matches: '*' and '?' become 'x', a class its first member. */
 static void example_of(uint8_t op, const char *pat, char *out, size_t cap)
 {

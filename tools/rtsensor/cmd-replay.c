@@ -175,6 +175,9 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	out.ocsf_host = rb.ocsf_host;
+	out.filter = &rb.filter;
+	out.human = rb.format == FORMAT_HUMAN;
+	out.color = out.human && out.f == stdout && human_color(stdout);
 	buf = malloc(1u << 20);
 	if (!buf) {
 		die_msg("replay", "out of memory");

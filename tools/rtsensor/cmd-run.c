@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json-lines.h"
 #include "metrics.h"
@@ -316,6 +317,15 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 	out.jl.ocsf_host = rb.ocsf_host;
+	out.jl.filter = &rb.filter;
+	/* a person at a terminal gets lines, a pipe or file gets JSON (unless --format) */
+	if (rb.format == FORMAT_HUMAN || (!rb.format_set && out.jl.f == stdout && isatty(1) == 1)) {
+		out.jl.human = true;
+		out.jl.color = human_color(stdout);
+	}
+	if (!rb.format_set && (!rb.alerts || strcmp(rb.alerts, "-") == 0) && isatty(1) == 1)
+		rb.human = true;
+	rb.color = rb.human && (!rb.alerts || strcmp(rb.alerts, "-") == 0) && human_color(stdout);
 
 	r = sensor_ctx_new(&copts, &ctx);
 	if (r < 0) {

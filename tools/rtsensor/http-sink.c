@@ -103,8 +103,11 @@ static void *sender(void *ud)
 			continue;
 		}
 		s->st.retries++;
-		pause = pause ? (pause * 2 > 2000000000u ? 2000000000u : pause * 2) : 100000000u;
-		{
+		/* while stopping, try at least every 250 ms until the grace period ends */
+		pause = pause ? pause * 2 : 100000000u;
+		if (pause > (s->stopping ? 250000000u : 2000000000u))
+			pause = s->stopping ? 250000000u : 2000000000u;
+		if (!s->stopping) {
 			/* wait, but wake at stop: the grace period has its own deadline */
 			struct timespec ts;
 			uint64_t until;
@@ -113,17 +116,19 @@ static void *sender(void *ud)
 			until = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + pause;
 			ts.tv_sec = (time_t)(until / 1000000000u);
 			ts.tv_nsec = (long)(until % 1000000000u);
-			if (!s->stopping)
-				pthread_cond_timedwait(&s->wake, &s->lock, &ts);
-			else if (now_ns() + pause < s->stop_deadline) {
-				pthread_mutex_unlock(&s->lock);
-				nanosleep(&(struct timespec){ .tv_sec = (time_t)(pause / 1000000000u),
-							     .tv_nsec = (long)(pause % 1000000000u) },
-					  NULL);
-				pthread_mutex_lock(&s->lock);
-			} else {
+			pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+		} else {
+			uint64_t now = now_ns();
+
+			if (now >= s->stop_deadline)
 				break;
-			}
+			if (pause > s->stop_deadline - now)
+				pause = s->stop_deadline - now;
+			pthread_mutex_unlock(&s->lock);
+			nanosleep(&(struct timespec){ .tv_sec = (time_t)(pause / 1000000000u),
+						     .tv_nsec = (long)(pause % 1000000000u) },
+				  NULL);
+			pthread_mutex_lock(&s->lock);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "human.h"
 #include "json-lines.h"
 #include "ocsf.h"
 
@@ -45,8 +46,17 @@ void json_lines_event(struct json_lines *jl, const sensor_event *ev)
 {
 	int n;
 
-	if (!jl->f || jl->err)
+	if (!jl->f || jl->err || !out_filter_event(jl->filter, ev))
 		return;
+	if (jl->human) {
+		size_t len = human_event(ev, jl->color, jl->buf, jl->cap);
+
+		if (fwrite(jl->buf, 1, len, jl->f) != len)
+			jl->err = errno ? -errno : -EIO;
+		else
+			jl->n++;
+		return;
+	}
 	n = sensor_event_to_json(ev, jl->buf, jl->cap);
 	if (n >= 0 && (size_t)n >= jl->cap) {
 		size_t cap = (size_t)n + 1;

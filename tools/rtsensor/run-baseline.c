@@ -93,7 +93,26 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 		}
 		return 1;
 	}
+	case 0x10e:
+		if (out_filter_kinds(&rb->filter, arg) < 0) {
+			die_msg("run", "--kind wants exec, exit, file, net, syscall, loss or status, "
+				"comma-separated, got '%s'", arg);
+			return -EINVAL;
+		}
+		return 1;
+	case 0x10c:
+		rb->filter.workload = arg;
+		return 1;
+	case 0x10d:
+		if (out_filter_severity(&rb->filter, arg) < 0) {
+			die_msg("run", "--min-severity wants info, low, medium, high or critical, got '%s'",
+				arg);
+			return -EINVAL;
+		}
+		return 1;
 	case 0x107:
+		rb->format_set = true;
+		rb->human = false;
 		rb->ocsf_host = NULL;
 		if (gethostname(rb->host, sizeof(rb->host) - 1) < 0)
 			rb->host[0] = '\0';
@@ -104,8 +123,11 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 			rb->ocsf_host = rb->host;
 		} else if (strcmp(arg, "falco") == 0) {
 			rb->format = FORMAT_FALCO;
+		} else if (strcmp(arg, "human") == 0) {
+			rb->format = FORMAT_HUMAN;
+			rb->human = true;
 		} else {
-			die_msg("run", "--format wants json, ocsf or falco, got '%s'", arg);
+			die_msg("run", "--format wants json, ocsf, falco or human, got '%s'", arg);
 			return -EINVAL;
 		}
 		return 1;
@@ -132,7 +154,7 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 
 	(void)b;
 	metrics_count_alert(rb->metrics, json);
-	if (rb->format != FORMAT_JSON) {
+	if (rb->format == FORMAT_OCSF || rb->format == FORMAT_FALCO) {
 		if (!rb->host[0] && gethostname(rb->host, sizeof(rb->host) - 1) < 0)
 			rb->host[0] = '\0';
 		ocsf = rb->format == FORMAT_OCSF ? ocsf_line(json, strlen(json), rb->host)
@@ -149,8 +171,12 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 		syslog_sink_send(&rb->sl, a, json);
 	/* Written and flushed before the event's dispatch ends: a reader tailing
 	 * the file sees the line now, not when a buffer fills or we stop. */
-	if (!rb->err && rb->out) {
-		if (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF ||
+	if (!rb->err && rb->out && out_filter_alert(&rb->filter, sensor_alert_json(a))) {
+		char line[2048];
+		size_t n = rb->human ? human_alert(sensor_alert_json(a), rb->color, line, sizeof(line)) : 0;
+
+		if ((rb->human ? fwrite(line, 1, n, rb->out) != n
+			       : (fputs(json, rb->out) == EOF || fputc('\n', rb->out) == EOF)) ||
 		    fflush(rb->out) == EOF)
 			rb->err = errno ? -errno : -EIO; /* the run stops (cmd-run.c) */
 		else

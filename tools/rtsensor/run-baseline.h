@@ -6,11 +6,12 @@
 #include <stdio.h>
 
 #include "http-sink.h"
+#include "human.h"
 #include "rtsensor.h"
 #include "syslog-sink.h"
 
 /* --format: how events and alerts are written */
-enum out_format { FORMAT_JSON = 0, FORMAT_OCSF, FORMAT_FALCO };
+enum out_format { FORMAT_JSON = 0, FORMAT_OCSF, FORMAT_FALCO, FORMAT_HUMAN };
 
 struct run_baseline {
 	const char *mode;     /* "learn", "monitor", "enforce" or NULL (no baseline) */
@@ -20,6 +21,9 @@ struct run_baseline {
 	const char *syslog;   /* --syslog TARGET */
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
 	enum out_format format;
+	bool format_set;      /* --format given: no terminal detection */
+	bool human, color;    /* alerts as lines for a person (a terminal, or --format human) */
+	struct out_filter filter; /* --kind, --workload, --min-severity */
 	const char *http;     /* --http URL */
 	uint32_t syslog_kinds; /* --syslog-events: bit (1 << kind) per event kind sent */
 	char *evbuf;          /* an event's JSON for syslog */
@@ -56,12 +60,24 @@ struct run_baseline {
 	{ "journal", no_argument, NULL, 0x108 },                      \
 	{ "http", required_argument, NULL, 0x109 },                   \
 	{ "syslog-events", required_argument, NULL, 0x10a },          \
-	{ "alert-rate", required_argument, NULL, 0x10b }
+	{ "alert-rate", required_argument, NULL, 0x10b },             \
+	{ "kind", required_argument, NULL, 0x10e },                   \
+	{ "workload", required_argument, NULL, 0x10c },               \
+	{ "min-severity", required_argument, NULL, 0x10d }
 
 #define RUN_BASELINE_HELP                                                                 \
-	"      --format json|ocsf|falco  events and alerts in our schema (docs/events.md,\n" \
-	"                        default), as OCSF 1.1 classes (docs/ocsf.md), or alerts\n" \
-	"                        as Falco's json_output (docs/falco.md; events stay JSON)\n" \
+	"      --format json|ocsf|falco|human  events and alerts in our schema\n"     \
+	"                        (docs/events.md; the default when not a terminal), as\n" \
+	"                        OCSF 1.1 classes (docs/ocsf.md), alerts as Falco's\n"  \
+	"                        json_output (docs/falco.md; events stay JSON), or one\n" \
+	"                        line per item for a person (the default on a terminal;\n" \
+	"                        colour unless NO_COLOR is set)\n"                   \
+	"      --kind KIND[,KIND...]  write only events (and alerts whose evidence is)\n" \
+	"                        of these kinds\n"                                   \
+	"      --workload ID     write only events and alerts of this workload (an id\n" \
+	"                        or its prefix, e.g. a 12-character container ID)\n" \
+	"      --min-severity info|low|medium|high|critical  write only alerts at or\n" \
+	"                        above it\n"                                          \
 	"      --mode learn|monitor|enforce  feed every event to the behavioural\n"     \
 	"                        baseline and write alerts (docs/baseline.md); learn:\n"  \
 	"                        instances learn and move to monitoring by themselves;\n" \
