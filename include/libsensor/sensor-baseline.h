@@ -112,6 +112,8 @@ struct sensor_baseline_opts {
 	 * gather the file's other operations into one alert (its "ops");
 	 * threat-rule alerts never wait. 0: 500 ms. */
 	uint64_t file_window_ns;
+	const char *rules_dir;       /* drop-in rules directory: every "*.rules" file in it,
+					in name order, adds to the rules (sensor_rules_opts); NULL: none */
 };
 
 /*
@@ -125,6 +127,46 @@ struct sensor_baseline_opts {
  */
 SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
 					 sensor_baseline **ret);
+
+enum sensor_rules_flags {
+	/* Without `path`, start from no rules instead of the built-in ones. */
+	SENSOR_RULES_NO_DEFAULTS = 1u << 0,
+};
+
+/*
+ * Where the threat rules come from (docs/rules.md): the rules file `path`
+ * (NULL: the built-in default rules), then every "*.rules" file of the
+ * drop-in directory `dir` (NULL: none) in name order, whose rules are
+ * added; "disable <id>" in any of them leaves a rule out (an unknown id is
+ * an error). Files in `dir` must be regular files; symbolic links there are
+ * not followed.
+ */
+struct sensor_rules_opts {
+	size_t sz;          /* sizeof(struct sensor_rules_opts) */
+	uint32_t flags;     /* enum sensor_rules_flags */
+	const char *path;
+	const char *dir;
+	char *err;          /* out, may be NULL: the first error, "FILE: line N: reason" */
+	size_t errlen;
+};
+
+/*
+ * Load and check rules without a context (rtsensor config check). Returns
+ * the number of rules in force (>= 0), -EBADMSG for a file that does not
+ * parse, an unknown id to disable or an id defined twice, -E2BIG past the
+ * limits, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
+ * or the directory. The reason is in opts->err.
+ */
+SENSOR_EXPORT int sensor_rules_check(const struct sensor_rules_opts *opts);
+
+/*
+ * Replace the rules of a running baseline (a reload): the new rules are
+ * loaded and checked first, and take effect only when all of them load, so
+ * a bad file leaves the old rules in force. Pending alert aggregates are
+ * kept. Returns the number of rules in force, or an error of
+ * sensor_rules_check() (also logged through the context).
+ */
+SENSOR_EXPORT int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts *opts);
 
 /*
  * Give every pending alert to the callback (sensor_baseline_flush_alerts()),

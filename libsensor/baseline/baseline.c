@@ -317,42 +317,47 @@ int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags)
 	return r < 0 ? r : n;
 }
 
-static int load_rules(struct sensor_baseline *b, const char *path)
+static int load_rules(struct sensor_baseline *b, const char *path, const char *dir)
 {
-	char err[256] = "";
-	char *buf = NULL;
-	size_t len = 0;
+	char err[512] = "";
 	int r;
 
-	if (path) {
-		FILE *f = fopen(path, "re");
-
-		if (!f)
-			return -errno;
-		buf = malloc(RULES_TEXT_MAX + 1);
-		if (!buf) {
-			fclose(f);
-			return -ENOMEM;
-		}
-		len = fread(buf, 1, RULES_TEXT_MAX + 1, f);
-		r = ferror(f) ? -EIO : 0;
-		fclose(f);
-		if (r < 0) {
-			free(buf);
-			return r;
-		}
-		r = rules_parse(buf, len, &b->rules, err, sizeof(err));
-		free(buf);
-	} else if (b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES) {
+	if (!path && !dir && (b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES))
 		return 0;
-	} else {
-		path = "(built-in default rules)";
-		r = rules_parse(rules_default_text, rules_default_len, &b->rules, err, sizeof(err));
-	}
+	r = rules_load(path, dir, !(b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES), &b->rules, err,
+		       sizeof(err));
 	if (r < 0)
-		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules %s: %s", path,
-			err[0] ? err : strerror(-r));
+		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules: %s", err[0] ? err : strerror(-r));
 	return r == -E2BIG ? -EBADMSG : r;
+}
+
+int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts *opts)
+{
+	struct sensor_rules_opts o = { 0 };
+	struct ruleset *rs;
+	char err[512] = "";
+	int r;
+
+	if (!b || !opts || opts->sz < offsetof(struct sensor_rules_opts, flags) + sizeof(opts->flags))
+		return -EINVAL;
+	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	for (size_t i = sizeof(o); i < opts->sz; i++)
+		if (((const char *)opts)[i])
+			return -E2BIG;
+	if (o.flags & ~(uint32_t)SENSOR_RULES_NO_DEFAULTS)
+		return -EINVAL;
+	r = rules_load(o.path, o.dir, !(o.flags & SENSOR_RULES_NO_DEFAULTS), &rs, err, sizeof(err));
+	if (r < 0) {
+		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules not reloaded, the old rules stay: %s",
+			err[0] ? err : strerror(-r));
+		if (o.err && o.errlen)
+			snprintf(o.err, o.errlen, "%s", err[0] ? err : strerror(-r));
+		return r;
+	}
+	/* the loop thread is the only reader: the old set is not in use here */
+	rules_free(b->rules);
+	b->rules = rs;
+	return (int)rs->n;
 }
 
 int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
@@ -404,7 +409,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		return -ENOMEM;
 	b->ctx = ctx;
 	b->o = o;
-	b->o.db_path = b->o.rules_path = NULL; /* not kept: the caller's strings */
+	b->o.db_path = b->o.rules_path = b->o.rules_dir = NULL; /* not kept: the caller's strings */
 	b->stats.sz = sizeof(b->stats);
 	r = model_init(&b->m);
 	if (r < 0)
@@ -412,7 +417,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	r = alerts_new(&b->alerts);
 	if (r < 0)
 		goto fail;
-	r = load_rules(b, o.rules_path);
+	r = load_rules(b, o.rules_path, o.rules_dir);
 	if (r < 0)
 		goto fail;
 	if (o.db_path) {

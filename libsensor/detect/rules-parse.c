@@ -177,7 +177,7 @@ static int parse_tags(struct lex *lx, const char *eol, struct rule *r)
 	return r->tags ? 0 : -ENOMEM;
 }
 
-static void rule_free(struct rule *r)
+void rule_free(struct rule *r)
 {
 	for (unsigned i = 0; i < r->nconds; i++)
 		cond_free(&r->conds[i]);
@@ -195,6 +195,7 @@ void rules_free(struct ruleset *rs)
 	for (unsigned i = 0; i < rs->n; i++)
 		rule_free(&rs->rules[i]);
 	free(rs->rules);
+	free(rs->disabled);
 	for (unsigned i = 0; i < rs->nlists; i++) {
 		for (unsigned k = 0; k < rs->lists[i].n; k++)
 			free(rs->lists[i].vals[k]);
@@ -545,6 +546,39 @@ int rules_parse_with(const char *buf, size_t len, const struct ruleset *prior,
 			cur->severity = severity_from_name(tok + 9);
 			if (token(&lx, eol, tok, sizeof(tok), &q) != 0) {
 				r = fail(&lx, "unexpected text after the severity");
+				goto fail;
+			}
+		} else if (strcmp(tok, "disable") == 0 && !cur) {
+			char id[RULE_VALUE_LEN];
+			unsigned before = rs->ndisabled;
+
+			while ((t = token(&lx, eol, id, sizeof(id), &q)) > 0) {
+				struct rule_disable *nd;
+
+				if (q || !valid_id(id) || strlen(id) >= RULE_ID_MAX) {
+					r = fail(&lx, "'disable' takes rule ids of [a-z0-9_-], at most %d bytes",
+						 RULE_ID_MAX - 1);
+					goto fail;
+				}
+				if (rs->ndisabled >= RULES_MAX) {
+					r = fail(&lx, "more than %d disabled rules", RULES_MAX);
+					goto fail;
+				}
+				nd = realloc(rs->disabled, (rs->ndisabled + 1) * sizeof(*nd));
+				if (!nd) {
+					r = -ENOMEM;
+					goto fail;
+				}
+				rs->disabled = nd;
+				snprintf(nd[rs->ndisabled].id, RULE_ID_MAX, "%s", id);
+				nd[rs->ndisabled++].line = lx.line;
+			}
+			if (t < 0) {
+				r = t;
+				goto fail;
+			}
+			if (rs->ndisabled == before) {
+				r = fail(&lx, "'disable' needs at least one rule id");
 				goto fail;
 			}
 		} else if (strcmp(tok, "end") == 0) {

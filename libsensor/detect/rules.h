@@ -8,6 +8,7 @@
 #ifndef SENSOR_DETECT_RULES_H
 #define SENSOR_DETECT_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,9 +78,17 @@ struct rule_list {
 	unsigned n;
 };
 
+/* "disable <id>": a rule of another file (the defaults, a drop-in) to leave out. */
+struct rule_disable {
+	char id[RULE_ID_MAX];
+	unsigned line;
+};
+
 struct ruleset {
 	struct rule *rules;
 	unsigned n;
+	struct rule_disable *disabled; /* ids this file disables, in file order */
+	unsigned ndisabled;
 	/* named parts a file defines for its rules (and for later files') */
 	struct rule_list *lists;
 	unsigned nlists;
@@ -100,6 +109,22 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 int rules_parse_with(const char *buf, size_t len, const struct ruleset *prior,
 		     struct ruleset **ret, char *err, size_t errlen);
 void rules_free(struct ruleset *rs);
+/* Free what one rule holds (not the rule itself). */
+void rule_free(struct rule *r);
+
+/*
+ * The rules in force: the rules file at `path` (NULL: the built-in rules,
+ * or none when `defaults` is false), then every "*.rules" file of the
+ * drop-in directory `dir` (NULL: none) in name order, added; a "disable
+ * <id>" in any of them leaves that rule out. Returns 0 and writes *ret, or
+ * -EBADMSG with "FILE: line N: reason" in err (an unknown id to disable, an
+ * id defined twice, a parse error), -E2BIG past RULES_MAX rules or a file
+ * past RULES_TEXT_MAX, -ENOMEM, or the -errno of opening a file or the
+ * directory (err names it). Files are opened without following a symlink
+ * in the directory and must be regular files.
+ */
+int rules_load(const char *path, const char *dir, bool defaults, struct ruleset **ret, char *err,
+	       size_t errlen);
 
 /* Call fn for every rule that matches ev, in file order. Returns matches. */
 typedef void (*rule_match_fn)(void *ud, const struct rule *r, const sensor_event *ev);

@@ -425,3 +425,38 @@ Test(loop, run_inside_a_callback_is_refused)
 	sensor_ctx_process(ctx, 0);
 	cr_assert_eq(r, -EBUSY);
 }
+
+static int64_t loss_count = -1;
+static char loss_detail[64];
+
+static void on_loss(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	const char *d;
+
+	(void)c;
+	(void)ud;
+	if (sensor_event_kind(ev) != SENSOR_KIND_LOSS)
+		return;
+	cr_assert_eq(sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &loss_count), 0);
+	d = sensor_event_get_str(ev, SENSOR_FIELD_LOSS_DETAIL);
+	snprintf(loss_detail, sizeof(loss_detail), "%s", d ? d : "");
+	cr_assert_str_eq(sensor_event_get_str(ev, SENSOR_FIELD_LOSS_SOURCE), "inject");
+}
+
+/* A loss is an event with its count, and both counters (the source's, the context's) add it. */
+Test(loop, loss_is_an_event_and_counted_exactly)
+{
+	struct sensor_source_stats ss = { .sz = sizeof(ss) };
+	struct sensor_stats st = { .sz = sizeof(st) };
+
+	sensor_ctx_set_event_cb(ctx, on_loss, NULL);
+	ctx_emit_loss(src, 7, "seven gone");
+	cr_assert_eq(loss_count, 7);
+	cr_assert_str_eq(loss_detail, "seven gone");
+	ctx_emit_loss(src, 5, NULL);
+	cr_assert_eq(loss_count, 5);
+	cr_assert_eq(sensor_source_get_stats(src, &ss), 0);
+	cr_assert_eq(ss.lost, 12);
+	cr_assert_eq(sensor_ctx_get_stats(ctx, &st), 0);
+	cr_assert_eq(st.lost, 12);
+}

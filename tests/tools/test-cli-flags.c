@@ -307,3 +307,26 @@ Test(cli_flags, seccomp_agent_flags)
 	cr_assert_eq(rt("seccomp-agent --socket c.sock --timeout 0 2>/dev/null"), 2);
 	cr_assert_eq(rt("seccomp-agent --socket c.sock -t x 2>/dev/null"), 2);
 }
+
+/* run --format ocsf: every line an OCSF class; a process's exec is Process Activity (1007). */
+Test(cli_flags, run_format_ocsf, .timeout = 60)
+{
+	char *out;
+	int st;
+
+	REQUIRE_ROOT();
+	/* (the first command keeps rt()'s "cd DIR &&" out of the backgrounded one) */
+	st = rt("--version >/dev/null; \"$RTSENSOR\" run --source proc --format ocsf --duration 2"
+		" --events o.json 2>err.txt & pid=$!;"
+		" n=0; until grep -q class_uid o.json 2>/dev/null; do n=$((n+1));"
+		" [ $n -lt 400 ] || exit 9; sleep 0.05; done; cp /bin/true ocsf-marker; ./ocsf-marker;"
+		" wait $pid");
+	cr_assert_eq(st, 0, "exit %d", st);
+	out = slurp("o.json");
+	cr_assert_gt(count_lines(out), 0);
+	cr_assert_eq(count(out, "\"class_uid\":"), count_lines(out), "every line is an OCSF class: %.2000s",
+		     out);
+	cr_assert(strstr(out, "\"class_uid\":1007"), "%.2000s", out);
+	cr_assert(strstr(out, "ocsf-marker"), "the marker's exec: %.2000s", out);
+	free(out);
+}

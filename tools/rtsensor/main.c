@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "rtsensor.h"
 
 static const struct {
@@ -14,6 +15,7 @@ static const struct {
 } verbs[] = {
 	{ "run", cmd_run, "watch the machine and print events as JSON lines" },
 	{ "doctor", cmd_doctor, "say which kernel features and privileges this machine offers" },
+	{ "config", cmd_config, "check a configuration file and its rules (config check)" },
 	{ "exec", cmd_exec, "run a command under seccomp supervision (--deny SYSCALL[:ERRNO])" },
 	{ "seccomp-agent", cmd_seccomp_agent, "serve OCI runtimes' seccomp listenerPath (runc)" },
 	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
@@ -37,6 +39,12 @@ void die_msg(const char *verb, const char *fmt, ...)
 	va_list ap;
 
 	fprintf(stderr, "rtsensor: %s%s", verb ? verb : "", verb ? ": " : "");
+	if (conf_current && conf_current_item) { /* a setting of the configuration file */
+		char key[64];
+
+		fprintf(stderr, "%s:%u: key '%s': ", conf_current->path, conf_current_item->line,
+			conf_item_key(conf_current_item, key, sizeof(key)));
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -102,7 +110,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("rtsensor %s (libsensor %s)\n%s\n", SENSOR_VERSION_STRING, sensor_version(),
+		printf("rtsensor %s (libsensor %s)\n%s\n", RTSENSOR_VERSION, sensor_version(),
 		       sensor_features());
 		return EXIT_OK;
 	}

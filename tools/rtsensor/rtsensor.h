@@ -43,6 +43,7 @@ const struct sensor_conntrack_opts *run_net_conntrack_opts(struct run_net *rn);
 
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_seccomp_agent(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

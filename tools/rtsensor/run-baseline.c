@@ -185,23 +185,39 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	free(ocsf);
 }
 
-int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
+int run_baseline_check(const struct run_baseline *rb)
 {
-	struct sensor_baseline_opts o = { .sz = sizeof(o) };
-	int r;
-
 	if (rb->syslog_kinds && !rb->syslog) {
 		die_msg("run", "--syslog-events needs --syslog TARGET");
 		return EXIT_USAGE;
 	}
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || (rb->syslog && !rb->syslog_kinds) ||
-		    rb->journal || rb->learn_min || rb->learn_stable || rb->http || rb->alert_rate) {
+		if (rb->db || rb->alerts || rb->rules || rb->rules_dir ||
+		    (rb->syslog && !rb->syslog_kinds) || rb->journal || rb->learn_min ||
+		    rb->learn_stable || rb->http || rb->alert_rate) {
 			die_msg("run", "--db, --alerts, --alert-rate, --syslog (without --syslog-events), "
-				"--http, --journal, --rules and --learn-* need --mode "
+				"--http, --journal, --rules, --rules-dir and --learn-* need --mode "
 				"learn|monitor|enforce");
 			return EXIT_USAGE;
 		}
+		return 0;
+	}
+	if (rb->journal && !rb->db) {
+		die_msg("run", "--journal needs --db: the journal lives in the database");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o) };
+	int r;
+
+	r = run_baseline_check(rb);
+	if (r != 0)
+		return r;
+	if (!rb->mode) {
 		if (rb->syslog) {
 			char err[400];
 
@@ -212,10 +228,6 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			rb->sl_open = true;
 		}
 		return 0;
-	}
-	if (rb->journal && !rb->db) {
-		die_msg("run", "--journal needs --db: the journal lives in the database");
-		return EXIT_USAGE;
 	}
 	if (!rb->alerts || strcmp(rb->alerts, "-") == 0) {
 		rb->out = stdout;
@@ -257,6 +269,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 						     : SENSOR_BASELINE_LEARN;
 	o.db_path = rb->db;
 	o.rules_path = rb->rules;
+	o.rules_dir = rb->rules_dir;
 	o.min_learn_ns = rb->learn_min;
 	o.stable_ns = rb->learn_stable;
 	o.rate_limit = rb->alert_rate;
@@ -346,6 +359,42 @@ void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx)
 		emit_loss(rb, ctx, "http", lost - rb->http_lost_reported, detail);
 		rb->http_lost_reported = lost;
 	}
+}
+
+int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
+			const char *rules_dir)
+{
+	struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rules, .dir = rules_dir };
+	char err[512] = "";
+	int r;
+
+	if (!rb->b)
+		return 0;
+	ro.err = err;
+	ro.errlen = sizeof(err);
+	/* pending aggregates and the store, before the file moves */
+	r = sensor_baseline_flush_alerts(rb->b, 0);
+	if (r < 0)
+		die_msg("run", "reload: baseline flush failed: %s", strerror(-r));
+	if (rb->out && rb->out != stdout) {
+		FILE *f = alerts && strcmp(alerts, "-") != 0 ? fopen(alerts, "ae") : stdout;
+
+		if (!f) {
+			die_msg("run", "reload: cannot open '%s': %s (alerts keep going to the old file)",
+				alerts, strerror(errno));
+		} else {
+			if (fclose(rb->out) != 0 && !rb->err)
+				rb->err = -errno;
+			rb->out = f;
+			rb->alerts = alerts;
+		}
+	}
+	r = sensor_baseline_set_rules(rb->b, &ro); /* a failure is logged by the library */
+	if (r >= 0) {
+		rb->rules = rules;
+		rb->rules_dir = rules_dir;
+	}
+	return r;
 }
 
 int run_baseline_stop(struct run_baseline *rb)

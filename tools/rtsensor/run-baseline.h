@@ -18,6 +18,7 @@ struct run_baseline {
 	const char *db;       /* --db */
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
+	const char *rules_dir; /* --rules-dir DIR (run-opts.c) */
 	const char *syslog;   /* --syslog TARGET */
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
 	enum out_format format;
@@ -105,6 +106,8 @@ struct run_baseline {
 
 /* Handle one of the options above: 1 handled, 0 not ours, <0 usage error (printed). */
 int run_baseline_opt(struct run_baseline *rb, int c, const char *arg);
+/* Check the options together (what needs --mode, --db). 0 or an exit code (printed). */
+int run_baseline_check(const struct run_baseline *rb);
 /* Attach the baseline when --mode was given. 0 or an exit code (printed). */
 int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx);
 /*
@@ -114,6 +117,14 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx);
 void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx);
 /* An event for the sinks that take events (--syslog-events). */
 void run_baseline_event(struct run_baseline *rb, const sensor_event *ev);
+/*
+ * A reload (SIGHUP): write pending alert aggregates and the store, reopen
+ * the alert file (log rotation; `alerts` may name a new one), and load the
+ * rules anew (`rules`, `rules_dir`), keeping the old ones when the new do
+ * not load. Returns the number of rules in force, or -errno (printed).
+ */
+int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
+			const char *rules_dir);
 /* Flush, detach, close the alert sink. Returns an exit code. */
 int run_baseline_stop(struct run_baseline *rb);
 
