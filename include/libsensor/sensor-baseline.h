@@ -114,6 +114,13 @@ struct sensor_baseline_opts {
 	uint64_t file_window_ns;
 	const char *rules_dir;       /* drop-in rules directory: every "*.rules" file in it,
 					in name order, adds to the rules (sensor_rules_opts); NULL: none */
+	/*
+	 * Features one workload instance may hold; 0: 100 000. A workload that
+	 * makes up more (hostile or broken: one new path after another) is not
+	 * learned further; each flush reports what was dropped as a loss event
+	 * and counts it in features_capped.
+	 */
+	uint64_t max_features_per_workload;
 };
 
 /*
@@ -247,6 +254,7 @@ struct sensor_baseline_stats {
 				    error): each batch is also a loss event */
 	uint64_t flush_ns_total;  /* time spent in store flushes (CLOCK_MONOTONIC ns) */
 	uint64_t flush_ns_max;    /* the longest flush */
+	uint64_t features_capped; /* observations not learned: their workload was at its cap */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);
@@ -279,9 +287,17 @@ enum sensor_store_flags {
 
 /*
  * Open (creating and migrating unless READONLY) a baseline database.
+ * A new file is created 0600. The file must be the caller's: never a
+ * symbolic link (-ELOOP), owned by the euid, not writable by group or
+ * others, one link (else -EPERM; a group/world-readable file of ours is
+ * made 0600 when opened read-write). SQLite runs it defensively
+ * (SQLITE_DBCONFIG_DEFENSIVE, no triggers, views or untrusted schema
+ * functions), and a file that holds a trigger or a view is refused
+ * (-EMEDIUMTYPE): the schema makes none.
  * Returns 0 and writes *ret; -EOPNOTSUPP without SQLite, -ENOENT for a
  * missing database opened READONLY, -EPROTO for a database of a newer
- * schema, -EIO/-EBADMSG for a file that is not a usable database.
+ * schema, -EIO/-EBADMSG for a file that is not a usable database, -EINVAL
+ * for a path that is not a regular file, -ELOOP, -EPERM, -EMEDIUMTYPE.
  */
 SENSOR_EXPORT int sensor_store_open(const char *path, uint32_t flags, sensor_store **ret);
 /* NULL-safe; returns NULL. */

@@ -88,6 +88,17 @@ enum sensor_fanotify_flags {
 	SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES = 1u << 4,
 	/* Only the permission group; no notification events. */
 	SENSOR_FANOTIFY_NO_NOTIFY = 1u << 5,
+	/*
+	 * Report the opens of shared files too. By default an open (read,
+	 * close_nowrite) with no other operation of a file below /usr/lib,
+	 * /lib, /lib64, /usr/lib64, /usr/lib32, /lib32, /usr/libx32,
+	 * /usr/share/locale, /usr/share/zoneinfo, /usr/share/i18n, or of
+	 * /etc/ld.so.cache is not an event, and an evictable kernel ignore mark
+	 * keeps its next opens out of the queue (docs/fanotify.md, "Quiet
+	 * shared opens"). Exec, write, create, delete, rename, attrib and
+	 * close_write of those files are always reported.
+	 */
+	SENSOR_FANOTIFY_ALL_OPENS = 1u << 6,
 };
 
 /*

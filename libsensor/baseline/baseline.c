@@ -217,6 +217,18 @@ static int do_flush(struct sensor_baseline *b)
 	}
 	if (b->store && (b->o.flags & SENSOR_BASELINE_JOURNAL))
 		flush_journal(b);
+	if (b->m.capped > b->m.capped_reported) {
+		uint64_t n = b->m.capped - b->m.capped_reported;
+		char what[128];
+
+		b->m.capped_reported = b->m.capped;
+		b->stats.features_capped += n;
+		snprintf(what, sizeof(what),
+			 "baseline: a workload reached its cap of %llu features; new ones not learned",
+			 (unsigned long long)b->m.max_feat_per_wl);
+		if (b->tsrc)
+			ctx_emit_loss(b->tsrc, n, what);
+	}
 	for (size_t i = 0; i < nq; i++) {
 		free(q[i]);
 		free(qwl[i]);
@@ -403,6 +415,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	DFLT(journal_max_age_ns, 7ull * 24 * 3600 * 1000000000u);
 	DFLT(journal_max_rows, 1000000);
 	DFLT(file_window_ns, 500ull * 1000000u);
+	DFLT(max_features_per_workload, 100000);
 #undef DFLT
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -423,7 +436,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	if (o.db_path) {
 		r = store_open(o.db_path, false, &b->store);
 		if (r < 0) {
-			ctx_log(ctx, SENSOR_LOG_ERR, "baseline: cannot open %s: %s", o.db_path,
+			/* the caller gets the errno and says it (once); debug only here */
+			ctx_log(ctx, SENSOR_LOG_DEBUG, "baseline: cannot open %s: %s", o.db_path,
 				strerror(-r));
 			goto fail;
 		}
@@ -453,6 +467,8 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		}
 		b->stats.workloads = b->m.nwls;
 	}
+	/* from here on (what the store held was loaded whole) */
+	b->m.max_feat_per_wl = o.max_features_per_workload;
 	r = ctx_source_add_ops(ctx, &baseline_timer_ops, NULL, &b->tsrc);
 	if (r < 0)
 		goto fail;

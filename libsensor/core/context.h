@@ -15,6 +15,7 @@
 
 #include "event.h"
 #include "identity/host.h"
+#include "util/ratelimit.h"
 
 struct proc_cache;
 struct workload_table;
@@ -54,6 +55,7 @@ struct fd_watch {
 	int fd;
 	fd_ready_fn cb;
 	bool dead;
+	struct ratelimit err_log; /* handler errors: logged, throttled (a failing fd repeats) */
 	struct fd_watch *next;
 };
 

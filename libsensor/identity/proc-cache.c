@@ -12,6 +12,13 @@
 #include "workload.h"
 
 #define DEFAULT_TTL (2ull * 1000000000u)
+/*
+ * Pids found gone, with when (CLOCK_MONOTONIC ns): an event of a process
+ * that exited before it was read (a short exec: its exec, its file events,
+ * its exit) would read /proc for it again and again. Only events from
+ * before that time are answered from here - a pid reused later is read.
+ */
+#define GONE_SLOTS 64
 
 struct proc_cache {
 	struct sensor_ctx *ctx;
@@ -22,6 +29,11 @@ struct proc_cache {
 	uint64_t hits, misses, evictions;
 	/* entries dropped during a dispatch, released after it (see proc_cache_reap) */
 	struct proc_entry *grave;
+	struct {
+		int32_t pid;
+		uint64_t at;
+	} gone[GONE_SLOTS];
+	uint64_t gone_hits;
 };
 
 static unsigned bucket(const struct proc_cache *pc, int32_t pid)
@@ -156,16 +168,25 @@ static struct proc_entry *find(struct proc_cache *pc, int32_t pid)
 	return e;
 }
 
-static struct proc_entry *load(struct proc_cache *pc, int32_t pid)
+static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, size_t cap,
+			       int *nargs)
 {
 	struct workload_desc wd;
 	struct proc_entry *e = malloc(sizeof(*e));
 	unsigned b;
+	int r;
 
 	if (!e)
 		return NULL;
-	if (proc_read("/proc", pid, e, &wd) < 0) {
+	r = proc_read_args("/proc", pid, e, &wd, args, cap, nargs);
+	if (r < 0) {
 		free(e);
+		if (r == -ENOENT || r == -ESRCH) {
+			unsigned g = (uint32_t)pid % GONE_SLOTS;
+
+			pc->gone[g].pid = pid;
+			pc->gone[g].at = now_mono();
+		}
 		return NULL;
 	}
 	e->wl = workload_intern(pc->ctx->wls, &wd);
@@ -240,8 +261,17 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 		}
 		return e;
 	}
+	{
+		unsigned g = (uint32_t)pid % GONE_SLOTS;
+
+		/* gone when looked at after this event: no second look */
+		if (pc->gone[g].pid == pid && now <= pc->gone[g].at) {
+			pc->gone_hits++;
+			return NULL;
+		}
+	}
 	pc->misses++;
-	return load(pc, pid);
+	return load(pc, pid, NULL, 0, NULL);
 }
 
 struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now)
@@ -255,12 +285,22 @@ struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t 
 
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid)
 {
+	return proc_cache_exec_args(pc, pid, NULL, 0, NULL);
+}
+
+struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
+					size_t cap, int *nargs)
+{
 	struct proc_entry *e = find(pc, pid);
+	int dummy;
 
 	if (e)
 		remove_entry(pc, e);
 	pc->misses++;
-	return load(pc, pid);
+	if (!nargs)
+		nargs = &dummy;
+	*nargs = -ESRCH;
+	return load(pc, pid, args, cap, nargs);
 }
 
 void proc_cache_refresh(struct proc_cache *pc, int32_t pid)
@@ -289,7 +329,7 @@ void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child)
 	/* the parent runs (it just forked): read it once if it is not cached */
 	p = find(pc, parent);
 	if (!p)
-		p = load(pc, parent);
+		p = load(pc, parent, NULL, 0, NULL);
 	if (!p)
 		return;
 	e = calloc(1, sizeof(*e));

@@ -66,6 +66,13 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now);
 /* The process exec'd: reload it now. Returns the fresh entry or NULL. */
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
+/*
+ * The same, and the raw NUL-separated argv (/proc/<pid>/cmdline) into
+ * args[0..cap) from the same read: *nargs is its length, or -errno (also
+ * when NULL is returned and the process was read no further).
+ */
+struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
+					size_t cap, int *nargs);
 /* The process exited: its entry serves late events for a short grace, then goes. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
 /* pid's credentials or name changed: re-read it now if it still runs. */
@@ -97,6 +104,9 @@ void proc_entry_unref(struct proc_entry *e);
  */
 int proc_read(const char *root, int32_t pid, struct proc_entry *e,
 	      struct workload_desc *wd);
+/* The same, and the raw cmdline into args[0..cap) (*nargs: bytes or -errno; args may be NULL). */
+int proc_read_args(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd,
+		   char *args, size_t cap, int *nargs);
 /* Read argv of pid as NUL-separated bytes into buf; returns bytes or -errno. */
 int proc_read_file(const char *root, int32_t pid, const char *name, char *buf, size_t cap);
 

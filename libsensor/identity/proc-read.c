@@ -193,6 +193,12 @@ bool proc_is_runtime(const char *comm, const char *exe)
 
 int proc_read(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd)
 {
+	return proc_read_args(root, pid, e, wd, NULL, 0, NULL);
+}
+
+int proc_read_args(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd,
+		   char *args, size_t cap, int *nargs)
+{
 	char buf[4096];
 	uint64_t ticks = 0, v;
 	long hz = sysconf(_SC_CLK_TCK);
@@ -226,7 +232,17 @@ int proc_read(const char *root, int32_t pid, struct proc_entry *e, struct worklo
 	e->cwd = read_link_at(dfd, "cwd");
 	e->root = read_link_at(dfd, "root");
 	e->runtime = proc_is_runtime(e->comm, e->exe);
-	n = read_at(dfd, "cmdline", buf, sizeof(buf) - 1);
+	/* one read gives both: the caller's raw argv (exec events) and the command line */
+	if (args && cap > 0) {
+		n = read_at(dfd, "cmdline", args, cap);
+		*nargs = n;
+		if (n > 0)
+			memcpy(buf, args, (size_t)n < sizeof(buf) - 1 ? (size_t)n : sizeof(buf) - 1);
+		if (n > (int)sizeof(buf) - 1)
+			n = (int)sizeof(buf) - 1;
+	} else {
+		n = read_at(dfd, "cmdline", buf, sizeof(buf) - 1);
+	}
 	if (n > 0) {
 		while (n > 0 && buf[n - 1] == '\0')
 			n--;

@@ -298,3 +298,43 @@ Test(model, hour_profile_inline_then_full)
 	cr_assert_eq(m.live, 0);
 	model_release(&m);
 }
+
+static void count_cap_loss(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	const char *d = sensor_event_get_str(ev, SENSOR_FIELD_LOSS_DETAIL);
+	int64_t n = 0;
+
+	(void)ctx;
+	if (sensor_event_kind(ev) == SENSOR_KIND_LOSS && d && strstr(d, "cap of 5 features")) {
+		sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &n);
+		*(int64_t *)ud += n;
+	}
+}
+
+/* Issue 13: a workload that invents features without end (80 k paths in 2 s) is capped, and says so. */
+Test(limits, feature_cap_per_workload_is_a_loss_event)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .max_features_per_workload = 5 };
+	struct sensor_baseline_stats st = { .sz = sizeof(st) };
+	int64_t lost = 0;
+	struct tb t;
+
+	tb_open(&t, &o);
+	sensor_ctx_set_event_cb(t.ctx, count_cap_loss, &lost);
+	for (int i = 0; i < 20; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/usr/bin/tool-%c%c", 'a' + i, 'a' + i);
+		tb_exec(&t, "flood", NULL, path, "/bin/sh", T0 + (uint64_t)i * SEC);
+	}
+	/* another workload still learns */
+	tb_exec(&t, "quiet", NULL, "/usr/bin/tool-a", "/bin/sh", T0 + 30 * SEC);
+	cr_assert_eq(sensor_baseline_flush(t.b), 0);
+	for (int i = 0; i < 4; i++)
+		sensor_ctx_process(t.ctx, 0);
+	cr_assert_eq(sensor_baseline_get_stats(t.b, &st), 0);
+	cr_assert_gt(st.features_capped, 0, "nothing capped");
+	cr_assert_eq(lost, (int64_t)st.features_capped, "loss events %lld, capped %llu",
+		     (long long)lost, (unsigned long long)st.features_capped);
+	tb_close(&t);
+}

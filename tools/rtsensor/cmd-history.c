@@ -218,7 +218,7 @@ static int history(int argc, char **argv, bool timeline)
 	}
 	r = sensor_store_open(db, SENSOR_STORE_READONLY, &s);
 	if (r < 0) {
-		die_msg(verb, "cannot open %s: %s%s", db, strerror(-r),
+		die_msg(verb, "cannot open %s: %s%s", db, store_strerror(r),
 			r == -EROFS ? " (an older schema: open it once read-write to migrate)" : "");
 		return exit_code_for(r);
 	}

@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "json-lines.h"
+#include "privs.h"
 #include "metrics.h"
 #include "rtsensor.h"
+#include "safe-open.h"
 #include "run-notify.h"
 #include "run-opts.h"
 #include "run-stats.h"
@@ -301,7 +303,7 @@ int cmd_run(int argc, char **argv)
 	out.net = o->net;
 	r = json_lines_open(&out.jl, o->events_path, true);
 	if (r < 0) {
-		die_msg("run", "cannot open '%s': %s", o->events_path, strerror(-r));
+		die_msg("run", "cannot open '%s': %s", o->events_path, out_strerror(r));
 		code = EXIT_FAIL;
 		goto done;
 	}
@@ -406,6 +408,14 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 
+	/*
+	 * Set up: from here on keep only what the running sources still use
+	 * (and need at stop to remove what they installed), and never gain
+	 * more (no_new_privs; iptables at stop runs with this set too).
+	 */
+	r = privs_drop(privs_for_sources(srcs, nsrc));
+	if (r < 0)
+		die_msg("run", "warning: cannot drop capabilities: %s", strerror(-r));
 	st.nsrc = nsrc;
 	/* the sensor's own status events (stats, reload): no fd, no kernel */
 	r = sensor_source_add(ctx, SENSOR_SOURCE_INJECT, NULL, &st.inject);
@@ -438,7 +448,8 @@ done:
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
 	r = json_lines_close(&out.jl);
 	if (r < 0 && code == EXIT_OK) {
-		die_msg("run", "writing events failed: %s", strerror(-r));
+		die_msg("run", "writing events failed: %s%s", strerror(-r),
+			r == -EPIPE ? " (the reader went away): stopped, everything installed removed" : "");
 		code = EXIT_FAIL;
 	}
 	if (st.cur != st.o) {

@@ -6,9 +6,12 @@
 #include "human.h"
 #include "json-lines.h"
 #include "ocsf.h"
+#include "safe-open.h"
 
 int json_lines_open(struct json_lines *jl, const char *path, bool append)
 {
+	int r = 0;
+
 	memset(jl, 0, sizeof(*jl));
 	if (!path)
 		return 0;
@@ -20,10 +23,8 @@ int json_lines_open(struct json_lines *jl, const char *path, bool append)
 		jl->f = stdout;
 		return 0;
 	}
-	jl->f = fopen(path, append ? "ae" : "we");
+	jl->f = out_fopen(path, append, &r);
 	if (!jl->f) {
-		int r = -errno;
-
 		free(jl->buf);
 		jl->buf = NULL;
 		return r;

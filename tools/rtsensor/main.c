@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "rtsensor.h"
@@ -93,6 +94,23 @@ int parse_seconds(const char *s, uint64_t *ret_ns)
 	return 0;
 }
 
+const char *store_strerror(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "is a symbolic link: refused";
+	case -EPERM:
+		return "is owned by another user, writable by group or others, or hard-linked: "
+		       "refused (a database must be its user's alone, mode 0600)";
+	case -EMEDIUMTYPE:
+		return "holds triggers or views the schema never makes: refused";
+	case -EINVAL:
+		return "is not a regular file";
+	default:
+		return strerror(-err);
+	}
+}
+
 void log_stderr(void *ud, enum sensor_log_level level, const char *msg)
 {
 	static const char *const names[] = { [3] = "error", [4] = "warning", [5] = "notice",
@@ -105,6 +123,12 @@ void log_stderr(void *ud, enum sensor_log_level level, const char *msg)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Whatever rtsensor creates (events, alerts, exports, the database,
+	 * the agent socket) holds command lines and paths of every workload:
+	 * readable by its owner alone, whatever umask it was started with.
+	 */
+	umask(077);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

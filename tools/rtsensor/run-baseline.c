@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "ocsf.h"
 #include "run-baseline.h"
+#include "safe-open.h"
 
 /* A decimal count in 1..UINT32_MAX. */
 static int parse_count(const char *s, uint32_t *ret)
@@ -232,9 +233,11 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	if (!rb->alerts || strcmp(rb->alerts, "-") == 0) {
 		rb->out = stdout;
 	} else {
-		rb->out = fopen(rb->alerts, "ae");
+		int r = 0;
+
+		rb->out = out_fopen(rb->alerts, true, &r);
 		if (!rb->out) {
-			die_msg("run", "cannot open '%s': %s", rb->alerts, strerror(errno));
+			die_msg("run", "cannot open '%s': %s", rb->alerts, out_strerror(r));
 			return EXIT_FAIL;
 		}
 	}
@@ -277,8 +280,11 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	o.alert_userdata = rb;
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
 	if (r < 0) {
-		die_msg("run", "cannot start the baseline: %s%s", strerror(-r),
-			r == -EOPNOTSUPP ? " (this build has no SQLite store)" : "");
+		if (rb->db && (r == -ELOOP || r == -EPERM || r == -EMEDIUMTYPE))
+			die_msg("run", "database '%s' %s", rb->db, store_strerror(r));
+		else
+			die_msg("run", "cannot start the baseline: %s%s", strerror(-r),
+				r == -EOPNOTSUPP ? " (this build has no SQLite store)" : "");
 		return exit_code_for(r);
 	}
 	return 0;

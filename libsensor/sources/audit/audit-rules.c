@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit-rules.h"
+#include "util/instance.h"
 #include "core/context.h"
 #include "util/parse.h"
 
@@ -633,7 +634,7 @@ static bool key_stale(const char *k, size_t n, const void *arg)
 	}
 	if (pid == 0 || pid >= PID_LIMIT)
 		return false;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return instance_pid_gone((pid_t)pid);
 }
 
 int audit_rules_sweep(int fd)

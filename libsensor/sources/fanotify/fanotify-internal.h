@@ -155,6 +155,9 @@ struct fan_src {
 	uint64_t pid_start;  /* start time of the event's process, checked with its pidfd */
 	int32_t memo_pid;    /* pid whose pidfd was seen alive after this read(); 0 none */
 	uint64_t memo_hits, unlink_attribs; /* syscalls saved (debug log at stop) */
+	bool quiet_opens;     /* drop open-only records of shared files (fanotify-quiet.c) */
+	bool quiet_marks_off; /* the kernel refused an ignore mark: drop in user space only */
+	uint64_t quiet_dropped, quiet_marks;
 	struct fan_fs fs[FAN_MAX_FS];
 	unsigned nfs;
 	struct fan_dcache dcache;
@@ -199,6 +202,18 @@ int fan_marks_add(struct sensor_source *src, struct fan_src *fs);
 void fan_marks_close(struct fan_src *fs);
 /* FAN_MARK_FILESYSTEM, _MOUNT or _INODE. */
 unsigned fan_mark_type_flag(enum sensor_fanotify_mark m);
+
+/* ---- quiet shared opens (fanotify-quiet.c) ------------------------------ */
+
+/* True when path is a file every workload reads (libraries, loader cache, locale, zones). */
+bool fan_shared_path(const char *path, size_t len);
+/*
+ * True when rec is an open-only record of such a file and must be dropped
+ * (fs->quiet_opens); adds an evictable kernel ignore mark on the inode so
+ * that its next opens are not queued at all.
+ */
+bool fan_quiet_open(struct fan_src *fs, const struct fan_record *rec, const char *path,
+		    size_t len);
 
 /* ---- permission group (fanotify-perm.c) --------------------------------- */
 

@@ -327,7 +327,8 @@ static int strv_dup2(const char *const *a, const char *const *b, char ***ret)
 #define KNOWN_FLAGS                                                                        \
 	(uint32_t)(SENSOR_FANOTIFY_FAIL_CLOSED | SENSOR_FANOTIFY_AUDIT |                    \
 		   SENSOR_FANOTIFY_NO_ALLOW_CACHE | SENSOR_FANOTIFY_UNLIMITED_QUEUE |        \
-		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY)
+		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY |         \
+		   SENSOR_FANOTIFY_ALL_OPENS)
 #define KNOWN_EVENTS                                                                       \
 	(uint32_t)(SENSOR_FANOTIFY_EV_DEFAULT | SENSOR_FANOTIFY_EV_READ |                   \
 		   SENSOR_FANOTIFY_EV_CLOSE_NOWRITE)
