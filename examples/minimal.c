@@ -5,7 +5,8 @@
  *
  *   cc minimal.c $(pkg-config --cflags --libs libsensor) -o minimal
  *   ./minimal [SECONDS]      (the proc source needs root; without it the
- *                             example feeds itself through an inject source)
+ *                             example feeds itself through an inject source;
+ *                             exits 1 when it saw no event at all)
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -85,5 +86,5 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "minimal: %lu events\n", seen);
 	sensor_ctx_free(ctx);
-	return 0;
+	return seen > 0 ? 0 : 1; /* nothing seen: say so in the exit status */
 }

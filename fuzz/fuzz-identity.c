@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Fuzz the identity parsers with one input: /proc/<pid>/cgroup text, then
- * /proc/<pid>/stat and /proc/<pid>/status text. None may read past len or
+ * /proc/<pid>/stat and /proc/<pid>/status text, then mountinfo text (the
+ * overlay layers of a rootfs). None may read past len or
  * fail to terminate its output strings.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity/overlay-layers.h"
 #include "identity/proc-cache.h"
 #include "identity/workload.h"
 
@@ -30,6 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	proc_parse_stat(buf, size, &ppid, &sess, &ticks, comm);
 	proc_parse_status(buf, size, &a, &b, &c, &e);
+	{
+		char layers[256];
+
+		if (overlay_layers_parse(buf, size, "/r", layers, sizeof(layers)) >= 0 &&
+		    strnlen(layers, sizeof(layers)) == sizeof(layers))
+			abort();
+	}
 	free(buf);
 	return 0;
 }

@@ -8,10 +8,14 @@ PKGS=(
   meson ninja-build pkg-config gcc g++ clang
   # libraries (see the README's dependency table)
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
-  libsqlite3-dev libjansson-dev
+  libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev libcap-ng-dev
+  # deployment: systemd-analyze for the unit's checks (tests/tools/check-deploy.sh);
+  # the Debian packages (scripts/deb.sh) and their lintian check in CI
+  systemd debhelper dpkg-dev lintian
   # tests
-  libcriterion-dev runc busybox-static iproute2 iptables util-linux procps
-  auditd           # auditctl: the live audit test adds foreign rules with it
+  libcriterion-dev runc busybox-static netcat-openbsd kmod iproute2 iptables util-linux procps auditd time
+  # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus
+  python3 rsyslog prometheus
   # peers for differential tests and benchmarks
   conntrack fatrace laurel valgrind
 )

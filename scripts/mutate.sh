@@ -9,23 +9,40 @@
 # is broken. Niced: the machine may be shared.
 #
 #   MUTATE_DIR     work directory (default build-mutate/: src/ and build/)
-#   MUTATE_SUITES  meson suites run after the first tests (default "unit cli")
+#   MUTATE_SUITES  meson suites run after the first tests (default "unit": the
+#                  unprivileged suites that need no server; add "cli" for more)
 #   MUTATIONS      the list (default scripts/mutations.txt)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 list=${MUTATIONS:-$root/scripts/mutations.txt}
 work=${MUTATE_DIR:-$root/build-mutate}
-suites=${MUTATE_SUITES:-unit cli}
+suites=${MUTATE_SUITES:-unit}
 src=$work/src
 bld=$work/build
 log=$work/log
 mkdir -p "$src" "$log"
 renice -n 10 $$ >/dev/null 2>&1 || true
 
-# 1. the tree as it is now (tracked and new files), timestamps kept so an
-# unchanged file is not rebuilt; test data outside the tree linked beside it
-(cd "$root" && git ls-files -co --exclude-standard -z |
-  xargs -0 cp --parents --preserve=timestamps -t "$src") || exit 2
+# 1. the tree as it is now (tracked and new files): a file whose content
+# differs from the copy's is copied with a new timestamp (rebuilt), the
+# others are left alone (not rebuilt); test data outside the tree linked
+(cd "$root" && git ls-files -co --exclude-standard -z) | python3 -c '
+import os, shutil, sys
+root, src = sys.argv[1:]
+for f in sys.stdin.buffer.read().split(b"\0"):
+    if not f:
+        continue
+    a, b = os.path.join(root.encode(), f), os.path.join(src.encode(), f)
+    if not os.path.isfile(a):
+        continue
+    try:
+        same = open(a, "rb").read() == open(b, "rb").read()
+    except OSError:
+        same = False
+    if not same:
+        os.makedirs(os.path.dirname(b), exist_ok=True)
+        shutil.copy(a, b)
+' "$root" "$src" || exit 2
 [ -d "$root/../shared" ] && ln -sfn "$(cd "$root/../shared" && pwd)" "$work/shared"
 
 suite_args=()
@@ -79,10 +96,30 @@ open(path, "w").write("\n".join(lines))
 PY
 }
 
+# build only what the first tests run (their executables and what they depend on)
+first_targets() {
+  local t
+  t=$(cd "$bld" && python3 - "$1" <<'PY'
+import json, os, subprocess, sys
+want = set(sys.argv[1].split())
+tests = json.loads(subprocess.run(["meson", "introspect", "--tests"], capture_output=True,
+                                  text=True, check=True).stdout)
+out = set()
+for t in tests:
+    if t["name"] in want:
+        p = t["cmd"][0]
+        if p.startswith(os.getcwd() + "/"):
+            out.add(os.path.relpath(p))
+print(" ".join(sorted(out)))
+PY
+) || return 1
+  [ -z "$t" ] || ninja -C "$bld" $t tools/rtsensor/rtsensor
+}
+
 survivors=()
 broken=()
 n=0
-while IFS=$'\x1f' read -r name file first from to; do
+while IFS=$'\x1f' read -r -u 3 name file first from to; do
   [ -z "$name" ] && continue
   if [ $# -gt 0 ]; then
     want=0
@@ -90,29 +127,30 @@ while IFS=$'\x1f' read -r name file first from to; do
     [ $want -eq 1 ] || continue
   fi
   n=$((n + 1))
-  cp "$root/$file" "$src/$file"
+  # the copy's own original (the tree itself may change while this runs)
+  cp -p "$src/$file" "$work/orig"
   if ! err=$(apply "$src/$file" "$from" "$to" 2>&1); then
     echo "mutate: $name: $file: $err (the list is stale)" >&2
     broken+=("$name")
+    cp "$work/orig" "$src/$file"
     continue
   fi
   verdict=survived
-  if ! build; then
+  if ! first_targets "$first" >"$log/$name.txt" 2>&1; then
     echo "mutate: $name: does not build ($log/$name.txt)" >&2
-    cp "$log/build.txt" "$log/$name.txt"
     broken+=("$name")
     verdict=
-  elif ! meson test -C "$bld" --no-rebuild $first >"$log/$name.txt" 2>&1; then
+  elif ! meson test -C "$bld" --no-rebuild $first >>"$log/$name.txt" 2>&1; then
     verdict="killed by $first"
-  elif ! meson test -C "$bld" --no-rebuild "${suite_args[@]}" >"$log/$name.txt" 2>&1; then
-    verdict="killed by: $(sed -n 's/^ *[0-9]*\/[0-9]* \([^ ]*\) *\(FAIL\|TIMEOUT\|ERROR\).*/\1/p' "$log/$name.txt" | tr '\n' ' ')"
+  elif ! build || ! meson test -C "$bld" --no-rebuild "${suite_args[@]}" >"$log/$name.txt" 2>&1; then
+    verdict="killed by: $(sed -n 's/^ *[0-9]*\/[0-9]* *[^ ]* \/ \([^ ]*\) .*\(FAIL\|TIMEOUT\|ERROR\).*/\1/p' "$log/$name.txt" | sort -u | tr '\n' ' ')"
   fi
   # restore with a new timestamp: the next build recompiles the original
-  cp "$root/$file" "$src/$file"
+  cp "$work/orig" "$src/$file"
   touch "$src/$file"
   [ -n "$verdict" ] && echo "mutate: $name: $verdict"
   [ "$verdict" = survived ] && survivors+=("$name")
-done <<<"$parsed"
+done 3<<<"$parsed"
 build >/dev/null 2>&1
 
 echo "mutate: $n mutations, ${#survivors[@]} survived, ${#broken[@]} broken"

@@ -42,8 +42,11 @@ enum sensor_baseline_mode {
 	 * known class) is scored at once; unknown ones learn first. */
 	SENSOR_BASELINE_MONITOR = 2,
 	/* As MONITOR, and every stored instance is enforcing: its held events
-	 * are answered from the baseline (sensor_baseline_set_state()). New
-	 * instances learn and then only monitor until an operator asks. */
+	 * are answered from the baseline (sensor_baseline_set_state()), and the
+	 * baseline holds what an enforcing container does itself: a fanotify
+	 * permission group with a mark on each enforcing container's root
+	 * mount (docs/enforce.md). New instances learn and then only monitor
+	 * until an operator asks. */
 	SENSOR_BASELINE_ENFORCE = 3,
 	SENSOR__BASELINE_MODE_FORCE_INT = 0x7fffffff
 };
@@ -87,6 +90,27 @@ enum sensor_baseline_flags {
 	SENSOR_BASELINE_JOURNAL = 1u << 2,
 };
 
+/* How enforcing instances are enforced (docs/enforce.md). */
+enum sensor_enforce_flags {
+	/* Decide, and report a denial as a `would_deny` alert and the verdict
+	 * reason "dry run: would deny: ...", but allow everything. */
+	SENSOR_ENFORCE_DRY_RUN = 1u << 0,
+	/* The held events the baseline's own sources hold get deny, not allow,
+	 * at their deadline and on overload (fail-closed). */
+	SENSOR_ENFORCE_FAIL_CLOSED = 1u << 1,
+	/* Do not start the fanotify permission group (execs and opens of
+	 * enforcing containers are then not held by the baseline itself). */
+	SENSOR_ENFORCE_NO_EXEC = 1u << 2,
+	/* Hold execs only, not opens (no file write / credential read denial). */
+	SENSOR_ENFORCE_NO_FILES = 1u << 3,
+	/* Also hold (and at once allow) what learning and monitoring containers
+	 * do, through the same marks, so that they learn exactly what
+	 * enforcement will decide: the content of every file they execute and
+	 * every path they open for writing, on every mount of theirs. Costs a
+	 * round trip per exec and open of those containers. */
+	SENSOR_ENFORCE_LEARN_HELD = 1u << 4,
+};
+
 struct sensor_baseline_opts {
 	size_t sz;                  /* sizeof(struct sensor_baseline_opts) */
 	uint32_t flags;             /* enum sensor_baseline_flags */
@@ -108,6 +132,21 @@ struct sensor_baseline_opts {
 	void *clock_userdata;
 	uint64_t journal_max_age_ns; /* journal retention by age (baseline time); 0: 7 days */
 	uint64_t journal_max_rows;   /* ... and by rows (the newest kept); 0: 1 000 000 */
+	/* A baseline alert about a file waits this long (CLOCK_MONOTONIC) to
+	 * gather the file's other operations into one alert (its "ops");
+	 * threat-rule alerts never wait. 0: 500 ms. */
+	uint64_t file_window_ns;
+	const char *rules_dir;       /* drop-in rules directory: every "*.rules" file in it,
+					in name order, adds to the rules (sensor_rules_opts); NULL: none */
+	/*
+	 * Features one workload instance may hold; 0: 100 000. A workload that
+	 * makes up more (hostile or broken: one new path after another) is not
+	 * learned further; each flush reports what was dropped as a loss event
+	 * and counts it in features_capped.
+	 */
+	uint64_t max_features_per_workload;
+	uint32_t enforce_flags;      /* enum sensor_enforce_flags */
+	uint64_t enforce_timeout_ns; /* deadline of the events the baseline holds itself; 0: 2 s */
 };
 
 /*
@@ -122,8 +161,49 @@ struct sensor_baseline_opts {
 SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
 					 sensor_baseline **ret);
 
+enum sensor_rules_flags {
+	/* Without `path`, start from no rules instead of the built-in ones. */
+	SENSOR_RULES_NO_DEFAULTS = 1u << 0,
+};
+
 /*
- * Flush to the store a last time, detach from the context and free.
+ * Where the threat rules come from (docs/rules.md): the rules file `path`
+ * (NULL: the built-in default rules), then every "*.rules" file of the
+ * drop-in directory `dir` (NULL: none) in name order, whose rules are
+ * added; "disable <id>" in any of them leaves a rule out (an unknown id is
+ * an error). Files in `dir` must be regular files; symbolic links there are
+ * not followed.
+ */
+struct sensor_rules_opts {
+	size_t sz;          /* sizeof(struct sensor_rules_opts) */
+	uint32_t flags;     /* enum sensor_rules_flags */
+	const char *path;
+	const char *dir;
+	char *err;          /* out, may be NULL: the first error, "FILE: line N: reason" */
+	size_t errlen;
+};
+
+/*
+ * Load and check rules without a context (rtsensor config check). Returns
+ * the number of rules in force (>= 0), -EBADMSG for a file that does not
+ * parse, an unknown id to disable or an id defined twice, -E2BIG past the
+ * limits, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
+ * or the directory. The reason is in opts->err.
+ */
+SENSOR_EXPORT int sensor_rules_check(const struct sensor_rules_opts *opts);
+
+/*
+ * Replace the rules of a running baseline (a reload): the new rules are
+ * loaded and checked first, and take effect only when all of them load, so
+ * a bad file leaves the old rules in force. Pending alert aggregates are
+ * kept. Returns the number of rules in force, or an error of
+ * sensor_rules_check() (also logged through the context).
+ */
+SENSOR_EXPORT int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts *opts);
+
+/*
+ * Give every pending alert to the callback (sensor_baseline_flush_alerts()),
+ * flush to the store a last time, detach from the context and free.
  * NULL-safe; returns NULL.
  */
 SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
@@ -134,6 +214,19 @@ SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
  * number of rows written (>= 0), or -errno of the store.
  */
 SENSOR_EXPORT int sensor_baseline_flush(sensor_baseline *b);
+
+/*
+ * Give every pending alert to the alert callback now, with its counts:
+ * baseline file alerts still gathering ops, the folded repeats of every
+ * open series (as aggregates; the series stay open, later repeats fold
+ * into the next aggregate) and rate-limit reports of what the budgets
+ * held back; then write them to the store as sensor_baseline_flush().
+ * Call it before a reload or anything that closes or replaces the alert
+ * sinks; sensor_baseline_free() calls it. flags: 0. Returns the number of
+ * alerts given to the callback (>= 0), -EINVAL, or -errno of the store
+ * (the alerts were given to the callback then).
+ */
+SENSOR_EXPORT int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags);
 
 /*
  * Forget what instance `workload_id` learned and learn it again (NULL: every
@@ -185,6 +278,10 @@ struct sensor_baseline_stats {
 	uint64_t journaled;      /* events written to the journal */
 	uint64_t journal_dropped; /* events the journal could not keep (queue full, store
 				    error): each batch is also a loss event */
+	uint64_t flush_ns_total;  /* time spent in store flushes (CLOCK_MONOTONIC ns) */
+	uint64_t flush_ns_max;    /* the longest flush */
+	uint64_t features_capped; /* observations not learned: their workload was at its cap */
+	uint64_t enforced_would_deny; /* held events a dry run allowed that it would deny */
 };
 
 SENSOR_EXPORT int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *st);
@@ -217,9 +314,17 @@ enum sensor_store_flags {
 
 /*
  * Open (creating and migrating unless READONLY) a baseline database.
+ * A new file is created 0600. The file must be the caller's: never a
+ * symbolic link (-ELOOP), owned by the euid, not writable by group or
+ * others, one link (else -EPERM; a group/world-readable file of ours is
+ * made 0600 when opened read-write). SQLite runs it defensively
+ * (SQLITE_DBCONFIG_DEFENSIVE, no triggers, views or untrusted schema
+ * functions), and a file that holds a trigger or a view is refused
+ * (-EMEDIUMTYPE): the schema makes none.
  * Returns 0 and writes *ret; -EOPNOTSUPP without SQLite, -ENOENT for a
  * missing database opened READONLY, -EPROTO for a database of a newer
- * schema, -EIO/-EBADMSG for a file that is not a usable database.
+ * schema, -EIO/-EBADMSG for a file that is not a usable database, -EINVAL
+ * for a path that is not a regular file, -ELOOP, -EPERM, -EMEDIUMTYPE.
  */
 SENSOR_EXPORT int sensor_store_open(const char *path, uint32_t flags, sensor_store **ret);
 /* NULL-safe; returns NULL. */

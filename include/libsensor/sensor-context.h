@@ -49,10 +49,15 @@ struct sensor_ctx_opts {
 	/*
 	 * Where OCI runtimes keep container state (colon-separated), to learn a
 	 * container's image (its class). NULL: /run/runc, /run/crun, docker's and
-	 * containerd's runc roots. Copied.
+	 * containerd's runc roots (SENSOR_OCI_STATE_ROOTS_DEFAULT). Copied.
 	 */
 	const char *oci_state_roots;
 };
+
+/* The runtime state roots read when sensor_ctx_opts.oci_state_roots is NULL. */
+#define SENSOR_OCI_STATE_ROOTS_DEFAULT                                                \
+	"/run/runc:/run/crun:/run/docker/runtime-runc/moby:/run/containerd/runc/k8s.io:" \
+	"/run/containerd/runc/default:/run/containerd/runc/moby"
 
 /*
  * Create a context. opts may be NULL for defaults.
@@ -116,6 +121,7 @@ struct sensor_stats {
 	uint64_t proc_cache_evictions;
 	uint64_t proc_cache_entries;
 	uint64_t workloads;         /* distinct workload instances known */
+	uint64_t pending;           /* held events waiting for a verdict now */
 };
 
 /* Fill up to stats->sz bytes of the context's counters. 0 or -EINVAL. */

@@ -148,6 +148,24 @@ enum sensor_field {
 	SENSOR_FIELD_WORKLOAD_POD_NAME,       /* kubernetes pod name */
 	SENSOR_FIELD_WORKLOAD_NAMESPACE,      /* kubernetes namespace */
 	SENSOR_FIELD_WORKLOAD_CONTAINER_NAME, /* kubernetes container name, docker name */
+	/* int 1: the container runtime's own process (runc init, crun, conmon, a
+	 * shim) setting a container up: not learned, not scored, no threat rule */
+	SENSOR_FIELD_PROCESS_RUNTIME,
+	/* int 1: another source reports the same exec with more detail (audit's
+	 * argv, cwd and executed path): baseline and rules count the primary only */
+	SENSOR_FIELD_EXEC_SECONDARY,
+	/* int 1: the executed file is not from the container's image: written in
+	 * its overlay upper layer, on a tmpfs, or a memfd (container drift) */
+	SENSOR_FIELD_EXEC_DRIFT,
+	/* int: the mode a chmod family syscall set (audit) */
+	SENSOR_FIELD_FILE_MODE,
+	/* int 1: the filesystem's own bookkeeping done for the process (an
+	 * overlay's work dir during a copy-up), not an access of its own */
+	SENSOR_FIELD_FILE_INTERNAL,
+	/* file, appended */
+	SENSOR_FIELD_FILE_SHA256,     /* content identity of an executable (fanotify permission
+				       * events of SENSOR_FANOTIFY_HASH_EXEC): SHA-256, 64 hex */
+	SENSOR_FIELD_FILE_NLINK,      /* hard links of the file (permission events) */
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include <libsensor/sensor-common.h>
+#include <libsensor/sensor-context.h>
 #include <libsensor/sensor-event.h>
 
 #ifdef __cplusplus
@@ -86,8 +87,30 @@ enum sensor_fanotify_flags {
 	SENSOR_FANOTIFY_UNLIMITED_QUEUE = 1u << 3,
 	/* Do not apply the default exclusions (docs/fanotify.md). */
 	SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES = 1u << 4,
-	/* Only the permission group; no notification events. */
+	/* Only the permission group; no notification events. With it, `paths`
+	 * may be NULL: permission marks are then added later with
+	 * sensor_fanotify_mark() (e.g. each container's root mount). */
 	SENSOR_FANOTIFY_NO_NOTIFY = 1u << 5,
+	/*
+	 * Report the opens of shared files too. By default an open (read,
+	 * close_nowrite) with no other operation of a file below /usr/lib,
+	 * /lib, /lib64, /usr/lib64, /usr/lib32, /lib32, /usr/libx32,
+	 * /usr/share/locale, /usr/share/zoneinfo, /usr/share/i18n, or of
+	 * /etc/ld.so.cache is not an event, and an evictable kernel ignore mark
+	 * keeps its next opens out of the queue (docs/fanotify.md, "Quiet
+	 * shared opens"). Exec, write, create, delete, rename, attrib and
+	 * close_write of those files are always reported.
+	 */
+	SENSOR_FANOTIFY_ALL_OPENS = 1u << 6,
+	/* Exec permission events carry file.sha256, the SHA-256 of the file
+	 * (cached per inode while unchanged: docs/enforce.md). */
+	SENSOR_FANOTIFY_HASH_EXEC = 1u << 7,
+	/* Open permission events say whether the open is for writing: file.op
+	 * "write" for O_WRONLY, O_RDWR, O_CREAT, O_TRUNC (or a syscall whose
+	 * flags cannot be read: io_uring, openat2, a compat syscall), "open"
+	 * for a read-only open. Read from /proc/PID/syscall while the opener is
+	 * blocked (the kernel has copied its flags, they cannot change). */
+	SENSOR_FANOTIFY_OPEN_MODE = 1u << 8,
 };
 
 /*
@@ -121,6 +144,22 @@ struct sensor_fanotify_opts {
 	sensor_fanotify_policy_fn policy; /* NULL: every request waits for respond() */
 	void *policy_userdata;
 };
+
+enum sensor_fanotify_mark_flags {
+	SENSOR_FANOTIFY_MARK_REMOVE = 1u << 0, /* remove the mark instead of adding it */
+};
+
+/*
+ * Add (or remove) a permission mark of the source's `perm` classes, of the
+ * source's mark type (opts.mark), on path while the source runs, e.g. on
+ * "/proc/<pid>/root" with SENSOR_FANOTIFY_MARK_MOUNT: the root mount of
+ * that process's container, and nothing else. Permission events of that
+ * mount reach the source from then on. Call it from the thread that runs
+ * the context. Returns 0; -EINVAL (not a fanotify source with a permission
+ * group, bad flags, relative path), -ENOENT/-EACCES/-ENOTDIR for the path,
+ * -ENOSPC (mark limit), or another -errno of fanotify_mark(2).
+ */
+SENSOR_EXPORT int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags);
 
 #ifdef __cplusplus
 }

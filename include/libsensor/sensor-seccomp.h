@@ -93,16 +93,54 @@ SENSOR_EXPORT int sensor_seccomp_spawn(sensor_source *src, const char *const arg
  * then carry workload.id = its OCI id, and a status event
  * "container_attached" (detail: id, pid, bundle, annotations as JSON)
  * announces it; "container_detached" follows when its last process is gone.
- * A stale socket file at path is replaced. flags: none yet, must be 0.
+ * A stale socket file at path is replaced. The socket file is 0600 and
+ * only root and the caller's euid may use it (SO_PEERCRED); see
+ * sensor_seccomp_add_agent_opts() for more peers and the channel caps.
+ * flags: none yet, must be 0.
  * Returns 0; -EINVAL, -ENAMETOOLONG (path longer than sun_path),
- * -EADDRINUSE, or the -errno of socket/bind/listen.
+ * -EADDRINUSE, or the -errno of socket/bind/chmod/listen.
  */
 SENSOR_EXPORT int sensor_seccomp_add_agent(sensor_source *src, const char *path, uint32_t flags);
 
 /*
+ * Options of sensor_seccomp_add_agent_opts(). Zeroed fields take the
+ * defaults.
+ */
+struct sensor_seccomp_agent_opts {
+	size_t sz;      /* sizeof(struct sensor_seccomp_agent_opts) */
+	uint32_t flags; /* none yet, must be 0 */
+	/*
+	 * Peers served besides root and the caller's own euid (checked with
+	 * SO_PEERCRED on every connection; anyone else is refused). With a
+	 * list the socket file is created 0666 (the uid check is the gate);
+	 * without one it is 0600. The workload identity (workload.id, .class)
+	 * sent by a peer that is neither root nor the caller's euid is a claim,
+	 * not a fact: its events carry workload.id "claimed:<uid>:<id>" and
+	 * class "claimed:<class>", and no pod. Copied.
+	 */
+	const uint32_t *allow_uids;
+	size_t n_allow_uids;
+	/* containers served (and handshakes in progress) through this socket; 0: 1024 */
+	uint32_t max_channels;
+	/* the same per peer uid, for every peer but root; 0: 64 */
+	uint32_t max_channels_per_peer;
+};
+
+/*
+ * sensor_seccomp_add_agent() with options. The socket file is created with
+ * mode 0600 (0666 with allow_uids) before it listens, whatever the umask.
+ * A peer passes only fds that are seccomp listeners: any other fd is
+ * refused (and closed). Returns 0; -EINVAL (bad opts, flags), -E2BIG (opts
+ * larger than this library knows, with non-zero tail), or the errors of
+ * sensor_seccomp_add_agent().
+ */
+SENSOR_EXPORT int sensor_seccomp_add_agent_opts(sensor_source *src, const char *path,
+						const struct sensor_seccomp_agent_opts *opts);
+
+/*
  * Serve a notification fd obtained elsewhere (e.g. seccomp_notify_fd()).
  * The source takes ownership of fd, also on failure. flags: must be 0.
- * Returns 0, -EINVAL, -EBADF, or -errno.
+ * Returns 0, -EINVAL, -EBADF, -ENOTTY (fd is not a seccomp listener), or -errno.
  */
 SENSOR_EXPORT int sensor_seccomp_add_fd(sensor_source *src, int fd, uint32_t flags);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "baseline.h"
 #include "detect/rules.h"
@@ -34,6 +35,11 @@ uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev)
 	return t;
 }
 
+static const char *str_or_host(const char *id)
+{
+	return id && *id ? id : "host";
+}
+
 static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 {
 	void **args = ud;
@@ -43,7 +49,7 @@ static void on_rule(void *ud, const struct rule *r, const sensor_event *ev)
 	uint64_t now = *(uint64_t *)args[2];
 	const char *subject = args[3];
 	struct alert_in in = { .sev = (enum sensor_severity)r->severity, .rule = r->id,
-			       .desc = r->desc, .feature = subject, .wi = wi, .ev = ev };
+			       .desc = r->desc, .tags = r->tags, .feature = subject, .wi = wi, .ev = ev };
 
 	if (r->severity >= SENSOR_SEVERITY_HIGH)
 		(*severe)++;
@@ -63,21 +69,6 @@ static int features_known(struct sensor_baseline *b, uint32_t wi, const struct f
 	return 1;
 }
 
-/* An enforcing instance answers its held events (DESIGN §7). */
-static void enforce(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
-		    bool known, int severe)
-{
-	if (b->m.wls[wi].state != WL_ENFORCING || sensor_event_is_pending(ev) != 1)
-		return;
-	if (known && !severe) {
-		if (sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "baseline: learned") == 0)
-			b->stats.enforced_allow++;
-	} else if (sensor_event_respond(ev, SENSOR_DECISION_DENY, 0,
-					severe ? "baseline: threat rule" : "baseline: not learned") == 0) {
-		b->stats.enforced_deny++;
-	}
-}
-
 static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 {
 	struct sensor_baseline *b = ud;
@@ -88,7 +79,6 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	uint32_t wi;
 	void *args[5];
 	int severe = 0;
-	bool known;
 
 	(void)ctx;
 	b->stats.events++;
@@ -100,6 +90,26 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 		return;
 	}
 	now = bl_now(b, ev);
+	{
+		int64_t rt = 0, sec = 0, internal = 0;
+
+		/* the runtime's setup of a container is not the workload's, and an exec
+		 * another source reports in full counts once: neither learned, scored
+		 * nor matched against the rules (docs/baseline.md); journaled */
+		sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_RUNTIME, &rt);
+		if (kind == SENSOR_KIND_FILE)
+			sensor_event_get_int(ev, SENSOR_FIELD_FILE_INTERNAL, &internal);
+		if (kind == SENSOR_KIND_EXEC)
+			sensor_event_get_int(ev, SENSOR_FIELD_EXEC_SECONDARY, &sec);
+		/* a held event still gets its instance's verdict below */
+		if ((rt || sec || internal) && sensor_event_is_pending(ev) != 1) {
+			if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
+				journal_add(&b->journal, ev,
+					    str_or_host(sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID)),
+					    now);
+			return;
+		}
+	}
 	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
 	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
 	klass = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_CLASS);
@@ -115,17 +125,18 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 	args[3] = fs.n ? fs.f[0].key : "";
 	args[4] = &severe;
 	rules_match(b->rules, ev, on_rule, args);
+	enf_observe(b, wi, ev, &fs);
 	if (wi == MODEL_NONE) { /* no room for another instance: no model, still a journal */
+		enf_answer(b, wi, ev, &fs, severe);
 		if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
 			journal_add(&b->journal, ev, id, now);
 		return;
 	}
-	/* decided on the model as it was before this event taught it anything; only an
-	 * enforcing instance needs to know */
-	known = b->m.wls[wi].state == WL_ENFORCING && features_known(b, wi, &fs);
+	/* decided on the model as it was before this event taught it anything */
+	enf_answer(b, wi, ev, &fs, severe);
 	for (int i = 0; i < fs.n; i++)
-		score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
-	enforce(b, wi, ev, known, severe);
+		if (b->m.wls[wi].state != WL_ENFORCING || enf_feature_decides(ev, fs.f[i].key))
+			score_feature(b, wi, fs.f[i].kind, fs.f[i].key, fs.f[i].len, ev, now);
 	lc_tick(b, wi, now);
 	/* after enforcement, so that the journal holds the verdict */
 	if ((b->o.flags & SENSOR_BASELINE_JOURNAL) && journal_wants(ev))
@@ -169,7 +180,17 @@ static int do_flush(struct sensor_baseline *b)
 
 	nq = alerts_take_queue(b->alerts, &q, &qt, &qwl);
 	if (b->store) {
+		struct timespec t0, t1;
+		uint64_t ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = store_flush(b->store, &b->m, q, qt, qwl, nq);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+		     (uint64_t)t0.tv_nsec;
+		b->stats.flush_ns_total += ns;
+		if (ns > b->stats.flush_ns_max)
+			b->stats.flush_ns_max = ns;
 		b->stats.flushes++;
 		if (r < 0) {
 			b->stats.flush_errors++;
@@ -181,6 +202,18 @@ static int do_flush(struct sensor_baseline *b)
 	}
 	if (b->store && (b->o.flags & SENSOR_BASELINE_JOURNAL))
 		flush_journal(b);
+	if (b->m.capped > b->m.capped_reported) {
+		uint64_t n = b->m.capped - b->m.capped_reported;
+		char what[128];
+
+		b->m.capped_reported = b->m.capped;
+		b->stats.features_capped += n;
+		snprintf(what, sizeof(what),
+			 "baseline: a workload reached its cap of %llu features; new ones not learned",
+			 (unsigned long long)b->m.max_feat_per_wl);
+		if (b->tsrc)
+			ctx_emit_loss(b->tsrc, n, what);
+	}
 	for (size_t i = 0; i < nq; i++) {
 		free(q[i]);
 		free(qwl[i]);
@@ -202,13 +235,45 @@ static void housekeeping(struct sensor_baseline *b, uint64_t now)
 	}
 }
 
+static int bl_timer(struct sensor_source *src, uint64_t mono);
+
+/* Arm the timer at the next store flush, held alert or wake-up asked meanwhile. */
+static void bl_rearm(struct sensor_baseline *b, uint64_t mono)
+{
+	uint64_t at = b->next_flush_mono, due = alerts_next_due(b->alerts);
+
+	if (due != UINT64_MAX && !(b->o.flags & SENSOR_BASELINE_EVENT_TIME)) {
+		uint64_t now = bl_now(b, NULL);
+
+		if (mono + (due > now ? due - now : 0) < at)
+			at = mono + (due > now ? due - now : 0);
+	}
+	if (b->tsrc->timer_at < at) /* bl_wake() during this call */
+		at = b->tsrc->timer_at;
+	ctx_source_timer(b->tsrc, at, bl_timer);
+}
+
+void bl_wake(struct sensor_baseline *b, uint64_t mono)
+{
+	if (b->tsrc && mono < b->tsrc->timer_at)
+		ctx_source_timer(b->tsrc, mono, bl_timer);
+}
+
 static int bl_timer(struct sensor_source *src, uint64_t mono)
 {
 	struct sensor_baseline *b = src->priv;
 
-	housekeeping(b, bl_now(b, NULL));
-	do_flush(b);
-	ctx_source_timer(src, mono + b->o.flush_interval_ns, bl_timer);
+	if (mono >= b->next_flush_mono) {
+		housekeeping(b, bl_now(b, NULL));
+		do_flush(b);
+		b->next_flush_mono = mono + b->o.flush_interval_ns;
+	} else {
+		/* a held alert is due, or alerts wait for the store */
+		alerts_due(b, bl_now(b, NULL));
+		if (alerts_queued(b->alerts))
+			do_flush(b);
+	}
+	bl_rearm(b, mono);
 	return 0;
 }
 
@@ -235,42 +300,61 @@ int sensor_baseline_flush(sensor_baseline *b)
 	return do_flush(b);
 }
 
-static int load_rules(struct sensor_baseline *b, const char *path)
+int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags)
 {
-	char err[256] = "";
-	char *buf = NULL;
-	size_t len = 0;
+	uint64_t now;
+	int n, r;
+
+	if (!b || flags)
+		return -EINVAL;
+	now = bl_now(b, NULL);
+	housekeeping(b, now); /* windows that closed first, as their own aggregates */
+	n = alerts_flush_all(b, now);
+	r = do_flush(b);
+	return r < 0 ? r : n;
+}
+
+static int load_rules(struct sensor_baseline *b, const char *path, const char *dir)
+{
+	char err[512] = "";
 	int r;
 
-	if (path) {
-		FILE *f = fopen(path, "re");
-
-		if (!f)
-			return -errno;
-		buf = malloc(RULES_TEXT_MAX + 1);
-		if (!buf) {
-			fclose(f);
-			return -ENOMEM;
-		}
-		len = fread(buf, 1, RULES_TEXT_MAX + 1, f);
-		r = ferror(f) ? -EIO : 0;
-		fclose(f);
-		if (r < 0) {
-			free(buf);
-			return r;
-		}
-		r = rules_parse(buf, len, &b->rules, err, sizeof(err));
-		free(buf);
-	} else if (b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES) {
+	if (!path && !dir && (b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES))
 		return 0;
-	} else {
-		path = "(built-in default rules)";
-		r = rules_parse(rules_default_text, rules_default_len, &b->rules, err, sizeof(err));
-	}
+	r = rules_load(path, dir, !(b->o.flags & SENSOR_BASELINE_NO_DEFAULT_RULES), &b->rules, err,
+		       sizeof(err));
 	if (r < 0)
-		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules %s: %s", path,
-			err[0] ? err : strerror(-r));
+		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules: %s", err[0] ? err : strerror(-r));
 	return r == -E2BIG ? -EBADMSG : r;
+}
+
+int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts *opts)
+{
+	struct sensor_rules_opts o = { 0 };
+	struct ruleset *rs;
+	char err[512] = "";
+	int r;
+
+	if (!b || !opts || opts->sz < offsetof(struct sensor_rules_opts, flags) + sizeof(opts->flags))
+		return -EINVAL;
+	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	for (size_t i = sizeof(o); i < opts->sz; i++)
+		if (((const char *)opts)[i])
+			return -E2BIG;
+	if (o.flags & ~(uint32_t)SENSOR_RULES_NO_DEFAULTS)
+		return -EINVAL;
+	r = rules_load(o.path, o.dir, !(o.flags & SENSOR_RULES_NO_DEFAULTS), &rs, err, sizeof(err));
+	if (r < 0) {
+		ctx_log(b->ctx, SENSOR_LOG_ERR, "baseline: rules not reloaded, the old rules stay: %s",
+			err[0] ? err : strerror(-r));
+		if (o.err && o.errlen)
+			snprintf(o.err, o.errlen, "%s", err[0] ? err : strerror(-r));
+		return r;
+	}
+	/* the loop thread is the only reader: the old set is not in use here */
+	rules_free(b->rules);
+	b->rules = rs;
+	return (int)rs->n;
 }
 
 int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
@@ -292,6 +376,10 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	}
 	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES |
 				  SENSOR_BASELINE_JOURNAL))
+		return -EINVAL;
+	if (o.enforce_flags & ~(uint32_t)(SENSOR_ENFORCE_DRY_RUN | SENSOR_ENFORCE_FAIL_CLOSED |
+					  SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_NO_FILES |
+					  SENSOR_ENFORCE_LEARN_HELD))
 		return -EINVAL;
 	if ((o.flags & SENSOR_BASELINE_JOURNAL) && !o.db_path)
 		return -EINVAL; /* the journal lives in the store */
@@ -315,13 +403,16 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	DFLT(burst_window_ns, 60ull * 1000000000u);
 	DFLT(journal_max_age_ns, 7ull * 24 * 3600 * 1000000000u);
 	DFLT(journal_max_rows, 1000000);
+	DFLT(file_window_ns, 500ull * 1000000u);
+	DFLT(max_features_per_workload, 100000);
+	DFLT(enforce_timeout_ns, 2000000000ull);
 #undef DFLT
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->ctx = ctx;
 	b->o = o;
-	b->o.db_path = b->o.rules_path = NULL; /* not kept: the caller's strings */
+	b->o.db_path = b->o.rules_path = b->o.rules_dir = NULL; /* not kept: the caller's strings */
 	b->stats.sz = sizeof(b->stats);
 	r = model_init(&b->m);
 	if (r < 0)
@@ -329,13 +420,14 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 	r = alerts_new(&b->alerts);
 	if (r < 0)
 		goto fail;
-	r = load_rules(b, o.rules_path);
+	r = load_rules(b, o.rules_path, o.rules_dir);
 	if (r < 0)
 		goto fail;
 	if (o.db_path) {
 		r = store_open(o.db_path, false, &b->store);
 		if (r < 0) {
-			ctx_log(ctx, SENSOR_LOG_ERR, "baseline: cannot open %s: %s", o.db_path,
+			/* the caller gets the errno and says it (once); debug only here */
+			ctx_log(ctx, SENSOR_LOG_DEBUG, "baseline: cannot open %s: %s", o.db_path,
 				strerror(-r));
 			goto fail;
 		}
@@ -365,15 +457,20 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		}
 		b->stats.workloads = b->m.nwls;
 	}
+	/* from here on (what the store held was loaded whole) */
+	b->m.max_feat_per_wl = o.max_features_per_workload;
 	r = ctx_source_add_ops(ctx, &baseline_timer_ops, NULL, &b->tsrc);
 	if (r < 0)
 		goto fail;
 	b->tsrc->priv = b;
 	b->tsrc->no_enrich = true;
-	ctx_source_timer(b->tsrc, now_mono() + b->o.flush_interval_ns, bl_timer);
+	b->next_flush_mono = now_mono() + b->o.flush_interval_ns;
+	ctx_source_timer(b->tsrc, b->next_flush_mono, bl_timer);
 	r = ctx_add_stage(ctx, bl_stage, b);
 	if (r < 0)
 		goto fail;
+	if (o.mode == SENSOR_BASELINE_ENFORCE || (o.enforce_flags & SENSOR_ENFORCE_LEARN_HELD))
+		enf_start(b); /* not fatal: logged, and the held events of other sources still answered */
 	*ret = b;
 	return 0;
 fail:
@@ -388,9 +485,10 @@ sensor_baseline *sensor_baseline_free(sensor_baseline *b)
 {
 	if (!b)
 		return NULL;
+	enf_free(b); /* first: its held events get their default while the stage still runs */
 	if (b->tsrc) {
 		ctx_remove_stage(b->ctx, bl_stage, b);
-		sensor_baseline_flush(b);
+		sensor_baseline_flush_alerts(b, 0); /* every pending alert, then the store */
 		sensor_source_remove(b->tsrc);
 	}
 	store_close(b->store);
@@ -434,6 +532,8 @@ int sensor_baseline_set_state(sensor_baseline *b, const char *workload_id,
 		return -ENOENT;
 	if (state == SENSOR_BASELINE_STATE_LEARNING)
 		return lc_relearn(b, wi, bl_now(b, NULL));
+	if (state == SENSOR_BASELINE_STATE_ENFORCING && !b->m.wls[wi].is_class)
+		enf_start(b);
 	b->m.wls[wi].state = (uint8_t)state;
 	b->m.wls[wi].dirty = true;
 	return 0;

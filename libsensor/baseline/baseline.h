@@ -8,6 +8,7 @@
 #include "core/context.h"
 #include "model.h"
 #include "journal.h"
+#include "enforce.h"
 
 struct ruleset;
 struct alerts;
@@ -27,9 +28,17 @@ struct sensor_baseline {
 	struct sensor_store *store;
 	struct journal journal;  /* SENSOR_BASELINE_JOURNAL: events queued for the store */
 	struct sensor_baseline_stats stats;
+	struct enforcer enf;
 	uint64_t last_time;     /* latest "now" the baseline used */
 	uint64_t next_decay;    /* next decay sweep, baseline time */
+	uint64_t next_flush_mono; /* next store flush and housekeeping, CLOCK_MONOTONIC */
 };
+
+/* A store transaction follows a queued alert within this long (docs/alerts.md). */
+#define ALERT_STORE_DELAY_NS (10ull * 1000000u)
+
+/* Run the baseline's timer no later than `mono` (CLOCK_MONOTONIC ns). */
+void bl_wake(struct sensor_baseline *b, uint64_t mono);
 
 /* The baseline's "now" for an event (event time, injected clock or real). */
 uint64_t bl_now(struct sensor_baseline *b, const sensor_event *ev);
@@ -53,6 +62,7 @@ struct alert_in {
 	const char *rule;     /* rule id, or NULL */
 	const char *reason;   /* baseline reason, or NULL */
 	const char *desc;
+	const char *tags;     /* the rule's MITRE ATT&CK tags, space-separated, or NULL */
 	const char *feature;  /* feature key or "" */
 	uint32_t wi;          /* instance model, MODEL_NONE when unknown */
 	const sensor_event *ev;
@@ -66,6 +76,16 @@ void alerts_free(struct alerts *a);
 void alerts_raise(struct sensor_baseline *b, const struct alert_in *in, uint64_t now);
 /* Emit aggregates whose window closed and rate-limit reports; forget old entries. */
 void alerts_tick(struct sensor_baseline *b, uint64_t now);
+/* Release held file alerts whose gathering window is over (cheap; the timer's). */
+void alerts_due(struct sensor_baseline *b, uint64_t now);
+/* Baseline time the next held alert is due, UINT64_MAX: none. */
+uint64_t alerts_next_due(const struct alerts *a);
+/* Everything pending goes out now: held alerts, aggregates, rate-limit reports. Returns alerts. */
+int alerts_flush_all(struct sensor_baseline *b, uint64_t now);
+/* Alerts wait for the store's queue. */
+bool alerts_queued(const struct alerts *a);
+/* Is a baseline alert about this file feature's path open for instance wi (burst counting)? */
+bool alerts_file_open(struct sensor_baseline *b, uint32_t wi, const char *feature, uint64_t now);
 /* Queued alert JSON lines for the store: take them (the caller frees each and the array). */
 size_t alerts_take_queue(struct alerts *a, char ***ret, uint64_t **times, char ***wls);
 

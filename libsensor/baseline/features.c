@@ -9,13 +9,13 @@
 static const char *const kind_names[FEAT__MAX] = {
 	[FEAT_EXEC] = "exec", [FEAT_EDGE] = "edge", [FEAT_FILE] = "file",
 	[FEAT_NET] = "peer", [FEAT_LISTEN] = "listen", [FEAT_SYSCALL] = "syscall",
-	[FEAT_IDENTITY] = "identity",
+	[FEAT_IDENTITY] = "identity", [FEAT_BINARY] = "binary",
 };
 
 static const char *const key_prefix[FEAT__MAX] = {
 	[FEAT_EXEC] = "exec:", [FEAT_EDGE] = "edge:", [FEAT_FILE] = "file:",
 	[FEAT_NET] = "net:", [FEAT_LISTEN] = "listen:", [FEAT_SYSCALL] = "syscall:",
-	[FEAT_IDENTITY] = "identity:",
+	[FEAT_IDENTITY] = "identity:", [FEAT_BINARY] = "binary:",
 };
 
 const char *feat_kind_name(enum feat_kind k)
@@ -161,6 +161,24 @@ static void net_features(const sensor_event *ev, struct feat_set *fs)
 	done(fs, &b);
 }
 
+int features_add_binary(struct feat_set *fs, const char *hex, const char *path)
+{
+	struct kb b;
+	char h[FEAT_BINARY_HEX + 1];
+
+	if (strlen(hex) < FEAT_BINARY_HEX || !path || path[0] != '/')
+		return 0;
+	memcpy(h, hex, FEAT_BINARY_HEX);
+	h[FEAT_BINARY_HEX] = '\0';
+	if (!slot(fs, FEAT_BINARY, &b))
+		return 0;
+	kb_add(&b, h);
+	kb_add(&b, ":");
+	kb_gen(&b, GEN_PATH, path);
+	done(fs, &b);
+	return 1;
+}
+
 int features_from_event(const sensor_event *ev, struct feat_set *fs)
 {
 	struct kb b;
@@ -191,6 +209,14 @@ int features_from_event(const sensor_event *ev, struct feat_set *fs)
 		const char *op = str_or(ev, SENSOR_FIELD_FILE_OP, "access");
 
 		s = str_or(ev, SENSOR_FIELD_FILE_PATH, NULL);
+		/* an exec permission event with the file's content: what it runs */
+		if (s && strcmp(op, "exec") == 0) {
+			const char *hex = sensor_event_get_str(ev, SENSOR_FIELD_FILE_SHA256);
+
+			if (hex)
+				features_add_binary(fs, hex, s);
+			break;
+		}
 		/* exec of a file is the exec feature; a close without write adds
 		 * nothing to the open that came before it */
 		if (!s || strcmp(op, "exec") == 0 || strcmp(op, "close_nowrite") == 0)

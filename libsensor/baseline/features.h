@@ -9,6 +9,9 @@
  *   listen:<proto>:<port>            a listening port (bind/listen)
  *   syscall:<name or nr>             a syscall seen by audit or seccomp
  *   identity:<syscall>:<uid>         an identity change (setuid family)
+ *   binary:<sha256/128>:<path>       an executable file's content at a path
+ *                                    (exec permission events; exec events, added by
+ *                                    the enforcer from /proc/<pid>/exe)
  * Paths, peers and ports go through generalize().
  */
 #ifndef SENSOR_BASELINE_FEATURES_H
@@ -30,6 +33,7 @@ enum feat_kind {
 	FEAT_LISTEN,
 	FEAT_SYSCALL,
 	FEAT_IDENTITY,
+	FEAT_BINARY,
 	FEAT__MAX
 };
 
@@ -45,6 +49,10 @@ struct feat_set {
 
 /* Fill fs with the features of ev (0..FEAT_PER_EVENT). Returns fs->n. */
 int features_from_event(const sensor_event *ev, struct feat_set *fs);
+/* Hex digits of the content hash in a binary key (128 bits of SHA-256). */
+#define FEAT_BINARY_HEX 32
+/* Append binary:<hex[0..32)>:<path> to fs (when there is room). 1 added, 0 not. */
+int features_add_binary(struct feat_set *fs, const char *hex, const char *path);
 /* Kind of a stored key from its prefix, FEAT_NONE when unknown. */
 enum feat_kind feat_kind_of_key(const char *key, size_t len);
 /* Stable name of a kind ("exec", "peer", ...). */

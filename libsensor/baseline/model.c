@@ -204,6 +204,11 @@ uint32_t model_feat_add(struct model *m, uint32_t wl, const char *key, size_t le
 	uint32_t i, off, slot;
 	struct feat *f;
 
+	if (m->max_feat_per_wl && m->wls[wl].nfeat >= m->max_feat_per_wl) {
+		/* a workload made to invent features without end (80 k paths in 2 s) stops here */
+		m->capped++;
+		return MODEL_NONE;
+	}
 	if (len > UINT16_MAX || pool_put(m, key, len, &off) < 0)
 		return MODEL_NONE;
 	if (m->free_head) {

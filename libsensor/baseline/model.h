@@ -76,6 +76,9 @@ struct wmodel {
 struct model {
 	struct feat *feats;
 	uint32_t nfeats, capfeats;
+	/* features one workload may hold (0: no cap); what does not fit is counted */
+	uint64_t max_feat_per_wl;
+	uint64_t capped, capped_reported;
 	uint32_t *buckets;   /* index + 1 */
 	uint32_t nbuckets;   /* power of two */
 	uint32_t live;       /* features not dead */

@@ -35,6 +35,9 @@ static const struct {
 	[FEAT_LISTEN] = { "new_listen", SENSOR_SEVERITY_HIGH, "a port this workload never listened on" },
 	[FEAT_SYSCALL] = { "new_syscall", SENSOR_SEVERITY_MEDIUM, "a syscall this workload never made" },
 	[FEAT_IDENTITY] = { "new_identity", SENSOR_SEVERITY_HIGH, "an identity change this workload never made" },
+	[FEAT_BINARY] = { "new_binary", SENSOR_SEVERITY_HIGH,
+			  "an executable file content at a path this workload never ran (new, "
+			  "renamed, copied, linked or modified)" },
 };
 
 static uint32_t hours_seen(const struct feat *f)
@@ -148,7 +151,9 @@ void score_feature(struct sensor_baseline *b, uint32_t wi, uint8_t kind, const c
 			w->burst_n = 0;
 			w->burst_alerted = false;
 		}
-		w->burst_n++;
+		/* a file's other ops while its alert is open are the same behaviour */
+		if (kind != FEAT_FILE || !alerts_file_open(b, wi, key, now))
+			w->burst_n++;
 		if (w->burst_n >= b->o.burst_count && !w->burst_alerted) {
 			w->burst_alerted = true;
 			raise_reason(b, wi, SENSOR_SEVERITY_HIGH, "burst",

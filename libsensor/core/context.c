@@ -236,6 +236,7 @@ int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats)
 	pthread_mutex_unlock(&ctx->pend_lock);
 	proc_cache_stats(ctx->procs, &s);
 	s.workloads = workload_table_count(ctx->wls);
+	s.pending = atomic_load_explicit(&ctx->pend_n, memory_order_relaxed);
 	n = stats->sz < sizeof(s) ? stats->sz : sizeof(s);
 	s.sz = stats->sz;
 	memcpy(stats, &s, n);

@@ -15,6 +15,7 @@
 
 #include "event.h"
 #include "identity/host.h"
+#include "util/ratelimit.h"
 
 struct proc_cache;
 struct workload_table;
@@ -54,6 +55,7 @@ struct fd_watch {
 	int fd;
 	fd_ready_fn cb;
 	bool dead;
+	struct ratelimit err_log; /* handler errors: logged, throttled (a failing fd repeats) */
 	struct fd_watch *next;
 };
 
@@ -89,6 +91,10 @@ struct sensor_ctx {
 	atomic_int exit_code; /* -1: keep running */
 	int in_dispatch;
 	bool pending_removals;
+	/* sources reporting execs with argv, cwd and the executed path (audit
+	 * with its default rules): the proc source marks its own exec events
+	 * secondary while one runs (one exec, one event: docs/events.md) */
+	int exec_primary;
 
 	/*
 	 * Event pool: the loop thread takes and returns events on `local`

@@ -46,6 +46,8 @@ const struct ev_field_desc ev_fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_FILE_FLAGS] = { "file.flags", I, SENSOR_KIND_FILE },
 	[SENSOR_FIELD_FILE_HOST_PATH] = { "file.host_path", S, SENSOR_KIND_FILE },
 	[SENSOR_FIELD_FILE_HOST_TO] = { "file.host_to", S, SENSOR_KIND_FILE },
+	[SENSOR_FIELD_FILE_SHA256] = { "file.sha256", S, SENSOR_KIND_FILE },
+	[SENSOR_FIELD_FILE_NLINK] = { "file.nlink", I, SENSOR_KIND_FILE },
 	[SENSOR_FIELD_NET_OP] = { "net.op", S, SENSOR_KIND_NET },
 	[SENSOR_FIELD_NET_PROTO] = { "net.proto", S, SENSOR_KIND_NET },
 	[SENSOR_FIELD_NET_FAMILY] = { "net.family", S, SENSOR_KIND_NET },
@@ -94,6 +96,11 @@ const struct ev_field_desc ev_fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_WORKLOAD_POD_NAME] = { "workload.pod_name", S, 0 },
 	[SENSOR_FIELD_WORKLOAD_NAMESPACE] = { "workload.namespace", S, 0 },
 	[SENSOR_FIELD_WORKLOAD_CONTAINER_NAME] = { "workload.container_name", S, 0 },
+	[SENSOR_FIELD_PROCESS_RUNTIME] = { "process.runtime", I, 0 },
+	[SENSOR_FIELD_EXEC_SECONDARY] = { "exec.secondary", I, SENSOR_KIND_EXEC },
+	[SENSOR_FIELD_EXEC_DRIFT] = { "exec.drift", I, SENSOR_KIND_EXEC },
+	[SENSOR_FIELD_FILE_MODE] = { "file.mode", I, SENSOR_KIND_FILE },
+	[SENSOR_FIELD_FILE_INTERNAL] = { "file.internal", I, SENSOR_KIND_FILE },
 };
 
 #undef I

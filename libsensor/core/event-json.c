@@ -17,15 +17,20 @@ struct section {
 	enum sensor_kind kind; /* 0: every kind */
 	/* fields of the section appended to the enum later (not in first..last) */
 	enum sensor_field more_first, more_last;
+	enum sensor_field more2_first, more2_last; /* a second such range, 0: none */
 };
 
 static const struct section sections[] = {
-	{ "process", SENSOR_FIELD_PROCESS_PID, SENSOR_FIELD_PROCESS_START, 0 },
+	{ "process", SENSOR_FIELD_PROCESS_PID, SENSOR_FIELD_PROCESS_START, 0,
+	  SENSOR_FIELD_PROCESS_RUNTIME, SENSOR_FIELD_PROCESS_RUNTIME },
 	{ "workload", SENSOR_FIELD_WORKLOAD_KIND, SENSOR_FIELD_WORKLOAD_CGROUP, 0,
 	  SENSOR_FIELD_WORKLOAD_IMAGE, SENSOR_FIELD_WORKLOAD_CONTAINER_NAME },
-	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC },
+	{ "exec", SENSOR_FIELD_EXEC_PATH, SENSOR_FIELD_EXEC_ARGC, SENSOR_KIND_EXEC,
+	  SENSOR_FIELD_EXEC_SECONDARY, SENSOR_FIELD_EXEC_DRIFT },
 	{ "exit", SENSOR_FIELD_EXIT_CODE, SENSOR_FIELD_EXIT_SIGNAL, SENSOR_KIND_EXIT },
-	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_HOST_TO, SENSOR_KIND_FILE },
+	{ "file", SENSOR_FIELD_FILE_OP, SENSOR_FIELD_FILE_HOST_TO, SENSOR_KIND_FILE,
+	  SENSOR_FIELD_FILE_MODE, SENSOR_FIELD_FILE_INTERNAL, SENSOR_FIELD_FILE_SHA256,
+	  SENSOR_FIELD_FILE_NLINK },
 	{ "net", SENSOR_FIELD_NET_OP, SENSOR_FIELD_NET_QUEUE, SENSOR_KIND_NET },
 	{ "syscall", SENSOR_FIELD_SYSCALL_NR, SENSOR_FIELD_SYSCALL_NARGS, SENSOR_KIND_SYSCALL },
 	{ "loss", SENSOR_FIELD_LOSS_SOURCE, SENSOR_FIELD_LOSS_DETAIL, SENSOR_KIND_LOSS },
@@ -39,12 +44,14 @@ static void write_section(struct jw *w, const sensor_event *ev, const struct sec
 	bool open = false;
 	size_t skip = strlen(s->name) + 1; /* "net." */
 
-	for (enum sensor_field f = s->first; f <= s->last || (s->more_first && f <= s->more_last);
-	     f++) {
+	const enum sensor_field rng[3][2] = { { s->first, s->last },
+					      { s->more_first, s->more_last },
+					      { s->more2_first, s->more2_last } };
+
+	for (int ri = 0; ri < 3; ri++)
+	for (enum sensor_field f = rng[ri][0]; f && f <= rng[ri][1]; f++) {
 		const char *name;
 
-		if (f == s->last + 1 && s->more_first)
-			f = s->more_first;
 		name = sensor_field_name(f) + skip;
 		int64_t iv;
 		const char *sv;

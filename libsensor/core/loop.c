@@ -172,9 +172,18 @@ static int process_wait(struct sensor_ctx *ctx, unsigned budget, int ms)
 			r = w->cb(w->src, w->fd, evs[i].events, budget - (unsigned)done);
 			ctx->batch_real = ctx->batch_mono = 0;
 			if (r < 0) {
+				unsigned held;
+
 				w->src->stats.errors++;
-				ctx_log(ctx, SENSOR_LOG_ERR, "%s: %s",
-					sensor_source_type_name(w->src->ops->type), strerror(-r));
+				if (!ratelimit_ok(&w->err_log, now_mono(), &held))
+					continue;
+				if (held)
+					ctx_log(ctx, SENSOR_LOG_ERR, "%s: %s (%u lines like it suppressed)",
+						sensor_source_type_name(w->src->ops->type), strerror(-r),
+						held);
+				else
+					ctx_log(ctx, SENSOR_LOG_ERR, "%s: %s",
+						sensor_source_type_name(w->src->ops->type), strerror(-r));
 			}
 		}
 	}

@@ -15,8 +15,11 @@
 struct lex {
 	const char *p, *end;
 	unsigned line;
+	const char *line_start, *tok_start; /* for the column of an error */
 	char *err;
 	size_t errlen;
+	struct ruleset *rs;          /* the file being parsed: its lists and macros */
+	const struct ruleset *prior; /* an earlier file's, or NULL */
 };
 
 static int fail(struct lex *lx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -27,7 +30,11 @@ static int fail(struct lex *lx, const char *fmt, ...)
 	int n = 0;
 
 	if (lx->err && lx->errlen) {
-		n = snprintf(lx->err, lx->errlen, "line %u: ", lx->line);
+		const char *at = lx->tok_start && lx->tok_start >= lx->line_start ? lx->tok_start
+										  : lx->line_start;
+
+		n = snprintf(lx->err, lx->errlen, "line %u, column %u: ", lx->line,
+			     (unsigned)(at && lx->line_start ? at - lx->line_start : 0) + 1);
 		if (n >= 0 && (size_t)n < lx->errlen) {
 			va_start(ap, fmt);
 			vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
@@ -45,6 +52,7 @@ static int token(struct lex *lx, const char *line_end, char *tok, size_t cap, bo
 	*quoted = false;
 	while (lx->p < line_end && (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r'))
 		lx->p++;
+	lx->tok_start = lx->p;
 	if (lx->p >= line_end || *lx->p == '#')
 		return 0;
 	if (*lx->p == '"') {
@@ -120,11 +128,63 @@ static void cond_free(struct rule_cond *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void rule_free(struct rule *r)
+/* A tag: MITRE ATT&CK IDs (T1611, T1059.004, TA0004) and plain words. */
+static bool valid_tag(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RULE_TAG_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* tags WORD... : once per rule, space-separated in r->tags */
+static int parse_tags(struct lex *lx, const char *eol, struct rule *r)
+{
+	char tok[RULE_VALUE_LEN], buf[RULE_TAGS_MAX * RULE_TAG_LEN];
+	size_t used = 0;
+	bool q;
+	int t;
+
+	if (r->tags)
+		return fail(lx, "rule '%s' has 'tags' twice", r->id);
+	while ((t = token(lx, eol, tok, sizeof(tok), &q)) > 0) {
+		size_t n = strlen(tok);
+
+		if (q || !valid_tag(tok))
+			return fail(lx, "bad tag '%s' (words of [A-Za-z0-9._-], at most %d bytes)", tok,
+				    RULE_TAG_LEN - 1);
+		if (r->ntags >= RULE_TAGS_MAX)
+			return fail(lx, "more than %d tags", RULE_TAGS_MAX);
+		if (used)
+			buf[used++] = ' ';
+		memcpy(buf + used, tok, n + 1);
+		used += n;
+		r->ntags++;
+	}
+	if (t < 0)
+		return t;
+	if (!r->ntags)
+		return fail(lx, "'tags' needs at least one tag");
+	r->tags = strdup(buf);
+	return r->tags ? 0 : -ENOMEM;
+}
+
+void rule_free(struct rule *r)
 {
 	for (unsigned i = 0; i < r->nconds; i++)
 		cond_free(&r->conds[i]);
+	for (unsigned i = 0; i < r->nexcepts; i++)
+		cond_free(&r->excepts[i]);
 	free(r->desc);
+	free(r->tags);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -135,6 +195,16 @@ void rules_free(struct ruleset *rs)
 	for (unsigned i = 0; i < rs->n; i++)
 		rule_free(&rs->rules[i]);
 	free(rs->rules);
+	free(rs->disabled);
+	for (unsigned i = 0; i < rs->nlists; i++) {
+		for (unsigned k = 0; k < rs->lists[i].n; k++)
+			free(rs->lists[i].vals[k]);
+		free(rs->lists[i].vals);
+	}
+	free(rs->lists);
+	for (unsigned i = 0; i < rs->nmacros; i++)
+		rule_free(&rs->macros[i]);
+	free(rs->macros);
 	free(rs);
 }
 
@@ -163,6 +233,45 @@ static void compile_value(struct rule_cond *c, unsigned i)
 	glob_pick_key(g);
 }
 
+static const struct rule_list *find_list(const struct lex *lx, const char *name)
+{
+	for (unsigned i = 0; i < lx->rs->nlists; i++)
+		if (strcmp(lx->rs->lists[i].name, name) == 0)
+			return &lx->rs->lists[i];
+	for (unsigned i = 0; lx->prior && i < lx->prior->nlists; i++)
+		if (strcmp(lx->prior->lists[i].name, name) == 0)
+			return &lx->prior->lists[i];
+	return NULL;
+}
+
+static const struct rule *find_macro(const struct lex *lx, const char *name)
+{
+	for (unsigned i = 0; i < lx->rs->nmacros; i++)
+		if (strcmp(lx->rs->macros[i].id, name) == 0)
+			return &lx->rs->macros[i];
+	for (unsigned i = 0; lx->prior && i < lx->prior->nmacros; i++)
+		if (strcmp(lx->prior->macros[i].id, name) == 0)
+			return &lx->prior->macros[i];
+	return NULL;
+}
+
+/* One value of condition c (a string, or an integer for an integer field). */
+static int add_value(struct lex *lx, struct rule_cond *c, const char *v)
+{
+	if (c->nvals >= RULE_VALUES_MAX)
+		return fail(lx, "more than %d values", RULE_VALUES_MAX);
+	if (c->is_int) {
+		if (parse_i64(v, strlen(v), &c->ivals[c->nvals]) < 0)
+			return fail(lx, "'%s' is not an integer", v);
+	} else {
+		c->svals[c->nvals] = strdup(v);
+		if (!c->svals[c->nvals])
+			return -ENOMEM;
+	}
+	c->nvals++;
+	return 0;
+}
+
 /* Parse "FIELD OP VALUE..." of the current line into c. */
 static int parse_cond(struct lex *lx, const char *eol, const char *field, struct rule_cond *c,
 		      struct rule *r)
@@ -174,6 +283,11 @@ static int parse_cond(struct lex *lx, const char *eol, const char *field, struct
 	if (strcmp(field, "exec.argv") == 0) {
 		f = RULE_FIELD_ARGV;
 		type = SENSOR_FIELD_TYPE_STR;
+	} else if (strncmp(field, "syscall.arg", 11) == 0 && field[11] >= '0' && field[11] <= '5' &&
+		   !field[12]) {
+		/* syscall.arg0..5: one register of a syscall event, as a signed int */
+		f = RULE_FIELD_ARG0 - (field[11] - '0');
+		type = SENSOR_FIELD_TYPE_INT;
 	} else {
 		f = sensor_field_from_name(field);
 		if (f < 0)
@@ -202,17 +316,21 @@ static int parse_cond(struct lex *lx, const char *eol, const char *field, struct
 	if (!c->svals || !c->ivals)
 		return -ENOMEM;
 	while ((t = token(lx, eol, tok, sizeof(tok), &q)) > 0) {
-		if (c->nvals >= RULE_VALUES_MAX)
-			return fail(lx, "more than %d values", RULE_VALUES_MAX);
-		if (c->is_int) {
-			if (parse_i64(tok, strlen(tok), &c->ivals[c->nvals]) < 0)
-				return fail(lx, "'%s' is not an integer", tok);
-		} else {
-			c->svals[c->nvals] = strdup(tok);
-			if (!c->svals[c->nvals])
-				return -ENOMEM;
+		int r;
+
+		if (!q && tok[0] == '@') {
+			/* a list by name: its values here */
+			const struct rule_list *l = find_list(lx, tok + 1);
+
+			if (!l)
+				return fail(lx, "unknown list '%s'", tok + 1);
+			for (unsigned i = 0; i < l->n; i++)
+				if ((r = add_value(lx, c, l->vals[i])) < 0)
+					return r;
+			continue;
 		}
-		c->nvals++;
+		if ((r = add_value(lx, c, tok)) < 0)
+			return r;
 	}
 	if (t < 0)
 		return t;
@@ -239,11 +357,89 @@ static int parse_cond(struct lex *lx, const char *eol, const char *field, struct
 	return 0;
 }
 
+/* A deep copy of condition src (a macro's) into dst. 0 or -ENOMEM. */
+static int cond_copy(struct rule_cond *dst, const struct rule_cond *src)
+{
+	*dst = *src;
+	dst->svals = calloc(RULE_VALUES_MAX, sizeof(*dst->svals));
+	dst->ivals = calloc(RULE_VALUES_MAX, sizeof(*dst->ivals));
+	dst->pats = src->pats ? calloc(src->nvals ? src->nvals : 1, sizeof(*dst->pats)) : NULL;
+	if (!dst->svals || !dst->ivals || (src->pats && !dst->pats)) {
+		dst->nvals = 0;
+		return -ENOMEM;
+	}
+	memcpy(dst->ivals, src->ivals, RULE_VALUES_MAX * sizeof(*dst->ivals));
+	for (unsigned i = 0; i < src->nvals; i++) {
+		if (src->svals[i] && !(dst->svals[i] = strdup(src->svals[i]))) {
+			dst->nvals = (uint16_t)i;
+			return -ENOMEM;
+		}
+	}
+	for (unsigned i = 0; dst->pats && i < src->nvals; i++)
+		compile_value(dst, i);
+	return 0;
+}
+
+/* "list NAME VALUE..." (values may name other lists with @). */
+static int parse_list(struct lex *lx, const char *eol)
+{
+	char name[RULE_VALUE_LEN], tok[RULE_VALUE_LEN];
+	struct rule_list *l, *nl;
+	bool q;
+	int t;
+
+	t = token(lx, eol, name, sizeof(name), &q);
+	if (t < 0)
+		return t;
+	if (t == 0 || q || !valid_id(name) || strlen(name) >= RULE_ID_MAX)
+		return fail(lx, "'list' needs a name of [a-z0-9_-], at most %d bytes", RULE_ID_MAX - 1);
+	if (find_list(lx, name))
+		return fail(lx, "duplicate list '%s'", name);
+	if (lx->rs->nlists >= RULE_LISTS_MAX)
+		return fail(lx, "more than %d lists", RULE_LISTS_MAX);
+	nl = realloc(lx->rs->lists, (lx->rs->nlists + 1) * sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	lx->rs->lists = nl;
+	l = &nl[lx->rs->nlists];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->vals = calloc(RULE_VALUES_MAX, sizeof(*l->vals));
+	if (!l->vals)
+		return -ENOMEM;
+	lx->rs->nlists++; /* owned by rs from here: freed with it on failure */
+	while ((t = token(lx, eol, tok, sizeof(tok), &q)) > 0) {
+		const struct rule_list *ref = !q && tok[0] == '@' ? find_list(lx, tok + 1) : NULL;
+		unsigned nadd = ref ? ref->n : 1;
+
+		if (!q && tok[0] == '@' && (!ref || ref == l))
+			return fail(lx, "unknown list '%s'", tok + 1);
+		if (l->n + nadd > RULE_VALUES_MAX)
+			return fail(lx, "more than %d values", RULE_VALUES_MAX);
+		for (unsigned i = 0; i < nadd; i++)
+			if (!(l->vals[l->n++] = strdup(ref ? ref->vals[i] : tok)))
+				return -ENOMEM;
+	}
+	if (t < 0)
+		return t;
+	if (!l->n)
+		return fail(lx, "list '%s' has no value", name);
+	return 0;
+}
+
 int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, size_t errlen)
 {
-	struct lex lx = { buf, buf + len, 0, err, errlen };
+	return rules_parse_with(buf, len, NULL, ret, err, errlen);
+}
+
+int rules_parse_with(const char *buf, size_t len, const struct ruleset *prior,
+		     struct ruleset **ret, char *err, size_t errlen)
+{
+	struct lex lx = { .p = buf, .end = buf + len, .err = err, .errlen = errlen, .prior = prior };
 	struct ruleset *rs;
 	struct rule *cur = NULL;
+	struct rule macro; /* a macro being built (cur points here) */
+	bool in_macro = false;
 	char tok[RULE_VALUE_LEN];
 	int r = 0;
 	bool q;
@@ -258,6 +454,7 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
+	lx.rs = rs;
 	while (lx.p < lx.end) {
 		const char *eol = memchr(lx.p, '\n', (size_t)(lx.end - lx.p));
 		int t;
@@ -265,6 +462,8 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 		if (!eol)
 			eol = lx.end;
 		lx.line++;
+		lx.line_start = lx.p;
+		lx.tok_start = NULL;
 		t = token(&lx, eol, tok, sizeof(tok), &q);
 		if (t < 0) {
 			r = t;
@@ -276,11 +475,39 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 			r = fail(&lx, "a line starts with a keyword or a field, not a string");
 			goto fail;
 		}
-		if (strcmp(tok, "rule") == 0) {
+		if (strcmp(tok, "list") == 0 && !cur) {
+			r = parse_list(&lx, eol);
+			if (r < 0)
+				goto fail;
+		} else if (strcmp(tok, "macro") == 0 && !cur) {
+			char id[RULE_VALUE_LEN];
+
+			t = token(&lx, eol, id, sizeof(id), &q);
+			if (t <= 0 || q || !valid_id(id) || strlen(id) >= RULE_ID_MAX) {
+				r = t < 0 ? t : fail(&lx, "'macro' needs a name of [a-z0-9_-], at most %d bytes", RULE_ID_MAX - 1);
+				goto fail;
+			}
+			if (find_macro(&lx, id)) {
+				r = fail(&lx, "duplicate macro '%s'", id);
+				goto fail;
+			}
+			if (rs->nmacros >= RULE_MACROS_MAX) {
+				r = fail(&lx, "more than %d macros", RULE_MACROS_MAX);
+				goto fail;
+			}
+			if (token(&lx, eol, tok, sizeof(tok), &q) != 0) {
+				r = fail(&lx, "unexpected text after the macro's name");
+				goto fail;
+			}
+			memset(&macro, 0, sizeof(macro));
+			snprintf(macro.id, sizeof(macro.id), "%s", id);
+			cur = &macro;
+			in_macro = true;
+		} else if (strcmp(tok, "rule") == 0) {
 			char id[RULE_VALUE_LEN];
 
 			if (cur) {
-				r = fail(&lx, "rule '%s' has no 'end'", cur->id);
+				r = fail(&lx, "%s '%s' has no 'end'", in_macro ? "macro" : "rule", cur->id);
 				goto fail;
 			}
 			if (rs->n >= RULES_MAX) {
@@ -321,14 +548,61 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 				r = fail(&lx, "unexpected text after the severity");
 				goto fail;
 			}
+		} else if (strcmp(tok, "disable") == 0 && !cur) {
+			char id[RULE_VALUE_LEN];
+			unsigned before = rs->ndisabled;
+
+			while ((t = token(&lx, eol, id, sizeof(id), &q)) > 0) {
+				struct rule_disable *nd;
+
+				if (q || !valid_id(id) || strlen(id) >= RULE_ID_MAX) {
+					r = fail(&lx, "'disable' takes rule ids of [a-z0-9_-], at most %d bytes",
+						 RULE_ID_MAX - 1);
+					goto fail;
+				}
+				if (rs->ndisabled >= RULES_MAX) {
+					r = fail(&lx, "more than %d disabled rules", RULES_MAX);
+					goto fail;
+				}
+				nd = realloc(rs->disabled, (rs->ndisabled + 1) * sizeof(*nd));
+				if (!nd) {
+					r = -ENOMEM;
+					goto fail;
+				}
+				rs->disabled = nd;
+				snprintf(nd[rs->ndisabled].id, RULE_ID_MAX, "%s", id);
+				nd[rs->ndisabled++].line = lx.line;
+			}
+			if (t < 0) {
+				r = t;
+				goto fail;
+			}
+			if (rs->ndisabled == before) {
+				r = fail(&lx, "'disable' needs at least one rule id");
+				goto fail;
+			}
 		} else if (strcmp(tok, "end") == 0) {
 			if (!cur) {
 				r = fail(&lx, "'end' without 'rule'");
 				goto fail;
 			}
 			if (!cur->nconds) {
-				r = fail(&lx, "rule '%s' has no condition", cur->id);
+				r = fail(&lx, "%s '%s' has no condition", in_macro ? "macro" : "rule", cur->id);
 				goto fail;
+			}
+			if (in_macro) {
+				struct rule *nm = realloc(rs->macros, (rs->nmacros + 1) * sizeof(*nm));
+
+				if (!nm) {
+					r = -ENOMEM;
+					goto fail;
+				}
+				rs->macros = nm;
+				nm[rs->nmacros++] = macro;
+				memset(&macro, 0, sizeof(macro));
+				in_macro = false;
+				cur = NULL;
+				goto next;
 			}
 			if (!cur->desc) {
 				r = fail(&lx, "rule '%s' has no desc", cur->id);
@@ -337,6 +611,64 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 			cur = NULL;
 		} else if (!cur) {
 			r = fail(&lx, "'%s' outside a rule", tok);
+			goto fail;
+		} else if (strcmp(tok, "use") == 0) {
+			/* a macro by name: its conditions join this rule's (or macro's) */
+			const struct rule *m;
+
+			t = token(&lx, eol, tok, sizeof(tok), &q);
+			if (t < 0) {
+				r = t;
+				goto fail;
+			}
+			m = t > 0 && !q ? find_macro(&lx, tok) : NULL;
+			if (!m) {
+				r = t == 0 ? fail(&lx, "'use' needs a macro's name")
+					   : fail(&lx, "unknown macro '%s'", tok);
+				goto fail;
+			}
+			if (cur->nconds + m->nconds > RULE_CONDS_MAX) {
+				r = fail(&lx, "more than %d conditions (with macro '%s')", RULE_CONDS_MAX, m->id);
+				goto fail;
+			}
+			for (unsigned i = 0; i < m->nconds; i++) {
+				r = cond_copy(&cur->conds[cur->nconds++], &m->conds[i]);
+				if (r < 0)
+					goto fail;
+			}
+			if (m->kind && cur->kind && m->kind != cur->kind) {
+				r = fail(&lx, "macro '%s' is about another kind", m->id);
+				goto fail;
+			}
+			if (m->kind)
+				cur->kind = m->kind;
+			if (token(&lx, eol, tok, sizeof(tok), &q) != 0) {
+				r = fail(&lx, "'use' takes one macro");
+				goto fail;
+			}
+		} else if (strcmp(tok, "except") == 0) {
+			/* a condition that, when it holds, silences the rule */
+			struct rule scratch;
+
+			if (in_macro) {
+				r = fail(&lx, "'except' belongs in a rule, not a macro");
+				goto fail;
+			}
+			if (cur->nexcepts >= RULE_EXCEPTS_MAX) {
+				r = fail(&lx, "more than %d exceptions", RULE_EXCEPTS_MAX);
+				goto fail;
+			}
+			t = token(&lx, eol, tok, sizeof(tok), &q);
+			if (t <= 0 || q) {
+				r = t < 0 ? t : fail(&lx, "'except' needs a field, an operator and values");
+				goto fail;
+			}
+			memset(&scratch, 0, sizeof(scratch));
+			r = parse_cond(&lx, eol, tok, &cur->excepts[cur->nexcepts++], &scratch);
+			if (r < 0)
+				goto fail;
+		} else if (strcmp(tok, "desc") == 0 && in_macro) {
+			r = fail(&lx, "a macro has no desc");
 			goto fail;
 		} else if (strcmp(tok, "desc") == 0) {
 			t = token(&lx, eol, tok, sizeof(tok), &q);
@@ -353,6 +685,10 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
 				r = fail(&lx, "unexpected text after desc");
 				goto fail;
 			}
+		} else if (strcmp(tok, "tags") == 0) {
+			r = parse_tags(&lx, eol, cur);
+			if (r < 0)
+				goto fail;
 		} else {
 			if (cur->nconds >= RULE_CONDS_MAX) {
 				r = fail(&lx, "more than %d conditions", RULE_CONDS_MAX);
@@ -366,12 +702,14 @@ next:
 		lx.p = eol < lx.end ? eol + 1 : lx.end;
 	}
 	if (cur) {
-		r = fail(&lx, "rule '%s' has no 'end'", cur->id);
+		r = fail(&lx, "%s '%s' has no 'end'", in_macro ? "macro" : "rule", cur->id);
 		goto fail;
 	}
 	*ret = rs;
 	return 0;
 fail:
+	if (in_macro)
+		rule_free(&macro);
 	rules_free(rs);
 	return r;
 }

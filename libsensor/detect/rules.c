@@ -36,8 +36,17 @@ static bool cond_holds(const struct rule_cond *c, const sensor_event *ev)
 	if (c->is_int) {
 		int64_t v;
 
-		if (sensor_event_get_int(ev, (enum sensor_field)c->field, &v) < 0)
+		if (c->field <= RULE_FIELD_ARG0 && c->field >= RULE_FIELD_ARG5) {
+			const uint64_t *args;
+			int n = sensor_event_get_args(ev, &args), i = RULE_FIELD_ARG0 - c->field;
+
+			if (n <= i)
+				return c->op == ROP_MISSING;
+			/* as the syscall's int: setuid(0) is 0, AT_FDCWD is -100 */
+			v = (int64_t)(int32_t)args[i];
+		} else if (sensor_event_get_int(ev, (enum sensor_field)c->field, &v) < 0) {
 			return c->op == ROP_MISSING;
+		}
 		switch (c->op) {
 		case ROP_EXISTS:
 			return true;
@@ -87,6 +96,14 @@ int rules_match(const struct ruleset *rs, const sensor_event *ev, rule_match_fn 
 				break;
 		}
 		if (j == r->nconds) {
+			unsigned e;
+
+			/* an exception that holds silences the rule */
+			for (e = 0; e < r->nexcepts; e++)
+				if (cond_holds(&r->excepts[e], ev))
+					break;
+			if (e < r->nexcepts)
+				continue;
 			n++;
 			if (fn)
 				fn(ud, r, ev);

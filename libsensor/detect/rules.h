@@ -8,6 +8,7 @@
 #ifndef SENSOR_DETECT_RULES_H
 #define SENSOR_DETECT_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,9 +22,17 @@
 #define RULE_VALUES_MAX 64
 #define RULE_VALUE_LEN 512
 #define RULES_TEXT_MAX (1u << 20)
+#define RULE_EXCEPTS_MAX 16   /* "except" lines per rule */
+#define RULE_LISTS_MAX 256    /* lists per file */
+#define RULE_MACROS_MAX 256   /* macros per file */
+#define RULE_TAGS_MAX 16
+#define RULE_TAG_LEN 32
 
 /* The pseudo-field "exec.argv": any argv element of an exec event. */
 #define RULE_FIELD_ARGV (-1)
+/* "syscall.arg0".."syscall.arg5": RULE_FIELD_ARG0 - N */
+#define RULE_FIELD_ARG0 (-2)
+#define RULE_FIELD_ARG5 (-7)
 
 enum rule_op {
 	ROP_EQ = 1,   /* =  : equal to any value (strings or integers) */
@@ -52,14 +61,39 @@ struct rule {
 	char id[RULE_ID_MAX];
 	int severity;     /* enum sensor_severity */
 	char *desc;
+	char *tags;       /* "T1611 T1059.004 container": space-separated, or NULL */
+	unsigned ntags;
 	struct rule_cond conds[RULE_CONDS_MAX];
 	unsigned nconds;
 	uint8_t kind;     /* required kind when a "kind =" condition names exactly one; 0 any */
+	/* "except FIELD OP VALUE...": the rule is silenced when any of these holds */
+	struct rule_cond excepts[RULE_EXCEPTS_MAX];
+	unsigned nexcepts;
+};
+
+/* "list NAME VALUE...": values that "@NAME" stands for in a condition. */
+struct rule_list {
+	char name[RULE_ID_MAX];
+	char **vals;
+	unsigned n;
+};
+
+/* "disable <id>": a rule of another file (the defaults, a drop-in) to leave out. */
+struct rule_disable {
+	char id[RULE_ID_MAX];
+	unsigned line;
 };
 
 struct ruleset {
 	struct rule *rules;
 	unsigned n;
+	struct rule_disable *disabled; /* ids this file disables, in file order */
+	unsigned ndisabled;
+	/* named parts a file defines for its rules (and for later files') */
+	struct rule_list *lists;
+	unsigned nlists;
+	struct rule *macros; /* "macro NAME ... end": conditions "use NAME" adds */
+	unsigned nmacros;
 };
 
 /*
@@ -67,7 +101,30 @@ struct ruleset {
  * with "line N: reason" in err, -E2BIG past the limits, -ENOMEM.
  */
 int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, size_t errlen);
+/*
+ * The same, with the lists and macros of an earlier file (prior, may be
+ * NULL) in scope: a drop-in uses the default rules' lists and macros.
+ * Errors name the line and column: "line 7, column 3: unknown field ...".
+ */
+int rules_parse_with(const char *buf, size_t len, const struct ruleset *prior,
+		     struct ruleset **ret, char *err, size_t errlen);
 void rules_free(struct ruleset *rs);
+/* Free what one rule holds (not the rule itself). */
+void rule_free(struct rule *r);
+
+/*
+ * The rules in force: the rules file at `path` (NULL: the built-in rules,
+ * or none when `defaults` is false), then every "*.rules" file of the
+ * drop-in directory `dir` (NULL: none) in name order, added; a "disable
+ * <id>" in any of them leaves that rule out. Returns 0 and writes *ret, or
+ * -EBADMSG with "FILE: line N: reason" in err (an unknown id to disable, an
+ * id defined twice, a parse error), -E2BIG past RULES_MAX rules or a file
+ * past RULES_TEXT_MAX, -ENOMEM, or the -errno of opening a file or the
+ * directory (err names it). Files are opened without following a symlink
+ * in the directory and must be regular files.
+ */
+int rules_load(const char *path, const char *dir, bool defaults, struct ruleset **ret, char *err,
+	       size_t errlen);
 
 /* Call fn for every rule that matches ev, in file order. Returns matches. */
 typedef void (*rule_match_fn)(void *ud, const struct rule *r, const sensor_event *ev);

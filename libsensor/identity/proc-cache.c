@@ -6,11 +6,19 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "exec-path.h"
 #include "proc-cache.h"
 #include "util/parse.h"
 #include "workload.h"
 
 #define DEFAULT_TTL (2ull * 1000000000u)
+/*
+ * Pids found gone, with when (CLOCK_MONOTONIC ns): an event of a process
+ * that exited before it was read (a short exec: its exec, its file events,
+ * its exit) would read /proc for it again and again. Only events from
+ * before that time are answered from here - a pid reused later is read.
+ */
+#define GONE_SLOTS 64
 
 struct proc_cache {
 	struct sensor_ctx *ctx;
@@ -21,6 +29,11 @@ struct proc_cache {
 	uint64_t hits, misses, evictions;
 	/* entries dropped during a dispatch, released after it (see proc_cache_reap) */
 	struct proc_entry *grave;
+	struct {
+		int32_t pid;
+		uint64_t at;
+	} gone[GONE_SLOTS];
+	uint64_t gone_hits;
 };
 
 static unsigned bucket(const struct proc_cache *pc, int32_t pid)
@@ -155,20 +168,36 @@ static struct proc_entry *find(struct proc_cache *pc, int32_t pid)
 	return e;
 }
 
-static struct proc_entry *load(struct proc_cache *pc, int32_t pid)
+static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, size_t cap,
+			       int *nargs)
 {
 	struct workload_desc wd;
 	struct proc_entry *e = malloc(sizeof(*e));
 	unsigned b;
+	int r;
 
 	if (!e)
 		return NULL;
-	if (proc_read("/proc", pid, e, &wd) < 0) {
+	r = proc_read_args("/proc", pid, e, &wd, args, cap, nargs);
+	if (r < 0) {
 		free(e);
+		if (r == -ENOENT || r == -ESRCH) {
+			unsigned g = (uint32_t)pid % GONE_SLOTS;
+
+			pc->gone[g].pid = pid;
+			pc->gone[g].at = now_mono();
+		}
 		return NULL;
 	}
 	e->wl = workload_intern(pc->ctx->wls, &wd);
-	if (e->wl && e->exe)
+	if (e->wl && e->wl->rootfs && !e->runtime) {
+		const char *up = e->wl->layers && e->wl->layers[0] == '+' ? e->wl->layers + 1 : NULL;
+		size_t ul = up ? strcspn(up, "\n") : 0;
+
+		e->drift = exec_drift("/proc", pid, e->exe, up, ul) == 1;
+	}
+	/* the class is the entrypoint's executable, never the runtime's binary */
+	if (e->wl && e->exe && !e->runtime)
 		workload_learn_class(e->wl, e->exe);
 	e->checked = now_mono();
 	atomic_init(&e->ref, 1); /* the cache's */
@@ -232,8 +261,17 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 		}
 		return e;
 	}
+	{
+		unsigned g = (uint32_t)pid % GONE_SLOTS;
+
+		/* gone when looked at after this event: no second look */
+		if (pc->gone[g].pid == pid && now <= pc->gone[g].at) {
+			pc->gone_hits++;
+			return NULL;
+		}
+	}
 	pc->misses++;
-	return load(pc, pid);
+	return load(pc, pid, NULL, 0, NULL);
 }
 
 struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now)
@@ -247,18 +285,99 @@ struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t 
 
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid)
 {
+	return proc_cache_exec_args(pc, pid, NULL, 0, NULL);
+}
+
+struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
+					size_t cap, int *nargs)
+{
 	struct proc_entry *e = find(pc, pid);
+	int dummy;
 
 	if (e)
 		remove_entry(pc, e);
 	pc->misses++;
-	return load(pc, pid);
+	if (!nargs)
+		nargs = &dummy;
+	*nargs = -ESRCH;
+	return load(pc, pid, args, cap, nargs);
 }
+
+void proc_cache_refresh(struct proc_cache *pc, int32_t pid)
+{
+	struct proc_entry *e = find(pc, pid);
+
+	/* re-read a live process; one already gone keeps the entry it had
+	 * (busybox renames itself for an applet and exits at once: its late
+	 * events are still its own) */
+	if (e && read_start(pid) == e->start)
+		proc_cache_exec(pc, pid);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child)
+{
+	struct proc_entry *p, *e;
+	unsigned b;
+
+	if (child <= 0 || parent <= 0 || find(pc, child))
+		return;
+	/* the parent runs (it just forked): read it once if it is not cached */
+	p = find(pc, parent);
+	if (!p)
+		p = load(pc, parent, NULL, 0, NULL);
+	if (!p)
+		return;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	*e = (struct proc_entry){ .pid = child, .ppid = parent, .uid = p->uid, .euid = p->euid,
+				  .gid = p->gid, .egid = p->egid, .auid = p->auid,
+				  .session = p->session, .runtime = p->runtime, .drift = p->drift };
+	memcpy(e->comm, p->comm, sizeof(e->comm));
+	e->exe = dup_or_null(p->exe);
+	e->cmdline = dup_or_null(p->cmdline);
+	e->cwd = dup_or_null(p->cwd);
+	e->root = dup_or_null(p->root);
+	e->wl = workload_ref(p->wl);
+	/* its own start time (one small read), so events that name it match */
+	e->start = read_start(child);
+	e->checked = now_mono();
+	atomic_init(&e->ref, 1);
+	while (pc->count >= pc->max && pc->lru_tail) {
+		remove_entry(pc, pc->lru_tail);
+		pc->evictions++;
+	}
+	b = bucket(pc, child);
+	e->hnext = pc->buckets[b];
+	pc->buckets[b] = e;
+	lru_front(pc, e);
+	pc->count++;
+}
+
+/*
+ * An exited process's entry stays trusted for EXIT_GRACE_NS: the events it
+ * caused that arrive after its exit (audit waits for the end of an event,
+ * fanotify queues) still find its identity and workload; a short-lived
+ * `cat` in a container is the container's. Then re-validation finds it gone
+ * and drops it; an exec on the pid replaces it at once.
+ */
+#define EXIT_GRACE_NS 2000000000ull
 
 void proc_cache_exit(struct proc_cache *pc, int32_t pid)
 {
 	struct proc_entry *e = find(pc, pid);
+	uint64_t now;
 
-	if (e)
+	if (!e)
+		return;
+	now = now_mono();
+	if (pc->ttl > EXIT_GRACE_NS && now > pc->ttl - EXIT_GRACE_NS)
+		e->checked = now - (pc->ttl - EXIT_GRACE_NS);
+	else
 		remove_entry(pc, e);
 }

@@ -35,6 +35,8 @@ struct proc_entry {
 	char comm[16];
 	char *exe, *cmdline, *cwd; /* NULL when unreadable */
 	char *root;                /* its root directory as the host sees it ("/" outside containers) */
+	bool runtime;              /* the container runtime's own process (proc_is_runtime) */
+	bool drift;                /* a container's executable not from its image (exec-path.h) */
 	struct workload *wl;
 	uint64_t checked;     /* CLOCK_MONOTONIC ns of the last validation */
 	struct proc_entry *hnext, *lprev, *lnext;
@@ -64,8 +66,24 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now);
 /* The process exec'd: reload it now. Returns the fresh entry or NULL. */
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
-/* The process exited: forget it. */
+/*
+ * The same, and the raw NUL-separated argv (/proc/<pid>/cmdline) into
+ * args[0..cap) from the same read: *nargs is its length, or -errno (also
+ * when NULL is returned and the process was read no further).
+ */
+struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
+					size_t cap, int *nargs);
+/* The process exited: its entry serves late events for a short grace, then goes. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
+/* pid's credentials or name changed: re-read it now if it still runs. */
+void proc_cache_refresh(struct proc_cache *pc, int32_t pid);
+/*
+ * parent forked child (a process, not a thread): the child starts as a copy
+ * of the parent's cached entry (no /proc read), so what a short-lived child
+ * that never execs does is still attributed (busybox runs applets so).
+ * An uncached parent is read from /proc first (it is alive: it just forked).
+ */
+void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child);
 
 /*
  * Release the entries the cache dropped while its context was dispatching
@@ -86,8 +104,21 @@ void proc_entry_unref(struct proc_entry *e);
  */
 int proc_read(const char *root, int32_t pid, struct proc_entry *e,
 	      struct workload_desc *wd);
+/* The same, and the raw cmdline into args[0..cap) (*nargs: bytes or -errno; args may be NULL). */
+int proc_read_args(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd,
+		   char *args, size_t cap, int *nargs);
 /* Read argv of pid as NUL-separated bytes into buf; returns bytes or -errno. */
 int proc_read_file(const char *root, int32_t pid, const char *name, char *buf, size_t cap);
+
+/*
+ * Is this the container runtime's own process - runc's init stages
+ * ("runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]", its memfd
+ * re-exec), runc, crun, youki, conmon, a containerd shim - rather than the
+ * workload? What such a process does sets the container up and is the
+ * runtime's: not learned, not scored, no threat rule (DESIGN §4). exe may
+ * be NULL.
+ */
+bool proc_is_runtime(const char *comm, const char *exe);
 
 /* Parse /proc/<pid>/stat text. 0 or -EINVAL. */
 int proc_parse_stat(const char *buf, size_t len, int32_t *ppid, uint32_t *session,

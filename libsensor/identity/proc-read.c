@@ -167,7 +167,37 @@ static char *read_link_at(int dfd, const char *name)
 	return strdup(buf);
 }
 
+bool proc_is_runtime(const char *comm, const char *exe)
+{
+	static const char *const bins[] = { "runc", "crun", "youki", "conmon",
+					    "containerd-shim", "containerd-shim-runc-v1",
+					    "containerd-shim-runc-v2", "runc.amd64", NULL };
+	const char *base;
+	size_t n;
+
+	if (comm && strncmp(comm, "runc:[", 6) == 0)
+		return true;
+	if (!exe)
+		return false;
+	/* runc >= 1.0 re-executes itself from a sealed memfd copy */
+	if (strncmp(exe, "/memfd:runc_cloned", 18) == 0)
+		return true;
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	n = strcspn(base, " "); /* "runc (deleted)" after an upgrade */
+	for (int i = 0; bins[i]; i++)
+		if (strlen(bins[i]) == n && memcmp(base, bins[i], n) == 0)
+			return true;
+	return false;
+}
+
 int proc_read(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd)
+{
+	return proc_read_args(root, pid, e, wd, NULL, 0, NULL);
+}
+
+int proc_read_args(const char *root, int32_t pid, struct proc_entry *e, struct workload_desc *wd,
+		   char *args, size_t cap, int *nargs)
 {
 	char buf[4096];
 	uint64_t ticks = 0, v;
@@ -201,7 +231,18 @@ int proc_read(const char *root, int32_t pid, struct proc_entry *e, struct worklo
 	e->exe = read_link_at(dfd, "exe");
 	e->cwd = read_link_at(dfd, "cwd");
 	e->root = read_link_at(dfd, "root");
-	n = read_at(dfd, "cmdline", buf, sizeof(buf) - 1);
+	e->runtime = proc_is_runtime(e->comm, e->exe);
+	/* one read gives both: the caller's raw argv (exec events) and the command line */
+	if (args && cap > 0) {
+		n = read_at(dfd, "cmdline", args, cap);
+		*nargs = n;
+		if (n > 0)
+			memcpy(buf, args, (size_t)n < sizeof(buf) - 1 ? (size_t)n : sizeof(buf) - 1);
+		if (n > (int)sizeof(buf) - 1)
+			n = (int)sizeof(buf) - 1;
+	} else {
+		n = read_at(dfd, "cmdline", buf, sizeof(buf) - 1);
+	}
 	if (n > 0) {
 		while (n > 0 && buf[n - 1] == '\0')
 			n--;

@@ -3,8 +3,10 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "overlay-layers.h"
 #include "workload-meta.h"
 
 /* Container IDs become path components: accept only what runtimes produce. */
@@ -105,20 +107,20 @@ void workload_meta_names_from_labels(const char *const *labels, size_t n, struct
 		label_pick(labels, n, ctr, 2, m->container_name, sizeof(m->container_name));
 }
 
-/* runc/crun state.json: 1 when the state file was there. */
-static int from_runc_state(const char *root, size_t rootlen, const char *id, struct workload_meta *m)
+int workload_meta_parse_state(const char *buf, size_t len, struct workload_meta *m)
 {
-	char path[PATH_MAX];
 	const char *labels[64];
+	json_error_t err;
 	json_t *st, *arr, *v, *rf;
 	size_t i, n = 0;
 
-	if (snprintf(path, sizeof(path), "%.*s/%s/state.json", (int)rootlen, root, id) >=
-	    (int)sizeof(path))
-		return 0;
-	st = load_small(path);
-	if (!st)
-		return 0;
+	if (!buf || !m || len > (4u << 20))
+		return -EINVAL;
+	st = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (!json_is_object(st)) {
+		json_decref(st);
+		return -EBADMSG;
+	}
 	arr = json_object_get(json_object_get(st, "config"), "labels");
 	json_array_foreach(arr, i, v) {
 		if (json_is_string(v) && n < 64)
@@ -131,7 +133,39 @@ static int from_runc_state(const char *root, size_t rootlen, const char *id, str
 	if (json_is_string(rf) && json_string_value(rf)[0] == '/')
 		put(m->rootfs, sizeof(m->rootfs), json_string_value(rf), json_string_length(rf));
 	json_decref(st);
-	return 1;
+	return 0;
+}
+
+/* runc/crun state.json: 1 when the state file was there and parsed. */
+static int from_runc_state(const char *root, size_t rootlen, const char *id, struct workload_meta *m)
+{
+	char path[PATH_MAX];
+	char *text;
+	size_t n;
+	long size;
+	FILE *f;
+	int r = -EINVAL;
+
+	if (snprintf(path, sizeof(path), "%.*s/%s/state.json", (int)rootlen, root, id) >=
+	    (int)sizeof(path))
+		return 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* state files are small; refuse giants */
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (4l << 20)) {
+		fclose(f);
+		return 0;
+	}
+	rewind(f);
+	text = malloc((size_t)size + 1);
+	if (text) {
+		n = fread(text, 1, (size_t)size, f);
+		r = workload_meta_parse_state(text, n, m);
+		free(text);
+	}
+	fclose(f);
+	return r == 0;
 }
 
 /* docker's config.v2.json: the image as the user named it, and the container's name. */
@@ -183,6 +217,8 @@ int workload_meta_read(const char *roots, const char *docker_dir, const char *id
 			break;
 		p += n + (e ? 1 : 0);
 	}
+	if (m->rootfs[0])
+		overlay_layers_read(m->rootfs, m->layers, sizeof(m->layers));
 	/* docker keeps the image and the name in its own file, not in the spec */
 	if (!m->image[0] || !m->container_name[0])
 		from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, m);

@@ -10,10 +10,10 @@
 
 #include <stddef.h>
 
+#include <libsensor/sensor-context.h>
+
 /* Default runtime state roots, colon-separated. */
-#define WORKLOAD_META_DEFAULT_ROOTS                                                   \
-	"/run/runc:/run/crun:/run/docker/runtime-runc/moby:/run/containerd/runc/k8s.io:" \
-	"/run/containerd/runc/default:/run/containerd/runc/moby"
+#define WORKLOAD_META_DEFAULT_ROOTS SENSOR_OCI_STATE_ROOTS_DEFAULT
 
 /* What a runtime's metadata names about one container ("" when it does not). */
 struct workload_meta {
@@ -22,6 +22,9 @@ struct workload_meta {
 	char namespace_[64];     /* DNS label: at most 63 */
 	char container_name[254];
 	char rootfs[1024];       /* the container's / on the host */
+	/* the layers of an overlay mounted at rootfs, upper first, '\n'-separated
+	 * (overlay-layers.h): where fanotify names the container's files */
+	char layers[4096];
 };
 
 /*
@@ -32,6 +35,13 @@ struct workload_meta {
  */
 int workload_meta_read(const char *roots, const char *docker_dir, const char *id,
 		       struct workload_meta *m);
+
+/*
+ * Parse the text of a runc/crun state.json (untrusted: a container's
+ * annotations are its creator's) into m's image, names and rootfs (m is not
+ * cleared first). 0, -EBADMSG (not a JSON object), -EINVAL.
+ */
+int workload_meta_parse_state(const char *buf, size_t len, struct workload_meta *m);
 
 /*
  * Fill the kubernetes names of m (pod, namespace, container) from

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workload-meta.h"
 #include "workload.h"
@@ -112,33 +113,50 @@ static void evict(struct workload_table *t)
 	}
 }
 
-struct workload *workload_intern(struct workload_table *t, const struct workload_desc *in)
+static uint64_t mono_ns(void)
 {
-	const struct workload_desc *d = in;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait before the next runtime-state lookup of a pending container. */
+static uint64_t meta_backoff_ns(uint32_t tries)
+{
+	uint64_t ns = 50000000u;
+
+	while (tries-- > 0 && ns < 5000000000u)
+		ns *= 2;
+	return ns < 5000000000u ? ns : 5000000000u;
+}
+
+/* A new instance object for d (one reference: the caller's), or NULL on ENOMEM. */
+static struct workload *build(struct workload_table *t, const struct workload_desc *d, uint64_t h)
+{
 	struct workload_desc with_class;
-	uint64_t h = desc_hash(d);
-	struct workload **b = &t->buckets[h & (t->nbuckets - 1)];
-	struct workload *w;
 	struct workload_meta meta;
 	const char *names[WL_NAMES];
+	bool pending = false;
 	size_t total = 0;
+	struct workload *w;
 	char *p;
 
-	for (w = *b; w; w = w->hnext)
-		if (w->hash == h && strcmp(w->str[0], d->kind) == 0 && strcmp(w->str[1], d->id) == 0)
-			return workload_ref(w);
-	if (t->count >= t->max)
-		evict(t);
 	/* A new container: its image, when the runtime's metadata names it, is its
 	 * class; its root on the host maps file paths into the container's view;
 	 * its pod, namespace and container names are kept for every event. */
 	memset(&meta, 0, sizeof(meta));
-	if (strcmp(d->kind, "container") == 0 &&
-	    workload_meta_read(t->oci_roots, NULL, d->id, &meta) == 1 && meta.image[0] &&
-	    !d->klass[0]) {
-		with_class = *d;
-		snprintf(with_class.klass, sizeof(with_class.klass), "image:%s", meta.image);
-		d = &with_class;
+	if (strcmp(d->kind, "container") == 0) {
+		int r = workload_meta_read(t->oci_roots, NULL, d->id, &meta);
+
+		/* no state yet: runc puts its init into the cgroup before it writes
+		 * the state file, so the first sight of a container is often too early */
+		pending = r == 0;
+		if (r == 1 && meta.image[0] && !d->klass[0]) {
+			with_class = *d;
+			snprintf(with_class.klass, sizeof(with_class.klass), "image:%s", meta.image);
+			d = &with_class;
+		}
 	}
 	names[0] = meta.image;
 	names[1] = meta.pod_name;
@@ -148,7 +166,7 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 		total += strlen(desc_str(d, i)) + 1;
 	for (int i = 0; i < WL_NAMES; i++)
 		total += strlen(names[i]) + 1;
-	total += strlen(meta.rootfs) + 1;
+	total += strlen(meta.rootfs) + 1 + strlen(meta.layers) + 1;
 	w = calloc(1, sizeof(*w) + total);
 	if (!w)
 		return NULL;
@@ -172,9 +190,59 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	}
 	memcpy(p, meta.rootfs, strlen(meta.rootfs) + 1);
 	w->rootfs = meta.rootfs[0] ? p : NULL;
-	atomic_init(&w->ref, 2); /* the table's and the caller's */
+	p += strlen(meta.rootfs) + 1;
+	memcpy(p, meta.layers, strlen(meta.layers) + 1);
+	w->layers = meta.layers[0] ? p : NULL;
+	atomic_init(&w->ref, 1);
 	atomic_init(&w->class_learned, NULL);
 	w->hash = h;
+	w->meta_pending = pending;
+	w->meta_tried = w->born = pending ? mono_ns() : 0;
+	return w;
+}
+
+struct workload *workload_intern(struct workload_table *t, const struct workload_desc *d)
+{
+	uint64_t h = desc_hash(d);
+	struct workload **b = &t->buckets[h & (t->nbuckets - 1)], **pw;
+	struct workload *w;
+
+	for (pw = b; (w = *pw); pw = &w->hnext) {
+		uint64_t now;
+		struct workload *nw;
+
+		if (w->hash != h || strcmp(w->str[0], d->kind) != 0 || strcmp(w->str[1], d->id) != 0)
+			continue;
+		if (!w->meta_pending)
+			return workload_ref(w);
+		/* Identity converges: a container first seen before its runtime state
+		 * existed is looked up again for as long as it lives - a miss is never
+		 * kept for the instance's life. The cost is bounded: 50 ms between
+		 * lookups, doubling to at most 5 s. Once the state is there, a new
+		 * object replaces it in the table; events and processes that hold the
+		 * old one keep it, unchanged. */
+		now = mono_ns();
+		if (now - w->meta_tried < meta_backoff_ns(w->meta_tries))
+			return workload_ref(w);
+		w->meta_tried = now;
+		w->meta_tries++;
+		nw = build(t, d, h);
+		if (!nw || nw->meta_pending) {
+			free(nw);
+			return workload_ref(w);
+		}
+		nw->hnext = w->hnext;
+		*pw = nw;
+		w->hnext = NULL;
+		workload_unref(w); /* the table's */
+		return workload_ref(nw); /* the table's and the caller's */
+	}
+	if (t->count >= t->max)
+		evict(t);
+	w = build(t, d, h);
+	if (!w)
+		return NULL;
+	atomic_fetch_add_explicit(&w->ref, 1, memory_order_relaxed); /* the table's and the caller's */
 	w->hnext = *b;
 	*b = w;
 	t->count++;

@@ -8,6 +8,7 @@
 #define SENSOR_IDENTITY_WORKLOAD_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,9 +46,15 @@ struct workload {
 	const char *str[SENSOR_FIELD_WORKLOAD_CGROUP - SENSOR_FIELD_WORKLOAD_KIND + 1];
 	_Atomic(char *) class_learned; /* set once when the first exe is known */
 	const char *rootfs; /* a container's / on the host (OCI state), or NULL */
+	/* the overlay layers under rootfs, upper first, '\n'-separated, or NULL */
+	const char *layers;
 	/* runtime names (workload-meta.h), NULL when unknown: image, pod name,
 	 * namespace, container name, in the order of their fields */
 	const char *names[WL_NAMES];
+	/* a container whose runtime state was not there yet: looked up again */
+	bool meta_pending;
+	uint32_t meta_tries; /* lookups so far: the next waits longer (bounded) */
+	uint64_t born, meta_tried; /* CLOCK_MONOTONIC ns */
 	char data[];
 };
 

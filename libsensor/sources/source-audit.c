@@ -345,6 +345,10 @@ static void audit_stop(struct sensor_source *src)
 	if (!as)
 		return;
 	ctx_source_timer(src, SENSOR_TIME_INFINITY, NULL);
+	if (as->exec_primary) {
+		as->exec_primary = false;
+		src->ctx->exec_primary--;
+	}
 	if (as->fd >= 0)
 		ctx_unwatch_fd(src, as->fd);
 	if (as->ctl >= 0) {
@@ -460,6 +464,8 @@ static int setup_kernel(struct audit_src *as)
 		if (r < 0)
 			return r;
 		nrules += r;
+		as->exec_primary = true;
+		src->ctx->exec_primary++;
 	}
 	if (as->o.rules_file) {
 		r = audit_rules_add_file(src->ctx, as->ctl, as->o.rules_file, as->key);

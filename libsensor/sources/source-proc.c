@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/context.h"
+#include "identity/exec-path.h"
 #include "identity/proc-cache.h"
 #include "proc-connector.h"
 #include "sources.h"
@@ -34,6 +36,9 @@ struct proc_src {
 	bool overrun;       /* ENOBUFS seen in this batch */
 	uint64_t pending;   /* lost events counted from gaps, not yet reported */
 	char argbuf[8192];
+	char pathbuf[4096]; /* the executed path of an exec */
+	/* recvmmsg() buffers: RECV_BATCH datagrams of up to RECV_SIZE bytes */
+	char bufs[32][1024] __attribute__((aligned(8)));
 };
 
 static int send_op(int fd, enum proc_cn_mcast_op op)
@@ -114,10 +119,12 @@ static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct
 {
 	struct sensor_ctx *ctx = src->ctx;
 	int32_t pid = (int32_t)pe->event_data.exec.process_tgid;
-	struct proc_entry *e = proc_cache_exec(ctx->procs, pid), *parent;
+	int n;
+	/* argv comes from the same read of cmdline as the entry's command line */
+	struct proc_entry *e = proc_cache_exec_args(ctx->procs, pid, ps->argbuf,
+						    sizeof(ps->argbuf), &n), *parent;
 	struct sensor_event *ev = ctx_event_new(src, SENSOR_KIND_EXEC);
 	int32_t ppid = 0;
-	int n;
 
 	if (!ev)
 		return;
@@ -125,13 +132,22 @@ static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct
 	ev_set_int(ev, SENSOR_FIELD_PROCESS_TID, (int32_t)pe->event_data.exec.process_pid);
 	if (e) {
 		ppid = e->ppid;
-		if (e->exe)
-			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, e->exe);
 		if (e->cwd)
 			ev_set_str(ev, SENSOR_FIELD_EXEC_CWD, e->cwd);
-		n = proc_read_file("/proc", pid, "cmdline", ps->argbuf, sizeof(ps->argbuf));
 		if (n >= 0)
 			add_argv(ev, ps->argbuf, (size_t)n);
+		/* the executed path: argv[0] when it names another file than the
+		 * binary (a busybox applet), else the binary */
+		if (n > 0 && memchr(ps->argbuf, '\0', (size_t)n) &&
+		    exec_path_from_argv0("/proc", pid, ps->argbuf, e->exe, e->cwd, ps->pathbuf,
+					 sizeof(ps->pathbuf)) == 1)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, ps->pathbuf);
+		else if (e->exe)
+			ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, e->exe);
+		/* one exec, one event: audit reports it too, with its argv, cwd and
+		 * executed path; this one keeps the process cache current */
+		if (ctx->exec_primary)
+			ev_set_int(ev, SENSOR_FIELD_EXEC_SECONDARY, 1);
 		parent = ppid > 0 ? proc_cache_get(ctx->procs, ppid) : NULL;
 		if (parent && parent->exe)
 			ev_set_str(ev, SENSOR_FIELD_EXEC_PARENT_EXE, parent->exe);
@@ -265,8 +281,17 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 		case PROC_EVENT_UID:
 		case PROC_EVENT_GID:
 		case PROC_EVENT_COMM:
-			/* credentials or name changed: re-read on next use */
-			proc_cache_exit(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			/* credentials or name changed: re-read now, while it runs */
+			proc_cache_refresh(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			break;
+		case PROC_EVENT_FORK:
+			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +
+					      sizeof(pe->event_data.fork))
+				break;
+			if (pe->event_data.fork.child_pid == pe->event_data.fork.child_tgid)
+				proc_cache_fork(src->ctx->procs,
+						(int32_t)pe->event_data.fork.parent_tgid,
+						(int32_t)pe->event_data.fork.child_tgid);
 			break;
 		default:
 			break;
@@ -277,18 +302,34 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 	return n;
 }
 
+/*
+ * Datagrams per recvmmsg(): each proc event is one small datagram (fork,
+ * exec, exit of one process are three), so one call per datagram was most
+ * of the source's system calls.
+ */
+#define RECV_BATCH 32   /* = the rows of proc_src.bufs */
+#define RECV_SIZE 1024  /* its columns: a proc event datagram is about 100 bytes */
+
 static int proc_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
 {
 	struct proc_src *ps = src->priv;
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char (*bufs)[RECV_SIZE] = ps->bufs;
+	struct sockaddr_nl sas[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	struct mmsghdr msgs[RECV_BATCH];
 	unsigned n = 0;
 
 	(void)events;
 	while (n < budget) {
-		struct sockaddr_nl sa;
-		socklen_t sl = sizeof(sa);
-		ssize_t got = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&sa, &sl);
+		int got;
 
+		for (int i = 0; i < RECV_BATCH; i++) {
+			iov[i] = (struct iovec){ bufs[i], RECV_SIZE };
+			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &sas[i],
+							   .msg_namelen = sizeof(sas[i]),
+							   .msg_iov = &iov[i], .msg_iovlen = 1 };
+		}
+		got = recvmmsg(fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -302,13 +343,17 @@ static int proc_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 			}
 			return -errno;
 		}
-		if ((size_t)got > sizeof(buf)) {
-			src->stats.errors++; /* truncated: never parse a partial message */
-			continue;
+		for (int i = 0; i < got; i++) {
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				src->stats.errors++; /* truncated: never parse a partial message */
+				continue;
+			}
+			if (sas[i].nl_pid != 0)
+				continue; /* only the kernel speaks here */
+			n += (unsigned)proc_connector_dispatch(src, bufs[i], msgs[i].msg_len);
 		}
-		if (sa.nl_pid != 0)
-			continue; /* only the kernel speaks here */
-		n += (unsigned)proc_connector_dispatch(src, buf, (size_t)got);
+		if (got < RECV_BATCH)
+			break; /* drained */
 	}
 	report_overrun(src, ps);
 	return (int)n;

@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include <libsensor/sensor-fanotify.h>
+
 #include "sources.h"
 
 SOURCE_STUB(source_fanotify_ops, SENSOR_SOURCE_FANOTIFY);
+
+int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags)
+{
+	(void)src;
+	(void)path;
+	(void)flags;
+	return -EOPNOTSUPP;
+}

@@ -33,6 +33,15 @@ int sensor_seccomp_add_agent(sensor_source *src, const char *path, uint32_t flag
 	return -EOPNOTSUPP;
 }
 
+int sensor_seccomp_add_agent_opts(sensor_source *src, const char *path,
+				  const struct sensor_seccomp_agent_opts *opts)
+{
+	(void)src;
+	(void)path;
+	(void)opts;
+	return -EOPNOTSUPP;
+}
+
 int sensor_seccomp_add_fd(sensor_source *src, int fd, uint32_t flags)
 {
 	(void)src;

@@ -25,6 +25,17 @@
 #define IMPORT_ID_MAX 255
 #define IMPORT_KIND_MAX 32
 #define IMPORT_MAX_COUNT (UINT64_C(1) << 53) /* exact in every JSON reader */
+/*
+ * What the parsed tree and the validated form may cost, against the
+ * document's size: a parser tree costs tens of bytes per value whatever the
+ * value's size, so a document of tiny values ("[1,1,1,...", "[{},{},...")
+ * multiplies its size (a 50 MB one took 1.76 GB). The cost is counted
+ * before any tree is built.
+ */
+#define IMPORT_COST_VALUE 48  /* a jansson value with its allocation */
+#define IMPORT_COST_MEMBER 64 /* an object member: hashtable pair and key copy */
+#define IMPORT_AMPLIFY 16u
+#define IMPORT_COST_FLOOR (64u << 20)
 
 struct imp_feat {
 	const char *key;
@@ -45,6 +56,64 @@ struct imp {
 	size_t nwl, total;
 	struct imp_wl *wls;
 };
+
+/*
+ * Count values, members and objects outside strings in one pass and refuse
+ * a document whose tree and validated form would cost more than
+ * IMPORT_AMPLIFY times its size (and more than a floor small documents
+ * never reach). Each object is charged a whole feature of the validated
+ * form. Malformed JSON is for the parser to name; this only counts.
+ */
+static int import_cost_check(const char *buf, size_t len)
+{
+	uint64_t values = 0, members = 0, objects = 0, cost;
+	bool in_str = false, in_scalar = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			in_str = true;
+			values++;
+			in_scalar = false;
+			break;
+		case '{':
+			objects++;
+			values++;
+			in_scalar = false;
+			break;
+		case '[':
+			values++;
+			in_scalar = false;
+			break;
+		case ':':
+			members++;
+			if (values)
+				values--; /* the key was counted as a string */
+			in_scalar = false;
+			break;
+		case ',': case ']': case '}': case ' ': case '\n': case '\r': case '\t':
+			in_scalar = false;
+			break;
+		default:
+			if (!in_scalar)
+				values++; /* a number, true, false or null starts */
+			in_scalar = true;
+			break;
+		}
+	}
+	cost = values * IMPORT_COST_VALUE + members * IMPORT_COST_MEMBER +
+	       objects * sizeof(struct imp_feat);
+	return cost > (uint64_t)len * IMPORT_AMPLIFY && cost > IMPORT_COST_FLOOR ? -E2BIG : 0;
+}
 
 struct verr {
 	char *buf;
@@ -254,6 +323,10 @@ static int imp_parse(const char *buf, size_t len, struct imp *im, struct verr *e
 		return verr(e, -EINVAL, "no document");
 	if (len > IMPORT_MAX_BYTES)
 		return verr(e, -E2BIG, "document larger than %u bytes", IMPORT_MAX_BYTES);
+	r = import_cost_check(buf, len);
+	if (r < 0)
+		return verr(e, r, "document would take more than %ux its size in memory to read: refused",
+			    IMPORT_AMPLIFY);
 	im->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!im->root)
 		return verr(e, -EBADMSG, "not valid JSON: line %d column %d: %s", jerr.line,

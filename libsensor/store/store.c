@@ -5,8 +5,10 @@
  * and the offline list/show/reset calls.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baseline/features.h"
@@ -90,28 +92,107 @@ int store_exec(struct sensor_store *s, const char *q)
 	return store_err(sqlite3_exec(s->db, q, NULL, NULL, NULL));
 }
 
+/*
+ * The database file before SQLite opens it: never through a symbolic link,
+ * ours (the euid's) and writable by us alone, one link. It holds command
+ * lines and the baseline that decides what is denied: a file someone else
+ * owns or may write could have been prepared (triggers that drop alerts,
+ * a baseline that allows anything). Created 0600 when it does not exist.
+ * Returns an fd on the file (its identity, checked again after SQLite
+ * opened the path) or -errno: -ELOOP (a link), -EPERM (owner, mode, links).
+ */
+static int store_precheck(const char *path, bool readonly, struct stat *st)
+{
+	int fd = open(path, (readonly ? O_RDONLY : O_RDWR | O_CREAT) | O_NOFOLLOW | O_CLOEXEC |
+				    O_NOCTTY | O_NONBLOCK,
+		      0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) || st->st_nlink != 1) {
+		int r = fstat(fd, st) < 0 ? -errno : !S_ISREG(st->st_mode) ? -EINVAL : -EPERM;
+
+		close(fd);
+		return r;
+	}
+	/* ours: the rest of the world has no business reading command lines */
+	if ((st->st_mode & 077) && !readonly && fchmod(fd, st->st_mode & 0700) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/*
+ * SQLite's own defences for a file that may have been prepared: no writes
+ * to the schema through SQL, no triggers or views run, no functions with
+ * side effects from the schema; and a database that holds a trigger or a
+ * view (the schema makes none) is refused outright.
+ */
+static int store_harden(struct sensor_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK)
+		return -EIO;
+#ifdef SQLITE_DBCONFIG_ENABLE_VIEW
+	if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL) != SQLITE_OK)
+		return -EIO;
+#endif
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(rc) == -EIO ? -EBADMSG : store_err(rc);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n ? -EMEDIUMTYPE : 0;
+}
+
 int store_open(const char *path, bool readonly, struct sensor_store **ret)
 {
 	struct sensor_store *s;
-	int rc, r;
+	struct stat pre, post;
+	int rc, r, fd;
 
 	if (!path || !ret)
 		return -EINVAL;
-	if (readonly && access(path, F_OK) < 0)
-		return -errno;
+	fd = store_precheck(path, readonly, &pre);
+	if (fd < 0)
+		return fd;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		close(fd);
 		return -ENOMEM;
+	}
 	s->readonly = readonly;
 	rc = sqlite3_open_v2(path, &s->db,
 			     (readonly ? SQLITE_OPEN_READONLY
 				       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-				     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+				     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+				     SQLITE_OPEN_NOFOLLOW,
 			     NULL);
 	if (rc != SQLITE_OK) {
+		close(fd);
 		r = store_err(rc);
 		goto fail;
 	}
+	/* the file SQLite opened is the one we checked (not swapped meanwhile) */
+	r = lstat(path, &post) < 0 ? -errno
+	    : post.st_dev != pre.st_dev || post.st_ino != pre.st_ino ? -EPERM : 0;
+	close(fd);
+	if (r < 0)
+		goto fail;
+	r = store_harden(s);
+	if (r < 0)
+		goto fail;
 	sqlite3_busy_timeout(s->db, 2000);
 	if (!readonly) {
 		/* WAL: readers never block the writer; a crash loses at most the

@@ -76,8 +76,10 @@ Test(scoring, reasons_per_kind_and_zero_for_benign)
 	tb_net(&t, "c1", NULL, "connect", "203.0.113.9", 443, mon + 801 * SEC);
 	cr_assert_eq(tb_count(&t, "new_peer"), 1);
 	tb_file(&t, "c1", NULL, "write", "/var/www/html/shell.php", mon + 802 * SEC);
-	cr_assert_eq(tb_count(&t, "new_file"), 1);
+	/* a baseline file alert gathers the file's ops for file_window_ns first */
+	cr_assert_eq(tb_count(&t, "new_file"), 0);
 	tb_sys(&t, "c1", NULL, "memfd_create", mon + 803 * SEC);
+	cr_assert_eq(tb_count(&t, "new_file"), 1);
 	cr_assert_eq(tb_count(&t, "new_syscall"), 1);
 	cr_assert_eq(t.n, 5);
 	for (int i = 0; i < t.n; i++) {
@@ -155,6 +157,8 @@ Test(scoring, burst_of_new_features)
 		tb_file(&t, "c1", NULL, "open", path, T0 + 3 * HOUR + (uint64_t)i * SEC);
 	}
 	cr_assert_eq(tb_count(&t, "burst"), 1);
+	cr_assert_eq(tb_count(&t, "new_file"), 5); /* the last one still gathers ops */
+	cr_assert_eq(sensor_baseline_flush_alerts(t.b, 0), 1);
 	cr_assert_eq(tb_count(&t, "new_file"), 6);
 	tb_close(&t);
 }
@@ -222,6 +226,7 @@ Test(features, keys_of_each_kind)
 	tb_file(&t, "c1", NULL, "close_nowrite", "/etc/nginx/mime.types", mon);
 	cr_assert_eq(t.n, 0, "close_nowrite made a feature");
 	tb_file(&t, "c1", NULL, "close_write", "/var/lib/app/4f3c2a1b9e8d7c6b/state", mon + 1);
+	cr_assert_eq(sensor_baseline_flush_alerts(t.b, 0), 1);
 	cr_assert_str_eq(t.a[t.n - 1].feature, "file:write:/var/lib/app/*/state");
 	ev = tb_new(&t, SENSOR_KIND_NET, "c1", NULL, mon + 2);
 	sensor_event_set_str(ev, SENSOR_FIELD_NET_OP, "bind");
@@ -292,4 +297,44 @@ Test(model, hour_profile_inline_then_full)
 	cr_assert_eq(model_feat_remove(&m, fi), 0);
 	cr_assert_eq(m.live, 0);
 	model_release(&m);
+}
+
+static void count_cap_loss(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	const char *d = sensor_event_get_str(ev, SENSOR_FIELD_LOSS_DETAIL);
+	int64_t n = 0;
+
+	(void)ctx;
+	if (sensor_event_kind(ev) == SENSOR_KIND_LOSS && d && strstr(d, "cap of 5 features")) {
+		sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &n);
+		*(int64_t *)ud += n;
+	}
+}
+
+/* Issue 13: a workload that invents features without end (80 k paths in 2 s) is capped, and says so. */
+Test(limits, feature_cap_per_workload_is_a_loss_event)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .max_features_per_workload = 5 };
+	struct sensor_baseline_stats st = { .sz = sizeof(st) };
+	int64_t lost = 0;
+	struct tb t;
+
+	tb_open(&t, &o);
+	sensor_ctx_set_event_cb(t.ctx, count_cap_loss, &lost);
+	for (int i = 0; i < 20; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/usr/bin/tool-%c%c", 'a' + i, 'a' + i);
+		tb_exec(&t, "flood", NULL, path, "/bin/sh", T0 + (uint64_t)i * SEC);
+	}
+	/* another workload still learns */
+	tb_exec(&t, "quiet", NULL, "/usr/bin/tool-a", "/bin/sh", T0 + 30 * SEC);
+	cr_assert_eq(sensor_baseline_flush(t.b), 0);
+	for (int i = 0; i < 4; i++)
+		sensor_ctx_process(t.ctx, 0);
+	cr_assert_eq(sensor_baseline_get_stats(t.b, &st), 0);
+	cr_assert_gt(st.features_capped, 0, "nothing capped");
+	cr_assert_eq(lost, (int64_t)st.features_capped, "loss events %lld, capped %llu",
+		     (long long)lost, (unsigned long long)st.features_capped);
+	tb_close(&t);
 }

@@ -41,6 +41,14 @@ static const struct row rows[] = {
 	  "/run/containerd/io.containerd.runtime.v2.task/k8s.io/*/rootfs" },
 	{ GEN_PATH, "/srv/cache/obj-deadbeefcafe1234.bin", "/srv/cache/obj-*.bin" },
 	{ GEN_PATH, "/usr/share/feedback/facade", "/usr/share/feedback/facade" },
+	/* the edges: 12 hex digits with a digit are an id, 11 are not; 3 digits are a run, 2 not */
+	{ GEN_PATH, "/srv/obj-ab12cdefabcd.bin", "/srv/obj-*.bin" },
+	{ GEN_PATH, "/srv/obj-ab12cdefabc.bin", "/srv/obj-ab12cdefabc.bin" },
+	{ GEN_PATH, "/var/crash/core.123", "/var/crash/core.*" },
+	{ GEN_PATH, "/var/crash/core.12", "/var/crash/core.12" },
+	/* a random-looking temp name needs 6 characters */
+	{ GEN_PATH, "/tmp/aB3dEf", "/tmp/*" },
+	{ GEN_PATH, "/tmp/aB3dE", "/tmp/aB3dE" },
 	/* random temp names */
 	{ GEN_PATH, "/tmp/tmpa8x_3k9q", "/tmp/tmp*" },
 	{ GEN_PATH, "/tmp/tmp.Xk3j9QpLz2", "/tmp/tmp.*" },

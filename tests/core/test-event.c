@@ -191,3 +191,30 @@ Test(event, time_formatting)
 	cr_assert(strstr(json, "\"time\":\"2024-02-29T23:59:59.000000001Z\"") != NULL, "%s", json);
 	cr_assert(strstr(json, "\"exit\":{\"code\":3}") != NULL, "%s", json);
 }
+
+/* The event's time getter, and the stable names of decisions and severities. */
+Test(event, time_and_stable_names)
+{
+	sensor_event *ev = new_exec();
+
+	cr_assert_eq(sensor_event_time(ev), 1764184708123456789ull);
+	cr_assert_eq(sensor_event_set_int(ev, SENSOR_FIELD_TIME, 5), 0);
+	cr_assert_eq(sensor_event_time(ev), 5u);
+	cr_assert_eq(sensor_event_time(NULL), 0u);
+	cr_assert_eq(sensor_inject_emit(inj, ev), 0);
+	cr_assert(strstr(json, "\"time\":\"1970-01-01T00:00:00.000000005Z\""), "%s", json);
+
+	cr_assert_null(sensor_decision_name(SENSOR_DECISION_NONE));
+	cr_assert_str_eq(sensor_decision_name(SENSOR_DECISION_ALLOW), "allow");
+	cr_assert_str_eq(sensor_decision_name(SENSOR_DECISION_DENY), "deny");
+	cr_assert_str_eq(sensor_decision_name(SENSOR_DECISION_DEFAULT), "default");
+	cr_assert_null(sensor_decision_name((enum sensor_decision)4));
+
+	cr_assert_null(sensor_severity_name((enum sensor_severity)0));
+	cr_assert_str_eq(sensor_severity_name(SENSOR_SEVERITY_INFO), "info");
+	cr_assert_str_eq(sensor_severity_name(SENSOR_SEVERITY_LOW), "low");
+	cr_assert_str_eq(sensor_severity_name(SENSOR_SEVERITY_MEDIUM), "medium");
+	cr_assert_str_eq(sensor_severity_name(SENSOR_SEVERITY_HIGH), "high");
+	cr_assert_str_eq(sensor_severity_name(SENSOR_SEVERITY_CRITICAL), "critical");
+	cr_assert_null(sensor_severity_name((enum sensor_severity)6));
+}

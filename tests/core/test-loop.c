@@ -224,8 +224,103 @@ Test(loop, options_are_size_checked)
 	sensor_ctx_free(c);
 	cr_assert_null(sensor_ctx_free(NULL));
 	cr_assert_eq(sensor_source_add(ctx, SENSOR__SOURCE_MAX, NULL, NULL), -EINVAL);
-	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, NULL, NULL) == -EOPNOTSUPP ||
-		     sensor_source_type_compiled(SENSOR_SOURCE_FANOTIFY) == 1, 1);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_NONE, NULL, NULL), -EINVAL);
+	{
+		size_t bad = 4; /* options whose size field is smaller than itself */
+
+		cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_INJECT, &bad, NULL), -EINVAL);
+	}
+}
+
+/*
+ * The source registry answers from what this build holds, type by type:
+ * names both ways, compiled in exactly when the features string says "+NAME",
+ * and a source that is not compiled in is -EOPNOTSUPP at add (nothing starts:
+ * no source of the host is touched from this unprivileged test).
+ */
+Test(loop, source_registry_matches_the_build)
+{
+	const char *features = sensor_features();
+	int compiled_out = 0;
+
+	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
+		const char *name = sensor_source_type_name((enum sensor_source_type)t);
+		char flag[32];
+		size_t k;
+		int in;
+
+		cr_assert_not_null(name, "type %d", t);
+		cr_assert_eq(sensor_source_type_from_name(name), t, "%s", name);
+		flag[0] = '+';
+		for (k = 0; name[k] && k + 2 < sizeof(flag); k++)
+			flag[k + 1] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+		flag[k + 1] = '\0';
+		in = t == SENSOR_SOURCE_INJECT || strstr(features, flag) != NULL;
+		cr_assert_eq(sensor_source_type_compiled((enum sensor_source_type)t), in, "%s (%s)",
+			     name, features);
+		if (!in) {
+			compiled_out++;
+			cr_assert_eq(sensor_source_add(ctx, (enum sensor_source_type)t, NULL, NULL),
+				     -EOPNOTSUPP, "%s", name);
+		}
+	}
+	cr_log_info("%d sources compiled out of this build (%s)", compiled_out, features);
+	cr_assert_eq(sensor_source_type_from_name("nope"), -EINVAL);
+	cr_assert_eq(sensor_source_type_from_name(""), -EINVAL);
+	cr_assert_eq(sensor_source_type_from_name(NULL), -EINVAL);
+	cr_assert_eq(sensor_source_type_compiled(SENSOR_SOURCE_NONE), -EINVAL);
+	cr_assert_eq(sensor_source_type_compiled(SENSOR__SOURCE_MAX), -EINVAL);
+	cr_assert_null(sensor_source_type_name(SENSOR__SOURCE_MAX));
+	/* the type of a source as added */
+	cr_assert_eq(sensor_source_get_type(src), SENSOR_SOURCE_INJECT);
+	/* the run-time version is the compile-time one */
+	cr_assert_str_eq(sensor_version(), SENSOR_VERSION_STRING);
+}
+
+struct probe_seen {
+	int compiled[SENSOR__SOURCE_MAX], checks[SENSOR__SOURCE_MAX];
+	bool blocked[SENSOR__SOURCE_MAX]; /* a required check that is not 1 */
+};
+
+static void on_probe(void *ud, enum sensor_source_type t, const char *check, int status,
+		     uint32_t flags, const char *detail)
+{
+	struct probe_seen *p = ud;
+
+	cr_assert(t > SENSOR_SOURCE_NONE && t < SENSOR__SOURCE_MAX && t != SENSOR_SOURCE_INJECT,
+		  "type %d", t);
+	cr_assert_not_null(check);
+	cr_assert_not_null(detail);
+	p->checks[t]++;
+	if (strcmp(check, "compiled") == 0)
+		p->compiled[t] += status == 1 ? 1 : 100;
+	if (status != 1 && !(flags & SENSOR_PROBE_OPTIONAL))
+		p->blocked[t] = true;
+}
+
+/* sensor_probe: one "compiled" check per source, and its count is the sources it found usable. */
+Test(loop, probe_reports_every_source_and_counts_the_usable)
+{
+	struct probe_seen p = { 0 };
+	int usable, want = 0;
+
+	usable = sensor_probe(0, on_probe, &p);
+	cr_assert_geq(usable, 0);
+	for (int t = 1; t < SENSOR__SOURCE_MAX; t++) {
+		if (t == SENSOR_SOURCE_INJECT) {
+			cr_assert_eq(p.checks[t], 0);
+			continue;
+		}
+		cr_assert_eq(p.compiled[t],
+			     sensor_source_type_compiled((enum sensor_source_type)t) == 1 ? 1 : 100,
+			     "type %d", t);
+		if (sensor_source_type_compiled((enum sensor_source_type)t) == 1)
+			cr_assert_gt(p.checks[t], 1, "type %d: a compiled source probes the kernel", t);
+		want += !p.blocked[t];
+	}
+	cr_assert_eq(usable, want, "%d usable, %d without a failed required check", usable, want);
+	cr_assert_eq(sensor_probe(1, on_probe, &p), -EINVAL);
+	cr_assert_eq(sensor_probe(0, NULL, NULL), -EINVAL);
 }
 
 /* Sources that gate other processes' file access are removed first. */
@@ -329,4 +424,39 @@ Test(loop, run_inside_a_callback_is_refused)
 	feed(1);
 	sensor_ctx_process(ctx, 0);
 	cr_assert_eq(r, -EBUSY);
+}
+
+static int64_t loss_count = -1;
+static char loss_detail[64];
+
+static void on_loss(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	const char *d;
+
+	(void)c;
+	(void)ud;
+	if (sensor_event_kind(ev) != SENSOR_KIND_LOSS)
+		return;
+	cr_assert_eq(sensor_event_get_int(ev, SENSOR_FIELD_LOSS_COUNT, &loss_count), 0);
+	d = sensor_event_get_str(ev, SENSOR_FIELD_LOSS_DETAIL);
+	snprintf(loss_detail, sizeof(loss_detail), "%s", d ? d : "");
+	cr_assert_str_eq(sensor_event_get_str(ev, SENSOR_FIELD_LOSS_SOURCE), "inject");
+}
+
+/* A loss is an event with its count, and both counters (the source's, the context's) add it. */
+Test(loop, loss_is_an_event_and_counted_exactly)
+{
+	struct sensor_source_stats ss = { .sz = sizeof(ss) };
+	struct sensor_stats st = { .sz = sizeof(st) };
+
+	sensor_ctx_set_event_cb(ctx, on_loss, NULL);
+	ctx_emit_loss(src, 7, "seven gone");
+	cr_assert_eq(loss_count, 7);
+	cr_assert_str_eq(loss_detail, "seven gone");
+	ctx_emit_loss(src, 5, NULL);
+	cr_assert_eq(loss_count, 5);
+	cr_assert_eq(sensor_source_get_stats(src, &ss), 0);
+	cr_assert_eq(ss.lost, 12);
+	cr_assert_eq(sensor_ctx_get_stats(ctx, &st), 0);
+	cr_assert_eq(st.lost, 12);
 }

@@ -8,6 +8,7 @@
 #include <libsensor/sensor.h>
 
 #include "core/context.h"
+#include "core/verdict.h"
 #include "testlib.h"
 
 static int answers, last_decision, last_err;
@@ -269,4 +270,23 @@ Test(verdict, threads_answer_exactly_once)
 	for (int i = 0; i < many_n; i++)
 		sensor_event_unref(many[i]);
 	cr_assert_eq(answers, NTHREADS * PER_THREAD);
+}
+
+/* The deadline is the last instant the agent may answer: defaulted at it, not 1 ns before. */
+Test(verdict, default_applies_at_the_deadline_itself)
+{
+	struct sensor_stats st = { .sz = sizeof(st) };
+	uint64_t d;
+
+	emit_held(60000000000ull, SENSOR_DECISION_DENY, 3);
+	d = sensor_event_deadline(kept);
+	cr_assert_eq(verdict_expire(ctx, d - 1), 0u, "still pending 1 ns before its deadline");
+	cr_assert_eq(sensor_event_is_pending(kept), 1);
+	cr_assert_eq(answers, 0);
+	cr_assert_eq(verdict_expire(ctx, d), 1u, "defaulted at its deadline");
+	cr_assert_eq(answers, 1);
+	cr_assert_eq(last_decision, SENSOR_DECISION_DENY);
+	cr_assert_eq(sensor_event_decision(kept), SENSOR_DECISION_DEFAULT);
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.defaulted_deadline, 1);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* /proc parsing and the process cache (no privilege needed: reads our own process). */
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,5 +146,66 @@ Test(proc, cache_is_bounded)
 	sensor_ctx_get_stats(ctx, &st);
 	cr_assert_eq(st.proc_cache_entries, 2);
 	cr_assert_eq(st.proc_cache_evictions, 1);
+	sensor_ctx_free(ctx);
+}
+
+/*
+ * A pid found gone is not read again for events from before that moment (a
+ * short exec: its exec, file events and exit each read /proc for nothing),
+ * and is read again for a later event (the pid may have been reused).
+ */
+Test(proc, gone_pid_is_not_read_again_for_older_events)
+{
+	sensor_ctx *ctx;
+	struct sensor_stats st = { .sz = sizeof(st) };
+	uint64_t before;
+	pid_t child;
+	int status;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	waitpid(child, &status, 0);
+	before = now_mono();
+	cr_assert_null(proc_cache_get_at(ctx->procs, child, before));
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_misses, 1, "the first look reads /proc");
+	cr_assert_null(proc_cache_get_at(ctx->procs, child, before));
+	cr_assert_null(proc_cache_exec(ctx->procs, child), "an exec always reads");
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_misses, 2, "an older event does not read it again");
+	cr_assert_null(proc_cache_get_at(ctx->procs, child, now_mono() + 1));
+	sensor_ctx_get_stats(ctx, &st);
+	cr_assert_eq(st.proc_cache_misses, 3, "a later event reads /proc again");
+	/* a live process is never answered from the gone table */
+	cr_assert_not_null(proc_cache_get_at(ctx->procs, getpid(), before));
+	sensor_ctx_free(ctx);
+}
+
+/* An exec reads cmdline once: the raw argv for the event and the entry's command line. */
+Test(proc, exec_gives_argv_from_the_same_read)
+{
+	sensor_ctx *ctx;
+	struct proc_entry *e;
+	char args[8192], want[8192];
+	int n = -1, fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t wn;
+
+	cr_assert_geq(fd, 0);
+	wn = read(fd, want, sizeof(want));
+	close(fd);
+	cr_assert_gt(wn, 0);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	e = proc_cache_exec_args(ctx->procs, getpid(), args, sizeof(args), &n);
+	cr_assert_not_null(e);
+	cr_assert_eq(n, (int)wn);
+	cr_assert_eq(memcmp(args, want, (size_t)wn), 0);
+	cr_assert_not_null(e->cmdline);
+	cr_assert_eq(strncmp(e->cmdline, want, strlen(want)), 0, "argv[0] starts the command line");
+	/* gone: NULL, and *nargs says why */
+	n = 0;
+	cr_assert_null(proc_cache_exec_args(ctx->procs, 0x3ffffff0, args, sizeof(args), &n));
+	cr_assert_lt(n, 0);
 	sensor_ctx_free(ctx);
 }

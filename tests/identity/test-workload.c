@@ -263,3 +263,44 @@ Test(workload, host_boot_id)
 	host_identity_read("/nonexistent", &h);
 	cr_assert_str_eq(h.boot_id, "", "unknown stays empty");
 }
+
+Test(workload, a_container_seen_before_its_state_converges)
+{
+	char root[] = "/tmp/wl-conv-XXXXXX", path[256];
+	struct workload_table *t;
+	struct workload_desc d;
+	struct workload *w1, *w2, *w3;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_eq(workload_table_new(8, root, &t), 0);
+	workload_parse_cgroup("0::/docker/" CID "\n", strlen("0::/docker/" CID "\n"), &d);
+	/* runc init is in the cgroup before runc writes state.json */
+	w1 = workload_intern(t, &d);
+	cr_assert_null(workload_field(w1, SENSOR_FIELD_WORKLOAD_IMAGE));
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" CID "/state.json", root);
+	f = fopen(path, "w");
+	fputs("{\"id\":\"" CID "\",\"config\":{\"labels\":[\"io.kubernetes.cri.image-name=shop/web:7\","
+	      "\"io.kubernetes.cri.sandbox-name=web-0\"]}}", f);
+	fclose(f);
+	usleep(60000); /* past the retry pause */
+	w2 = workload_intern(t, &d);
+	cr_assert_neq(w1, w2, "a new object replaces the early one");
+	cr_assert_str_eq(workload_field(w2, SENSOR_FIELD_WORKLOAD_IMAGE), "shop/web:7");
+	cr_assert_str_eq(workload_field(w2, SENSOR_FIELD_WORKLOAD_POD_NAME), "web-0");
+	cr_assert_str_eq(workload_field(w2, SENSOR_FIELD_WORKLOAD_CLASS), "image:shop/web:7");
+	cr_assert_null(workload_field(w1, SENSOR_FIELD_WORKLOAD_IMAGE), "holders keep the old one as it was");
+	cr_assert_eq(workload_table_count(t), 1);
+	w3 = workload_intern(t, &d);
+	cr_assert_eq(w2, w3, "found once: no more lookups");
+	workload_unref(w1);
+	workload_unref(w2);
+	workload_unref(w3);
+	workload_table_free(t);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CID, root);
+	rmdir(path);
+	rmdir(root);
+}

@@ -117,9 +117,14 @@ Test(proclive, host_exec_and_exit)
 		_exit(98);
 	}
 	w.pid = child;
-	w.path = "/dash";
+	w.path = "/sh"; /* the path executed (/bin/sh); the binary is process.exe */
 	ex = wait_for(5000, match, &w);
 	cr_assert_not_null(ex, "exec of pid %d seen", child);
+	{
+		const char *exe = sensor_event_get_str(ex, SENSOR_FIELD_PROCESS_EXE);
+
+		cr_assert(exe && strstr(exe, "dash"), "process.exe is the binary: %s", exe ? exe : "");
+	}
 	cr_assert_eq(geti(ex, SENSOR_FIELD_PROCESS_PPID), getpid());
 	cr_assert_eq(geti(ex, SENSOR_FIELD_PROCESS_UID), 0);
 	cr_assert_eq(geti(ex, SENSOR_FIELD_PROCESS_EUID), 0);
@@ -160,7 +165,8 @@ static void container_case(enum container_shape shape)
 				NULL };
 	char go[512];
 	struct test_container c;
-	struct want w = { SENSOR_KIND_EXEC, 0, "/busybox" };
+	/* a busybox applet is its own executable: exec.path /bin/sh */
+	struct want w = { SENSOR_KIND_EXEC, 0, "/bin/sh" };
 	const char *cmd;
 	sensor_event *ex = NULL, *ez = NULL;
 

@@ -536,3 +536,90 @@ Test(store, relearn_and_decay_delete_from_the_store)
 	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM features WHERE workload = 'c1'"), 7);
 	cr_assert_eq(int_of(db("r.db"), "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 }
+
+/* sensor_store_merge: every workload of one store into another, as an import of its export. */
+Test(store, merge_one_store_into_another)
+{
+	sensor_store *dst, *src;
+	char *before, *after, err[256] = "";
+	uint64_t sum[3] = { 0 }, sum_src[3] = { 0 }, sum_dst[3] = { 0 };
+	char listing[256] = "";
+
+	learn_db(db("src.db"), "c1", "web", T0, 1);
+	learn_db(db("dst.db"), "c9", "db", T0, 1);
+	learn_db(db("dst.db"), "c1", "web", T0 + 2 * HOUR, 1);
+	before = export_all(db("dst.db"));
+	cr_assert_eq(sensor_store_open(db("dst.db"), 0, &dst), 0);
+	cr_assert_eq(sensor_store_open(db("src.db"), SENSOR_STORE_READONLY, &src), 0);
+	cr_assert_eq(sensor_store_show(src, "c1", show_cb, sum_src), 7);
+	cr_assert_eq(sensor_store_show(dst, "c1", show_cb, sum_dst), 7);
+	cr_assert_gt(sum_src[0], 0);
+	/* c1 and class:web of the source merged: their features counted */
+	{
+		int r = sensor_store_merge(dst, src, err, sizeof(err));
+
+		cr_assert_eq(r, 14, "%d: %s", r, err); /* features: 7 of c1, 7 of class:web */
+	}
+	cr_assert_eq(sensor_store_list(dst, list_cb, listing), 4);
+	cr_assert_str_eq(listing, "c1=l;c9=m;class:db=m;class:web=l;");
+	/* c1's counts are the sums, its first seen the earlier one */
+	cr_assert_eq(sensor_store_show(dst, "c1", show_cb, sum), 7);
+	cr_assert_eq(sum[0], sum_src[0] + sum_dst[0], "%llu", (unsigned long long)sum[0]);
+	cr_assert_eq(sum[2], sum_src[2]);
+	cr_assert_eq(sensor_store_merge(dst, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(sensor_store_merge(src, dst, err, sizeof(err)), -EROFS, "a read-only target");
+	sensor_store_close(src);
+	sensor_store_close(dst);
+	after = export_all(db("dst.db"));
+	cr_assert_str_neq(before, after);
+	free(before);
+	free(after);
+}
+
+struct seen_alerts {
+	int n;
+	char line[8][512];
+};
+
+static int alert_cb(void *ud, const struct sensor_stored_alert *a)
+{
+	struct seen_alerts *s = ud;
+
+	if (s->n < 8)
+		snprintf(s->line[s->n], sizeof(s->line[0]), "%llu %s %.200s",
+			 (unsigned long long)((a->time - T0) / SEC), a->workload,
+			 strstr(a->json, "\"rule\":\"") ? strstr(a->json, "\"rule\":\"") : a->json);
+	s->n++;
+	return s->n == 100 ? -ECANCELED : 0;
+}
+
+/* sensor_store_alerts: stored alerts by workload and by [since, until), oldest first. */
+Test(store, alerts_by_workload_and_window)
+{
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .db_path = db("al.db") };
+	struct seen_alerts s = { 0 };
+	sensor_store *st;
+	struct tb t;
+
+	tb_open(&t, &o);
+	tb_sys(&t, "c1", NULL, "ptrace", T0 + 10 * SEC);
+	tb_exec(&t, "c2", NULL, "/tmp/xmrig", NULL, T0 + 20 * SEC);
+	tb_sys(&t, "c1", NULL, "finit_module", T0 + 30 * SEC);
+	tb_close(&t);
+	cr_assert_eq(sensor_store_open(db("al.db"), SENSOR_STORE_READONLY, &st), 0);
+	cr_assert_eq(sensor_store_alerts(st, NULL, 0, 0, alert_cb, &s), 3);
+	cr_assert_eq(s.n, 3);
+	cr_assert(strncmp(s.line[0], "10 c1 \"rule\":\"ptrace\"", 21) == 0, "%s", s.line[0]);
+	cr_assert(strncmp(s.line[1], "20 c2 \"rule\":\"miner-exec\"", 25) == 0, "%s", s.line[1]);
+	cr_assert(strncmp(s.line[2], "30 c1 \"rule\":\"module-load\"", 26) == 0, "%s", s.line[2]);
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(sensor_store_alerts(st, "c1", 0, 0, alert_cb, &s), 2);
+	cr_assert(strncmp(s.line[1], "30 c1", 5) == 0, "%s", s.line[1]);
+	/* since is inclusive, until exclusive */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(sensor_store_alerts(st, NULL, T0 + 20 * SEC, T0 + 30 * SEC, alert_cb, &s), 1);
+	cr_assert(strncmp(s.line[0], "20 c2", 5) == 0, "%s", s.line[0]);
+	cr_assert_eq(sensor_store_alerts(st, "nobody", 0, 0, alert_cb, &s), 0);
+	cr_assert_eq(sensor_store_alerts(st, NULL, 0, 0, NULL, NULL), 3, "counting without a callback");
+	sensor_store_close(st);
+}

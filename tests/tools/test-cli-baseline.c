@@ -82,6 +82,12 @@ Test(cli_baseline, usage_errors)
 	cr_assert_eq(rt("run --mode sometimes 2>/dev/null"), 2);
 	cr_assert_eq(rt("run --help | grep -q 'mode learn|monitor|enforce'"), 0);
 	cr_assert_eq(rt("run --mode learn --learn-min 0 2>/dev/null"), 2);
+	/* enforcement options: --dry-run and --fail only with --mode enforce */
+	cr_assert_eq(rt("run --mode monitor --dry-run 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --mode learn --fail closed 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --mode enforce --fail sometimes 2>/dev/null"), 2);
+	cr_assert_eq(rt("run --learn-held 2>/dev/null"), 2); /* no --mode */
+	cr_assert_eq(rt("run --help | grep -q -- '--dry-run'"), 0);
 }
 
 Test(cli_baseline, list_show_export_import_diff_merge_reset)
@@ -145,17 +151,38 @@ Test(cli_baseline, list_show_export_import_diff_merge_reset)
 	free(out);
 }
 
-Test(cli_baseline, run_learn_writes_the_database)
+Test(cli_baseline, run_learn_writes_the_database, .timeout = 60)
 {
 	char *out;
+	int st;
 
 	REQUIRE_ROOT();
-	cr_assert_eq(rt("run --source proc --mode learn --db r.db --alerts alerts.jsonl"
-			" --learn-min 1 --learn-stable 0.5 --duration 2 2>/dev/null &"
-			" sleep 0.5; for i in 1 2 3; do /bin/true; done; wait"), 0);
+	cr_assert_eq(sh("cp /bin/true marker-true"), 0);
+	/*
+	 * Synchronised on the sensor's own output, never on a sleep: the
+	 * marker runs once the proc source reported "up", and the sensor is
+	 * stopped once its exec event was written (the file is flushed every
+	 * 200 ms slice); each wait is bounded (exit 9 if it never comes).
+	 */
+	st = sh("exec 3>&2 2>trace.txt; set -x; \"$RTSENSOR\" run --source proc --mode learn --db r.db"
+		" --alerts alerts.jsonl --learn-min 1 --learn-stable 0.5 --events ev.json --duration 30"
+		" 2>err.txt & pid=$!; n=0; until grep -q '\"state\":\"up\"' ev.json 2>/dev/null; do"
+		" n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.05; done;"
+		" ./marker-true; n=0; until grep -q 'marker-true' ev.json; do"
+		" n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.05; done;"
+		" kill -TERM $pid; wait $pid");
+	if (st != 0) {
+		char *trace = slurp("trace.txt"), *err = slurp("err.txt");
+
+		cr_assert_fail("exit %d; stderr: %s; trace: %.2000s", st, err, trace);
+	}
 	cr_assert_eq(rt("baseline list --db r.db --json > list.json"), 0);
 	out = slurp("list.json");
 	cr_assert(strstr(out, "{\"id\":\"host\",\"kind\":\"host\""), "%s", out);
+	free(out);
+	cr_assert_eq(rt("baseline show --db r.db host --json > show.json"), 0);
+	out = slurp("show.json");
+	cr_assert(strstr(out, "marker-true\",\"count\":1,"), "the marker's exec was learned: %s", out);
 	free(out);
 	cr_assert_eq(sh("test -f alerts.jsonl"), 0);
 }

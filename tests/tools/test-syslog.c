@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -233,4 +236,82 @@ Test(syslog, alerts_reach_a_tcp_collector_with_octet_counting, .init = setup, .f
 	close(cs);
 	close(ls);
 	cr_assert_eq(got, 2);
+}
+
+/* Receive what arrived on fd: count messages, check each; returns the count. */
+static int drain_checked(int fd)
+{
+	char m[65536];
+	int got = 0;
+	bool rule = false, reason = false;
+
+	for (;;) {
+		ssize_t n = recv(fd, m, sizeof(m) - 1, MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		m[n] = '\0';
+		got++;
+		if (strstr(m, " reverse-shell-devtcp - ")) {
+			check_msg(m, (size_t)n, "<10>", "reverse-shell-devtcp");
+			rule = true;
+		} else {
+			check_msg(m, (size_t)n, "<11>", "new_exec");
+			reason = true;
+		}
+	}
+	cr_assert(rule && reason, "%d messages", got);
+	return got;
+}
+
+/* udp:HOST:PORT: one datagram per alert on the loopback (an ephemeral port of the test's own). */
+Test(syslog, alerts_reach_a_udp_collector, .init = setup, .fini = teardown)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	char target[64];
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(target, sizeof(target), "udp:127.0.0.1:%u", ntohs(sa.sin_port));
+	cr_assert_eq(replay_to(target, NULL), 0);
+	cr_assert_eq(drain_checked(fd), 2);
+	close(fd);
+}
+
+/*
+ * local: the system's /dev/log. The test's own /dev/log, in a mount
+ * namespace of its own (a tmpfs over /dev there, with a /dev/null): the
+ * host's /dev is never touched.
+ */
+Test(syslog, alerts_reach_the_local_dev_log, .init = setup, .fini = teardown, .timeout = 60)
+{
+	pid_t child;
+	int st;
+
+	REQUIRE_ROOT();
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd;
+
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("rtsensor-test-dev", "/dev", "tmpfs", 0, "mode=0755") < 0 ||
+		    mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3)) < 0)
+			_exit(100);
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "/dev/log");
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(101);
+		if (replay_to("local", NULL) != 0)
+			_exit(102);
+		_exit(drain_checked(fd));
+	}
+	cr_assert_eq(waitpid(child, &st, 0), child);
+	cr_assert(WIFEXITED(st), "status 0x%x", st);
+	cr_assert_eq(WEXITSTATUS(st), 2, "messages on /dev/log (100+: setup failed): %d", WEXITSTATUS(st));
 }

@@ -12,6 +12,7 @@
 
 #include "json-lines.h"
 #include "rtsensor.h"
+#include "safe-open.h"
 
 #define MAX_INPUT (256u << 20)
 
@@ -281,7 +282,7 @@ int cmd_baseline(int argc, char **argv)
 	ro = strcmp(verb, "import") && strcmp(verb, "merge") && strcmp(verb, "reset");
 	r = sensor_store_open(dbp, ro ? SENSOR_STORE_READONLY : 0, &s);
 	if (r < 0) {
-		die_msg("baseline", "cannot open %s: %s%s", dbp, strerror(-r),
+		die_msg("baseline", "cannot open %s: %s%s", dbp, store_strerror(r),
 			r == -EPROTO ? " (written by a newer rtsensor)" :
 			r == -EROFS ? " (an older schema: open it once read-write to migrate)" : "");
 		return exit_code_for(r);
@@ -327,9 +328,13 @@ int cmd_baseline(int argc, char **argv)
 
 		r = sensor_store_export(s, optind < argc ? argv[optind] : NULL, &buf, &len);
 		if (r >= 0) {
-			FILE *f = output && strcmp(output, "-") ? fopen(output, "we") : stdout;
+			int oe = 0;
+			FILE *f = output ? out_fopen(output, false, &oe) : stdout;
 
-			if (!f || fwrite(buf, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
+			if (!f) {
+				r = oe;
+				snprintf(err, sizeof(err), "cannot open %s: %s", output, out_strerror(oe));
+			} else if (fwrite(buf, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
 				r = -errno;
 				snprintf(err, sizeof(err), "writing %s: %s", output ? output : "stdout",
 					 strerror(errno));
@@ -368,7 +373,7 @@ int cmd_baseline(int argc, char **argv)
 
 		r = sensor_store_open(argv[optind], SENSOR_STORE_READONLY, &o);
 		if (r < 0)
-			snprintf(err, sizeof(err), "cannot open %s: %s", argv[optind], strerror(-r));
+			snprintf(err, sizeof(err), "cannot open %s: %s", argv[optind], store_strerror(r));
 		else
 			r = sensor_store_merge(s, o, err, sizeof(err));
 		if (r >= 0)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "json-lines.h"
+#include "privs.h"
 #include "rtsensor.h"
 
 struct doctor {
@@ -91,9 +92,28 @@ int cmd_doctor(int argc, char **argv)
 	for (int t = 1; t < SENSOR__SOURCE_MAX; t++)
 		if (d.seen[t] && d.bad[t] && sensor_source_type_compiled((enum sensor_source_type)t) == 1)
 			missing++;
-	if (d.json)
-		printf("],\"usable_sources\":%d}\n", usable < 0 ? 0 : usable);
-	else
-		printf("%d source(s) usable here\n", usable < 0 ? 0 : usable);
+	{
+		/* what `run` keeps after start-up with the sources it would start here */
+		enum sensor_source_type t[SENSOR__SOURCE_MAX];
+		char caps[512];
+		int n = 0;
+
+		for (int i = 1; i < SENSOR__SOURCE_MAX; i++)
+			if (d.seen[i] && !d.bad[i] && i != SENSOR_SOURCE_NFQUEUE &&
+			    sensor_source_type_compiled((enum sensor_source_type)i) == 1)
+				t[n++] = (enum sensor_source_type)i;
+		privs_names(privs_for_types(t, n), caps, sizeof(caps));
+		if (d.json) {
+			printf("],\"usable_sources\":%d,\"privileges\":{\"run_keeps\":",
+			       usable < 0 ? 0 : usable);
+			json_put_str(stdout, caps);
+			printf(",\"seccomp_agent_keeps\":\"none\",\"no_new_privs\":true}}\n");
+		} else {
+			printf("%d source(s) usable here\n", usable < 0 ? 0 : usable);
+			printf("privileges: after start-up 'run' keeps %s (with these sources; "
+			       "+cap_net_admin,cap_net_raw with nfqueue), 'seccomp-agent' none; "
+			       "both set no_new_privs\n", caps);
+		}
+	}
 	return missing ? EXIT_NOFEATURE : EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "rtsensor.h"
+#include "safe-open.h"
 #include "seccomp-policy.h"
 
 static volatile pid_t exec_child;
@@ -129,7 +130,7 @@ int cmd_exec(int argc, char **argv)
 	sopts.syscalls = pol.held;
 	r = policy_open_out(&pol, events_path, stderr);
 	if (r < 0) {
-		die_msg("exec", "cannot open '%s': %s", events_path, strerror(-r));
+		die_msg("exec", "cannot open '%s': %s", events_path, out_strerror(r));
 		return EXIT_FAIL;
 	}
 	r = sensor_ctx_new(&copts, &ctx);

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "human.h"
 #include "rtsensor.h"
 
 static void usage(FILE *f, bool timeline)
@@ -35,9 +37,17 @@ static void usage(FILE *f, bool timeline)
 		   "                          WHEN: 2026-11-26T10:00:00Z (UTC, fraction allowed)\n"
 		   "                          or an age: 90s, 15m, 2h, 7d (that long ago)\n"
 		   "%s"
+		   "%s"
 		   "  -c, --count             print only how many match\n"
 		   "  -h, --help              show this help\n",
-		timeline ? "      --no-alerts         events only\n" : "");
+		timeline ? "      --no-alerts         events only\n" : "",
+		timeline ? ""
+			 : "      --min-severity SEV  only alerts at or above SEV (info, low, medium,\n"
+			   "                          high, critical)\n"
+			   "      --kind KIND[,KIND]  only alerts whose evidence is of these kinds\n"
+			   "      --format json|human JSON lines (default when not a terminal) or one\n"
+			   "                          line per alert (default on a terminal; colour\n"
+			   "                          unless NO_COLOR is set)\n");
 }
 
 /* "2026-11-26T10:00:00[.fff]Z" or "<N>s|m|h|d" ago -> ns since epoch. 0 or -EINVAL. */
@@ -91,9 +101,25 @@ static int print_line(bool count_only, const char *json)
 	return 0;
 }
 
+struct alert_out {
+	bool count_only, human, color;
+	struct out_filter filter;
+	int n; /* alerts that passed the filter */
+};
+
 static int print_alert(void *ud, const struct sensor_stored_alert *a)
 {
-	return print_line(*(bool *)ud, a->json);
+	struct alert_out *o = ud;
+	char line[2048];
+	size_t n;
+
+	if (!out_filter_alert(&o->filter, a->json))
+		return 0;
+	o->n++;
+	if (!o->human || o->count_only)
+		return print_line(o->count_only, a->json);
+	n = human_alert(a->json, o->color, line, sizeof(line));
+	return fwrite(line, 1, n, stdout) == n ? 0 : -EIO;
 }
 
 static int print_entry(void *ud, const struct sensor_journal_entry *e)
@@ -110,6 +136,9 @@ static int history(int argc, char **argv, bool timeline)
 		{ "until", required_argument, NULL, 'U' },
 		{ "no-alerts", no_argument, NULL, 'N' },
 		{ "count", no_argument, NULL, 'c' },
+		{ "min-severity", required_argument, NULL, 'M' },
+		{ "kind", required_argument, NULL, 'K' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -117,7 +146,8 @@ static int history(int argc, char **argv, bool timeline)
 	uint64_t since = 0, until = 0, now;
 	uint32_t flags = SENSOR_JOURNAL_ALERTS;
 	struct timespec ts;
-	bool count_only = false;
+	bool count_only = false, format_set = false;
+	struct alert_out ao = { 0 };
 	sensor_store *s;
 	int c, r;
 
@@ -150,6 +180,26 @@ static int history(int argc, char **argv, bool timeline)
 		case 'c':
 			count_only = true;
 			break;
+		case 'M':
+		case 'K':
+		case 'F':
+			if (timeline) {
+				usage(stderr, timeline);
+				return EXIT_USAGE;
+			}
+			if (c == 'F') {
+				if (strcmp(optarg, "json") != 0 && strcmp(optarg, "human") != 0) {
+					die_msg(verb, "--format wants json or human, got '%s'", optarg);
+					return EXIT_USAGE;
+				}
+				format_set = true;
+				ao.human = strcmp(optarg, "human") == 0;
+			} else if (c == 'M' ? out_filter_severity(&ao.filter, optarg) < 0
+					    : out_filter_kinds(&ao.filter, optarg) < 0) {
+				die_msg(verb, "--%s: unknown '%s'", c == 'M' ? "min-severity" : "kind", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout, timeline);
 			return EXIT_OK;
@@ -168,12 +218,18 @@ static int history(int argc, char **argv, bool timeline)
 	}
 	r = sensor_store_open(db, SENSOR_STORE_READONLY, &s);
 	if (r < 0) {
-		die_msg(verb, "cannot open %s: %s%s", db, strerror(-r),
+		die_msg(verb, "cannot open %s: %s%s", db, store_strerror(r),
 			r == -EROFS ? " (an older schema: open it once read-write to migrate)" : "");
 		return exit_code_for(r);
 	}
+	if (!format_set)
+		ao.human = isatty(1) == 1;
+	ao.color = ao.human && human_color(stdout);
+	ao.count_only = count_only;
 	r = timeline ? sensor_store_journal(s, wl, since, until, flags, print_entry, &count_only)
-		     : sensor_store_alerts(s, wl, since, until, print_alert, &count_only);
+		     : sensor_store_alerts(s, wl, since, until, print_alert, &ao);
+	if (!timeline && r >= 0)
+		r = ao.n;
 	sensor_store_close(s);
 	if (r < 0) {
 		die_msg(verb, "reading %s: %s", db, strerror(-r));

@@ -11,6 +11,7 @@
 #include "json-lines.h"
 #include "run-baseline.h"
 #include "rtsensor.h"
+#include "safe-open.h"
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
@@ -47,24 +48,58 @@ static void usage(FILE *f)
  * --json: recorded event lines (rtsensor run --events) back through the
  * pipeline. A bad line is named and skipped; any makes the exit status 1.
  */
+/* The longest event line taken (the library's own bound); longer ones are skipped while read. */
+#define JSON_LINE_MAX (1u << 20)
+
+/*
+ * The next line into line (cap >= JSON_LINE_MAX + 2), without its end.
+ * Returns its length, -1 at the end, -2 for a line longer than
+ * JSON_LINE_MAX, whose bytes were read and dropped without being kept.
+ */
+static ssize_t read_line(FILE *f, char *line, size_t cap)
+{
+	size_t n;
+
+	if (!fgets(line, (int)cap, f))
+		return -1;
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		return (ssize_t)n - 1;
+	if (n < JSON_LINE_MAX + 1)
+		return (ssize_t)n; /* the last line, without a newline (or a NUL inside: rejected later) */
+	for (;;) { /* too long: drop the rest of it in bounded pieces */
+		if (!fgets(line, (int)cap, f))
+			return -2;
+		n = strlen(line);
+		if (n && line[n - 1] == '\n')
+			return -2;
+	}
+}
+
 static int feed_json(sensor_source *src, int *fd, const char *path, struct run_baseline *rb)
 {
 	FILE *f = *fd == STDIN_FILENO ? stdin : fdopen(*fd, "r");
-	char *line = NULL, err[256];
-	size_t cap = 0;
+	char *line = malloc(JSON_LINE_MAX + 2), err[256];
 	ssize_t n;
 	unsigned long lineno = 0, bad = 0;
 	int rc = EXIT_OK;
 
-	if (!f) {
-		die_msg("replay", "%s: %s", path, strerror(errno));
+	if (!f || !line) {
+		die_msg("replay", "%s: %s", path, strerror(line ? errno : ENOMEM));
+		free(line);
 		return EXIT_FAIL;
 	}
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	while ((n = read_line(f, line, JSON_LINE_MAX + 2)) != -1) {
 		sensor_event *ev;
 		int r;
 
 		lineno++;
+		if (n == -2) {
+			if (bad++ < 20)
+				die_msg("replay", "%s:%lu: line longer than %u bytes: skipped", path,
+					lineno, JSON_LINE_MAX);
+			continue;
+		}
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
 		if (n == 0)
@@ -170,11 +205,14 @@ int cmd_replay(int argc, char **argv)
 	/* with a baseline, events are written only when asked for */
 	r = json_lines_open(&out, out_path ? out_path : rb.mode ? NULL : "-", false);
 	if (r < 0) {
-		die_msg("replay", "%s: %s", out_path, strerror(-r));
+		die_msg("replay", "cannot open '%s': %s", out_path, out_strerror(r));
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	out.ocsf_host = rb.ocsf_host;
+	out.filter = &rb.filter;
+	out.human = rb.format == FORMAT_HUMAN;
+	out.color = out.human && out.f == stdout && human_color(stdout);
 	buf = malloc(1u << 20);
 	if (!buf) {
 		die_msg("replay", "out of memory");
@@ -224,14 +262,22 @@ int cmd_replay(int argc, char **argv)
 		if (n == 0 || out.err)
 			break;
 	}
-	if (stats) {
+	{
 		struct sensor_source_stats st = { .sz = sizeof(st) };
 
 		sensor_source_get_stats(src, &st);
-		fprintf(stderr,
-			"{\"stats\":{\"records\":%llu,\"events\":%llu,\"lost\":%llu,\"errors\":%llu}}\n",
-			(unsigned long long)st.received, (unsigned long long)st.emitted,
-			(unsigned long long)st.lost, (unsigned long long)st.errors);
+		if (stats)
+			fprintf(stderr,
+				"{\"stats\":{\"records\":%llu,\"events\":%llu,\"lost\":%llu,\"errors\":%llu}}\n",
+				(unsigned long long)st.received, (unsigned long long)st.emitted,
+				(unsigned long long)st.lost, (unsigned long long)st.errors);
+		/* garbage is not a quiet log: say how much could not be read */
+		if (st.errors && rc == EXIT_OK) {
+			die_msg("replay", "%s: %llu records could not be parsed (%llu events from %llu records)",
+				in_path, (unsigned long long)st.errors, (unsigned long long)st.emitted,
+				(unsigned long long)st.received);
+			rc = EXIT_FAIL;
+		}
 	}
 out:
 	r = run_baseline_stop(&rb); /* before the context: a last flush */

@@ -1,33 +1,48 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rtsensor run: start sources, print events as JSON lines until told to stop. */
+/*
+ * rtsensor run: start sources, print events as JSON lines until told to
+ * stop. As a service: readiness and watchdog for systemd (run-notify.c),
+ * SIGHUP reloads, SIGUSR1 writes the counters, periodic status events.
+ */
 #include <errno.h>
-#include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json-lines.h"
+#include "privs.h"
+#include "metrics.h"
 #include "rtsensor.h"
-#include "run-baseline.h"
-#include "run-fanotify.h"
+#include "safe-open.h"
+#include "run-notify.h"
+#include "run-opts.h"
+#include "run-stats.h"
 
 static sensor_ctx *volatile signal_ctx;
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested, stats_requested;
 
 /* Installed first thing, so a signal during start-up is not lost. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else if (sig == SIGUSR1)
+		stats_requested = 1;
+	else
+		stop_requested = 1;
 	if (signal_ctx)
-		sensor_ctx_exit(signal_ctx, 1); /* run() returns 1: stop */
+		sensor_ctx_wakeup(signal_ctx); /* poll() returns: the loop looks at the flags */
 }
 
 struct run_out {
 	struct json_lines jl;
 	struct run_net *net; /* --deny-peer policy (run-net.c) */
+	struct run_baseline *rb;
+	struct metrics *metrics; /* --metrics */
 };
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
@@ -36,215 +51,295 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 
 	(void)ctx;
 	run_net_on_event(o->net, ev); /* verdict first: it is part of the event's JSON */
+	metrics_count_event(o->metrics, ev);
+	run_baseline_event(o->rb, ev);
 	json_lines_event(&o->jl, ev);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: rtsensor run [OPTIONS]\n\n"
-		"Watch the machine with every source it offers (or the ones named) and\n"
-		"write events as JSON lines. SIGINT/SIGTERM stop it cleanly; everything\n"
-		"the sensor installed is removed.\n\n"
-		"Options:\n"
-		"  -s, --source NAME     use this source (repeatable): proc, fanotify, audit,\n"
-		"                        conntrack, seccomp, nfqueue. Default: all available\n"
-		"                        except nfqueue (it holds traffic: name it)\n"
-		"  -e, --events FILE|-   write events to FILE, '-' for stdout (default)\n"
-		"  -d, --duration SECS   stop after SECS seconds\n"
-		"      --deny-peer ADDR[/PREFIX][:PORT]\n"
-		"                        deny new outgoing flows to this peer (NFQUEUE;\n"
-		"                        repeatable; IPv6 as [ADDR]/PREFIX:PORT)\n"
-		"      --track-flows     conntrack: when the netns tracks nothing, add a rule\n"
-		"                        that turns tracking on (removed at exit)\n"
-		"      --stats           print counters as JSON to stderr at exit\n"
-		"      --watch PATH      fanotify: watch the filesystem holding PATH (repeatable;\n"
-		"                        default: every local filesystem)\n"
-		"      --deny-exec GLOB  fanotify: deny exec of files matching GLOB under the\n"
-		"                        --watch paths (repeatable; fnmatch on the full path)\n"
-		RUN_BASELINE_HELP
-		"  -h, --help            show this help\n");
-}
+/* What the loop needs to serve signals and timers. */
+struct run_state {
+	int argc;
+	char **argv;            /* the command line, parsed again at a reload */
+	struct run_opts *o;     /* the options started with (their objects are in use) */
+	struct run_opts *cur;   /* the latest that parsed: o, or a reload's */
+	struct run_out *out;
+	sensor_ctx *ctx;
+	sensor_source **srcs;
+	int nsrc;
+	sensor_source *inject;  /* the sensor's own status events */
+	struct run_notify notify;
+	uint64_t next_stats;
+};
 
-static void print_stats(sensor_ctx *ctx, sensor_source **srcs, int nsrc)
-{
-	struct sensor_stats st = { .sz = sizeof(st) };
-
-	sensor_ctx_get_stats(ctx, &st);
-	fprintf(stderr,
-		"{\"stats\":{\"events\":%llu,\"lost\":%llu,\"held\":%llu,\"answered\":%llu,"
-		"\"defaulted\":%llu,\"proc_cache\":{\"hits\":%llu,\"misses\":%llu,"
-		"\"entries\":%llu},\"workloads\":%llu,\"sources\":{",
-		(unsigned long long)st.events, (unsigned long long)st.lost,
-		(unsigned long long)st.held, (unsigned long long)st.answered,
-		(unsigned long long)(st.defaulted_deadline + st.defaulted_released),
-		(unsigned long long)st.proc_cache_hits, (unsigned long long)st.proc_cache_misses,
-		(unsigned long long)st.proc_cache_entries, (unsigned long long)st.workloads);
-	for (int i = 0; i < nsrc; i++) {
-		struct sensor_source_stats ss = { .sz = sizeof(ss) };
-
-		sensor_source_get_stats(srcs[i], &ss);
-		fprintf(stderr,
-			"%s\"%s\":{\"received\":%llu,\"emitted\":%llu,\"lost\":%llu,\"errors\":%llu}",
-			i ? "," : "", sensor_source_type_name(sensor_source_get_type(srcs[i])),
-			(unsigned long long)ss.received, (unsigned long long)ss.emitted,
-			(unsigned long long)ss.lost, (unsigned long long)ss.errors);
-	}
-	fprintf(stderr, "}}}\n");
-}
-
-/* Run in slices so buffered output reaches readers promptly. Returns 0 or -errno. */
-static int run_loop(sensor_ctx *ctx, struct run_out *out, uint64_t duration)
+static uint64_t mono_now(void)
 {
 	struct timespec ts;
-	uint64_t start, now, slice = 200000000u;
-	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	for (;;) {
-		uint64_t left;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		if (duration != SENSOR_TIME_INFINITY && now - start >= duration)
-			return 0;
-		left = duration == SENSOR_TIME_INFINITY ? slice : duration - (now - start);
-		r = sensor_ctx_run(ctx, left < slice ? left : slice);
-		json_lines_flush(&out->jl);
-		if (r != 0 || out->jl.err)
-			return r == 1 ? 0 : r; /* 1: a signal asked us to stop */
+static void print_stats(struct run_state *st)
+{
+	char *json = run_stats_json(st->ctx, st->srcs, st->nsrc, &st->o->rb);
+
+	if (json) {
+		fprintf(stderr, "%s\n", json);
+		fflush(stderr);
 	}
+	free(json);
+}
+
+static void emit_stats(struct run_state *st)
+{
+	char *json = run_stats_json(st->ctx, st->srcs, st->nsrc, &st->o->rb);
+
+	if (json)
+		run_stats_emit(st->inject, "stats", json);
+	free(json);
+}
+
+/* Keys a reload applies; a change of any other takes effect at the next start. */
+static const char *const live_keys[] = { "events", "alerts", "rules", "rules-dir",
+					 "stats-interval", "stats", NULL };
+
+static bool item_in(const struct conf *c, const struct conf_item *it)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->items[i].arg, it->arg) == 0)
+			return true;
+	return false;
+}
+
+/* Say which settings changed that only a restart applies. */
+static void warn_restart_keys(const struct conf *old, const struct conf *new)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		const struct conf *a = pass ? new : old, *b = pass ? old : new;
+
+		for (size_t i = 0; i < a->n; i++) {
+			char key[64];
+			bool live = false;
+
+			conf_item_key(&a->items[i], key, sizeof(key));
+			for (int k = 0; live_keys[k]; k++)
+				live = live || strcmp(live_keys[k], key) == 0;
+			if (live || item_in(b, &a->items[i]))
+				continue;
+			fprintf(stderr, "rtsensor: run: reload: %s:%u: '%s' %s: takes effect at the "
+				"next start\n", a->path ? a->path : "", a->items[i].line,
+				a->items[i].arg + 2, pass ? "set" : "no longer set");
+		}
+	}
+}
+
+/* Events: reopen the file (one that logrotate moved away starts anew). */
+static void reopen_events(struct run_state *st)
+{
+	struct json_lines nj;
+	const char *path = st->cur->events_path;
+	int r;
+
+	if (!st->out->jl.f || st->out->jl.f == stdout || !path || strcmp(path, "-") == 0)
+		return;
+	r = json_lines_open(&nj, path, true);
+	if (r < 0) {
+		fprintf(stderr, "rtsensor: run: reload: cannot open '%s': %s (events keep going to "
+			"the old file)\n", path, strerror(-r));
+		return;
+	}
+	nj.ocsf_host = st->out->jl.ocsf_host;
+	nj.n = st->out->jl.n;
+	r = json_lines_close(&st->out->jl);
+	if (r < 0)
+		fprintf(stderr, "rtsensor: run: writing events failed: %s\n", strerror(-r));
+	st->out->jl = nj;
+}
+
+/*
+ * SIGHUP: parse the command line over the file again; when it parses,
+ * apply what can change live (outputs, rules, the stats interval) and say
+ * which other changes wait for a restart. The outputs are reopened in any
+ * case (log rotation); nothing learned is lost.
+ */
+static void reload(struct run_state *st)
+{
+	struct run_opts *n = calloc(1, sizeof(*n));
+	char detail[256];
+	int r, code;
+
+	run_notify_reloading(&st->notify);
+	code = n ? run_opts_parse(n, st->argc, st->argv, NULL) : EXIT_FAIL;
+	if (code != EXIT_OK || n->help) {
+		fprintf(stderr, "rtsensor: run: reload: the configuration was not applied (the "
+			"reason is above); the outputs are reopened\n");
+		if (n)
+			run_opts_free(n);
+		free(n);
+		code = code == EXIT_OK ? EXIT_USAGE : code;
+	} else {
+		warn_restart_keys(&st->cur->conf, &n->conf);
+		if (st->cur != st->o) {
+			run_opts_free(st->cur);
+			free(st->cur);
+		}
+		st->cur = n;
+	}
+	reopen_events(st);
+	r = run_baseline_reload(&st->o->rb, st->cur->rb.alerts, st->cur->rb.rules,
+				st->cur->rules_dir);
+	st->next_stats = st->cur->stats_interval ? mono_now() + st->cur->stats_interval : 0;
+	if (r < 0)
+		snprintf(detail, sizeof(detail), "configuration %s; rules not reloaded (%s), the "
+			 "old ones stay", code == EXIT_OK ? "applied" : "not applied", strerror(-r));
+	else
+		snprintf(detail, sizeof(detail), "configuration %s; %d rules",
+			 code == EXIT_OK ? "applied" : "not applied", r);
+	run_stats_emit(st->inject, "reload", detail);
+	run_notify_ready(&st->notify, code == EXIT_OK && r >= 0 ? "running (reloaded)"
+								: "running (reload failed: see the log)");
+}
+
+/*
+ * The loop: poll the context's fd until its next deadline, process one
+ * bounded batch, flush the events written by that batch, again. An event
+ * line is readable once the batch holding it is dispatched (at most the
+ * library's batch of events; milliseconds), never when a buffer fills.
+ * Alert lines are flushed one by one as they are raised (run-baseline.c).
+ * The sinks' upkeep and the metrics snapshot run every SLICE_NS; signals
+ * (reload, stats), status events and watchdog pings between batches. Stops
+ * on SIGINT/SIGTERM, at --duration, or when a sink fails. Returns 0 or -errno.
+ */
+#define SLICE_NS 200000000u
+static int run_loop(struct run_state *st, uint64_t duration)
+{
+	struct pollfd pfd = { .fd = sensor_ctx_get_fd(st->ctx), .events = POLLIN };
+	uint64_t now = mono_now(), next_slice = now + SLICE_NS;
+	uint64_t end = duration == SENSOR_TIME_INFINITY ? SENSOR_TIME_INFINITY : now + duration;
+
+	for (;;) {
+		uint64_t d;
+		int ms, r;
+
+		now = mono_now();
+		if (stop_requested || now >= end)
+			return 0;
+		if (reload_requested) {
+			reload_requested = 0;
+			reload(st);
+		}
+		if (stats_requested) {
+			stats_requested = 0;
+			print_stats(st);
+		}
+		if (st->next_stats && now >= st->next_stats) {
+			emit_stats(st);
+			st->next_stats = now + st->cur->stats_interval;
+		}
+		run_notify_tick(&st->notify, now);
+		if (sensor_ctx_get_deadline(st->ctx, &d) < 0 || end < d)
+			d = end;
+		if (next_slice < d)
+			d = next_slice;
+		if (st->next_stats && st->next_stats < d)
+			d = st->next_stats;
+		if (run_notify_max_sleep(&st->notify) < d - now && d > now)
+			d = now + run_notify_max_sleep(&st->notify);
+		if (d <= now)
+			ms = 0;
+		else
+			ms = (int)((d - now + 999999u) / 1000000u); /* <= SLICE_NS */
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
+			return -errno;
+		r = sensor_ctx_process(st->ctx, 0);
+		if (r < 0)
+			return r;
+		if (mono_now() >= next_slice) {
+			run_baseline_tick(&st->o->rb, st->ctx);
+			metrics_publish(st->out->metrics, st->ctx, st->srcs, st->nsrc, &st->o->rb);
+			next_slice = mono_now() + SLICE_NS;
+		}
+		json_lines_flush(&st->out->jl);
+		if (st->out->jl.err || st->o->rb.err)
+			return 0; /* a failing sink stops the run; its error is reported at stop */
+	}
+}
+
+/* "proc audit ..." for the service manager's status line. */
+static void sources_status(sensor_source **srcs, int nsrc, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "running: %d sources:", nsrc);
+
+	for (int i = 0; i < nsrc && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, " %s",
+				      sensor_source_type_name(sensor_source_get_type(srcs[i])));
 }
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "source", required_argument, NULL, 's' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "stats", no_argument, NULL, 'S' },
-		{ "watch", required_argument, NULL, 'W' },
-		{ "deny-exec", required_argument, NULL, 'X' },
-		{ "deny-peer", required_argument, NULL, 'P' },
-		{ "track-flows", no_argument, NULL, 'T' },
-		RUN_BASELINE_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
 					 .log_level = SENSOR_LOG_WARNING };
 	sensor_source *srcs[SENSOR__SOURCE_MAX + 1];
-	bool want[SENSOR__SOURCE_MAX] = { false }, explicit_src = false, stats = false;
-	const char *events_path = NULL;
-	uint64_t duration = SENSOR_TIME_INFINITY;
 	struct run_out out = { 0 };
-	struct run_baseline rb = { 0 };
-	struct run_fanotify fan = { 0 };
-	const struct sensor_fanotify_opts *fan_opts = NULL;
+	struct run_opts opts, *o = &opts;
+	struct run_state st = { .argc = argc, .argv = argv, .o = &opts, .cur = &opts,
+				.out = &out, .srcs = srcs };
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
-	int nsrc = 0, r, c, code = EXIT_OK, last_err = 0;
+	int nsrc = 0, r, code = EXIT_OK, last_err = 0;
 	bool net_started = false;
+	char status[200];
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:e:d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			r = sensor_source_type_from_name(optarg);
-			if (r < 0 || r == SENSOR_SOURCE_INJECT) {
-				die_msg("run", "unknown source '%s'", optarg);
-				code = EXIT_USAGE;
-				goto done;
-			}
-			want[r] = true;
-			explicit_src = true;
-			break;
-		case 'e':
-			events_path = optarg;
-			break;
-		case 'd':
-			if (parse_seconds(optarg, &duration) < 0) {
-				die_msg("run", "--duration wants seconds, got '%s'", optarg);
-				code = EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'S':
-			stats = true;
-			break;
-		case 'W':
-		case 'X':
-			r = c == 'W' ? run_fanotify_watch(&fan, optarg)
-				     : run_fanotify_deny_exec(&fan, optarg);
-			if (r < 0) {
-				die_msg("run", "--%s '%s': %s", c == 'W' ? "watch" : "deny-exec",
-					optarg, r == -EINVAL ? "needs an absolute path or a glob"
-							     : strerror(-r));
-				code = EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'P':
-			r = run_net_add_peer(&out.net, optarg);
-			if (r < 0) {
-				die_msg("run", "--deny-peer wants ADDR[/PREFIX][:PORT], got '%s'", optarg);
-				code = EXIT_USAGE;
-				goto done;
-			}
-			break;
-		case 'T':
-			if (run_net_track_flows(&out.net) < 0) {
-				code = EXIT_FAIL;
-				goto done;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			goto done;
-		default:
-			r = run_baseline_opt(&rb, c, optarg);
-			if (r > 0)
-				break;
-			if (r == 0)
-				usage(stderr);
-			code = EXIT_USAGE;
-			goto done;
-		}
-	}
-	if (optind < argc) {
-		die_msg("run", "unexpected argument '%s'", argv[optind]);
-		code = EXIT_USAGE;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	/* a reader that goes away is a failing sink (EPIPE): stop cleanly, write what is pending */
+	signal(SIGPIPE, SIG_IGN);
+	run_notify_init(&st.notify);
+	code = run_opts_parse(o, argc, argv, NULL);
+	if (code != EXIT_OK || o->help)
 		goto done;
-	}
-	if (run_fanotify_opts(&fan, &fan_opts) < 0) {
-		die_msg("run", "--deny-exec needs --watch PATH (permission marks only where asked)");
-		code = EXIT_USAGE;
-		goto done;
-	}
-	if (fan_opts && explicit_src)
-		want[SENSOR_SOURCE_FANOTIFY] = true;
-	/* With a baseline, events are written only when asked for. */
-	if (!events_path && !rb.mode)
-		events_path = "-";
-	r = json_lines_open(&out.jl, events_path, true);
+	out.net = o->net;
+	r = json_lines_open(&out.jl, o->events_path, true);
 	if (r < 0) {
-		die_msg("run", "cannot open '%s': %s", events_path, strerror(-r));
+		die_msg("run", "cannot open '%s': %s", o->events_path, out_strerror(r));
 		code = EXIT_FAIL;
 		goto done;
 	}
-	out.jl.ocsf_host = rb.ocsf_host;
+	out.jl.ocsf_host = o->rb.ocsf_host;
+	out.jl.filter = &o->rb.filter;
+	/* a person at a terminal gets lines, a pipe or file gets JSON (unless --format) */
+	if (o->rb.format == FORMAT_HUMAN || (!o->rb.format_set && out.jl.f == stdout && isatty(1) == 1)) {
+		out.jl.human = true;
+		out.jl.color = human_color(stdout);
+	}
+	if (!o->rb.format_set && (!o->rb.alerts || strcmp(o->rb.alerts, "-") == 0) && isatty(1) == 1)
+		o->rb.human = true;
+	o->rb.color = o->rb.human && (!o->rb.alerts || strcmp(o->rb.alerts, "-") == 0) && human_color(stdout);
 
+	copts.oci_state_roots = o->roots;
 	r = sensor_ctx_new(&copts, &ctx);
 	if (r < 0) {
 		die_msg("run", "cannot create the sensor: %s", strerror(-r));
 		code = exit_code_for(r);
 		goto done;
 	}
+	st.ctx = ctx;
 	sensor_ctx_set_event_cb(ctx, on_event, &out);
-	r = run_baseline_start(&rb, ctx);
+	out.rb = &o->rb;
+	if (o->metrics_addr) {
+		char err[300];
+
+		r = metrics_open(&out.metrics, o->metrics_addr, err, sizeof(err));
+		if (r < 0) {
+			die_msg("run", "--metrics %s", err);
+			code = r == -EOPNOTSUPP ? EXIT_NOFEATURE : r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+			goto done;
+		}
+		o->rb.metrics = out.metrics;
+	}
+	r = run_baseline_start(&o->rb, ctx);
 	if (r != 0) {
 		code = r;
 		goto done;
@@ -258,10 +353,10 @@ int cmd_run(int argc, char **argv)
 		int t = i == SENSOR__SOURCE_MAX ? SENSOR_SOURCE_FANOTIFY
 			: i == SENSOR_SOURCE_FANOTIFY ? SENSOR_SOURCE_NONE : i;
 
-		if (t == SENSOR_SOURCE_NONE || t == SENSOR_SOURCE_INJECT || (explicit_src && !want[t]))
+		if (t == SENSOR_SOURCE_NONE || t == SENSOR_SOURCE_INJECT || (o->explicit_src && !o->want[t]))
 			continue;
-		if (t == SENSOR_SOURCE_FANOTIFY && run_net_active(out.net)) {
-			r = run_net_start(out.net, ctx, &srcs[nsrc]);
+		if (t == SENSOR_SOURCE_FANOTIFY && run_net_active(o->net)) {
+			r = run_net_start(o->net, ctx, &srcs[nsrc]);
 			if (r < 0) {
 				die_msg("run", "--deny-peer needs the nfqueue source: %s", strerror(-r));
 				code = exit_code_for(r);
@@ -270,21 +365,22 @@ int cmd_run(int argc, char **argv)
 			nsrc++;
 			net_started = true;
 		}
-		if (!explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
+		if (!o->explicit_src && sensor_source_type_compiled((enum sensor_source_type)t) != 1)
 			continue;
 		/* nfqueue holds traffic: only when named (or below, with --deny-peer's own queue) */
-		if (t == SENSOR_SOURCE_NFQUEUE && (run_net_active(out.net) || !explicit_src))
+		if (t == SENSOR_SOURCE_NFQUEUE && (run_net_active(o->net) || !o->explicit_src))
 			continue;
 		r = sensor_source_add(ctx, (enum sensor_source_type)t,
-				      t == SENSOR_SOURCE_FANOTIFY    ? (const void *)fan_opts
-				      : t == SENSOR_SOURCE_CONNTRACK ? run_net_conntrack_opts(out.net)
+				      t == SENSOR_SOURCE_FANOTIFY    ? (const void *)o->fan_opts
+				      : t == SENSOR_SOURCE_CONNTRACK ? run_net_conntrack_opts(o->net)
+				      : t == SENSOR_SOURCE_AUDIT     ? (const void *)run_opts_audit(o)
 								     : NULL,
 				      &srcs[nsrc]);
 		if (r < 0) {
 			const char *name = sensor_source_type_name((enum sensor_source_type)t);
 
 			last_err = r;
-			if (explicit_src) {
+			if (o->explicit_src) {
 				die_msg("run", "source %s: %s%s", name, strerror(-r),
 					r == -EPERM || r == -EACCES ? " (run as root)" :
 					r == -EOPNOTSUPP ? " (not in this build or kernel; see 'rtsensor doctor')" : "");
@@ -296,8 +392,8 @@ int cmd_run(int argc, char **argv)
 		}
 		nsrc++;
 	}
-	if (run_net_active(out.net) && !net_started) {
-		r = run_net_start(out.net, ctx, &srcs[nsrc]);
+	if (run_net_active(o->net) && !net_started) {
+		r = run_net_start(o->net, ctx, &srcs[nsrc]);
 		if (r < 0) {
 			die_msg("run", "--deny-peer needs the nfqueue source: %s", strerror(-r));
 			code = exit_code_for(r);
@@ -312,29 +408,55 @@ int cmd_run(int argc, char **argv)
 		goto done;
 	}
 
+	/*
+	 * Set up: from here on keep only what the running sources still use
+	 * (and need at stop to remove what they installed), and never gain
+	 * more (no_new_privs; iptables at stop runs with this set too).
+	 */
+	r = privs_drop(privs_for_sources(srcs, nsrc));
+	if (r < 0)
+		die_msg("run", "warning: cannot drop capabilities: %s", strerror(-r));
+	st.nsrc = nsrc;
+	/* the sensor's own status events (stats, reload): no fd, no kernel */
+	r = sensor_source_add(ctx, SENSOR_SOURCE_INJECT, NULL, &st.inject);
+	if (r < 0) {
+		die_msg("run", "cannot add the status source: %s", strerror(-r));
+		code = exit_code_for(r);
+		goto done;
+	}
+	if (o->stats_interval)
+		st.next_stats = mono_now() + o->stats_interval;
+
+	metrics_publish(out.metrics, ctx, srcs, nsrc, &o->rb);
 	signal_ctx = ctx;
-	if (stop_requested)
-		sensor_ctx_exit(ctx, 1);
-	r = run_loop(ctx, &out, duration);
+	sources_status(srcs, nsrc, status, sizeof(status));
+	run_notify_ready(&st.notify, status); /* every source is up */
+	r = run_loop(&st, o->duration);
 	signal_ctx = NULL;
+	run_notify_stopping(&st.notify);
 	if (r < 0) {
 		die_msg("run", "event loop failed: %s", strerror(-r));
 		code = EXIT_FAIL;
 	}
 
-	if (stats)
-		print_stats(ctx, srcs, nsrc);
+	if (o->stats)
+		print_stats(&st);
 done:
-	r = run_baseline_stop(&rb); /* before the context: a last flush */
+	r = run_baseline_stop(&o->rb); /* before the context: a last flush */
 	if (r != EXIT_OK && code == EXIT_OK)
 		code = r;
 	sensor_ctx_free(ctx); /* removes every rule, mark and queue the sources installed */
 	r = json_lines_close(&out.jl);
 	if (r < 0 && code == EXIT_OK) {
-		die_msg("run", "writing events failed: %s", strerror(-r));
+		die_msg("run", "writing events failed: %s%s", strerror(-r),
+			r == -EPIPE ? " (the reader went away): stopped, everything installed removed" : "");
 		code = EXIT_FAIL;
 	}
-	run_fanotify_free(&fan);
-	run_net_free(out.net);
+	if (st.cur != st.o) {
+		run_opts_free(st.cur);
+		free(st.cur);
+	}
+	run_opts_free(o);
+	metrics_close(out.metrics);
 	return code;
 }

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "privs.h"
 #include "rtsensor.h"
+#include "safe-open.h"
 #include "seccomp-policy.h"
 
 static sensor_ctx *volatile agent_ctx;
@@ -40,6 +42,10 @@ static void usage(FILE *f)
 		"  -t, --timeout SECS          answer a held syscall by default after SECS (5)\n"
 		"  -d, --duration SECS         stop after SECS\n"
 		"      --fail-closed           the default answer is deny (EPERM), not allow\n"
+		"      --allow-uid UID         serve this user too (besides root); its containers'\n"
+		"                              identities are marked claimed; repeatable\n"
+		"      --max-channels N        containers served at once (1024)\n"
+		"      --max-per-peer N        the same per non-root user (64)\n"
 		"  -h, --help                  show this help\n");
 }
 
@@ -52,12 +58,17 @@ int cmd_seccomp_agent(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "fail-closed", no_argument, NULL, 'F' },
+		{ "allow-uid", required_argument, NULL, 'U' },
+		{ "max-channels", required_argument, NULL, 'M' },
+		{ "max-per-peer", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct sensor_ctx_opts copts = { .sz = sizeof(copts), .log_fn = log_stderr,
 					 .log_level = SENSOR_LOG_WARNING };
 	struct sensor_seccomp_opts sopts = { .sz = sizeof(sopts) };
+	struct sensor_seccomp_agent_opts aopts = { .sz = sizeof(aopts) };
+	static uint32_t allow[64];
 	static struct seccomp_policy pol;
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *socket_path = NULL, *events_path = "-";
@@ -96,6 +107,27 @@ int cmd_seccomp_agent(int argc, char **argv)
 		case 'F':
 			sopts.flags |= SENSOR_SECCOMP_FAIL_CLOSED;
 			break;
+		case 'U':
+		case 'M':
+		case 'P': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || v > UINT32_MAX || (c == 'U' && aopts.n_allow_uids >= 64) ||
+			    (c != 'U' && v == 0)) {
+				die_msg("seccomp-agent", "--%s wants a number, got '%s'",
+					c == 'U' ? "allow-uid" : c == 'M' ? "max-channels" : "max-per-peer",
+					optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'U')
+				allow[aopts.n_allow_uids++] = (uint32_t)v;
+			else if (c == 'M')
+				aopts.max_channels = (uint32_t)v;
+			else
+				aopts.max_channels_per_peer = (uint32_t)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -111,7 +143,7 @@ int cmd_seccomp_agent(int argc, char **argv)
 	policy_finish(&pol); /* the agent serves the runtime's filter: the set is in config.json */
 	r = policy_open_out(&pol, events_path, stdout);
 	if (r < 0) {
-		die_msg("seccomp-agent", "cannot open '%s': %s", events_path, strerror(-r));
+		die_msg("seccomp-agent", "cannot open '%s': %s", events_path, out_strerror(r));
 		return EXIT_FAIL;
 	}
 	r = sensor_ctx_new(&copts, &ctx);
@@ -119,13 +151,22 @@ int cmd_seccomp_agent(int argc, char **argv)
 		sensor_ctx_set_event_cb(ctx, policy_on_event, &pol);
 		r = sensor_source_add(ctx, SENSOR_SOURCE_SECCOMP, &sopts, &src);
 	}
+	aopts.allow_uids = allow;
 	if (r == 0)
-		r = sensor_seccomp_add_agent(src, socket_path, 0);
+		r = sensor_seccomp_add_agent_opts(src, socket_path, &aopts);
 	if (r < 0) {
 		die_msg("seccomp-agent", "cannot serve '%s': %s", socket_path, strerror(-r));
 		code = exit_code_for(r);
 		goto out;
 	}
+	/*
+	 * Bound and listening: serving notifications, reading /proc of the
+	 * containers' processes (as root in them) and answering need nothing
+	 * more. Every capability goes, and no_new_privs is set.
+	 */
+	r = privs_drop(0);
+	if (r < 0)
+		die_msg("seccomp-agent", "warning: cannot drop capabilities: %s", strerror(-r));
 	agent_ctx = ctx;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -3,11 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "human.h"
 #include "json-lines.h"
 #include "ocsf.h"
+#include "safe-open.h"
 
 int json_lines_open(struct json_lines *jl, const char *path, bool append)
 {
+	int r = 0;
+
 	memset(jl, 0, sizeof(*jl));
 	if (!path)
 		return 0;
@@ -19,10 +23,8 @@ int json_lines_open(struct json_lines *jl, const char *path, bool append)
 		jl->f = stdout;
 		return 0;
 	}
-	jl->f = fopen(path, append ? "ae" : "we");
+	jl->f = out_fopen(path, append, &r);
 	if (!jl->f) {
-		int r = -errno;
-
 		free(jl->buf);
 		jl->buf = NULL;
 		return r;
@@ -45,8 +47,17 @@ void json_lines_event(struct json_lines *jl, const sensor_event *ev)
 {
 	int n;
 
-	if (!jl->f || jl->err)
+	if (!jl->f || jl->err || !out_filter_event(jl->filter, ev))
 		return;
+	if (jl->human) {
+		size_t len = human_event(ev, jl->color, jl->buf, jl->cap);
+
+		if (fwrite(jl->buf, 1, len, jl->f) != len)
+			jl->err = errno ? -errno : -EIO;
+		else
+			jl->n++;
+		return;
+	}
 	n = sensor_event_to_json(ev, jl->buf, jl->cap);
 	if (n >= 0 && (size_t)n >= jl->cap) {
 		size_t cap = (size_t)n + 1;

@@ -9,11 +9,16 @@
 
 #include <libsensor/sensor.h>
 
+struct out_filter;
+
 struct json_lines {
 	FILE *f;      /* NULL: events are not written */
 	char *buf;
 	size_t cap;
 	const char *ocsf_host; /* non-NULL: write OCSF (ocsf.h) with this device hostname */
+	bool human;   /* one line for a person (human.h) instead of JSON */
+	bool color;   /* ... with colours */
+	const struct out_filter *filter; /* NULL: every event */
 	int err;      /* first write error (-errno), sticky */
 	uint64_t n;   /* lines written */
 };

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "config.h"
 #include "rtsensor.h"
 
 static const struct {
@@ -14,6 +16,7 @@ static const struct {
 } verbs[] = {
 	{ "run", cmd_run, "watch the machine and print events as JSON lines" },
 	{ "doctor", cmd_doctor, "say which kernel features and privileges this machine offers" },
+	{ "config", cmd_config, "check a configuration file and its rules (config check)" },
 	{ "exec", cmd_exec, "run a command under seccomp supervision (--deny SYSCALL[:ERRNO])" },
 	{ "seccomp-agent", cmd_seccomp_agent, "serve OCI runtimes' seccomp listenerPath (runc)" },
 	{ "replay", cmd_replay, "replay a recorded audit log as the events live mode would emit" },
@@ -37,6 +40,12 @@ void die_msg(const char *verb, const char *fmt, ...)
 	va_list ap;
 
 	fprintf(stderr, "rtsensor: %s%s", verb ? verb : "", verb ? ": " : "");
+	if (conf_current && conf_current_item) { /* a setting of the configuration file */
+		char key[64];
+
+		fprintf(stderr, "%s:%u: key '%s': ", conf_current->path, conf_current_item->line,
+			conf_item_key(conf_current_item, key, sizeof(key)));
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -85,6 +94,23 @@ int parse_seconds(const char *s, uint64_t *ret_ns)
 	return 0;
 }
 
+const char *store_strerror(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "is a symbolic link: refused";
+	case -EPERM:
+		return "is owned by another user, writable by group or others, or hard-linked: "
+		       "refused (a database must be its user's alone, mode 0600)";
+	case -EMEDIUMTYPE:
+		return "holds triggers or views the schema never makes: refused";
+	case -EINVAL:
+		return "is not a regular file";
+	default:
+		return strerror(-err);
+	}
+}
+
 void log_stderr(void *ud, enum sensor_log_level level, const char *msg)
 {
 	static const char *const names[] = { [3] = "error", [4] = "warning", [5] = "notice",
@@ -97,12 +123,18 @@ void log_stderr(void *ud, enum sensor_log_level level, const char *msg)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Whatever rtsensor creates (events, alerts, exports, the database,
+	 * the agent socket) holds command lines and paths of every workload:
+	 * readable by its owner alone, whatever umask it was started with.
+	 */
+	umask(077);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("rtsensor %s (libsensor %s)\n%s\n", SENSOR_VERSION_STRING, sensor_version(),
+		printf("rtsensor %s (libsensor %s)\n%s\n", RTSENSOR_VERSION, sensor_version(),
 		       sensor_features());
 		return EXIT_OK;
 	}

@@ -23,6 +23,8 @@ void die_msg(const char *verb, const char *fmt, ...) __attribute__((format(print
 int exit_code_for(int err);
 /* Parse a non-negative decimal number of seconds (fractions allowed) to ns. */
 int parse_seconds(const char *s, uint64_t *ret_ns);
+/* A one-line reason for an error of sensor_store_open() or a baseline's database. */
+const char *store_strerror(int err);
 /* Log callback printing "rtsensor: level: msg" to stderr. */
 void log_stderr(void *ud, enum sensor_log_level level, const char *msg);
 
@@ -43,6 +45,7 @@ const struct sensor_conntrack_opts *run_net_conntrack_opts(struct run_net *rn);
 
 int cmd_run(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_seccomp_agent(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
+#include <linux/sockios.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "syslog-sink.h"
@@ -85,13 +88,37 @@ size_t syslog_format(char *buf, size_t cap, enum sensor_severity sev, const stru
 	return o.len;
 }
 
-/* "HOST:PORT" or "[V6]:PORT" -> a connected socket of type. 0 or -EINVAL with err. */
-static int connect_inet(struct syslog_sink *s, const char *spec, int type, char *err, size_t errlen)
+/* The whole of buf[0..n) on a stream socket. 0 or -errno. */
+static int send_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" -> s->addr (the first address). 0 or -EINVAL with err. */
+static int resolve_inet(struct syslog_sink *s, const char *spec, int type, char *err, size_t errlen)
 {
 	char host[256];
 	const char *port, *h = spec;
 	size_t hl;
-	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICSERV }, *res, *ai;
+	struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICSERV }, *res;
 	int r;
 
 	if (*spec == '[') {
@@ -125,137 +152,355 @@ static int connect_inet(struct syslog_sink *s, const char *spec, int type, char 
 		snprintf(err, errlen, "'%s': %s", host, gai_strerror(r));
 		return -EINVAL;
 	}
-	r = -ECONNREFUSED;
-	for (ai = res; ai; ai = ai->ai_next) {
-		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-			s->fd = fd;
-			r = 0;
-			break;
-		}
-		r = -errno;
-		close(fd);
-	}
+	memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
+	s->addrlen = (unsigned)res->ai_addrlen;
 	freeaddrinfo(res);
-	if (r < 0)
-		snprintf(err, errlen, "'%s': %s", spec, strerror(-r));
-	return r < 0 ? -EINVAL : 0;
+	return 0;
+}
+
+/* (Re)connect. 0 or -errno; on failure the next attempt waits 200 ms. */
+static int sink_connect(struct syslog_sink *s)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	int fd, r;
+
+	if (s->fd >= 0)
+		return 0;
+	if (s->transport == SYSLOG_UNIX) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		memcpy(sa.sun_path, s->path, strlen(s->path));
+		fd = socket(AF_UNIX, s->socktype | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && s->socktype == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		r = fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+		if (r == -EPROTOTYPE && s->socktype == SOCK_DGRAM) {
+			/* a stream socket (rsyslog's imptcp): octet-counted frames */
+			close(fd);
+			s->socktype = SOCK_STREAM;
+			return sink_connect(s);
+		}
+	} else {
+		fd = socket(s->addr.ss_family,
+			    (s->transport == SYSLOG_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+		/* a stalled collector must not stall the sensor's loop for long (connect too) */
+		if (fd >= 0 && s->transport == SYSLOG_TCP)
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		r = fd < 0 || connect(fd, (struct sockaddr *)&s->addr, s->addrlen) < 0 ? -errno : 0;
+	}
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		s->last_err = r;
+		s->next_connect = mono_ns() + 200000000u;
+		return r;
+	}
+	s->fd = fd;
+	return 0;
+}
+
+static bool stream(const struct syslog_sink *s)
+{
+	return s->transport == SYSLOG_TCP || (s->transport == SYSLOG_UNIX && s->socktype == SOCK_STREAM);
 }
 
 int syslog_sink_open(struct syslog_sink *s, const char *target, char *err, size_t errlen)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	snprintf(s->target, sizeof(s->target), "%s", target);
 	if (gethostname(s->host, sizeof(s->host) - 1) < 0)
 		s->host[0] = '\0';
+	s->q = calloc(SYSLOG_QUEUE_MAX, sizeof(*s->q));
+	s->u = calloc(SYSLOG_UNCONFIRMED_MAX, sizeof(*s->u));
+	if (!s->q || !s->u) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
 	if (strcmp(target, "local") == 0)
 		target = "unix:" SYSLOG_LOCAL;
 	if (strncmp(target, "unix:", 5) == 0) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		const char *path = target + 5;
 
-		if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
+		if (!*path || strlen(path) >= sizeof(s->path)) {
 			snprintf(err, errlen, "'%s': a socket path of 1-%zu bytes", target,
-				 sizeof(sa.sun_path) - 1);
-			return -EINVAL;
+				 sizeof(s->path) - 1);
+			goto fail;
 		}
-		memcpy(sa.sun_path, path, strlen(path));
+		memcpy(s->path, path, strlen(path) + 1);
 		s->transport = SYSLOG_UNIX;
-		s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			snprintf(err, errlen, "'%s': %s", path, strerror(errno));
-			if (s->fd >= 0)
-				close(s->fd);
-			s->fd = -1;
-			return -EINVAL;
-		}
-		return 0;
+		s->socktype = SOCK_DGRAM;
+	} else if (strncmp(target, "udp:", 4) == 0 || strncmp(target, "tcp:", 4) == 0) {
+		s->transport = target[0] == 'u' ? SYSLOG_UDP : SYSLOG_TCP;
+		s->socktype = target[0] == 'u' ? SOCK_DGRAM : SOCK_STREAM;
+		if (resolve_inet(s, target + 4, s->socktype, err, errlen) < 0)
+			goto fail;
+	} else {
+		snprintf(err, errlen, "'%s': want local, unix:PATH, udp:HOST:PORT or tcp:HOST:PORT",
+			 target);
+		goto fail;
 	}
-	if (strncmp(target, "udp:", 4) == 0) {
-		s->transport = SYSLOG_UDP;
-		return connect_inet(s, target + 4, SOCK_DGRAM, err, errlen);
+	/* a collector that cannot be reached at start is a usage error */
+	r = sink_connect(s);
+	if (r < 0) {
+		snprintf(err, errlen, "'%s': %s", s->transport == SYSLOG_UNIX ? s->path : target + 4,
+			 strerror(-r));
+		goto fail;
 	}
-	if (strncmp(target, "tcp:", 4) == 0) {
-		s->transport = SYSLOG_TCP;
-		if (connect_inet(s, target + 4, SOCK_STREAM, err, errlen) < 0)
-			return -EINVAL;
-		/* a stalled collector must not stall the sensor's loop for long */
-		setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		return 0;
-	}
-	snprintf(err, errlen, "'%s': want local, unix:PATH, udp:HOST:PORT or tcp:HOST:PORT", target);
+	return 0;
+fail:
+	free(s->q);
+	free(s->u);
+	s->q = s->u = NULL;
 	return -EINVAL;
 }
 
-/* The whole of buf[0..n) on a stream socket. 0 or -errno. */
-static int send_all(int fd, const char *buf, size_t n)
+static void msg_free(struct syslog_msg *m)
 {
-	while (n) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+	free(m->text);
+	m->text = NULL;
+}
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		buf += w;
-		n -= (size_t)w;
+/* The collector took every unconfirmed message. */
+static void confirm_all(struct syslog_sink *s)
+{
+	while (s->un) {
+		msg_free(&s->u[s->uhead]);
+		s->uhead = (s->uhead + 1) % SYSLOG_UNCONFIRMED_MAX;
+		s->un--;
 	}
+}
+
+/*
+ * The connection is gone and the collector may have dropped what it had not
+ * read: the unconfirmed messages go back in front of the queue, in order
+ * (what does not fit the queue is failed). Closes the socket.
+ */
+static void connection_lost(struct syslog_sink *s, int err, bool requeue)
+{
+	close(s->fd);
+	s->fd = -1;
+	s->last_err = err;
+	s->reconnects++;
+	s->next_connect = mono_ns(); /* try again at once, then every 200 ms */
+	if (!requeue) {
+		confirm_all(s);
+		return;
+	}
+	while (s->un) {
+		unsigned last = (s->uhead + s->un - 1) % SYSLOG_UNCONFIRMED_MAX;
+		struct syslog_msg m = s->u[last];
+
+		s->un--;
+		s->sent--;
+		if (m.alert)
+			s->alerts_sent--;
+		else
+			s->events_sent--;
+		if (s->qn >= SYSLOG_QUEUE_MAX) {
+			s->failed++;
+			if (m.alert)
+				s->alerts_failed++;
+			else
+				s->events_failed++;
+			msg_free(&m);
+			continue;
+		}
+		s->qhead = (s->qhead + SYSLOG_QUEUE_MAX - 1) % SYSLOG_QUEUE_MAX;
+		s->q[s->qhead] = m;
+		s->qn++;
+		s->resent++;
+	}
+}
+
+/* Is the stream still open? 0 yes, or what ended it (-EPIPE: an orderly close). */
+static int stream_state(struct syslog_sink *s)
+{
+	char c;
+	ssize_t n = recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -errno;
+	return 0; /* nothing to read (a collector says nothing), or it did: still open */
+}
+
+void syslog_sink_flush(struct syslog_sink *s)
+{
+	while (s->qn) {
+		struct syslog_msg *m = &s->q[s->qhead];
+		int r = 0;
+
+		if (s->fd < 0 && (mono_ns() < s->next_connect || sink_connect(s) < 0))
+			return;
+		if (stream(s)) {
+			r = stream_state(s);
+			if (r == -EPIPE) {
+				/* an orderly close: the collector read all it was sent */
+				connection_lost(s, r, false);
+				continue;
+			}
+			if (r < 0) {
+				connection_lost(s, r, true);
+				continue;
+			}
+			r = send_all(s->fd, m->text, m->len);
+		} else {
+			int outq = 0;
+
+			/* nothing left in the reader's queue: everything before was taken */
+			if (s->transport == SYSLOG_UNIX && ioctl(s->fd, SIOCOUTQ, &outq) == 0 && outq == 0)
+				confirm_all(s);
+			if (s->transport == SYSLOG_UDP && m->len > UDP_MAX)
+				r = -EMSGSIZE;
+			else if (send(s->fd, m->text, m->len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				r = -errno;
+		}
+		if (r == -EMSGSIZE) {
+			s->failed++;
+			if (m->alert)
+				s->alerts_failed++;
+			else
+				s->events_failed++;
+			s->last_err = r;
+			msg_free(m);
+			s->qhead = (s->qhead + 1) % SYSLOG_QUEUE_MAX;
+			s->qn--;
+			continue;
+		}
+		if (r == -EAGAIN || r == -EWOULDBLOCK || r == -ENOBUFS) {
+			s->last_err = r; /* the reader is slow: try again later */
+			return;
+		}
+		if (r < 0) {
+			/* refused, reset, broken: reconnect; what it may not have read goes again */
+			connection_lost(s, r, true);
+			continue;
+		}
+		s->sent++;
+		if (m->alert)
+			s->alerts_sent++;
+		else
+			s->events_sent++;
+		if (s->transport == SYSLOG_UDP) {
+			msg_free(m); /* UDP: nothing to confirm, nothing to learn */
+		} else {
+			if (s->un >= SYSLOG_UNCONFIRMED_MAX) {
+				msg_free(&s->u[s->uhead]); /* the oldest: taken long ago */
+				s->uhead = (s->uhead + 1) % SYSLOG_UNCONFIRMED_MAX;
+				s->un--;
+			}
+			s->u[(s->uhead + s->un) % SYSLOG_UNCONFIRMED_MAX] = *m;
+			s->un++;
+			m->text = NULL;
+		}
+		s->qhead = (s->qhead + 1) % SYSLOG_QUEUE_MAX;
+		s->qn--;
+	}
+}
+
+/* Format and queue one message, then send what can go now. */
+static int enqueue(struct syslog_sink *s, enum sensor_severity sev, const char *msgid,
+		   const char *msg, bool alert)
+{
+	size_t cap = strlen(msg) + 600, n;
+	struct timespec ts;
+	char *buf;
+
+	if (!s->q)
+		return -EBADF;
+	if (s->qn >= SYSLOG_QUEUE_MAX) {
+		s->failed++;
+		if (alert)
+			s->alerts_failed++;
+		else
+			s->events_failed++;
+		s->last_err = -ENOBUFS;
+		syslog_sink_flush(s);
+		return -ENOBUFS;
+	}
+	buf = malloc(cap + 16);
+	if (!buf) {
+		s->failed++;
+		s->last_err = -ENOMEM;
+		return -ENOMEM;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* room for the octet count in front, used on streams */
+	n = syslog_format(buf + 16, cap, sev, &ts, s->host, (long)getpid(), msgid, msg);
+	if (n >= cap) {
+		free(buf);
+		s->failed++;
+		if (alert)
+			s->alerts_failed++;
+		else
+			s->events_failed++;
+		s->last_err = -EMSGSIZE;
+		return -EMSGSIZE;
+	}
+	if (stream(s)) {
+		char len[16];
+		int l = snprintf(len, sizeof(len), "%zu ", n);
+
+		memcpy(buf + 16 - (size_t)l, len, (size_t)l);
+		memmove(buf, buf + 16 - (size_t)l, n + (size_t)l);
+		n += (size_t)l;
+	} else {
+		memmove(buf, buf + 16, n);
+	}
+	s->q[(s->qhead + s->qn) % SYSLOG_QUEUE_MAX] = (struct syslog_msg){ buf, n, alert };
+	s->qn++;
+	syslog_sink_flush(s);
 	return 0;
 }
 
 int syslog_sink_send(struct syslog_sink *s, const sensor_alert *a, const char *json)
 {
 	const char *msgid = sensor_alert_rule(a) ? sensor_alert_rule(a) : sensor_alert_reason(a);
-	size_t cap = strlen(json) + 600, n, off = 0;
-	struct timespec ts;
-	char *buf;
-	int r = 0;
 
-	if (s->fd < 0)
-		return -EBADF;
-	buf = malloc(cap + 16);
-	if (!buf) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (s->transport == SYSLOG_TCP)
-		off = 16; /* room for the octet count in front */
-	n = syslog_format(buf + off, cap, sensor_alert_severity(a), &ts, s->host, (long)getpid(),
-			  msgid, json);
-	if (n >= cap) {
-		r = -EMSGSIZE;
-	} else if (s->transport == SYSLOG_TCP) {
-		char len[16];
-		int l = snprintf(len, sizeof(len), "%zu ", n);
-
-		memcpy(buf + off - (size_t)l, len, (size_t)l);
-		r = send_all(s->fd, buf + off - (size_t)l, n + (size_t)l);
-	} else if (s->transport == SYSLOG_UDP && n > UDP_MAX) {
-		r = -EMSGSIZE;
-	} else if (send(s->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		r = -errno;
-	}
-	free(buf);
-	if (r == 0) {
-		s->sent++;
-		return 0;
-	}
-fail:
-	s->failed++;
-	s->last_err = r;
-	return r;
+	return enqueue(s, sensor_alert_severity(a), msgid, json, true);
 }
 
-void syslog_sink_close(struct syslog_sink *s)
+int syslog_sink_send_event(struct syslog_sink *s, const sensor_event *ev, const char *json)
 {
+	enum sensor_kind k = sensor_event_kind(ev);
+
+	return enqueue(s, k == SENSOR_KIND_LOSS ? SENSOR_SEVERITY_MEDIUM : SENSOR_SEVERITY_INFO,
+		       sensor_kind_name(k), json, false);
+}
+
+void syslog_sink_close(struct syslog_sink *s, uint64_t grace_ns)
+{
+	uint64_t until = mono_ns() + grace_ns;
+
+	if (!s->q)
+		return;
+	while (s->qn && mono_ns() < until) {
+		syslog_sink_flush(s);
+		if (s->qn)
+			nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+	}
+	/* what never went out */
+	while (s->qn) {
+		struct syslog_msg *m = &s->q[s->qhead];
+
+		s->failed++;
+		if (m->alert)
+			s->alerts_failed++;
+		else
+			s->events_failed++;
+		msg_free(m);
+		s->qhead = (s->qhead + 1) % SYSLOG_QUEUE_MAX;
+		s->qn--;
+	}
+	confirm_all(s);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	free(s->q);
+	free(s->u);
+	s->q = s->u = NULL;
 }

@@ -7,11 +7,27 @@
  * line (OCSF with --format ocsf). Facility user; severity from the alert's (critical -> crit, high ->
  * err, medium -> warning, low -> notice, info -> info). Structured data is
  * the nil value: SD-IDs need an IANA enterprise number.
+ *
+ * Events go the same way (syslog_sink_send_event(), selected by kind):
+ * MSGID is the event's kind, severity info (a loss: warning), MSG its JSON.
+ *
+ * Delivery: messages wait in a bounded queue (4096) while the collector is
+ * away, and the sink reconnects (at most every 200 ms) and sends them in
+ * order. A message counts as sent once the collector has taken it: on a
+ * unix datagram socket when the socket's queue to the reader is seen empty
+ * (SIOCOUTQ) before a later send succeeds; on a stream (TCP, or a unix
+ * stream socket such as rsyslog's imptcp) when the collector closes in
+ * order (FIN: it read everything) or the sink stops. A message the
+ * collector may have dropped unread (a reset, a refused datagram) is sent
+ * again after the reconnect: delivery is at least once, so a collector
+ * restart can repeat a message, never lose one the sink counted as sent.
  */
 #ifndef RTSENSOR_SYSLOG_SINK_H
 #define RTSENSOR_SYSLOG_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,13 +37,36 @@
 
 enum syslog_transport { SYSLOG_UNIX = 1, SYSLOG_UDP, SYSLOG_TCP };
 
+#define SYSLOG_QUEUE_MAX 4096 /* messages waiting for the collector */
+#define SYSLOG_UNCONFIRMED_MAX 1024 /* sent, not yet known to be taken */
+
+struct syslog_msg {
+	char *text; /* the frame as sent (octet count included on streams) */
+	size_t len;
+	bool alert;
+};
+
 struct syslog_sink {
 	enum syslog_transport transport;
 	int fd;
+	int socktype;      /* SOCK_DGRAM or SOCK_STREAM (unix: what the path is) */
 	char target[300];  /* as given, for messages */
+	char path[108];    /* unix: the socket path */
+	struct sockaddr_storage addr; /* udp/tcp: where to reconnect */
+	unsigned addrlen;
 	char host[256];    /* HOSTNAME field */
-	uint64_t sent;
-	uint64_t failed;   /* not delivered: counted, reported at close */
+	/* waiting to be sent, oldest first */
+	struct syslog_msg *q;
+	unsigned qhead, qn;
+	/* sent on this connection, not yet confirmed taken, oldest first */
+	struct syslog_msg *u;
+	unsigned uhead, un;
+	uint64_t next_connect; /* CLOCK_MONOTONIC ns of the next reconnect attempt */
+	uint64_t sent;      /* messages the collector took (or that are sent and unconfirmed) */
+	uint64_t failed;    /* not delivered: counted, reported at close */
+	uint64_t resent;    /* sent again after a reset */
+	uint64_t reconnects;
+	uint64_t alerts_sent, alerts_failed, events_sent, events_failed;
 	int last_err;      /* -errno of the last failure */
 };
 
@@ -44,9 +83,17 @@ int syslog_sink_open(struct syslog_sink *s, const char *target, char *err, size_
 size_t syslog_format(char *buf, size_t cap, enum sensor_severity sev, const struct timespec *ts,
 		     const char *host, long pid, const char *msgid, const char *msg);
 
-/* Send one alert with msg as MSG (its JSON line, or OCSF). 0, or -errno (counted in failed). */
+/*
+ * Send one alert with msg as MSG (its JSON line, or OCSF): queued, then
+ * sent as far as the collector takes it now. 0, -ENOBUFS when the queue is
+ * full (counted in failed), -EMSGSIZE.
+ */
 int syslog_sink_send(struct syslog_sink *s, const sensor_alert *a, const char *msg);
-
-void syslog_sink_close(struct syslog_sink *s);
+/* The same for one event (MSGID its kind) with its JSON line as msg. */
+int syslog_sink_send_event(struct syslog_sink *s, const sensor_event *ev, const char *msg);
+/* Send what waits, reconnecting when due (between loop slices). */
+void syslog_sink_flush(struct syslog_sink *s);
+/* Keep sending what waits for at most grace_ns; what is left counts as failed. Closes. */
+void syslog_sink_close(struct syslog_sink *s, uint64_t grace_ns);
 
 #endif

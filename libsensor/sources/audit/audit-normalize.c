@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libaudit.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "audit-normalize.h"
@@ -123,6 +124,39 @@ static enum argkey arg_key(const char *k, size_t kl, uint64_t *idx)
 	if (k[i] == '[' && k[kl - 1] == ']')
 		return ARG_PIECE;
 	return ARG_NONE;
+}
+
+/*
+ * A multi-call binary that re-executes itself (busybox's standalone shell
+ * runs each applet as execve("/proc/self/exe", ["nc", ...])) names no file:
+ * the applet is argv[0], next to the binary (/bin/busybox + nc: /bin/nc).
+ * An absolute argv[0] is taken as it is. Enrichment does better while the
+ * process lives (exec-path.h); this holds for a gone process and offline.
+ */
+static void exec_path_self(struct sensor_event *ev)
+{
+	const char *p = ev_str(ev, SENSOR_FIELD_EXEC_PATH), *exe, *a0, *slash;
+	char out[1024];
+	int n;
+
+	if (!p || strncmp(p, "/proc/", 6) != 0 || !ev->argc)
+		return;
+	a0 = ev->arena + ev->argv_off[0];
+	exe = ev_str(ev, SENSOR_FIELD_PROCESS_EXE);
+	if (!a0[0] || a0[0] == '-')
+		return;
+	if (a0[0] == '/') {
+		n = snprintf(out, sizeof(out), "%s", a0);
+	} else {
+		const char *base = strrchr(a0, '/');
+
+		base = base ? base + 1 : a0;
+		if (!exe || exe[0] != '/' || !(slash = strrchr(exe, '/')) || !*base)
+			return;
+		n = snprintf(out, sizeof(out), "%.*s/%s", (int)(slash - exe), exe, base);
+	}
+	if (n > 0 && (size_t)n < sizeof(out))
+		ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, out); /* out: the arena may move */
 }
 
 static void build_argv(struct audit_norm *n, struct sensor_event *ev, const struct audit_event *e)
@@ -549,14 +583,22 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 	fill_process(n, ev, &x, rc.sys_t);
 
 	switch (kind) {
-	case SENSOR_KIND_EXEC:
-		set_decoded(n, ev, SENSOR_FIELD_EXEC_PATH, x.exe, rc.sys_t);
+	case SENSOR_KIND_EXEC: {
+		/* the path the process executed (the execve's first PATH record,
+		 * made absolute with its cwd): a busybox applet is /bin/nc, not
+		 * /bin/busybox; process.exe stays the resolved binary */
+		int pi = pick_path(&rc, NULL);
+
+		if (pi < 0 || set_path(n, ev, SENSOR_FIELD_EXEC_PATH, &rc, pi) < 0)
+			set_decoded(n, ev, SENSOR_FIELD_EXEC_PATH, x.exe, rc.sys_t);
 		if (rc.cwd)
 			set_decoded(n, ev, SENSOR_FIELD_EXEC_CWD,
 				    audit_field_find(rc.cwd, rc.cwd_t, "cwd"), rc.cwd_t);
 		build_argv(n, ev, e);
 		set_cmdline_argv(n, ev);
+		exec_path_self(ev);
 		break;
+	}
 	case SENSOR_KIND_NET:
 		fill_net(ev, name, &rc, exit_v, success);
 		break;
@@ -579,6 +621,14 @@ int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struc
 			set_path(n, ev, SENSOR_FIELD_FILE_TO, &rc, to);
 		if (have_flags && name && strncmp(name, "open", 4) == 0)
 			ev_set_int(ev, SENSOR_FIELD_FILE_FLAGS, (int64_t)flags);
+		if (name && strstr(name, "chmod")) {
+			/* the mode set: a1 of chmod/fchmod, a2 of fchmodat(2) */
+			const struct audit_field *fm = strncmp(name, "fchmodat", 8) == 0 ? x.a[2] : x.a[1];
+			uint64_t mode;
+
+			if (audit_field_u64(fm, rc.sys_t, 16, &mode) == 0)
+				ev_set_int(ev, SENSOR_FIELD_FILE_MODE, (int64_t)(mode & 07777));
+		}
 		break;
 	}
 	default: {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit-rules.h"
+#include "util/instance.h"
 #include "core/context.h"
 #include "util/parse.h"
 
@@ -220,7 +221,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 {
 	static const char *const always[] = {
 		"execve", "execveat", "connect", "accept", "accept4", "bind", "listen", "ptrace",
-		"mount", "umount2", "pivot_root", "unshare", "setns", "init_module",
+		"mount", "umount2", "pivot_root", "unshare", "setns", "chroot", "init_module",
 		"finit_module", "delete_module", "setuid", "setreuid", "setresuid", "setfsuid",
 		"setgid", "setregid", "setresgid", "setfsgid", "memfd_create", "bpf", NULL,
 	};
@@ -633,7 +634,7 @@ static bool key_stale(const char *k, size_t n, const void *arg)
 	}
 	if (pid == 0 || pid >= PID_LIMIT)
 		return false;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return instance_pid_gone((pid_t)pid);
 }
 
 int audit_rules_sweep(int fd)

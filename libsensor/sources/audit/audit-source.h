@@ -24,6 +24,7 @@ struct audit_src {
 	bool overrun;            /* ENOBUFS since the last loss report */
 	uint64_t prepaid;        /* losses reported at an overrun before its gaps were seen */
 	bool rules_added, set_enabled, set_backlog, set_daemon;
+	bool exec_primary; /* counted in ctx->exec_primary */
 	uint32_t old_backlog;
 	bool have_lost;
 	uint32_t kernel_lost;

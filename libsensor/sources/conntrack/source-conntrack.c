@@ -465,8 +465,13 @@ static int enable_tracking(struct sensor_source *src, struct ct_src *cs)
 	if (nf_read_sysctl(cs->nsfd, "/proc/sys/net/netfilter/nf_conntrack_count", &count) == 0 &&
 	    count > 0)
 		return 0; /* something tracks flows here already */
-	snprintf(cs->rule_tag, sizeof(cs->rule_tag), "rtsensor-ct-%d-%llu", (int)getpid(),
-		 (unsigned long long)cs->netns);
+	r = nf_sweep_rules(cs->nsfd);
+	if (r > 0)
+		ctx_log(src->ctx, SENSOR_LOG_NOTICE,
+			"conntrack: removed %d iptables rules of sensor instances that are gone", r);
+	if (nf_rule_tag(cs->rule_tag, sizeof(cs->rule_tag), "ct", (unsigned long long)cs->netns) < 0)
+		snprintf(cs->rule_tag, sizeof(cs->rule_tag), "rtsensor-ct-%d-%llu", (int)getpid(),
+			 (unsigned long long)cs->netns);
 	r = tracking_rule(cs, "iptables", "-I");
 	if (r < 0)
 		return r;

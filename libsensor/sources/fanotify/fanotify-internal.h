@@ -17,6 +17,8 @@
 #include <libsensor/sensor-context.h>
 #include <libsensor/sensor-fanotify.h>
 
+#include "util/content-id.h"
+
 struct sensor_ctx;
 struct sensor_source;
 struct sensor_event;
@@ -155,6 +157,9 @@ struct fan_src {
 	uint64_t pid_start;  /* start time of the event's process, checked with its pidfd */
 	int32_t memo_pid;    /* pid whose pidfd was seen alive after this read(); 0 none */
 	uint64_t memo_hits, unlink_attribs; /* syscalls saved (debug log at stop) */
+	bool quiet_opens;     /* drop open-only records of shared files (fanotify-quiet.c) */
+	bool quiet_marks_off; /* the kernel refused an ignore mark: drop in user space only */
+	uint64_t quiet_dropped, quiet_marks;
 	struct fan_fs fs[FAN_MAX_FS];
 	unsigned nfs;
 	struct fan_dcache dcache;
@@ -171,6 +176,8 @@ struct fan_src {
 	unsigned vn;
 	atomic_uint vlost;         /* follow-ups that did not fit */
 	uint64_t perm_mask;  /* FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM as asked */
+	uint64_t perm_mark_mask; /* what a permission mark asks for (+ FAN_EVENT_ON_CHILD) */
+	struct content_id_cache cid; /* SENSOR_FANOTIFY_HASH_EXEC */
 	unsigned char *buf;  /* read buffer, o.read_buffer bytes, aligned */
 	char path[FAN_PATH_MAX], path2[FAN_PATH_MAX], tmp[FAN_PATH_MAX];
 };
@@ -200,6 +207,18 @@ void fan_marks_close(struct fan_src *fs);
 /* FAN_MARK_FILESYSTEM, _MOUNT or _INODE. */
 unsigned fan_mark_type_flag(enum sensor_fanotify_mark m);
 
+/* ---- quiet shared opens (fanotify-quiet.c) ------------------------------ */
+
+/* True when path is a file every workload reads (libraries, loader cache, locale, zones). */
+bool fan_shared_path(const char *path, size_t len);
+/*
+ * True when rec is an open-only record of such a file and must be dropped
+ * (fs->quiet_opens); adds an evictable kernel ignore mark on the inode so
+ * that its next opens are not queued at all.
+ */
+bool fan_quiet_open(struct fan_src *fs, const struct fan_record *rec, const char *path,
+		    size_t len);
+
 /* ---- permission group (fanotify-perm.c) --------------------------------- */
 
 /* Create the permission group and mark fs->paths. 0 or -errno. */
@@ -207,6 +226,8 @@ int fan_perm_start(struct sensor_source *src);
 /* Deliver a verdict (source_ops.respond). */
 int fan_perm_respond(struct sensor_source *src, struct sensor_event *ev,
 		     enum sensor_decision d, int err);
+/* sensor_fanotify_mark() on a running source with a permission group. */
+int fan_perm_mark(struct sensor_source *src, const char *path, uint32_t flags);
 /* Close the permission group (the kernel allows what is still pending). */
 void fan_perm_stop(struct sensor_source *src);
 

@@ -327,7 +327,9 @@ static int strv_dup2(const char *const *a, const char *const *b, char ***ret)
 #define KNOWN_FLAGS                                                                        \
 	(uint32_t)(SENSOR_FANOTIFY_FAIL_CLOSED | SENSOR_FANOTIFY_AUDIT |                    \
 		   SENSOR_FANOTIFY_NO_ALLOW_CACHE | SENSOR_FANOTIFY_UNLIMITED_QUEUE |        \
-		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY)
+		   SENSOR_FANOTIFY_NO_DEFAULT_EXCLUDES | SENSOR_FANOTIFY_NO_NOTIFY |         \
+		   SENSOR_FANOTIFY_ALL_OPENS |          \
+		   SENSOR_FANOTIFY_HASH_EXEC | SENSOR_FANOTIFY_OPEN_MODE)
 #define KNOWN_EVENTS                                                                       \
 	(uint32_t)(SENSOR_FANOTIFY_EV_DEFAULT | SENSOR_FANOTIFY_EV_READ |                   \
 		   SENSOR_FANOTIFY_EV_CLOSE_NOWRITE)
@@ -362,8 +364,8 @@ int fan_opts_copy(struct fan_src *fs, const void *opts)
 		return -EINVAL;
 	if ((unsigned)o->mark > SENSOR_FANOTIFY_MARK_INODE)
 		return -EINVAL;
-	if (o->perm && !o->paths)
-		return -EINVAL; /* permission marks only where asked */
+	if (o->perm && !o->paths && !(o->flags & SENSOR_FANOTIFY_NO_NOTIFY))
+		return -EINVAL; /* permission marks only where asked (or later, sensor_fanotify_mark) */
 	if ((o->flags & SENSOR_FANOTIFY_NO_NOTIFY) && !o->perm)
 		return -EINVAL;
 	if (o->paths && !o->paths[0])

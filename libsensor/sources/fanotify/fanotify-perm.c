@@ -11,9 +11,13 @@
  * The requesting process is blocked in the kernel for the whole hold, so
  * its pid cannot be reused while the event is built: no pidfd is needed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
@@ -143,6 +147,101 @@ static int verdict_ready(struct sensor_source *src, int fd, uint32_t events, uns
 	return (int)n;
 }
 
+/*
+ * Is the open that pid is blocked in an open for writing? From
+ * /proc/<pid>/syscall ("nr arg0 arg1 ..."): the opener sleeps in the kernel
+ * until we answer, after the kernel copied its arguments, so the flags read
+ * here are the ones the open uses. fanotify names the thread group: when
+ * its main thread is not the opener (Go runtimes, thread pools), the
+ * threads under /proc/<pid>/task are read. Anything we cannot read the
+ * flags of (openat2's flags live in user memory, io_uring, a compat
+ * syscall) counts as a write: the caller then needs the stricter answer.
+ */
+enum open_mode { OPEN_UNKNOWN, OPEN_READ, OPEN_WRITE };
+
+static enum open_mode mode_of(const char *path)
+{
+	char buf[256];
+	unsigned long long v[7] = { 0 };
+	long long nr;
+	uint64_t flags;
+	ssize_t n;
+	int fd, k = 0;
+	char *p, *end;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return OPEN_UNKNOWN;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return OPEN_UNKNOWN;
+	buf[n] = '\0';
+	nr = strtoll(buf, &end, 10);
+	if (end == buf)
+		return OPEN_UNKNOWN; /* "running" */
+	for (p = end; k < 7; k++) {
+		while (*p == ' ')
+			p++;
+		if (p[0] != '0' || p[1] != 'x')
+			break;
+		v[k] = strtoull(p + 2, &end, 16);
+		p = end;
+	}
+	if (k < 3)
+		return OPEN_UNKNOWN;
+	/* an exec opens its file (and interpreter) for reading: FAN_OPEN_PERM follows
+	 * FAN_OPEN_EXEC_PERM as a second request */
+	if (nr == SYS_execve || nr == SYS_execveat)
+		return OPEN_READ;
+	if (nr == SYS_openat)
+		flags = v[2];
+#ifdef SYS_open
+	else if (nr == SYS_open)
+		flags = v[1];
+#endif
+#ifdef SYS_creat
+	else if (nr == SYS_creat)
+		return OPEN_WRITE;
+#endif
+	else if (nr == SYS_openat2)
+		return OPEN_WRITE;
+	else
+		return OPEN_UNKNOWN;
+	return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) ? OPEN_WRITE : OPEN_READ;
+}
+
+static bool open_is_write(int32_t pid)
+{
+	char path[64];
+	enum open_mode m;
+	bool any_read = false;
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	m = mode_of(path);
+	if (m != OPEN_UNKNOWN)
+		return m == OPEN_WRITE;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return true;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || strlen(de->d_name) > 10)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", (int)pid, de->d_name);
+		m = mode_of(path);
+		if (m == OPEN_WRITE) {
+			closedir(d);
+			return true; /* one of its threads opens for writing: it may be this one */
+		}
+		any_read |= m == OPEN_READ;
+	}
+	closedir(d);
+	return !any_read;
+}
+
 /* Answer at once without an event (the sensor itself, excluded paths, undecodable requests). */
 static void answer_now(struct fan_src *fs, int fd, bool allow)
 {
@@ -173,9 +272,24 @@ static void perm_event(struct sensor_source *src, struct fan_src *fs, int fd, in
 		ctx_emit_loss(src, 1, "permission request answered by default: out of memory");
 		return;
 	}
-	ev_set_str(ev, SENSOR_FIELD_FILE_OP, (mask & FAN_OPEN_EXEC_PERM) ? "exec" : "open");
+	ev_set_str(ev, SENSOR_FIELD_FILE_OP,
+		   (mask & FAN_OPEN_EXEC_PERM)			  ? "exec"
+		   : (fs->o.flags & SENSOR_FANOTIFY_OPEN_MODE) && open_is_write(pid) ? "write"
+											 : "open");
 	if (plen >= 0)
 		ev_set_strn(ev, SENSOR_FIELD_FILE_PATH, fs->tmp, (size_t)plen);
+	if (fs->o.flags & (SENSOR_FANOTIFY_HASH_EXEC | SENSOR_FANOTIFY_OPEN_MODE)) {
+		struct stat st;
+		char hex[65];
+		int r = -1;
+
+		if ((mask & FAN_OPEN_EXEC_PERM) && (fs->o.flags & SENSOR_FANOTIFY_HASH_EXEC))
+			r = content_id_of_fd(&fs->cid, fd, hex, &st);
+		if (r == 0)
+			ev_set_str(ev, SENSOR_FIELD_FILE_SHA256, hex);
+		if (r == 0 || fstat(fd, &st) == 0)
+			ev_set_int(ev, SENSOR_FIELD_FILE_NLINK, (int64_t)st.st_nlink);
+	}
 	ev_set_int(ev, SENSOR_FIELD_FILE_FLAGS, (int64_t)mask);
 	ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, pid);
 	ev->hold.dflt = deny_default ? SENSOR_DECISION_DENY : SENSOR_DECISION_ALLOW;
@@ -286,7 +400,8 @@ int fan_perm_start(struct sensor_source *src)
 	}
 	if (fs->o.mark == SENSOR_FANOTIFY_MARK_INODE)
 		mask |= FAN_EVENT_ON_CHILD;
-	for (int i = 0; fs->paths[i]; i++) {
+	fs->perm_mark_mask = mask;
+	for (int i = 0; fs->paths && fs->paths[i]; i++) {
 		if (fanotify_mark(fs->pfd, mflags, mask, AT_FDCWD, fs->paths[i]) < 0) {
 			r = -errno;
 			ctx_log(src->ctx, SENSOR_LOG_ERR, "fanotify: permission mark on %s: %s",
@@ -318,12 +433,26 @@ int fan_perm_start(struct sensor_source *src)
 	return ctx_watch_fd(src, fs->vfd, verdict_ready);
 }
 
+int fan_perm_mark(struct sensor_source *src, const char *path, uint32_t flags)
+{
+	struct fan_src *fs = src->priv;
+	unsigned mflags = fan_mark_type_flag(fs->o.mark);
+
+	if (fs->pfd < 0 || (flags & ~(uint32_t)SENSOR_FANOTIFY_MARK_REMOVE) || path[0] != '/')
+		return -EINVAL;
+	mflags |= (flags & SENSOR_FANOTIFY_MARK_REMOVE) ? FAN_MARK_REMOVE : FAN_MARK_ADD;
+	if (fanotify_mark(fs->pfd, mflags, fs->perm_mark_mask, AT_FDCWD, path) < 0)
+		return -errno;
+	return 0;
+}
+
 void fan_perm_stop(struct sensor_source *src)
 {
 	struct fan_src *fs = src->priv;
 
 	if (!fs)
 		return;
+	content_id_cache_free(&fs->cid);
 	if (fs->vfd >= 0) {
 		/* follow-ups not emitted yet are dropped with the source */
 		ctx_unwatch_fd(src, fs->vfd);

@@ -294,6 +294,8 @@ static int handle_record(struct sensor_source *src, struct fan_src *fs,
 		if (tx)
 			return 0;
 	}
+	if (plen >= 0 && fan_quiet_open(fs, rec, fs->path, (size_t)plen))
+		return 0;
 	return emit_ops(src, fs, rec, plen, tolen);
 }
 
@@ -361,10 +363,12 @@ static void fan_stop(struct sensor_source *src)
 	if (fs->dcache.hits + fs->dcache.misses)
 		ctx_log(src->ctx, SENSOR_LOG_DEBUG,
 			"fanotify: directory path cache: %llu hits, %llu misses, %llu flushes; "
-			"%llu unlink attribs without a lookup, %llu pid checks saved",
+			"%llu unlink attribs without a lookup, %llu pid checks saved; "
+			"%llu shared opens dropped, %llu ignore marks",
 			(unsigned long long)fs->dcache.hits, (unsigned long long)fs->dcache.misses,
 			(unsigned long long)fs->dcache.flushes, (unsigned long long)fs->unlink_attribs,
-			(unsigned long long)fs->memo_hits);
+			(unsigned long long)fs->memo_hits, (unsigned long long)fs->quiet_dropped,
+			(unsigned long long)fs->quiet_marks);
 	fan_perm_stop(src);
 	if (fs->nfd >= 0) {
 		ctx_unwatch_fd(src, fs->nfd);
@@ -392,6 +396,7 @@ static struct fan_src *fan_src_new(struct sensor_source *src, const void *opts, 
 	fs->self_pid = getpid();
 	src->priv = fs;
 	*err = fan_opts_copy(fs, opts);
+	fs->quiet_opens = !(fs->o.flags & SENSOR_FANOTIFY_ALL_OPENS);
 	if (*err == 0) {
 		/* aligned for struct fanotify_event_metadata */
 		fs->buf = aligned_alloc(8, (fs->o.read_buffer + 7) & ~7u);
@@ -495,6 +500,14 @@ fail:
 	ctx_log(src->ctx, SENSOR_LOG_DEBUG, "fanotify: cannot start: %s", strerror(-r));
 	fan_stop(src);
 	return r;
+}
+
+int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags)
+{
+	if (!src || !path || src->ops != &source_fanotify_ops || src->stopped || src->dead ||
+	    !src->priv)
+		return -EINVAL;
+	return fan_perm_mark(src, path, flags);
 }
 
 static int fan_respond(struct sensor_source *src, struct sensor_event *ev, enum sensor_decision d,

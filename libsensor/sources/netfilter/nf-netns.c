@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,22 +149,48 @@ static const char *find_tool(const char *tool, char *buf, size_t len)
 	return NULL;
 }
 
+/* True when nsfd is the netns we are in: no setns() (which needs CAP_SYS_ADMIN) to run a tool there. */
+static bool own_netns(int nsfd)
+{
+	struct stat a, b;
+
+	return fstat(nsfd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 int nf_run_tool(int nsfd, const char *tool, const char *const *args)
+{
+	return nf_run_tool_out(nsfd, tool, args, NULL, 0);
+}
+
+int nf_run_tool_out(int nsfd, const char *tool, const char *const *args, char *out, size_t cap)
 {
 	char path[256];
 	const char *argv[40];
-	int n = 0, status;
+	int n = 0, status, pfd[2] = { -1, -1 };
+	size_t len = 0;
 	pid_t pid;
 
 	if (!find_tool(tool, path, sizeof(path)))
 		return -ENOENT;
+	if (nsfd >= 0 && own_netns(nsfd))
+		nsfd = -1; /* after the capability drop, stop-time removal must still work */
+	if (out && pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
 	argv[n++] = tool;
 	for (; args && *args && n < 39; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int r = -errno;
+
+		if (out) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		return r;
+	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		sigset_t all;
@@ -172,13 +199,33 @@ int nf_run_tool(int nsfd, const char *tool, const char *const *args)
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
-			dup2(devnull, 1);
+			dup2(out ? pfd[1] : devnull, 1);
 			dup2(devnull, 2);
 		}
 		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
 			_exit(126);
 		execv(path, (char *const *)argv);
 		_exit(127);
+	}
+	if (out) {
+		close(pfd[1]);
+		for (;;) {
+			ssize_t k = read(pfd[0], out + len, len + 1 < cap ? cap - 1 - len : 0);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			len += (size_t)k;
+		}
+		if (len + 1 >= cap) { /* drain what does not fit: the tool must not block */
+			char sink[4096];
+
+			while (read(pfd[0], sink, sizeof(sink)) > 0)
+				;
+		}
+		close(pfd[0]);
+		out[len] = 0;
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -7,6 +7,7 @@
 #ifndef SENSOR_SOURCES_NF_UTIL_H
 #define SENSOR_SOURCES_NF_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,6 +34,19 @@ int nf_socket_in_netns(int nsfd, int domain, int type, int proto);
  * or -errno when it could not be run (-ENOENT: tool missing).
  */
 int nf_run_tool(int nsfd, const char *tool, const char *const *args);
+/* The same with the tool's stdout in out (NUL-terminated, truncated to cap - 1). */
+int nf_run_tool_out(int nsfd, const char *tool, const char *const *args, char *out, size_t cap);
+
+/*
+ * Remove iptables/ip6tables rules whose comment names a sensor instance
+ * that is gone ("rtsensor-nfq-..." and "rtsensor-ct-..." of another boot,
+ * or of a dead pid of our pid namespace), in the netns of nsfd (-1: ours).
+ * Rules of other pid namespaces and of live instances stay. Returns the
+ * number removed or -errno.
+ */
+int nf_sweep_rules(int nsfd);
+/* The comment tag of this instance's rules: "rtsensor-<kind>-<boot8>-<pidns>-<pid>-<n>". */
+int nf_rule_tag(char *buf, size_t len, const char *kind, unsigned long long n);
 
 /*
  * Read an unsigned integer from a /proc/sys file as seen from netns nsfd

@@ -362,7 +362,14 @@ static int add_rules(struct sensor_source *src, struct nfq_src *ns)
 	static const char *const chains[] = { "OUTPUT", "INPUT", "FORWARD" };
 	static const char *const tools[] = { "iptables", "ip6tables" };
 
-	snprintf(ns->tag, sizeof(ns->tag), "rtsensor-nfq-%d-%u", (int)getpid(), ns->o.queue_num);
+	int swept = nf_sweep_rules(ns->nsfd);
+
+	if (swept > 0)
+		ctx_log(src->ctx, SENSOR_LOG_NOTICE,
+			"nfqueue: removed %d iptables rules of sensor instances that are gone", swept);
+	if (nf_rule_tag(ns->tag, sizeof(ns->tag), "nfq", ns->o.queue_num) < 0)
+		snprintf(ns->tag, sizeof(ns->tag), "rtsensor-nfq-%d-%u", (int)getpid(),
+			 ns->o.queue_num);
 	for (int t = 0; t < 2; t++) {
 		if (t == 1 && (ns->o.flags & SENSOR_NFQUEUE_NO_IPV6))
 			break;

@@ -28,6 +28,9 @@ struct oci_state {
 	char *annotations;   /* state.annotations re-serialised compactly (sorted), "{}" when none */
 	char *klass;         /* image name from well-known annotations, may be NULL */
 	char *pod;           /* kubernetes pod uid from annotations, may be NULL */
+	/* Set by the agent, not by the parser: who sent it, through which socket. */
+	uint32_t peer_uid;
+	const void *agent;
 };
 
 /*

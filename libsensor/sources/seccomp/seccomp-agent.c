@@ -6,6 +6,14 @@
  * (SCM_RIGHTS). We collect the bytes (bounded) until they parse, and serve
  * the fd as a channel attributed to that container. Each connection is
  * non-blocking and served by the context's loop.
+ *
+ * The socket is the sensor's attack surface towards every local user: the
+ * file is 0600 before anyone can connect (chmod between bind and listen:
+ * a socket that does not listen refuses connections, and the library does
+ * not touch the process umask), every peer is checked with SO_PEERCRED,
+ * every fd it passes must be a seccomp listener, each peer and the socket
+ * as a whole hold a bounded number of channels, and the identity a
+ * non-root peer sends is marked as its claim.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,20 +21,31 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <libsensor/sensor-seccomp.h>
 
 #include "oci-state.h"
 #include "seccomp-source.h"
 #include "util/jw.h"
+#include "util/ratelimit.h"
 
 #define MAX_CONNS 64
 /* A runtime sends its message right after connecting; a connection that has
  * not completed one by then is dropped, so a stuck client cannot hold a slot. */
 #define CONN_TIMEOUT_NS (10ull * 1000000000u)
+#define DEFAULT_MAX_CHANNELS 1024u
+#define DEFAULT_MAX_PER_PEER 64u
+#define MAX_ALLOW_UIDS 64u
+#ifndef ANON_INODE_FS_MAGIC
+#define ANON_INODE_FS_MAGIC 0x09041934
+#endif
 
 struct sc_conn {
 	int fd;
+	uint32_t uid;      /* the peer's, from SO_PEERCRED */
 	uint64_t deadline; /* CLOCK_MONOTONIC ns */
 	char *buf;
 	size_t len, cap;
@@ -40,8 +59,104 @@ struct sc_agent {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct sc_conn *conns;
 	unsigned nconns;
+	uint32_t allow[MAX_ALLOW_UIDS];
+	unsigned nallow;
+	uint32_t max_chans, max_per_peer;
+	struct ratelimit refused_log, bad_log;
+	uint64_t refused;  /* peers refused (uid, caps) */
 	struct sc_agent *next;
 };
+
+/* Log a warning of a peer's doing, throttled: a hostile peer can repeat it at will. */
+#define agent_warn(src, rl, fmt, ...)                                                          \
+	do {                                                                                   \
+		unsigned held_;                                                                \
+		if (ratelimit_ok((rl), now_mono(), &held_))                                    \
+			ctx_log((src)->ctx, SENSOR_LOG_WARNING, "seccomp agent: " fmt "%s",    \
+				__VA_ARGS__, held_ ? " (more like it suppressed)" : "");       \
+	} while (0)
+
+int sc_fd_is_listener(int fd)
+{
+	struct statfs sfs;
+	char path[64], target[64];
+	ssize_t n;
+
+	/*
+	 * An anon inode named "seccomp notify": nothing else may be served (a
+	 * pipe or socket would fail every RECV; an ioctl on an arbitrary device
+	 * could mean anything). Asked without an ioctl on the fd.
+	 */
+	if (fstatfs(fd, &sfs) < 0)
+		return -errno;
+	if ((unsigned long)sfs.f_type != ANON_INODE_FS_MAGIC)
+		return -ENOTTY;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	return strcmp(target, "anon_inode:seccomp notify") == 0 ? 0 : -ENOTTY;
+}
+
+static bool peer_trusted(uint32_t uid)
+{
+	return uid == 0 || uid == (uint32_t)geteuid();
+}
+
+static bool peer_allowed(const struct sc_agent *a, uint32_t uid)
+{
+	if (peer_trusted(uid))
+		return true;
+	for (unsigned i = 0; i < a->nallow; i++)
+		if (a->allow[i] == uid)
+			return true;
+	return false;
+}
+
+/*
+ * Channels and handshakes of this socket: all of them, and those of peer
+ * uid (*peer_conns: its handshakes alone).
+ */
+static void agent_count(struct sc_src *ss, const struct sc_agent *a, uint32_t uid, unsigned *all,
+			unsigned *peer, unsigned *peer_conns)
+{
+	*all = a->nconns;
+	*peer = 0;
+	for (const struct sc_conn *c = a->conns; c; c = c->next)
+		*peer += c->uid == uid;
+	*peer_conns = *peer;
+	for (const struct sc_chan *ch = ss->chans; ch; ch = ch->next) {
+		if (!ch->ct || ch->ct->agent != a)
+			continue;
+		(*all)++;
+		*peer += ch->ct->peer_uid == uid;
+	}
+}
+
+/*
+ * A peer that is not root (nor us) speaks for itself only: its container id
+ * and image become its claim, so a baseline, an alert or a rule keyed on a
+ * real workload's identity is never fed by it.
+ */
+static int mark_claimed(struct oci_state *st, uint32_t uid)
+{
+	char *id, *klass = NULL;
+
+	if (asprintf(&id, "claimed:%u:%s", uid, st->id) < 0)
+		return -ENOMEM;
+	if (st->klass && asprintf(&klass, "claimed:%s", st->klass) < 0) {
+		free(id);
+		return -ENOMEM;
+	}
+	free(st->id);
+	st->id = id;
+	free(st->klass);
+	st->klass = klass;
+	free(st->pod);
+	st->pod = NULL;
+	return 0;
+}
 
 static void conn_free(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c)
 {
@@ -79,6 +194,11 @@ static void announce(struct sensor_source *src, const struct oci_state *st)
 			jw_kv_str(&w, "bundle", st->bundle);
 		if (st->metadata)
 			jw_kv_str(&w, "metadata", st->metadata);
+		jw_kv_i64(&w, "peer_uid", st->peer_uid);
+		if (!peer_trusted(st->peer_uid)) {
+			jw_key(&w, "claimed");
+			jw_raw(&w, "true", 4);
+		}
 		jw_key(&w, "annotations");
 		jw_raw(&w, st->annotations, strlen(st->annotations));
 		jw_obj_close(&w);
@@ -124,8 +244,8 @@ static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_co
 	}
 	if (r < 0) {
 		src->stats.errors++;
-		ctx_log(src->ctx, SENSOR_LOG_WARNING, "seccomp agent: bad container state (%s)",
-			strerror(-r));
+		agent_warn(src, &a->bad_log, "bad container state from uid %u (%s): refused", c->uid,
+			   strerror(-r));
 		free(st);
 		goto out;
 	}
@@ -134,20 +254,37 @@ static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_co
 		idx = 0; /* runtimes that do not name the fd */
 	if (idx < 0 || (unsigned)idx >= c->nfds || (st->nfds && st->nfds != c->nfds)) {
 		src->stats.errors++;
-		ctx_log(src->ctx, SENSOR_LOG_WARNING,
-			"seccomp agent: container %s sent %u fds, names say %u: no seccomp fd",
-			st->id, c->nfds, st->nfds);
+		agent_warn(src, &a->bad_log,
+			   "container %.200s sent %u fds, names say %u: no seccomp fd", st->id,
+			   c->nfds, st->nfds);
 		oci_state_clear(st);
 		free(st);
 		goto out;
 	}
 	fd = c->fds[idx];
+	r = sc_fd_is_listener(fd);
+	if (r < 0) {
+		src->stats.errors++;
+		agent_warn(src, &a->bad_log,
+			   "uid %u sent an fd that is not a seccomp listener (%s): refused", c->uid,
+			   strerror(-r));
+		oci_state_clear(st);
+		free(st);
+		goto out;
+	}
+	st->peer_uid = c->uid;
+	st->agent = a;
+	if (!peer_trusted(c->uid) && mark_claimed(st, c->uid) < 0) {
+		ctx_emit_loss(src, 1, "agent: no memory for a container state");
+		oci_state_clear(st);
+		free(st);
+		goto out;
+	}
 	c->fds[idx] = -1;
 	announce(src, st);
 	r = sc_chan_add(src, fd, st, 0); /* owns fd and st from here */
 	if (r < 0)
-		ctx_log(src->ctx, SENSOR_LOG_ERR, "seccomp agent: cannot serve a container: %s",
-			strerror(-r));
+		agent_warn(src, &a->bad_log, "cannot serve a container: %s", strerror(-r));
 out:
 	conn_free(src, a, c);
 	return true;
@@ -191,9 +328,9 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 
 			if (c->len >= OCI_STATE_MAX_LEN) {
 				src->stats.errors++;
-				ctx_log(src->ctx, SENSOR_LOG_WARNING,
-					"seccomp agent: state message longer than %u bytes: refused",
-					OCI_STATE_MAX_LEN);
+				agent_warn(src, &a->bad_log,
+					   "state message of uid %u longer than %u bytes: refused",
+					   c->uid, OCI_STATE_MAX_LEN);
 				conn_free(src, a, c);
 				return 0;
 			}
@@ -236,7 +373,7 @@ static int conn_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 		}
 		if (msg.msg_flags & MSG_CTRUNC) {
 			src->stats.errors++;
-			ctx_log(src->ctx, SENSOR_LOG_WARNING, "seccomp agent: too many fds: refused");
+			agent_warn(src, &a->bad_log, "too many fds from uid %u: refused", c->uid);
 			conn_free(src, a, c);
 			return 0;
 		}
@@ -257,8 +394,8 @@ static int conns_expire(struct sensor_source *src, uint64_t now)
 			n = c->next;
 			if (c->deadline <= now) {
 				src->stats.errors++;
-				ctx_log(src->ctx, SENSOR_LOG_WARNING,
-					"seccomp agent: a client sent no complete state in time: dropped");
+				agent_warn(src, &a->bad_log,
+					   "uid %u sent no complete state in time: dropped", c->uid);
 				conn_free(src, a, c);
 			} else if (c->deadline < next) {
 				next = c->deadline;
@@ -282,6 +419,9 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 		return 0;
 	for (;;) {
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), r;
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		unsigned all, mine, mine_conns;
 		struct sc_conn *c;
 
 		if (cfd < 0) {
@@ -289,9 +429,32 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 				continue;
 			return errno == EAGAIN ? 0 : -errno;
 		}
-		if (a->nconns >= MAX_CONNS) {
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+		    clen != sizeof(cred) || !peer_allowed(a, (uint32_t)cred.uid)) {
+			a->refused++;
+			src->stats.errors++;
+			agent_warn(src, &a->refused_log,
+				   "refused a client (uid %d, pid %d): only root%s may connect",
+				   clen == sizeof(cred) ? (int)cred.uid : -1,
+				   clen == sizeof(cred) ? (int)cred.pid : -1,
+				   a->nallow ? " and the allowed uids" : "");
+			close(cfd);
+			continue;
+		}
+		agent_count(ss, a, (uint32_t)cred.uid, &all, &mine, &mine_conns);
+		/*
+		 * Root (the runtime) is bounded by the socket's totals only;
+		 * another peer also by its own share, and its handshakes by a
+		 * quarter of the slots, so it can never fill them.
+		 */
+		if (a->nconns >= MAX_CONNS || all >= a->max_chans ||
+		    (cred.uid != 0 && (mine >= a->max_per_peer || mine_conns >= MAX_CONNS / 4))) {
 			/* A runtime retries nothing: say so loudly; the container will fail to start. */
-			ctx_emit_loss(src, 1, "agent: too many connections in progress; one refused");
+			a->refused++;
+			ctx_emit_loss(src, 1,
+				      a->nconns >= MAX_CONNS ? "agent: too many connections in progress; one refused"
+				      : all >= a->max_chans  ? "agent: channel limit of the socket reached; a client refused"
+							     : "agent: channel limit of a peer reached; a client refused");
 			close(cfd);
 			continue;
 		}
@@ -301,6 +464,7 @@ static int listen_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 			return -ENOMEM;
 		}
 		c->fd = cfd;
+		c->uid = (uint32_t)cred.uid;
 		c->deadline = now_mono() + CONN_TIMEOUT_NS;
 		r = ctx_watch_fd(src, cfd, conn_ready);
 		if (r < 0) {
@@ -336,14 +500,26 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa)
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-int sc_agent_add(struct sensor_source *src, const char *path)
+int sc_agent_add(struct sensor_source *src, const char *path,
+		 const struct sensor_seccomp_agent_opts *opts)
 {
 	struct sc_src *ss = sc_src_of(src);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sensor_seccomp_agent_opts o = { 0 };
 	struct sc_agent *a;
 	int r;
 
 	if (!ss)
+		return -EINVAL;
+	if (opts) {
+		if (opts->sz < offsetof(struct sensor_seccomp_agent_opts, flags) + sizeof(opts->flags))
+			return -EINVAL;
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+		for (size_t i = sizeof(o); i < opts->sz; i++)
+			if (((const char *)opts)[i])
+				return -E2BIG;
+	}
+	if (o.flags || o.n_allow_uids > MAX_ALLOW_UIDS || (o.n_allow_uids && !o.allow_uids))
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -355,6 +531,10 @@ int sc_agent_add(struct sensor_source *src, const char *path)
 	if (!a)
 		return -ENOMEM;
 	memcpy(a->path, sa.sun_path, sizeof(a->path));
+	memcpy(a->allow, o.allow_uids, o.n_allow_uids * sizeof(a->allow[0]));
+	a->nallow = (unsigned)o.n_allow_uids;
+	a->max_chans = o.max_channels ? o.max_channels : DEFAULT_MAX_CHANNELS;
+	a->max_per_peer = o.max_channels_per_peer ? o.max_channels_per_peer : DEFAULT_MAX_PER_PEER;
 	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (a->lfd < 0) {
 		r = -errno;
@@ -363,6 +543,16 @@ int sc_agent_add(struct sensor_source *src, const char *path)
 	}
 	if (bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
+		goto fail;
+	}
+	/*
+	 * The mode before listen(): until then nobody can connect. Connecting
+	 * needs write permission on the file, so 0600 keeps every other user
+	 * out at the door; SO_PEERCRED checks again at accept().
+	 */
+	if (chmod(a->path, a->nallow ? 0666 : 0600) < 0) {
+		r = -errno;
+		unlink(a->path);
 		goto fail;
 	}
 	r = listen(a->lfd, 64) < 0 ? -errno : ctx_watch_fd(src, a->lfd, listen_ready);

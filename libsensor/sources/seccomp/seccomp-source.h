@@ -68,8 +68,12 @@ struct sc_src *sc_src_of(struct sensor_source *src);
  */
 int sc_chan_add(struct sensor_source *src, int fd, struct oci_state *ct, pid_t child);
 
-/* The agent sockets of a source (seccomp-agent.c). */
-int sc_agent_add(struct sensor_source *src, const char *path);
+/* The agent sockets of a source (seccomp-agent.c). opts may be NULL. */
+struct sensor_seccomp_agent_opts;
+int sc_agent_add(struct sensor_source *src, const char *path,
+		 const struct sensor_seccomp_agent_opts *opts);
+/* 0 when fd is a seccomp notification fd (an anon inode "seccomp notify"), else -ENOTTY or -errno. */
+int sc_fd_is_listener(int fd);
 void sc_agents_stop(struct sensor_source *src);
 
 #endif

@@ -275,7 +275,18 @@ static int chan_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 		} else if (errno == EINTR) {
 			break; /* level-triggered: it comes back */
 		} else {
-			return -errno;
+			/*
+			 * Not a listener we can serve (a fd that was never one, a
+			 * kernel refusing it): readiness would bring the same error
+			 * every loop turn. Let it go once, loudly.
+			 */
+			int e = errno;
+
+			src->stats.errors++;
+			ctx_log(ctx, SENSOR_LOG_WARNING,
+				"seccomp: a notification fd failed with %s: detached", strerror(e));
+			chan_detach(src, ss, ch);
+			return (int)n;
 		}
 		if (!burst)
 			break;
@@ -449,10 +460,18 @@ fail:
 
 int sensor_seccomp_add_fd(sensor_source *src, int fd, uint32_t flags)
 {
+	int r;
+
 	if (flags || !sc_src_of(src)) {
 		if (fd >= 0)
 			close(fd);
 		return -EINVAL;
+	}
+	r = fd < 0 ? -EBADF : sc_fd_is_listener(fd);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
 	return sc_chan_add(src, fd, NULL, 0);
 }
@@ -461,7 +480,15 @@ int sensor_seccomp_add_agent(sensor_source *src, const char *path, uint32_t flag
 {
 	if (flags || !path || !*path || !sc_src_of(src))
 		return -EINVAL;
-	return sc_agent_add(src, path);
+	return sc_agent_add(src, path, NULL);
+}
+
+int sensor_seccomp_add_agent_opts(sensor_source *src, const char *path,
+				  const struct sensor_seccomp_agent_opts *opts)
+{
+	if (!path || !*path || !sc_src_of(src))
+		return -EINVAL;
+	return sc_agent_add(src, path, opts);
 }
 
 static void sc_probe(sensor_probe_fn fn, void *ud, int *usable)

@@ -69,7 +69,8 @@ static void ref_section(const char *ref, const char *title, struct dump *d)
 	strlist_sort(&d->records);
 }
 
-static void check(const char *ref, const char *title, const char *log)
+static void check(const char *ref, const char *title, const char *log, size_t nevents,
+		  size_t nrecords)
 {
 	struct dump ours = { .auparse_compat = 1 }, exp = { 0 };
 	const char *ex[4] = { 0 };
@@ -86,7 +87,18 @@ static void check(const char *ref, const char *title, const char *log)
 		     ex[0] ? ex[0] : "-", m2, ex[2] ? ex[2] : "-");
 	cr_expect_eq(ours.records.n, exp.records.n, "%s: %zu records, ref %zu", log, ours.records.n,
 		     exp.records.n);
-	cr_log_info("%s: %zu records equal to auparse_test.ref", log, exp.records.n);
+	/* the events: the same ones, each with the same number of records */
+	cr_assert_eq(exp.events.n, nevents, "%s: %zu events in the ref", title, exp.events.n);
+	cr_assert_eq(exp.records.n, nrecords, "%s: %zu records in the ref", title, exp.records.n);
+	memset(ex, 0, sizeof(ex));
+	m1 = strlist_missing(&ours.events, &exp.events, ex, 2);
+	m2 = strlist_missing(&exp.events, &ours.events, ex + 2, 2);
+	cr_expect_eq(m1 + m2, 0, "%s: events only ours %zu (%s), only ref %zu (%s)", log, m1,
+		     ex[0] ? ex[0] : "-", m2, ex[2] ? ex[2] : "-");
+	cr_expect_eq(ours.events.n, exp.events.n, "%s: %zu events, ref %zu", log, ours.events.n,
+		     exp.events.n);
+	cr_log_info("%s: %zu events and %zu records equal to auparse_test.ref", log, exp.events.n,
+		    exp.records.n);
 	dump_free(&ours);
 	dump_free(&exp);
 	free(buf);
@@ -99,7 +111,7 @@ Test(audit_auparse_ref, test4_and_test11_records_and_fields)
 			      &len);
 
 	cr_assert_not_null(ref);
-	check(ref, "Starting Test 4,", "linux-audit_audit-userspace/auparse/test/test.log");
-	check(ref, "Starting Test 11,", "linux-audit_audit-userspace/auparse/test/test4.log");
+	check(ref, "Starting Test 4,", "linux-audit_audit-userspace/auparse/test/test.log", 7, 12);
+	check(ref, "Starting Test 11,", "linux-audit_audit-userspace/auparse/test/test4.log", 2, 13);
 	free(ref);
 }

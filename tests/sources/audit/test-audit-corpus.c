@@ -277,7 +277,9 @@ Test(audit_normalize, exec_with_split_and_hex_arguments)
 	/* the command line rules see, as /proc shows it */
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_CMDLINE),
 			 "sh helloworld a b");
-	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_PATH), "/usr/bin/dash");
+	/* the path executed (PATH item 0); the binary that runs is process.exe */
+	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_PATH), "/bin/sh");
+	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_EXE), "/usr/bin/dash");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_EXEC_CWD), "/tmp");
 	cr_expect_str_eq(sensor_event_get_str(g.ev[0], SENSOR_FIELD_PROCESS_TTY), "pts0");
 	cr_expect_eq(sensor_event_get_int(g.ev[0], SENSOR_FIELD_PROCESS_EUID, &v), 0);

@@ -485,23 +485,123 @@ Test(audit_live, rules_file_in_auditctl_syntax, .init = setup, .fini = cleanup, 
 	run_sh(cmd);
 }
 
-Test(audit_live, registers_as_audit_daemon_when_none_is, .init = setup, .fini = cleanup,
-     .timeout = 60)
+/*
+ * A real auditd of the test's own (private config and log in a temporary
+ * directory, the kernel's enabled flag left alone), started and stopped
+ * inside the test so that the window where it runs is short. Returns its
+ * pid once the kernel names it the audit daemon.
+ */
+static pid_t start_auditd(const char *dir)
+{
+	char conf[600], log[600];
+	struct audit_status st;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(conf, sizeof(conf), "%s/auditd.conf", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "local_events = yes\nwrite_logs = yes\nlog_file = %s\nlog_format = RAW\n"
+		   "flush = NONE\nfreq = 0\nmax_log_file = 8\nnum_logs = 1\n"
+		   "max_log_file_action = IGNORE\nspace_left = 2\nspace_left_action = IGNORE\n"
+		   "admin_space_left = 1\nadmin_space_left_action = IGNORE\n"
+		   "disk_full_action = IGNORE\ndisk_error_action = IGNORE\n"
+		   "plugin_dir = %s\n", log, dir);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(chmod(conf, 0600), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl("/usr/sbin/auditd", "auditd", "-n", "-s", "nochange", "-c", dir, (char *)NULL);
+		_exit(127);
+	}
+	/* the kernel's own state says when it is registered (bounded: 10 s) */
+	for (int i = 0; i < 1000; i++) {
+		int wst;
+
+		cr_assert_eq(waitpid(pid, &wst, WNOHANG), 0, "auditd exited (status 0x%x)", wst);
+		if (status(&st) == 0 && st.pid == (uint32_t)pid)
+			return pid;
+		usleep(10000);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	cr_assert_fail("auditd did not register within 10 s");
+	return -1;
+}
+
+static void stop_auditd(pid_t pid)
+{
+	struct audit_status st;
+	int wst;
+
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	cr_assert_eq(waitpid(pid, &wst, 0), pid);
+	for (int i = 0; i < 1000; i++) {
+		if (status(&st) == 0 && st.pid != (uint32_t)pid)
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("the kernel still names the stopped auditd (%u) as the audit daemon", st.pid);
+}
+
+/*
+ * Daemon mode: refused (-EBUSY) while a real auditd is registered, the
+ * multicast mode working beside it; once it stopped, the source registers
+ * as the daemon, gets the records by unicast and unregisters at removal.
+ * A host whose own audit daemon runs cannot run this case: it fails in CI.
+ */
+Test(audit_live, daemon_mode_beside_auditd_then_registered, .init = setup, .fini = cleanup,
+     .timeout = 90)
 {
 	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_DAEMON };
 	struct count c = { 0 };
 	struct audit_status st;
-	char marker[64];
+	char marker[64], dir[] = "/tmp/rtsensor-auditd-XXXXXX", cmd[128];
 	sensor_ctx *ctx;
 	sensor_source *src;
+	pid_t auditd;
 	int r;
 
 	REQUIRE_ROOT();
 	cr_assert_eq(status(&st), 0);
 	if (st.pid != 0)
-		SKIP_OR_FAIL("an audit daemon (pid %u) is registered", st.pid);
+		SKIP_OR_FAIL("an audit daemon (pid %u) is registered: daemon mode cannot be tested", st.pid);
+	if (access("/usr/sbin/auditd", X_OK) != 0)
+		SKIP_OR_FAIL("auditd is not installed (scripts/deps.sh installs it)");
 	snprintf(marker, sizeof(marker), "rtsensor-daemon-%d", (int)getpid());
 	c.marker = marker;
+	cr_assert_not_null(mkdtemp(dir));
+
+	/* 1. beside a real auditd */
+	auditd = start_auditd(dir);
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_count, &c);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	cr_expect_eq(r, -EBUSY, "daemon mode while auditd runs: %s", strerror(-r));
+	cr_assert_eq(status(&st), 0);
+	cr_expect_eq(st.pid, (uint32_t)auditd, "auditd is still the daemon");
+	o.flags = 0;
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	cr_assert_eq(r, 0, "multicast beside auditd: %s", strerror(-r));
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	cr_assert_eq(run_storm(marker, 2), 0);
+	for (int i = 0; i < 50 && c.execs < 2; i++)
+		sensor_ctx_run(ctx, 100000000u);
+	cr_expect_eq(c.execs, 2, "multicast records beside auditd");
+	sensor_ctx_free(ctx);
+	stop_auditd(auditd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run_sh(cmd);
+
+	/* 2. none registered: the source is the daemon */
+	c.execs = 0;
+	o.flags = SENSOR_AUDIT_DAEMON;
 	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
 	sensor_ctx_set_event_cb(ctx, on_count, &c);
 	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
@@ -516,4 +616,22 @@ Test(audit_live, registers_as_audit_daemon_when_none_is, .init = setup, .fini = 
 	sensor_ctx_free(ctx);
 	cr_assert_eq(status(&st), 0);
 	cr_expect_eq(st.pid, 0, "unregistered at removal");
+}
+
+/* The rule key the library reports is the one its first live source uses. */
+Test(audit_live, rule_key_is_the_first_sources_key, .init = setup, .fini = cleanup, .timeout = 60)
+{
+	char key[AUDIT_KEY_MAX];
+	sensor_ctx *ctx;
+	sensor_source *src;
+
+	REQUIRE_ROOT();
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, NULL, &src), 0);
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	cr_assert_gt(sensor_audit_rule_key(key, sizeof(key)), 0);
+	cr_assert_str_eq(key, ((struct audit_src *)src->priv)->key);
+	cr_assert_gt(count_rules(key), 10);
+	sensor_ctx_free(ctx);
+	cr_assert_eq(count_rules(key), 0);
 }

@@ -26,7 +26,13 @@ unshare -m --propagation private bash -euo pipefail -c '
   if $T/bad-true 2>$T/.exec-err; then echo "FAIL: denied exec ran"; exit 1; fi
   grep -q "Operation not permitted" $T/.exec-err || { echo "FAIL: not EPERM:"; cat $T/.exec-err; exit 1; }
   $T/good-true || { echo "FAIL: allowed exec did not run"; exit 1; }
-  sleep 0.5 # the sensor writes its output in slices of 200 ms
+  # the sensor writes its output in slices of 200 ms: wait for the last
+  # events it must have written (bounded), not for a guessed time
+  for i in $(seq 100); do
+    grep -q "\"op\":\"close_write\",\"path\":\"$T/written\"" $T/.events.json &&
+      grep -q "$T/good-true" $T/.events.json && break
+    sleep 0.1
+  done
   kill -TERM $sensor
   wait $sensor || { echo "FAIL: rtsensor exited $?"; cat $T/.err; exit 1; }
   ev=$T/.events.json

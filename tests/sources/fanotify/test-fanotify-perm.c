@@ -218,10 +218,26 @@ Test(fanotify_perm, agent_respond_deny)
 	sensor_ctx_free(ctx);
 }
 
+/* The sensor child's callback: keep the request and tell the parent whose it is. */
+static int held_fd = -1;
+
+static void hold_and_tell(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	int64_t pid = 0;
+
+	fan_collect(ctx, ev, ud);
+	if (sensor_event_is_pending(ev) == 1) {
+		sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid);
+		if (write(held_fd, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+			_exit(4);
+	}
+}
+
 /* A sensor in a child that holds a request and is killed: what happens to the waiting process. */
 static void sigkill_case(uint32_t flags)
 {
-	int ready[2], fd, st;
+	int ready[2], held[2], fd, st;
+	int64_t held_pid = 0;
 	pid_t sensor, w;
 	char c;
 
@@ -230,6 +246,7 @@ static void sigkill_case(uint32_t flags)
 	cr_assert_geq(fd, 0);
 	close(fd);
 	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(held), 0);
 	sensor = fork();
 	if (sensor == 0) {
 		struct sensor_fanotify_opts o = {
@@ -240,8 +257,9 @@ static void sigkill_case(uint32_t flags)
 		sensor_ctx *ctx;
 
 		fan_keep_held = true;
+		held_fd = held[1];
 		if (sensor_ctx_new(NULL, &ctx) < 0 ||
-		    sensor_ctx_set_event_cb(ctx, fan_collect, NULL) < 0 ||
+		    sensor_ctx_set_event_cb(ctx, hold_and_tell, NULL) < 0 ||
 		    sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, NULL) < 0)
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
@@ -250,27 +268,32 @@ static void sigkill_case(uint32_t flags)
 		_exit(sensor_ctx_run(ctx, 30000000000ull) == 0 ? 0 : 3);
 	}
 	close(ready[1]);
+	close(held[1]);
 	cr_assert_eq(read(ready[0], &c, 1), 1, "sensor child started");
 	w = spawn_open(FAN_ROOT "/f", 0);
-	usleep(400000);
+	/* the sensor says when it holds the request (the test's timeout bounds the wait) */
+	cr_assert_eq(read(held[0], &held_pid, sizeof(held_pid)), (ssize_t)sizeof(held_pid),
+		     "the sensor child reported a held request");
+	cr_assert_eq(held_pid, w, "the held request is the opener's");
 	cr_assert_eq(waitpid(sensor, &st, WNOHANG), 0, "the sensor runs (status 0x%x)", st);
 	cr_assert_eq(waitpid(w, &st, WNOHANG), 0, "the open is held by the sensor (exit %d)",
 		     WEXITSTATUS(st));
 	cr_assert_eq(kill(sensor, SIGKILL), 0);
 	cr_assert_eq(waitpid(sensor, &st, 0), sensor);
-	for (int i = 0; i < 500 && waitpid(w, &st, WNOHANG) == 0; i++)
-		usleep(10000);
+	cr_assert_eq(waitpid(w, &st, 0), w);
+	close(ready[0]);
+	close(held[0]);
 	cr_assert(WIFEXITED(st), "the held process was released when the sensor died");
 	/* the kernel answers FAN_ALLOW for every request of a group whose last fd closes */
 	cr_expect_eq(WEXITSTATUS(st), 0, "released with allow (exit %d)", WEXITSTATUS(st));
 }
 
-Test(fanotify_perm, sigkill_releases_held_with_allow)
+Test(fanotify_perm, sigkill_releases_held_with_allow, .timeout = 30)
 {
 	sigkill_case(0);
 }
 
-Test(fanotify_perm, sigkill_releases_held_with_allow_even_fail_closed)
+Test(fanotify_perm, sigkill_releases_held_with_allow_even_fail_closed, .timeout = 30)
 {
 	sigkill_case(SENSOR_FANOTIFY_FAIL_CLOSED);
 }

@@ -49,6 +49,8 @@ void sc_rec_cb(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	     sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID));
 	copy(r->ev[i].workload_kind, sizeof(r->ev[i].workload_kind),
 	     sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND));
+	copy(r->ev[i].workload_class, sizeof(r->ev[i].workload_class),
+	     sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_CLASS));
 	copy(r->ev[i].verdict, sizeof(r->ev[i].verdict),
 	     sensor_event_get_str(ev, SENSOR_FIELD_VERDICT_DECISION));
 	sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid);

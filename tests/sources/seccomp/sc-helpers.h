@@ -23,6 +23,7 @@ struct sc_rec {
 		char arch[16];
 		char workload_id[128];
 		char workload_kind[16];
+		char workload_class[128];
 		long long pid, tid;
 		char verdict[16];
 	} ev[SC_MAX_EVENTS];

@@ -118,7 +118,8 @@ Test(seccomp_live, many_threads_notify_at_once)
 	sensor_ctx *ctx = new_ctx(NULL, &src);
 	const char *argv[] = { SC_TARGET, "threads", "16", "50", NULL };
 	struct sensor_stats st = { .sz = sizeof(st) };
-	int distinct_tids = 0;
+	long long tids[16];
+	int per_tid[16] = { 0 }, distinct_tids = 0;
 
 	cr_assert_eq(run_target(ctx, src, argv), 0);
 	cr_assert_eq(rec.nsyscall, 16 * 50);
@@ -129,7 +130,22 @@ Test(seccomp_live, many_threads_notify_at_once)
 		cr_assert_str_eq(rec.ev[i].name, "personality");
 		cr_assert_eq(rec.ev[i].pid, rec.ev[0].pid, "process.pid is the thread group");
 	}
-	(void)distinct_tids;
+	/* 16 threads alive together, each its own tid (none the leader's), 50 each */
+	for (int i = 0; i < rec.nsyscall; i++) {
+		int k;
+
+		cr_assert_neq(rec.ev[i].tid, rec.ev[i].pid, "event %d from the leader", i);
+		for (k = 0; k < distinct_tids && tids[k] != rec.ev[i].tid; k++)
+			;
+		if (k == distinct_tids) {
+			cr_assert_lt(distinct_tids, 16, "a 17th tid %lld", rec.ev[i].tid);
+			tids[distinct_tids++] = rec.ev[i].tid;
+		}
+		per_tid[k]++;
+	}
+	cr_assert_eq(distinct_tids, 16);
+	for (int k = 0; k < 16; k++)
+		cr_assert_eq(per_tid[k], 50, "tid %lld: %d requests", tids[k], per_tid[k]);
 	/* and denied, from every thread */
 	rec.nsyscall = 0;
 	rec.deny_name = "personality";
