@@ -43,7 +43,6 @@ for f in sys.stdin.buffer.read().split(b"\0"):
         os.makedirs(os.path.dirname(b), exist_ok=True)
         shutil.copy(a, b)
 ' "$root" "$src" || exit 2
-[ -d "$root/../shared" ] && ln -sfn "$(cd "$root/../shared" && pwd)" "$work/shared"
 
 suite_args=()
 for s in $suites; do suite_args+=(--suite "$s"); done
