@@ -68,8 +68,30 @@ Test(seccomp_live, i386_abi_is_held_too)
 
 	char *const plain[] = { SC_TARGET, "unshare32", NULL };
 
-	/* int 0x80 works at all here (a kernel may run without ia32 emulation) */
-	REQUIRE_FEATURE(run_cmd(plain, true) == 0, "ia32 emulation");
+	/* A kernel may run without ia32 emulation (this project's CI VM does:
+	 * int 0x80 faults). Then there is no i386 entry that could go around
+	 * the x86_64 filter, and that is what is asserted: the i386 syscall
+	 * never runs, the process dies of the fault. */
+	if (run_cmd(plain, true) != 0) {
+		int st = 0;
+		pid_t pid = fork();
+
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			int fd = open("/dev/null", O_RDWR);
+
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execv(plain[0], plain);
+			_exit(127);
+		}
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
+		cr_assert(WIFSIGNALED(st), "int 0x80 without ia32 emulation must fault, got status %#x", st);
+		cr_log_info("no ia32 emulation here: int 0x80 faults (signal %d), no i386 path to hold",
+			    WTERMSIG(st));
+		sensor_ctx_free(ctx);
+		return;
+	}
 	rec.deny_name = "unshare";
 	rec.deny_err = EHOSTDOWN;
 	cr_assert_eq(run_target(ctx, src, argv), EHOSTDOWN);
