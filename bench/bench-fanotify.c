@@ -3,7 +3,7 @@
  * bench-fanotify (root): the fanotify source against the cheapest possible
  * consumer of the same group setup, against fatrace, and the cost of
  * permission events on an open/close loop. Everything runs on a tmpfs in a
- * private mount namespace (DESIGN §11).
+ * private mount namespace (architecture §11).
  *
  * 1. drain: a create/write/rename/delete storm is queued (unlimited queue)
  *    while nobody reads; then the queue is drained and timed.

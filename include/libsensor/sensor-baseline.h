@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libsensor — behavioural baseline, threat rules and alerts (DESIGN §4–6, §8).
+ * libsensor — behavioural baseline, threat rules and alerts (architecture §4–6, §8).
  *
  * sensor_baseline_attach() plugs a baseline into a context's pipeline: every
  * event (after enrichment, before the embedder's event callback) updates the

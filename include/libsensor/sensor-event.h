@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libsensor — the unified event (DESIGN §3).
+ * libsensor — the unified event (architecture §3).
  *
  * An event reaches the embedder through the context's event callback. It is
  * valid during the callback; sensor_event_ref() keeps it (and every string
@@ -222,7 +222,7 @@ SENSOR_EXPORT int sensor_event_get_argv(const sensor_event *ev, const char *cons
 SENSOR_EXPORT int sensor_event_get_args(const sensor_event *ev, const uint64_t **ret);
 
 /*
- * Serialise as one JSON object (DESIGN §3, docs/events.md), no newline.
+ * Serialise as one JSON object (architecture §3, docs/events.md), no newline.
  * Like snprintf: returns the length the full text needs (excluding the NUL)
  * and writes at most len bytes including a NUL; -EINVAL on bad arguments.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Alerts (DESIGN §6, docs/alerts.md). Every alert is built once with its
+ * Alerts (architecture §6, docs/alerts.md). Every alert is built once with its
  * evidence, process chain and baseline context and given to every sink the
  * moment it is raised. Occurrences of one behaviour form a series (same
  * workload, rule or reason, subject): the first goes out at once; repeats

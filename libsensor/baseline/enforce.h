@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The enforcer (DESIGN §7, docs/enforce.md): what an enforcing instance
+ * The enforcer (architecture §7, docs/enforce.md): what an enforcing instance
  * needs turned on (permission marks on its container's root mount), the
  * content identity of what an instance runs while it learns, and the
  * answer to each held event of an enforcing instance.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Baseline features of an event (DESIGN §5): what the model counts.
+ * Baseline features of an event (architecture §5): what the model counts.
  * A feature is a text key with a kind prefix (docs/baseline.md):
  *   exec:<path>                      an executable run
  *   edge:<parent exe>-><path>        a parent -> child exec edge

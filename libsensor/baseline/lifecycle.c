@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Lifecycle of a workload instance (DESIGN §5): learning -> monitoring
+ * Lifecycle of a workload instance (architecture §5): learning -> monitoring
  * (-> enforcing when asked). Learning ends by itself once min_learn_ns has
  * passed since it started AND no new feature appeared for stable_ns. A
  * class whose instance finished learning is "mature": a new instance of it

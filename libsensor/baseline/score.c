@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Learning and scoring of one feature (DESIGN §5). While an instance learns,
+ * Learning and scoring of one feature (architecture §5). While an instance learns,
  * every feature is added to its model and to its class prior. Once it
  * monitors, a feature gives a reason when it is:
  *  - never seen: not in the instance, and the class never showed it

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Event -> one JSON object (DESIGN §3, docs/events.md). Driven by the field
+ * Event -> one JSON object (architecture §3, docs/events.md). Driven by the field
  * table: a field "net.dport" is member "dport" of object "net", so names
  * in JSON, rules and the CLI cannot drift apart.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Threat rules (DESIGN §5): known-bad behaviour, as data. A rule is a list
+ * Threat rules (architecture §5): known-bad behaviour, as data. A rule is a list
  * of conditions over the event's dotted fields, all of which must hold; a
  * condition holds when its field matches any of its values. The format is
  * in docs/rules.md; rules/default.rules is the built-in set.

@@ -115,7 +115,7 @@ int proc_read_file(const char *root, int32_t pid, const char *name, char *buf, s
  * ("runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]", its memfd
  * re-exec), runc, crun, youki, conmon, a containerd shim - rather than the
  * workload? What such a process does sets the container up and is the
- * runtime's: not learned, not scored, no threat rule (DESIGN §4). exe may
+ * runtime's: not learned, not scored, no threat rule (architecture §4). exe may
  * be NULL.
  */
 bool proc_is_runtime(const char *comm, const char *exe);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Workload identity (DESIGN §4): which container, pod, unit or host a
+ * Workload identity (architecture §4): which container, pod, unit or host a
  * process belongs to, resolved from the text of /proc/<pid>/cgroup, and a
  * table that interns one immutable, ref-counted object per instance.
  */

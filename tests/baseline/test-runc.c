@@ -292,7 +292,7 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 
 /*
  * The same threat rule from real kernel file events: fanotify watches a
- * tmpfs in a private mount namespace (DESIGN §11) that holds the bundle;
+ * tmpfs in a private mount namespace (architecture §11) that holds the bundle;
  * a process in the container appends to /etc/passwd. fanotify sees the
  * host path (<bundle>/rootfs/etc/passwd); enrichment maps it into the
  * container's view through the runtime's rootfs, so write-etc fires.

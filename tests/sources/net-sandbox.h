@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Network sandbox of the privileged conntrack/NFQUEUE tests (DESIGN §11):
+ * Network sandbox of the privileged conntrack/NFQUEUE tests (architecture §11):
  * a fresh network namespace with only `lo`, and small loopback clients and
  * servers. Criterion runs each test in its own forked worker, so
  * net_sandbox_enter() (unshare(CLONE_NEWNET)) never touches the host's

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Our events and alerts as OCSF 1.1 objects (DESIGN §6, docs/ocsf.md), so
+ * Our events and alerts as OCSF 1.1 objects (architecture §6, docs/ocsf.md), so
  * that tools that speak the Open Cybersecurity Schema Framework read
  * rtsensor's output without a custom parser. One mapping, from the
  * documented JSON (docs/events.md, docs/alerts.md): an event is rendered

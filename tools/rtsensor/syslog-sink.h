@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Alerts to syslog as RFC 5424 messages (DESIGN §6): the local daemon's
+ * Alerts to syslog as RFC 5424 messages (architecture §6): the local daemon's
  * socket (/dev/log), or a collector over UDP (RFC 5426, one message a
  * datagram) or TCP (RFC 6587 octet counting). MSGID is the rule id or the
  * baseline reason, so a collector can route on it; MSG is the alert's JSON

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Assembled audit event -> unified event (DESIGN §3): exec (execve and
+ * Assembled audit event -> unified event (architecture §3): exec (execve and
  * execveat that succeeded: exe, argv rebuilt from EXECVE records incl.
  * split aN_len/aN[i] pieces, cwd), net (connect, accept, accept4, bind,
  * listen: SOCKADDR decoded, result), file (file syscalls with a named

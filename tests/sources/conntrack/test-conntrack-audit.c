@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Conntrack flows attributed through the audit source (root, real kernel).
- * The traffic runs in a network namespace of the test's own (DESIGN §11);
+ * The traffic runs in a network namespace of the test's own (architecture §11);
  * the sensor stays in the initial one, where audit lives, and watches the
  * workload's netns by pid. A short-lived process connects (refused: no
  * listener) and exits at once: whichever of the flow's start and the audit

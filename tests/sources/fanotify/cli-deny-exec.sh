@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rtsensor run --watch/--deny-exec on the real kernel, in a private mount
-# namespace with a tmpfs on /tmp (DESIGN §11): a denied exec fails with
+# namespace with a tmpfs on /tmp (architecture §11): a denied exec fails with
 # EPERM and is a deny event; an allowed one runs; file events have paths.
 # (No "grep | grep -q" under pipefail: -q exits early and the first grep's
 # SIGPIPE fails the pipeline when the file is large.)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Sandbox of the fanotify tests (DESIGN §11): the test process (Criterion
+ * Sandbox of the fanotify tests (architecture §11): the test process (Criterion
  * forks one per test) enters a private mount namespace, makes every mount
  * private and mounts a fresh tmpfs on /tmp there, so marks (permission
  * marks above all) only ever cover a filesystem no one else sees.
