@@ -213,10 +213,10 @@ static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, s
 	return e;
 }
 
-/* Start time of a live pid from /proc/<pid>/stat, or 0 when gone. */
-static uint64_t read_start(int32_t pid)
+/* Start time of a live pid from /proc/<pid>/stat (and its comm), or 0 when gone. */
+static uint64_t read_start_comm(int32_t pid, char comm[16])
 {
-	char buf[1024], comm[16];
+	char buf[1024];
 	int32_t ppid;
 	uint32_t sess;
 	uint64_t ticks;
@@ -226,6 +226,13 @@ static uint64_t read_start(int32_t pid)
 	if (n <= 0 || proc_parse_stat(buf, (size_t)n, &ppid, &sess, &ticks, comm) < 0)
 		return 0;
 	return ticks * (1000000000u / (uint64_t)(hz > 0 ? hz : 100));
+}
+
+static uint64_t read_start(int32_t pid)
+{
+	char comm[16];
+
+	return read_start_comm(pid, comm);
 }
 
 struct proc_entry *proc_cache_get(struct proc_cache *pc, int32_t pid)
@@ -240,6 +247,48 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 	if (pid <= 0)
 		return NULL;
 	e = find(pc, pid);
+	if (e && e->forked) {
+		/*
+		 * A copy of its parent made at fork stands in only for a child
+		 * that is gone before anyone looks: a live one has usually moved
+		 * on (runc init joins the container's cgroup and execs the
+		 * workload), so the first look reads it from /proc.
+		 */
+		e->forked = false;
+		if (read_start(pid) == e->start) {
+			struct proc_entry *n;
+
+			remove_entry(pc, e);
+			pc->misses++;
+			n = load(pc, pid, NULL, 0, NULL);
+			if (n)
+				return n;
+			/* exited between the two reads: nothing better than nothing */
+			return NULL;
+		}
+	}
+	if (e && e->runtime) {
+		/*
+		 * The runtime's init execs the workload: its events that are read
+		 * before the proc connector's exec message would otherwise stay
+		 * the runtime's (neither learned nor scored). One stat read, for
+		 * runtime processes only: a new comm on the same process is a new
+		 * image.
+		 */
+		char comm[16] = "";
+
+		if (read_start_comm(pid, comm) == e->start &&
+		    strncmp(comm, e->comm, sizeof(comm)) != 0) {
+			struct proc_entry *n;
+
+			remove_entry(pc, e);
+			pc->misses++;
+			n = load(pc, pid, NULL, 0, NULL);
+			if (n)
+				return n;
+			return NULL;
+		}
+	}
 	if (e) {
 		if (now > e->checked && now - e->checked > pc->ttl) {
 			uint64_t start = read_start(pid);
@@ -347,6 +396,7 @@ void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child)
 	/* its own start time (one small read), so events that name it match */
 	e->start = read_start(child);
 	e->checked = now_mono();
+	e->forked = true;
 	atomic_init(&e->ref, 1);
 	while (pc->count >= pc->max && pc->lru_tail) {
 		remove_entry(pc, pc->lru_tail);

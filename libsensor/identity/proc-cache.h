@@ -37,6 +37,7 @@ struct proc_entry {
 	char *root;                /* its root directory as the host sees it ("/" outside containers) */
 	bool runtime;              /* the container runtime's own process (proc_is_runtime) */
 	bool drift;                /* a container's executable not from its image (exec-path.h) */
+	bool forked;               /* copied from its parent at fork: re-read at first look while alive */
 	struct workload *wl;
 	uint64_t checked;     /* CLOCK_MONOTONIC ns of the last validation */
 	struct proc_entry *hnext, *lprev, *lnext;

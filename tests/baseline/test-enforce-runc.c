@@ -134,6 +134,17 @@ static int alerts_with(const char *reason, const char *needle)
 	return n;
 }
 
+/* Alerts come from the loop (file alerts wait to gather operations, the
+ * store and the baseline timer run on it): wait for one, bounded at 5 s. */
+static int wait_alert(const char *reason, const char *needle)
+{
+	for (int t = 0; t < 50 && alerts_with(reason, needle) < 1; t++) {
+		pump(100);
+		sensor_baseline_flush(l.b);
+	}
+	return alerts_with(reason, needle);
+}
+
 static void dump_alerts(void)
 {
 	/* baseline alerts about a file wait a moment to gather its operations */
@@ -256,11 +267,11 @@ Test(enforce_runc, learned_runs_new_is_denied, .timeout = 240, .fini = cleanup)
 	cr_assert_neq(run_in("/usr/bin/uname"), 0);
 	dump_alerts();
 	cr_assert_geq(l.denied, 4);
-	cr_assert_geq(alerts_with("denied", "not learned: binary:"), 1);
-	cr_assert_geq(alerts_with("denied", "/tmp/true"), 1);
-	cr_assert_geq(alerts_with("denied", "/etc/cron.evil"), 1);
-	cr_assert_geq(alerts_with("denied", "/usr/bin/uname"), 1);
-	cr_assert_geq(alerts_with("denied", "/opt/true"), 1);
+	cr_assert_geq(wait_alert("denied", "not learned: binary:"), 1);
+	cr_assert_geq(wait_alert("denied", "/tmp/true"), 1);
+	cr_assert_geq(wait_alert("denied", "/etc/cron.evil"), 1);
+	cr_assert_geq(wait_alert("denied", "/usr/bin/uname"), 1);
+	cr_assert_geq(wait_alert("denied", "/opt/true"), 1);
 }
 
 Test(enforce_runc, dry_run_denies_nothing, .timeout = 240, .fini = cleanup)
@@ -275,7 +286,7 @@ Test(enforce_runc, dry_run_denies_nothing, .timeout = 240, .fini = cleanup)
 	dump_alerts();
 	cr_assert_eq(l.denied, 0);
 	cr_assert_eq(alerts_with("denied", NULL), 0);
-	cr_assert_geq(alerts_with("would_deny", "/tmp/true"), 1);
-	cr_assert_geq(alerts_with("would_deny", ":/opt/true\""), 1);
-	cr_assert_geq(alerts_with("would_deny", "/etc/cron.evil"), 1);
+	cr_assert_geq(wait_alert("would_deny", "/tmp/true"), 1);
+	cr_assert_geq(wait_alert("would_deny", ":/opt/true\""), 1);
+	cr_assert_geq(wait_alert("would_deny", "/etc/cron.evil"), 1);
 }
