@@ -531,7 +531,8 @@ int sc_agent_add(struct sensor_source *src, const char *path,
 	if (!a)
 		return -ENOMEM;
 	memcpy(a->path, sa.sun_path, sizeof(a->path));
-	memcpy(a->allow, o.allow_uids, o.n_allow_uids * sizeof(a->allow[0]));
+	if (o.n_allow_uids) /* memcpy's source must not be NULL, even for 0 bytes */
+		memcpy(a->allow, o.allow_uids, o.n_allow_uids * sizeof(a->allow[0]));
 	a->nallow = (unsigned)o.n_allow_uids;
 	a->max_chans = o.max_channels ? o.max_channels : DEFAULT_MAX_CHANNELS;
 	a->max_per_peer = o.max_channels_per_peer ? o.max_channels_per_peer : DEFAULT_MAX_PER_PEER;
