@@ -260,7 +260,17 @@ static int mark_mounts(struct sensor_baseline *b, struct enf_wl *w, int64_t pid)
 		int k = 0, fd, r;
 		bool seen = false;
 
-		if (!dash || sscanf(dash + 3, "%63s", fstype) != 1 || pseudo_fs(fstype))
+		size_t flen;
+
+		if (!dash)
+			continue;
+		/* the filesystem type: the first word after the separator */
+		flen = strcspn(dash + 3, " \n");
+		if (flen == 0 || flen >= sizeof(fstype))
+			continue;
+		memcpy(fstype, dash + 3, flen);
+		fstype[flen] = '\0';
+		if (pseudo_fs(fstype))
 			continue;
 		for (char *p = strtok_r(line, " ", &sp); p && k < 6; p = strtok_r(NULL, " ", &sp))
 			fields[k++] = p;

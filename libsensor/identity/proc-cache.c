@@ -240,6 +240,15 @@ struct proc_entry *proc_cache_get(struct proc_cache *pc, int32_t pid)
 	return proc_cache_get_at(pc, pid, now_mono());
 }
 
+/* Replace a live process's entry by a fresh read of /proc (NULL if it
+ * exited between the two reads). */
+static struct proc_entry *reload(struct proc_cache *pc, struct proc_entry *e, int32_t pid)
+{
+	remove_entry(pc, e);
+	pc->misses++;
+	return load(pc, pid, NULL, 0, NULL);
+}
+
 struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_t now)
 {
 	struct proc_entry *e;
@@ -255,17 +264,8 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 		 * workload), so the first look reads it from /proc.
 		 */
 		e->forked = false;
-		if (read_start(pid) == e->start) {
-			struct proc_entry *n;
-
-			remove_entry(pc, e);
-			pc->misses++;
-			n = load(pc, pid, NULL, 0, NULL);
-			if (n)
-				return n;
-			/* exited between the two reads: nothing better than nothing */
-			return NULL;
-		}
+		if (read_start(pid) == e->start)
+			return reload(pc, e, pid);
 	}
 	if (e && e->runtime) {
 		/*
@@ -278,16 +278,8 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
 		char comm[16] = "";
 
 		if (read_start_comm(pid, comm) == e->start &&
-		    strncmp(comm, e->comm, sizeof(comm)) != 0) {
-			struct proc_entry *n;
-
-			remove_entry(pc, e);
-			pc->misses++;
-			n = load(pc, pid, NULL, 0, NULL);
-			if (n)
-				return n;
-			return NULL;
-		}
+		    strncmp(comm, e->comm, sizeof(comm)) != 0)
+			return reload(pc, e, pid);
 	}
 	if (e) {
 		if (now > e->checked && now - e->checked > pc->ttl) {
