@@ -151,6 +151,18 @@ static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct
 		parent = ppid > 0 ? proc_cache_get(ctx->procs, ppid) : NULL;
 		if (parent && parent->exe)
 			ev_set_str(ev, SENSOR_FIELD_EXEC_PARENT_EXE, parent->exe);
+		/*
+		 * A re-exec of the parent's own binary through /proc/self/exe
+		 * (busybox's shell runs applets so) whose argv was gone before we
+		 * read it: nothing new was executed and the applet cannot be
+		 * named, so it must not be learned or scored as the bare binary.
+		 * The parent may still be cached as the runtime's init it was
+		 * before it exec'd the container's shell (it exited before a
+		 * re-read could see the shell).
+		 */
+		if (n <= 0 && strcmp(e->comm, "exe") == 0 && e->exe && parent &&
+		    (parent->runtime || (parent->exe && strcmp(e->exe, parent->exe) == 0)))
+			ev_set_int(ev, SENSOR_FIELD_EXEC_SECONDARY, 1);
 	}
 	/* else: the process exited before we could read it; the event says only its pid */
 	ctx_emit(ctx, ev);
