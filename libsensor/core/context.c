@@ -414,22 +414,6 @@ void ctx_emit_status(struct sensor_source *src, const char *state, const char *d
 
 /* ---- sources ------------------------------------------------------------ */
 
-int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void *opts,
-		      sensor_source **ret)
-{
-	const struct source_ops *ops;
-
-	if (!ctx)
-		return -EINVAL;
-	if (opts && *(const size_t *)opts < sizeof(size_t))
-		return -EINVAL;
-	ops = source_ops_get(type);
-	if (!ops)
-		return type > SENSOR_SOURCE_NONE && type < SENSOR__SOURCE_MAX ? -EOPNOTSUPP
-									       : -EINVAL;
-	return ctx_source_add_ops(ctx, ops, opts, ret);
-}
-
 int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
 		       struct sensor_source **ret)
 {

@@ -178,7 +178,4 @@ uint64_t now_real(void);
 int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
 		       struct sensor_source **ret);
 
-/* Source registry (sources/registry.c). */
-const struct source_ops *source_ops_get(enum sensor_source_type type);
-
 #endif
