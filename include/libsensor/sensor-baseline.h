@@ -323,7 +323,8 @@ enum sensor_store_flags {
  * made 0600 when opened read-write). SQLite runs it defensively
  * (SQLITE_DBCONFIG_DEFENSIVE, no triggers, views or untrusted schema
  * functions), and a file that holds a trigger or a view is refused
- * (-EMEDIUMTYPE): the schema makes none.
+ * (-EMEDIUMTYPE): the schema makes none. The path ":memory:" is an
+ * in-memory database (SQLite's name): no file is made, nothing persists.
  * Returns 0 and writes *ret; -EOPNOTSUPP without SQLite, -ENOENT for a
  * missing database opened READONLY, -EPROTO for a database of a newer
  * schema, -EIO/-EBADMSG for a file that is not a usable database, -EINVAL

@@ -19,22 +19,6 @@
 
 #define POOL_MAX 4096
 
-uint64_t now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void ctx_log(struct sensor_ctx *ctx, enum sensor_log_level level, const char *fmt, ...)
 {
 	char msg[512];
@@ -107,7 +91,8 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 			       &ctx->wls);
 	if (r < 0)
 		goto fail;
-	r = proc_cache_new(ctx, o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
+	r = proc_cache_new(ctx->wls, &ctx->in_dispatch,
+			   o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
 	if (r < 0)
 		goto fail;
 	host_identity_read("/proc", &ctx->host);
@@ -413,22 +398,6 @@ void ctx_emit_status(struct sensor_source *src, const char *state, const char *d
 }
 
 /* ---- sources ------------------------------------------------------------ */
-
-int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void *opts,
-		      sensor_source **ret)
-{
-	const struct source_ops *ops;
-
-	if (!ctx)
-		return -EINVAL;
-	if (opts && *(const size_t *)opts < sizeof(size_t))
-		return -EINVAL;
-	ops = source_ops_get(type);
-	if (!ops)
-		return type > SENSOR_SOURCE_NONE && type < SENSOR__SOURCE_MAX ? -EOPNOTSUPP
-									       : -EINVAL;
-	return ctx_source_add_ops(ctx, ops, opts, ret);
-}
 
 int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
 		       struct sensor_source **ret)

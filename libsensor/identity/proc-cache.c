@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/context.h"
 #include "exec-path.h"
 #include "proc-cache.h"
+#include "util/clock.h"
 #include "util/parse.h"
 #include "workload.h"
 
@@ -21,7 +21,8 @@
 #define GONE_SLOTS 64
 
 struct proc_cache {
-	struct sensor_ctx *ctx;
+	struct workload_table *wls; /* where entries intern their workload */
+	const int *busy;           /* non-zero while events may borrow entries */
 	struct proc_entry **buckets;
 	unsigned nbuckets, count, max;
 	struct proc_entry *lru_head, *lru_tail; /* head: most recent */
@@ -41,7 +42,8 @@ static unsigned bucket(const struct proc_cache *pc, int32_t pid)
 	return ((uint32_t)pid * 2654435761u) & (pc->nbuckets - 1);
 }
 
-int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret)
+int proc_cache_new(struct workload_table *wls, const int *busy, unsigned max,
+		   struct proc_cache **ret)
 {
 	struct proc_cache *pc = calloc(1, sizeof(*pc));
 
@@ -55,7 +57,8 @@ int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret
 		free(pc);
 		return -ENOMEM;
 	}
-	pc->ctx = ctx;
+	pc->wls = wls;
+	pc->busy = busy;
 	pc->max = max;
 	pc->ttl = DEFAULT_TTL;
 	*ret = pc;
@@ -115,7 +118,7 @@ static void remove_entry(struct proc_cache *pc, struct proc_entry *e)
 		*pp = e->hnext;
 	lru_unlink(pc, e);
 	pc->count--;
-	if (pc->ctx && pc->ctx->in_dispatch) {
+	if (pc->busy && *pc->busy) {
 		/* an event being dispatched may borrow it: the cache's reference
 		 * goes when the dispatch ends */
 		e->hnext = pc->grave;
@@ -189,7 +192,7 @@ static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, s
 		}
 		return NULL;
 	}
-	e->wl = workload_intern(pc->ctx->wls, &wd);
+	e->wl = workload_intern(pc->wls, &wd);
 	if (e->wl && e->wl->rootfs && !e->runtime) {
 		const char *up = e->wl->layers && e->wl->layers[0] == '+' ? e->wl->layers + 1 : NULL;
 		size_t ul = up ? strcspn(up, "\n") : 0;

@@ -18,7 +18,6 @@
 
 #include "workload.h"
 
-struct sensor_ctx;
 struct workload;
 
 /*
@@ -45,7 +44,13 @@ struct proc_entry {
 
 struct proc_cache;
 
-int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret);
+/*
+ * A cache of at most max entries whose workloads are interned in wls. While
+ * *busy is non-zero (the context's dispatch depth; NULL: never) an event may
+ * borrow an entry, so a dropped one is kept until proc_cache_reap().
+ */
+int proc_cache_new(struct workload_table *wls, const int *busy, unsigned max,
+		   struct proc_cache **ret);
 void proc_cache_free(struct proc_cache *pc);
 void proc_cache_stats(struct proc_cache *pc, struct sensor_stats *st);
 /* How long an entry is trusted before re-validation (ns). */
@@ -88,7 +93,7 @@ void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child);
 
 /*
  * Release the entries the cache dropped while its context was dispatching
- * (ctx->in_dispatch): an event in dispatch points at its entry without a
+ * (*busy): an event in dispatch points at its entry without a
  * reference (enrichment borrows it; sensor_event_ref() takes one), so the
  * cache's reference stays until no dispatch is under way.
  */

@@ -160,16 +160,21 @@ int store_open(const char *path, bool readonly, struct sensor_store **ret)
 {
 	struct sensor_store *s;
 	struct stat pre, post;
+	bool mem;
 	int rc, r, fd;
 
 	if (!path || !ret)
 		return -EINVAL;
-	fd = store_precheck(path, readonly, &pre);
-	if (fd < 0)
+	/* SQLite's in-memory database: no file, nothing to check (and the
+	 * check must not create a file of that name in the working directory) */
+	mem = strcmp(path, ":memory:") == 0;
+	fd = mem ? -1 : store_precheck(path, readonly, &pre);
+	if (fd < 0 && !mem)
 		return fd;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
 	}
 	s->readonly = readonly;
@@ -180,14 +185,17 @@ int store_open(const char *path, bool readonly, struct sensor_store **ret)
 				     SQLITE_OPEN_NOFOLLOW,
 			     NULL);
 	if (rc != SQLITE_OK) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		r = store_err(rc);
 		goto fail;
 	}
 	/* the file SQLite opened is the one we checked (not swapped meanwhile) */
-	r = lstat(path, &post) < 0 ? -errno
+	r = mem ? 0
+	    : lstat(path, &post) < 0 ? -errno
 	    : post.st_dev != pre.st_dev || post.st_ino != pre.st_ino ? -EPERM : 0;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (r < 0)
 		goto fail;
 	r = store_harden(s);

@@ -623,3 +623,25 @@ Test(store, alerts_by_workload_and_window)
 	cr_assert_eq(sensor_store_alerts(st, NULL, 0, 0, NULL, NULL), 3, "counting without a callback");
 	sensor_store_close(st);
 }
+
+/* ":memory:" is SQLite's in-memory database: usable, and no file of that
+ * name appears in the working directory (the file checks made one once,
+ * and it ended up committed) */
+Test(store, memory_store_makes_no_file)
+{
+	char cwd[4096];
+	sensor_store *s = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(chdir(dir), 0);
+	cr_assert_eq(sensor_store_open(":memory:", 0, &s), 0);
+	cr_assert_eq(sensor_store_export(s, NULL, &buf, &len), 0);
+	cr_assert_gt(len, 0);
+	free(buf);
+	sensor_store_close(s);
+	cr_assert_eq(access(":memory:", F_OK), -1, "a file named :memory: was made");
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(chdir(cwd), 0);
+}
