@@ -187,7 +187,7 @@ struct sensor_rules_opts {
  * Load and check rules without a context (rtsensor config check). Returns
  * the number of rules in force (>= 0), -EBADMSG for a file that does not
  * parse, an unknown id to disable or an id defined twice, -E2BIG past the
- * limits, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
+ * limits or for unknown non-zero option bytes, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
  * or the directory. The reason is in opts->err.
  */
 SENSOR_EXPORT int sensor_rules_check(const struct sensor_rules_opts *opts);

@@ -15,6 +15,7 @@
 #include "detect/rules.h"
 #include "features.h"
 #include "store/store.h"
+#include "util/opts.h"
 
 #define DECAY_PERIOD_NS (60ull * 1000000000u)
 
@@ -335,12 +336,11 @@ int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts
 	char err[512] = "";
 	int r;
 
-	if (!b || !opts || opts->sz < offsetof(struct sensor_rules_opts, flags) + sizeof(opts->flags))
+	if (!b || !opts)
 		return -EINVAL;
-	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	for (size_t i = sizeof(o); i < opts->sz; i++)
-		if (((const char *)opts)[i])
-			return -E2BIG;
+	r = OPTS_COPY(&o, opts, struct sensor_rules_opts, errlen);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)SENSOR_RULES_NO_DEFAULTS)
 		return -EINVAL;
 	r = rules_load(o.path, o.dir, !(o.flags & SENSOR_RULES_NO_DEFAULTS), &rs, err, sizeof(err));
@@ -366,14 +366,9 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 
 	if (!ctx || !ret)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < offsetof(struct sensor_baseline_opts, flags) + sizeof(opts->flags))
-			return -EINVAL;
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-		for (size_t i = sizeof(o); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -E2BIG;
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_baseline_opts, enforce_timeout_ns);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES |
 				  SENSOR_BASELINE_JOURNAL))
 		return -EINVAL;
@@ -571,12 +566,10 @@ int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *
 {
 	struct sensor_baseline_stats s;
 
-	if (!b || !st || st->sz < sizeof(size_t))
+	if (!b || !st)
 		return -EINVAL;
 	s = b->stats;
 	s.features = b->m.live;
 	s.workloads = b->m.nwls;
-	s.sz = st->sz;
-	memcpy(st, &s, st->sz < sizeof(s) ? st->sz : sizeof(s));
-	return 0;
+	return OPTS_FILL(st, &s, struct sensor_baseline_stats, enforced_would_deny);
 }
