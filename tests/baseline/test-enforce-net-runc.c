@@ -266,3 +266,73 @@ Test(enforce_net_runc, dry_run_connects_and_would_deny, .timeout = 240, .fini = 
 	cr_assert_geq(wait_alert("would_deny", "not learned: net:out:tcp:10.214.0.0/24:8080"), 1);
 	cr_assert_geq(wait_alert("would_deny", "not learned: listen:tcp:7071"), 1);
 }
+
+/* Whether queue 4243 of the container's netns is bound (field 2: portid) or holds packets (3). */
+static bool queue_state(int field)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s awk '$1 == 4243 && $%d > 0 {f=1} END {exit !f}' "
+		 "/proc/net/netfilter/nfnetlink_queue",
+		 a.netns, field);
+	return run_sh(cmd) == 0;
+}
+
+static bool wait_queue(int field)
+{
+	for (int t = 0; t < 200; t++) {
+		if (queue_state(field))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+/*
+ * Sensor death while a packet is held (docs/enforce.md, fail modes): the
+ * enforcing sensor runs in a child process; it is stopped (SIGSTOP) so a
+ * new peer's SYN stays queued in the container's netns, then killed with
+ * SIGKILL. The kernel drops what was queued when the queue's socket
+ * closes; the retransmitted SYN meets the rule's --queue-bypass with no
+ * listener and passes: the connect completes, the workload does not hang.
+ */
+Test(enforce_net_runc, sigkill_while_held_fails_open, .timeout = 240, .fini = cleanup)
+{
+	pid_t sensor, conn;
+	int status = -1;
+	bool queued;
+
+	learn();
+	sensor = fork();
+	cr_assert_geq(sensor, 0);
+	if (sensor == 0) {
+		open_sensor(SENSOR_BASELINE_MONITOR, 0);
+		if (sensor_baseline_set_state(l.b, a.id, SENSOR_BASELINE_STATE_ENFORCING) < 0)
+			_exit(1);
+		for (;;)
+			pump(100);
+	}
+	/* its queue is bound once it saw the container (a learned flow makes it look) */
+	for (int t = 0; t < 20 && !queue_state(2); t++)
+		run_in(OUT_LEARNED);
+	cr_assert(wait_queue(2), "the sensor queues the container's flows");
+	cr_assert_eq(kill(sensor, SIGSTOP), 0);
+	conn = fork();
+	cr_assert_geq(conn, 0);
+	if (conn == 0) {
+		const char *const argv[] = { "sh", "-c", OUT_NEW, NULL };
+
+		_exit(container_exec(&a, argv));
+	}
+	queued = wait_queue(3);
+	kill(sensor, SIGKILL);
+	waitpid(sensor, NULL, 0);
+	cr_assert(queued, "the new peer's SYN was held by the stopped sensor");
+	/* bounded by nc -w 3: it connects, or it times out (exit 1) */
+	cr_assert_eq(waitpid(conn, &status, 0), conn);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the held connect completed after the sensor died (status %d)", status);
+	/* later flows pass too (no listener: bypass) */
+	cr_assert_eq(run_in(OUT_NEW), 0);
+}

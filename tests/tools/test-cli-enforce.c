@@ -144,7 +144,10 @@ static void learn(void)
 	cr_assert_eq(container_start(&c), 0);
 	fprintf(stderr, "container %s\n", c.id);
 	snprintf(key, sizeof(key), "\"key\":\"net:out:tcp:10.213.0.0/24:8080\"");
-	for (int round = 0; round < 40 && !done; round++) {
+	/* bounded at ~30 s: the store is written by the sensor's periodic flush */
+	for (int round = 0; round < 100 && !done; round++) {
+		if (round)
+			usleep(200000);
 		cr_assert_eq(run_in(OUT_LEARNED), 0, "the peer answers while learning");
 		snprintf(cmd, sizeof(cmd),
 			 "\"$RTSENSOR\" baseline list --db r.db --json > list.json 2>/dev/null; "
@@ -207,3 +210,4 @@ Test(cli_enforce, learn_then_enforce_drops_new_peer, .timeout = 240, .fini = cle
 	cr_assert_not(file_has(alerts, "\"denied\""), "%s", slurp(alerts));
 	stop_sensor();
 }
+
