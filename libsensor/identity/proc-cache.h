@@ -37,6 +37,8 @@ struct proc_entry {
 	bool runtime;              /* the container runtime's own process (proc_is_runtime) */
 	bool drift;                /* a container's executable not from its image (exec-path.h) */
 	bool forked;               /* copied from its parent at fork: re-read at first look while alive */
+	bool exited;               /* the process connector reported its exit */
+	bool exec_unread;          /* it exec'd and was gone before the read: exe, cmdline unknown */
 	struct workload *wl;
 	uint64_t checked;     /* CLOCK_MONOTONIC ns of the last validation */
 	struct proc_entry *hnext, *lprev, *lnext;
@@ -79,6 +81,16 @@ struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
  */
 struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
 					size_t cap, int *nargs);
+/*
+ * The entry of pid if its process is known to have ended (its exit was
+ * reported, or /proc holds no process of its start time), else NULL; never
+ * loads. For a source whose record says that its process is gone (a
+ * fanotify record without a pidfd): the last process the cache knew under
+ * that pid is the record's, unless the pid was reused twice within the
+ * cache's grace (the new process would have replaced the entry at its fork).
+ * Valid until the next cache call.
+ */
+struct proc_entry *proc_cache_dead(struct proc_cache *pc, int32_t pid);
 /* The process exited: its entry serves late events for a short grace, then goes. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
 /* pid's credentials or name changed: re-read it now if it still runs. */

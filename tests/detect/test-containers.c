@@ -56,6 +56,8 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	snprintf(al[nal].wl, sizeof(al[nal].wl), "%s", sensor_alert_workload(a));
 	al[nal].json = strdup(sensor_alert_json(a));
 	nal++;
+	if (getenv("DETECT_DUMP"))
+		fprintf(stderr, "alert: %s\n", sensor_alert_json(a));
 }
 
 /* DETECT_DUMP=1: every event as JSON on stderr, to see why one was missed */

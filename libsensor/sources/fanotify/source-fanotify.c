@@ -19,6 +19,7 @@
 #include "core/context.h"
 #include "fanotify-internal.h"
 #include "identity/proc-cache.h"
+#include "sources/proc-connector.h"
 #include "sources/sources.h"
 
 /*
@@ -132,19 +133,35 @@ static bool attribute(struct sensor_source *src, struct fan_src *fs, const struc
 {
 	struct proc_entry *e;
 
-	if (rec->pidfd < 0)
-		return false; /* reaped (FAN_NOPIDFD) or no pidfd (FAN_EPIDFD) */
 	if (fs->offline)
-		return true;
-	if (fs->memo_pid == rec->pid && fs->memo_pid > 0) {
+		return rec->pidfd >= 0;
+	if (rec->pidfd >= 0 && fs->memo_pid == rec->pid && fs->memo_pid > 0) {
 		fs->memo_hits++;
 		return true;
 	}
-	e = proc_cache_get(src->ctx->procs, rec->pid);
-	if (!e || !pidfd_alive(rec->pidfd))
+	if (rec->pidfd >= 0) {
+		e = proc_cache_get(src->ctx->procs, rec->pid);
+		if (e && pidfd_alive(rec->pidfd)) {
+			fs->pid_start = e->start;
+			fs->memo_pid = rec->pid;
+			return true;
+		}
+	}
+	/*
+	 * Gone: reaped before the read (FAN_NOPIDFD), or exited since. A short
+	 * process (a shell's `cat`, an applet) is over long before its records
+	 * are read; the last process the cache knew under the pid, ended too,
+	 * is the record's - its fork copied its parent's workload. Its fork may
+	 * still wait in the process connector's socket: read that first.
+	 */
+	e = proc_cache_dead(src->ctx->procs, rec->pid);
+	if (!e) {
+		proc_connector_sync(src->ctx);
+		e = proc_cache_dead(src->ctx->procs, rec->pid);
+	}
+	if (!e)
 		return false;
 	fs->pid_start = e->start;
-	fs->memo_pid = rec->pid;
 	return true;
 }
 
@@ -218,7 +235,7 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		}
 		ev_set_int(ev, SENSOR_FIELD_FILE_FLAGS, (int64_t)rec->mask);
 		ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, rec->pid);
-		if (enrich_ok && rec->has_pidfd && rec->pidfd >= 0 && !fs->offline)
+		if (enrich_ok && rec->has_pidfd && !fs->offline)
 			ev_set_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)fs->pid_start);
 		/* enrichment reads /proc by pid: never for a process known to be gone */
 		src->no_enrich = fs->offline || !enrich_ok;
