@@ -23,6 +23,7 @@
 #include "identity/proc-cache.h"
 #include "proc-connector.h"
 #include "sources.h"
+#include "util/opts.h"
 
 #define DEFAULT_RCVBUF (16u << 20)
 #define DEFAULT_BACKLOG 8192u
@@ -520,13 +521,11 @@ static int audit_start(struct sensor_source *src, const void *opts)
 		return -ENOMEM;
 	as->fd = as->ctl = -1;
 	as->src = src;
-	if (opts) {
-		const struct sensor_audit_opts *in = opts;
-
-		memcpy(&as->o, in, in->sz < sizeof(as->o) ? in->sz : sizeof(as->o));
-	}
+	r = OPTS_COPY(&as->o, opts, struct sensor_audit_opts, backlog_limit);
 	src->priv = as;
 	audit_norm_init(&as->norm);
+	if (r < 0)
+		goto fail;
 	if (as->o.flags & ~(uint32_t)(SENSOR_AUDIT_DAEMON | SENSOR_AUDIT_NO_DEFAULT_RULES |
 				      SENSOR_AUDIT_NO_ENABLE | SENSOR_AUDIT_OFFLINE) ||
 	    ((as->o.flags & SENSOR_AUDIT_OFFLINE) && (as->o.flags & SENSOR_AUDIT_DAEMON))) {

@@ -25,6 +25,7 @@
 #include "identity/proc-cache.h"
 #include "proc-connector.h"
 #include "sources.h"
+#include "util/opts.h"
 
 #define DEFAULT_RCVBUF (4u << 20)
 #define MAX_CPUS 4096
@@ -415,11 +416,9 @@ static int proc_start(struct sensor_source *src, const void *opts)
 	struct proc_src *ps;
 	int r;
 
-	if (opts) {
-		const struct sensor_proc_opts *in = opts;
-
-		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_proc_opts, rcvbuf);
+	if (r < 0)
+		return r;
 	if (o.flags)
 		return -EINVAL;
 	ps = calloc(1, sizeof(*ps));

@@ -16,7 +16,8 @@ config is set from the DaemonSet manifest itself, so the two cannot differ:
   which must be the image's own default command;
 - volumeMounts: each hostPath volume bind-mounted from the host (read-only
   where the manifest says so: /run and /sys/fs/cgroup are the host's own),
-  except /var/lib/rtsensor and /var/log/rtsensor, which come from a
+  (/run/rtsensor the host's own, writable, made when missing and removed
+  when empty after), except /var/lib/rtsensor and /var/log/rtsensor, which come from a
   directory of this test instead of the host's (the test must not leave a
   baseline behind); the ConfigMap volume is a directory holding the
   ConfigMap's files as the manifest writes them.
@@ -28,8 +29,10 @@ the container writes the alert for that host process into its alert file on
 the logs volume; it checks that the sensor installed its audit rules (their
 key names its host pid), stops it with SIGTERM as the kubelet does, and
 checks that it exited 0 and left no audit rule with its key and no iptables
-rule with its tag behind. Any reason it cannot run is a failure: this test
-is run on purpose.
+rule with its tag behind. Anything the sensor says on stderr while it runs
+is a failure: a source it skips, a state it cannot save; the settings must
+let it start every source the host offers. Any
+reason the test cannot run is a failure: it is run on purpose.
 """
 import json
 import os
@@ -114,7 +117,7 @@ def main():
                        if l.strip() and not l.startswith("#"))
     if ds["caps"] != want_caps:
         fail(f"the DaemonSet adds {ds['caps']}, deploy/capabilities.txt says {want_caps}")
-    if not (ds["drop_all"] and ds["hostPID"] and ds["hostNetwork"] and ds["args"] and ds["mounts"]):
+    if not (ds["drop_all"] and ds["args"] and ds["mounts"]):
         fail(f"the DaemonSet lacks settings this test applies: {ds}")
     if ":" not in image:
         image += ":" + ds["image"].rsplit(":", 1)[1]
@@ -127,6 +130,7 @@ def main():
     cid = os.urandom(32).hex()
     pod = "%08x-%04x-%04x-%04x-%012x" % tuple(int.from_bytes(os.urandom(n), "big") for n in (4, 2, 2, 2, 6))
     proc = None
+    made = []  # host directories the test created for hostPath volumes
     try:
         bundle = os.path.join(tmp, "bundle")
         run(["umoci", "unpack", "--image", image, bundle])
@@ -179,7 +183,9 @@ def main():
                     fail(f"volume {m['name']}: host path {ds['hostpaths'][m['name']]} mounted at {m['path']}"
                          " (this test mounts host paths where the node has them)")
                 src = local.get(m["path"], m["path"])
-                os.makedirs(src, exist_ok=True)
+                if not os.path.isdir(src):  # DirectoryOrCreate, as the kubelet does
+                    os.makedirs(src)
+                    made.append(src)
             else:
                 fail(f"volume {m['name']} is neither a hostPath nor a ConfigMap")
             opts = ["rbind", "rprivate"] + (["ro"] if m["ro"] else ["rw"])
@@ -239,6 +245,13 @@ def main():
                         break
             if found is None:
                 time.sleep(0.1)
+        # every source of the default set started: what the host offers the
+        # capabilities and namespaces must let the container use
+        # a sensor that runs as it should says nothing on stderr (a skipped
+        # source, a state it cannot save: each is a line there)
+        said = open(err.name).read()
+        if said:
+            fail("the sensor in the container complained: " + said[-2000:])
         keys = [k for k in audit_keys() if key_re.match(k)]
         if not keys:
             fail(f"no audit rule with the sensor's key (pid {pid}) while it runs")
@@ -259,8 +272,8 @@ def main():
         rules = [l for l in iptables_rules().splitlines() if tag_re.search(l)]
         if rules:
             fail(f"iptables rules left behind: {rules}")
-        print(f"oci-image: {image} under runc as the DaemonSet runs it (hostPID, hostNetwork, "
-              f"{len(want_caps)} capabilities, {len(mounts)} volumes, read-only root): "
+        print(f"oci-image: {image} under runc as the DaemonSet runs it (hostPID {ds['hostPID']}, "
+              f"hostNetwork {ds['hostNetwork']}, {len(want_caps)} capabilities, {len(mounts)} volumes, read-only root): "
               f"host exec reported as {found['alert'].get('rule') or found['alert'].get('reason')} "
               f"after {probes} probes, {len(keys)} audit rules while running, "
               f"exit 0 on SIGTERM, no rules left")
@@ -280,6 +293,11 @@ def main():
                 except OSError:
                     pass
         shutil.rmtree(tmp, ignore_errors=True)
+        for d in made:
+            try:
+                os.rmdir(d)  # only when empty: another sensor may use it by now
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":
