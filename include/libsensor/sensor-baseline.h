@@ -109,6 +109,9 @@ enum sensor_enforce_flags {
 	 * every path they open for writing, on every mount of theirs. Costs a
 	 * round trip per exec and open of those containers. */
 	SENSOR_ENFORCE_LEARN_HELD = 1u << 4,
+	/* Do not queue the new flows of enforcing containers (NFQUEUE in each
+	 * container's network namespace; docs/enforce.md). */
+	SENSOR_ENFORCE_NO_NET = 1u << 5,
 };
 
 struct sensor_baseline_opts {

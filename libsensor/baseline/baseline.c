@@ -111,6 +111,12 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 			return;
 		}
 	}
+	{
+		bool inbound;
+
+		/* a packet of a container's queue: the container is its workload */
+		enf_net_claim(b, ev, &inbound);
+	}
 	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
 	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
 	klass = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_CLASS);
@@ -228,6 +234,7 @@ static int do_flush(struct sensor_baseline *b)
 static void housekeeping(struct sensor_baseline *b, uint64_t now)
 {
 	alerts_tick(b, now);
+	enf_net_tick(b);
 	for (uint32_t wi = 0; wi < b->m.nwls; wi++)
 		lc_tick(b, wi, now);
 	if (now >= b->next_decay) {
@@ -374,7 +381,7 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		return -EINVAL;
 	if (o.enforce_flags & ~(uint32_t)(SENSOR_ENFORCE_DRY_RUN | SENSOR_ENFORCE_FAIL_CLOSED |
 					  SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_NO_FILES |
-					  SENSOR_ENFORCE_LEARN_HELD))
+					  SENSOR_ENFORCE_LEARN_HELD | SENSOR_ENFORCE_NO_NET))
 		return -EINVAL;
 	if ((o.flags & SENSOR_BASELINE_JOURNAL) && !o.db_path)
 		return -EINVAL; /* the journal lives in the store */

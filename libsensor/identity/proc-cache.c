@@ -171,6 +171,8 @@ static struct proc_entry *find(struct proc_cache *pc, int32_t pid)
 	return e;
 }
 
+static void insert(struct proc_cache *pc, struct proc_entry *e);
+
 static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, size_t cap,
 			       int *nargs)
 {
@@ -334,6 +336,39 @@ struct proc_entry *proc_cache_dead(struct proc_cache *pc, int32_t pid)
 	if (!e || (!e->exited && e->start && read_start(pid) == e->start))
 		return NULL;
 	pc->gone_hits++;
+	return e;
+}
+
+struct proc_entry *proc_cache_adopt(struct proc_cache *pc, int32_t pid, struct workload *wl,
+				    bool drift)
+{
+	struct proc_entry *old = pid > 0 ? find(pc, pid) : NULL, *e;
+
+	if (pid <= 0)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->pid = pid;
+	e->auid = UINT32_MAX;
+	e->session = UINT32_MAX;
+	if (old) {
+		e->ppid = old->ppid;
+		e->uid = old->uid;
+		e->euid = old->euid;
+		e->gid = old->gid;
+		e->egid = old->egid;
+		e->auid = old->auid;
+		e->session = old->session;
+		e->start = old->start;
+		remove_entry(pc, old);
+	}
+	e->wl = workload_ref(wl);
+	e->drift = drift;
+	e->exited = e->exec_unread = true;
+	e->checked = now_mono();
+	atomic_init(&e->ref, 1);
+	insert(pc, e);
 	return e;
 }
 

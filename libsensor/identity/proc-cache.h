@@ -91,6 +91,17 @@ struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char
  * Valid until the next cache call.
  */
 struct proc_entry *proc_cache_dead(struct proc_cache *pc, int32_t pid);
+/*
+ * A process gone before anything named it (its exec read too late, its fork
+ * not copied, or copied from a runtime process whose cgroup it left) whose
+ * records name files of one container (workload_by_path): an entry of that
+ * workload, ended, without an image, replaces what the cache had for pid,
+ * so its other late records (audit's) are the container's too; drift: it
+ * executed a file of the container's upper dir. Returns the
+ * entry (valid until the next cache call) or NULL on ENOMEM.
+ */
+struct proc_entry *proc_cache_adopt(struct proc_cache *pc, int32_t pid, struct workload *wl,
+				    bool drift);
 /* The process exited: its entry serves late events for a short grace, then goes. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
 /* pid's credentials or name changed: re-read it now if it still runs. */

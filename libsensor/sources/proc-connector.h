@@ -34,6 +34,14 @@ void proc_connector_end_batch(struct sensor_source *src);
  */
 void proc_connector_sync(struct sensor_ctx *ctx);
 
+/*
+ * The same for the context's fanotify notification groups: their records
+ * name the files of a process gone before anything else named it (its
+ * exec's binary in a container's layers). Defined by the fanotify source
+ * (a no-op when it is compiled out).
+ */
+void fanotify_sync(struct sensor_ctx *ctx);
+
 /* A proc source with no socket, fed by proc_connector_dispatch() (tests, fuzzing). */
 int proc_connector_offline_source(struct sensor_ctx *ctx, struct sensor_source **ret);
 

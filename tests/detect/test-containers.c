@@ -11,10 +11,9 @@
  * Team Linux tests) each must raise their rule or reason, on both rootfs
  * kinds (busybox-static; separate binaries). Prints
  * "detected N/M, benign alerts K" per rootfs; fails above 0 benign alerts or
- * below DETECT_MIN_PERCENT (default 75: the goal is 95, not reached yet -
- * file writes of short-lived busybox processes are sometimes seen before
- * the process connector names their process, and busybox's NOFORK/NOEXEC
- * applets never exec; docs/rules.md).
+ * below DETECT_MIN_PERCENT (default 75: the goal is 95, not reached yet on
+ * busybox - its NOFORK/NOEXEC applets never exec; docs/rules.md).
+ * DETECT_DUMP=1 prints every event and alert.
  * Every alert of the container must carry its image as class, and file
  * alerts container-view paths.
  */
