@@ -279,32 +279,6 @@ void ctx_event_recycle(struct sensor_ctx *ctx, struct sensor_event *ev)
 	ev_destroy(ev);
 }
 
-/*
- * An exec changes the process's image (and, for a process a runtime just
- * moved into a container, its workload). The proc source reloads the cache
- * at its own exec events, but fanotify reports the open-exec of the binary
- * before the connector's exec arrives, so that drops the cached identity
- * and the process's next event reads /proc afresh.
- */
-static void forget_on_exec(struct sensor_ctx *ctx, const struct sensor_event *ev)
-{
-	const char *op;
-
-	/* Only a file-level exec (fanotify's open-exec, during the exec): audit's
-	 * exec record comes after the exec, when the connector has already had
-	 * its say, and dropping then would only read /proc twice per exec. */
-	if (ev->kind != SENSOR_KIND_FILE || ev->source == SENSOR_SOURCE_INJECT ||
-	    !ev_has(ev, SENSOR_FIELD_PROCESS_PID))
-		return;
-	/* per file event: the first byte before the call (ev_str + strcmp were ~5% of a drain) */
-	if (!ev_has(ev, SENSOR_FIELD_FILE_OP))
-		return;
-	op = ev->arena + ev->v[SENSOR_FIELD_FILE_OP].s;
-	if (op[0] != 'e' || strcmp(op, "exec") != 0)
-		return;
-	proc_cache_exit(ctx->procs, (int32_t)ev->v[SENSOR_FIELD_PROCESS_PID].i);
-}
-
 void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 {
 	bool held = ev->hold.active;
@@ -344,7 +318,8 @@ void ctx_emit(struct sensor_ctx *ctx, struct sensor_event *ev)
 	}
 	ctx->stats.events++;
 	ctx->dispatched++;
-	forget_on_exec(ctx, ev);
+	if (ev->src && ev->src->ops->dispatched)
+		ev->src->ops->dispatched(ev->src, ev);
 	sensor_event_unref(ev);
 	if (!ctx->in_dispatch) /* emitted outside process(): nothing borrows any more */
 		proc_cache_reap(ctx->procs);

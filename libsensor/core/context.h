@@ -44,6 +44,11 @@ struct source_ops {
 	int (*respond)(struct sensor_source *src, struct sensor_event *ev,
 		       enum sensor_decision d, int err);
 	void (*probe)(sensor_probe_fn fn, void *userdata, int *usable);
+	/*
+	 * Optional: called by ctx_emit() for each event of this source after the
+	 * stages and the callback saw it, before the emitter's reference drops.
+	 */
+	void (*dispatched)(struct sensor_source *src, const struct sensor_event *ev);
 };
 
 /* Called when a watched fd is ready: emit at most `budget` events; return how many, or -errno. */
