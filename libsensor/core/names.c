@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The names of the source types: core names events by them, sources and the tool parse them. */
+/*
+ * The stable names of public enums that more than one layer speaks: source
+ * types (events, the registry, the tool) and severities (rules, alerts).
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -29,3 +32,9 @@ int sensor_source_type_from_name(const char *name)
 	return -EINVAL;
 }
 
+const char *sensor_severity_name(enum sensor_severity s)
+{
+	static const char *const sev[] = { NULL, "info", "low", "medium", "high", "critical" };
+
+	return s >= SENSOR_SEVERITY_INFO && s <= SENSOR_SEVERITY_CRITICAL ? sev[s] : NULL;
+}
