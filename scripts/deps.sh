@@ -10,8 +10,9 @@ PKGS=(
   libaudit-dev libauparse-dev libmnl-dev libseccomp-dev libnetfilter-queue-dev
   libsqlite3-dev libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev libcap-ng-dev
   # deployment: systemd-analyze for the unit's checks (tests/tools/check-deploy.sh);
-  # the Debian packages (scripts/deb.sh) and their lintian check in CI
-  systemd debhelper dpkg-dev lintian
+  # the Debian packages (scripts/deb.sh) and their lintian check in CI;
+  # the OCI image (scripts/oci-image.sh: a Debian rootfs, an image layout)
+  systemd debhelper dpkg-dev lintian mmdebstrap umoci
   # tests
   libcriterion-dev runc busybox-static netcat-openbsd kmod iproute2 iptables util-linux procps auditd time
   # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus

@@ -109,6 +109,9 @@ enum sensor_enforce_flags {
 	 * every path they open for writing, on every mount of theirs. Costs a
 	 * round trip per exec and open of those containers. */
 	SENSOR_ENFORCE_LEARN_HELD = 1u << 4,
+	/* Do not queue the new flows of enforcing containers (NFQUEUE in each
+	 * container's network namespace; docs/enforce.md). */
+	SENSOR_ENFORCE_NO_NET = 1u << 5,
 };
 
 struct sensor_baseline_opts {
@@ -187,7 +190,7 @@ struct sensor_rules_opts {
  * Load and check rules without a context (rtsensor config check). Returns
  * the number of rules in force (>= 0), -EBADMSG for a file that does not
  * parse, an unknown id to disable or an id defined twice, -E2BIG past the
- * limits, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
+ * limits or for unknown non-zero option bytes, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
  * or the directory. The reason is in opts->err.
  */
 SENSOR_EXPORT int sensor_rules_check(const struct sensor_rules_opts *opts);

@@ -7,7 +7,9 @@
  *  - every fallible call returns int: >= 0 on success, -errno on failure;
  *  - objects come out through a `ret` parameter written only on success;
  *  - options structs start with their own size (`sz`); pass
- *    `sizeof(struct ...)` so the library can grow them without breaking ABI;
+ *    `sizeof(struct ...)` so the library can grow them without breaking ABI
+ *    (a newer caller's unknown non-zero bytes: -E2BIG; a sz below the first
+ *    release's struct: -EINVAL; docs/api.md);
  *  - one time unit: uint64_t nanoseconds; SENSOR_TIME_INFINITY means never.
  */
 #ifndef LIBSENSOR_SENSOR_COMMON_H

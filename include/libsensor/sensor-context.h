@@ -61,8 +61,9 @@ struct sensor_ctx_opts {
 
 /*
  * Create a context. opts may be NULL for defaults.
- * Returns 0 and writes *ret; -EINVAL on bad options, -ENOMEM, or the
- * -errno of epoll/eventfd/timerfd creation.
+ * Returns 0 and writes *ret; -EINVAL on bad options, -E2BIG for unknown
+ * non-zero option bytes (docs/api.md), -ENOMEM, or the -errno of
+ * epoll/eventfd/timerfd creation.
  */
 SENSOR_EXPORT int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret);
 
@@ -124,7 +125,7 @@ struct sensor_stats {
 	uint64_t pending;           /* held events waiting for a verdict now */
 };
 
-/* Fill up to stats->sz bytes of the context's counters. 0 or -EINVAL. */
+/* Fill up to stats->sz bytes of the context's counters (docs/api.md). 0 or -EINVAL. */
 SENSOR_EXPORT int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats);
 
 /* ---- sources --------------------------------------------------------- */
@@ -143,7 +144,8 @@ struct sensor_proc_opts {
  * handle; the context owns the source either way);
  * -EOPNOTSUPP when the source was not compiled in or the kernel lacks it,
  * -EPERM/-EACCES without the privilege it needs, -EEXIST when a source of
- * that type that allows one instance exists, -EINVAL on bad options.
+ * that type that allows one instance exists, -EINVAL on bad options,
+ * -E2BIG for unknown non-zero option bytes (docs/api.md).
  */
 SENSOR_EXPORT int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type,
 				    const void *opts, sensor_source **ret);

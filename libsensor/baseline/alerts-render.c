@@ -16,13 +16,6 @@ struct sensor_alert {
 	const char *json;
 };
 
-const char *sensor_severity_name(enum sensor_severity s)
-{
-	static const char *const names[] = { NULL, "info", "low", "medium", "high", "critical" };
-
-	return s >= SENSOR_SEVERITY_INFO && s <= SENSOR_SEVERITY_CRITICAL ? names[s] : NULL;
-}
-
 enum sensor_severity sensor_alert_severity(const sensor_alert *a)
 {
 	return a ? a->sev : 0;

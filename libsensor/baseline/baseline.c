@@ -15,6 +15,7 @@
 #include "detect/rules.h"
 #include "features.h"
 #include "store/store.h"
+#include "util/opts.h"
 
 #define DECAY_PERIOD_NS (60ull * 1000000000u)
 
@@ -109,6 +110,12 @@ static void bl_stage(struct sensor_ctx *ctx, struct sensor_event *ev, void *ud)
 					    now);
 			return;
 		}
+	}
+	{
+		bool inbound;
+
+		/* a packet of a container's queue: the container is its workload */
+		enf_net_claim(b, ev, &inbound);
 	}
 	id = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
 	wkind = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
@@ -227,6 +234,7 @@ static int do_flush(struct sensor_baseline *b)
 static void housekeeping(struct sensor_baseline *b, uint64_t now)
 {
 	alerts_tick(b, now);
+	enf_net_tick(b);
 	for (uint32_t wi = 0; wi < b->m.nwls; wi++)
 		lc_tick(b, wi, now);
 	if (now >= b->next_decay) {
@@ -335,12 +343,11 @@ int sensor_baseline_set_rules(sensor_baseline *b, const struct sensor_rules_opts
 	char err[512] = "";
 	int r;
 
-	if (!b || !opts || opts->sz < offsetof(struct sensor_rules_opts, flags) + sizeof(opts->flags))
+	if (!b || !opts)
 		return -EINVAL;
-	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	for (size_t i = sizeof(o); i < opts->sz; i++)
-		if (((const char *)opts)[i])
-			return -E2BIG;
+	r = OPTS_COPY(&o, opts, struct sensor_rules_opts, errlen);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)SENSOR_RULES_NO_DEFAULTS)
 		return -EINVAL;
 	r = rules_load(o.path, o.dir, !(o.flags & SENSOR_RULES_NO_DEFAULTS), &rs, err, sizeof(err));
@@ -366,20 +373,15 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 
 	if (!ctx || !ret)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < offsetof(struct sensor_baseline_opts, flags) + sizeof(opts->flags))
-			return -EINVAL;
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-		for (size_t i = sizeof(o); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -E2BIG;
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_baseline_opts, enforce_timeout_ns);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)(SENSOR_BASELINE_EVENT_TIME | SENSOR_BASELINE_NO_DEFAULT_RULES |
 				  SENSOR_BASELINE_JOURNAL))
 		return -EINVAL;
 	if (o.enforce_flags & ~(uint32_t)(SENSOR_ENFORCE_DRY_RUN | SENSOR_ENFORCE_FAIL_CLOSED |
 					  SENSOR_ENFORCE_NO_EXEC | SENSOR_ENFORCE_NO_FILES |
-					  SENSOR_ENFORCE_LEARN_HELD))
+					  SENSOR_ENFORCE_LEARN_HELD | SENSOR_ENFORCE_NO_NET))
 		return -EINVAL;
 	if ((o.flags & SENSOR_BASELINE_JOURNAL) && !o.db_path)
 		return -EINVAL; /* the journal lives in the store */
@@ -571,12 +573,10 @@ int sensor_baseline_get_stats(sensor_baseline *b, struct sensor_baseline_stats *
 {
 	struct sensor_baseline_stats s;
 
-	if (!b || !st || st->sz < sizeof(size_t))
+	if (!b || !st)
 		return -EINVAL;
 	s = b->stats;
 	s.features = b->m.live;
 	s.workloads = b->m.nwls;
-	s.sz = st->sz;
-	memcpy(st, &s, st->sz < sizeof(s) ? st->sz : sizeof(s));
-	return 0;
+	return OPTS_FILL(st, &s, struct sensor_baseline_stats, enforced_would_deny);
 }

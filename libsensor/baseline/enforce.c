@@ -89,7 +89,7 @@ void enf_scan(struct sensor_baseline *b)
 	DIR *d;
 	struct dirent *de;
 
-	if (!b->enf.fan || !b->ctx->procs)
+	if ((!b->enf.fan && (b->o.enforce_flags & SENSOR_ENFORCE_NO_NET)) || !b->ctx->procs)
 		return;
 	d = opendir("/proc");
 	if (!d)
@@ -137,8 +137,10 @@ int enf_start(struct sensor_baseline *b)
 		enf_scan(b); /* an instance switched to enforcing */
 		return 0;
 	}
-	if (e->fan_failed || (b->o.enforce_flags & SENSOR_ENFORCE_NO_EXEC))
+	if (e->fan_failed || (b->o.enforce_flags & SENSOR_ENFORCE_NO_EXEC)) {
+		enf_scan(b); /* the network queues */
 		return 0;
+	}
 	e->self_root_mnt = mnt_id_of("/");
 	e->self_mntns = ino_of("/proc/self/ns/mnt");
 	/* pid 1's may be unreadable (a hardened init): then 0, and the rootfs check decides */
@@ -173,13 +175,14 @@ void enf_free(struct sensor_baseline *b)
 	if (e->fan)
 		sensor_source_remove(e->fan);
 	e->fan = NULL;
+	enf_net_free(b);
 	free(e->wl);
 	e->wl = NULL;
 	e->nwl = 0;
 	content_id_cache_free(&e->cid);
 }
 
-static struct enf_wl *wl_of(struct enforcer *e, uint32_t wi)
+struct enf_wl *enf_wl_of(struct enforcer *e, uint32_t wi)
 {
 	if (wi >= e->nwl) {
 		uint32_t n = wi + 16;
@@ -326,9 +329,10 @@ static void mark_root(struct sensor_baseline *b, uint32_t wi, int64_t pid)
 	uint64_t mnt, ns;
 	int r;
 
+	enf_net_hold(b, wi, pid);
 	if (!e->fan || pid <= 0 || !is_container(b->m.wls[wi].kind))
 		return;
-	w = wl_of(e, wi);
+	w = enf_wl_of(e, wi);
 	if (!w)
 		return;
 	/*
@@ -399,6 +403,18 @@ void enf_observe(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev
 
 	if (wi == MODEL_NONE)
 		return;
+	if (kind == SENSOR_KIND_NET && sensor_event_is_pending(ev) == 1) {
+		bool inbound = false;
+
+		/* an inbound connection is decided by the port: was it listened on */
+		if (enf_net_claim(b, ev, &inbound) == wi && inbound) {
+			int64_t port = -1;
+
+			sensor_event_get_int(ev, SENSOR_FIELD_NET_DPORT, &port);
+			features_set_listen(fs, sensor_event_get_str(ev, SENSOR_FIELD_NET_PROTO), port);
+		}
+		return;
+	}
 	if (b->m.wls[wi].state == WL_ENFORCING || (b->o.enforce_flags & SENSOR_ENFORCE_LEARN_HELD)) {
 		const char *wk = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_KIND);
 
@@ -492,8 +508,9 @@ void enf_answer(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
 	if (wi == MODEL_NONE || b->m.wls[wi].state != WL_ENFORCING ||
 	    (b->enf.fan && ev->src == b->enf.fan && !is_container(b->m.wls[wi].kind))) {
 		/* ours to answer (a process of another workload opening a file in an
-		 * enforcing container's root, e.g. through /proc/<pid>/root): at once */
-		if (b->enf.fan && ev->src == b->enf.fan)
+		 * enforcing container's root, e.g. through /proc/<pid>/root, or a
+		 * learning container's packet): at once */
+		if (enf_own_source(b, ev))
 			sensor_event_respond(ev, SENSOR_DECISION_ALLOW, 0, "baseline: not enforcing");
 		return;
 	}

@@ -22,6 +22,11 @@ struct feat_set;
 struct enf_wl {
 	uint64_t mnt[ENF_MNT_PER_WL]; /* mounts marked for this instance (mount ids) */
 	uint8_t nmnt;
+	/* network (enforce-net.c): queues in the container's netns */
+	struct sensor_source *nfq_out, *nfq_in;
+	uint64_t netns;  /* inode of the netns they queue in */
+	int32_t net_pid; /* the process whose netns it is (checked for its end) */
+	bool net_failed; /* could not start: logged once */
 };
 
 struct enforcer {
@@ -62,5 +67,26 @@ void enf_answer(struct sensor_baseline *b, uint32_t wi, struct sensor_event *ev,
  * read-only open, only a credential store's. False when ev decides nothing.
  */
 bool enf_feature_decides(const struct sensor_event *ev, const char *key);
+
+/* The per-instance state of wi, grown on demand; NULL without memory. */
+struct enf_wl *enf_wl_of(struct enforcer *e, uint32_t wi);
+
+/*
+ * Network (enforce-net.c): queue the new flows of container instance wi in
+ * the network namespace of its process pid (once per instance), when
+ * network enforcement is on and that namespace is the container's own.
+ */
+void enf_net_hold(struct sensor_baseline *b, uint32_t wi, int64_t pid);
+/*
+ * When ev was queued by one of the instances' network sources: name its
+ * workload on the event (a packet has no process) and return the
+ * instance index (*inbound: queued on INPUT); else MODEL_NONE.
+ */
+uint32_t enf_net_claim(struct sensor_baseline *b, struct sensor_event *ev, bool *inbound);
+/* Whether ev came from one of the enforcer's own sources (answered here, always). */
+bool enf_own_source(struct sensor_baseline *b, const struct sensor_event *ev);
+/* Stop the queues of instances whose network namespace is gone. */
+void enf_net_tick(struct sensor_baseline *b);
+void enf_net_free(struct sensor_baseline *b);
 
 #endif

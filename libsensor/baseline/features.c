@@ -161,6 +161,21 @@ static void net_features(const sensor_event *ev, struct feat_set *fs)
 	done(fs, &b);
 }
 
+void features_set_listen(struct feat_set *fs, const char *proto, int64_t port)
+{
+	char num[16];
+	struct kb b;
+
+	fs->n = 0;
+	if (!slot(fs, FEAT_LISTEN, &b))
+		return;
+	kb_add(&b, proto && *proto ? proto : "?");
+	kb_add(&b, ":");
+	snprintf(num, sizeof(num), "%lld", (long long)port);
+	kb_gen(&b, GEN_PORT, port >= 0 ? num : "?");
+	done(fs, &b);
+}
+
 int features_add_binary(struct feat_set *fs, const char *hex, const char *path)
 {
 	struct kb b;

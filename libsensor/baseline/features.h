@@ -53,6 +53,8 @@ int features_from_event(const sensor_event *ev, struct feat_set *fs);
 #define FEAT_BINARY_HEX 32
 /* Append binary:<hex[0..32)>:<path> to fs (when there is room). 1 added, 0 not. */
 int features_add_binary(struct feat_set *fs, const char *hex, const char *path);
+/* Replace fs with the one feature of an inbound connection: listen:<proto>:<port>. */
+void features_set_listen(struct feat_set *fs, const char *proto, int64_t port);
 /* Kind of a stored key from its prefix, FEAT_NONE when unknown. */
 enum feat_kind feat_kind_of_key(const char *key, size_t len);
 /* Stable name of a kind ("exec", "peer", ...). */

@@ -16,24 +16,9 @@
 #include "identity/proc-cache.h"
 #include "identity/workload.h"
 #include "verdict.h"
+#include "util/opts.h"
 
 #define POOL_MAX 4096
-
-uint64_t now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void ctx_log(struct sensor_ctx *ctx, enum sensor_log_level level, const char *fmt, ...)
 {
@@ -59,15 +44,9 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 
 	if (!ret)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < offsetof(struct sensor_ctx_opts, flags) + sizeof(opts->flags))
-			return -EINVAL;
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-		/* A newer caller's extra bytes must be zero: we do not know them. */
-		for (size_t i = sizeof(o); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -E2BIG;
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_ctx_opts, oci_state_roots);
+	if (r < 0)
+		return r;
 	if (o.flags)
 		return -EINVAL;
 	ctx = calloc(1, sizeof(*ctx));
@@ -107,7 +86,8 @@ int sensor_ctx_new(const struct sensor_ctx_opts *opts, sensor_ctx **ret)
 			       &ctx->wls);
 	if (r < 0)
 		goto fail;
-	r = proc_cache_new(ctx, o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
+	r = proc_cache_new(ctx->wls, &ctx->in_dispatch,
+			   o.proc_cache_size ? o.proc_cache_size : 16384, &ctx->procs);
 	if (r < 0)
 		goto fail;
 	host_identity_read("/proc", &ctx->host);
@@ -227,9 +207,8 @@ void ctx_remove_stage(struct sensor_ctx *ctx, stage_fn fn, void *ud)
 int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats)
 {
 	struct sensor_stats s;
-	size_t n;
 
-	if (!ctx || !stats || stats->sz < sizeof(size_t))
+	if (!ctx || !stats)
 		return -EINVAL;
 	pthread_mutex_lock(&ctx->pend_lock);
 	s = ctx->stats;
@@ -237,10 +216,7 @@ int sensor_ctx_get_stats(sensor_ctx *ctx, struct sensor_stats *stats)
 	proc_cache_stats(ctx->procs, &s);
 	s.workloads = workload_table_count(ctx->wls);
 	s.pending = atomic_load_explicit(&ctx->pend_n, memory_order_relaxed);
-	n = stats->sz < sizeof(s) ? stats->sz : sizeof(s);
-	s.sz = stats->sz;
-	memcpy(stats, &s, n);
-	return 0;
+	return OPTS_FILL(stats, &s, struct sensor_stats, pending);
 }
 
 /* ---- event pool --------------------------------------------------------- */
@@ -414,22 +390,6 @@ void ctx_emit_status(struct sensor_source *src, const char *state, const char *d
 
 /* ---- sources ------------------------------------------------------------ */
 
-int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void *opts,
-		      sensor_source **ret)
-{
-	const struct source_ops *ops;
-
-	if (!ctx)
-		return -EINVAL;
-	if (opts && *(const size_t *)opts < sizeof(size_t))
-		return -EINVAL;
-	ops = source_ops_get(type);
-	if (!ops)
-		return type > SENSOR_SOURCE_NONE && type < SENSOR__SOURCE_MAX ? -EOPNOTSUPP
-									       : -EINVAL;
-	return ctx_source_add_ops(ctx, ops, opts, ret);
-}
-
 int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
 		       struct sensor_source **ret)
 {
@@ -512,10 +472,8 @@ int sensor_source_get_stats(const sensor_source *src, struct sensor_source_stats
 {
 	struct sensor_source_stats s;
 
-	if (!src || !stats || stats->sz < sizeof(size_t))
+	if (!src || !stats)
 		return -EINVAL;
 	s = src->stats;
-	s.sz = stats->sz;
-	memcpy(stats, &s, stats->sz < sizeof(s) ? stats->sz : sizeof(s));
-	return 0;
+	return OPTS_FILL(stats, &s, struct sensor_source_stats, defaulted);
 }

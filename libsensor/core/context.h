@@ -15,6 +15,7 @@
 
 #include "event.h"
 #include "identity/host.h"
+#include "util/clock.h"
 #include "util/ratelimit.h"
 
 struct proc_cache;
@@ -170,15 +171,8 @@ void ctx_reap_sources(struct sensor_ctx *ctx);
 /* Return an event whose last reference went to the pool (or free it). */
 void ctx_event_recycle(struct sensor_ctx *ctx, struct sensor_event *ev);
 
-/* Time helpers */
-uint64_t now_mono(void);
-uint64_t now_real(void);
-
 /* Add a source from its ops (sensor_source_add's body; tests use their own ops). */
 int ctx_source_add_ops(struct sensor_ctx *ctx, const struct source_ops *ops, const void *opts,
 		       struct sensor_source **ret);
-
-/* Source registry (sources/registry.c). */
-const struct source_ops *source_ops_get(enum sensor_source_type type);
 
 #endif

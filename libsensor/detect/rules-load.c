@@ -17,6 +17,7 @@
 #include <libsensor/sensor-baseline.h>
 
 #include "rules.h"
+#include "util/opts.h"
 
 /* Read a whole regular file (at most RULES_TEXT_MAX bytes) from dirfd/name. */
 static int read_rules_file(int dirfd, const char *name, int oflags, char **ret_buf,
@@ -266,12 +267,11 @@ int sensor_rules_check(const struct sensor_rules_opts *opts)
 	struct ruleset *rs;
 	int r;
 
-	if (!opts || opts->sz < offsetof(struct sensor_rules_opts, flags) + sizeof(opts->flags))
+	if (!opts)
 		return -EINVAL;
-	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-	for (size_t i = sizeof(o); i < opts->sz; i++)
-		if (((const char *)opts)[i])
-			return -E2BIG;
+	r = OPTS_COPY(&o, opts, struct sensor_rules_opts, errlen);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)SENSOR_RULES_NO_DEFAULTS)
 		return -EINVAL;
 	r = rules_load(o.path, o.dir, !(o.flags & SENSOR_RULES_NO_DEFAULTS), &rs, o.err, o.errlen);

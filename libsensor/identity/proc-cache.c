@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/context.h"
 #include "exec-path.h"
 #include "proc-cache.h"
+#include "util/clock.h"
 #include "util/parse.h"
 #include "workload.h"
 
@@ -21,7 +21,8 @@
 #define GONE_SLOTS 64
 
 struct proc_cache {
-	struct sensor_ctx *ctx;
+	struct workload_table *wls; /* where entries intern their workload */
+	const int *busy;           /* non-zero while events may borrow entries */
 	struct proc_entry **buckets;
 	unsigned nbuckets, count, max;
 	struct proc_entry *lru_head, *lru_tail; /* head: most recent */
@@ -41,7 +42,8 @@ static unsigned bucket(const struct proc_cache *pc, int32_t pid)
 	return ((uint32_t)pid * 2654435761u) & (pc->nbuckets - 1);
 }
 
-int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret)
+int proc_cache_new(struct workload_table *wls, const int *busy, unsigned max,
+		   struct proc_cache **ret)
 {
 	struct proc_cache *pc = calloc(1, sizeof(*pc));
 
@@ -55,7 +57,8 @@ int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret
 		free(pc);
 		return -ENOMEM;
 	}
-	pc->ctx = ctx;
+	pc->wls = wls;
+	pc->busy = busy;
 	pc->max = max;
 	pc->ttl = DEFAULT_TTL;
 	*ret = pc;
@@ -115,7 +118,7 @@ static void remove_entry(struct proc_cache *pc, struct proc_entry *e)
 		*pp = e->hnext;
 	lru_unlink(pc, e);
 	pc->count--;
-	if (pc->ctx && pc->ctx->in_dispatch) {
+	if (pc->busy && *pc->busy) {
 		/* an event being dispatched may borrow it: the cache's reference
 		 * goes when the dispatch ends */
 		e->hnext = pc->grave;
@@ -168,6 +171,8 @@ static struct proc_entry *find(struct proc_cache *pc, int32_t pid)
 	return e;
 }
 
+static void insert(struct proc_cache *pc, struct proc_entry *e);
+
 static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, size_t cap,
 			       int *nargs)
 {
@@ -189,7 +194,7 @@ static struct proc_entry *load(struct proc_cache *pc, int32_t pid, char *args, s
 		}
 		return NULL;
 	}
-	e->wl = workload_intern(pc->ctx->wls, &wd);
+	e->wl = workload_intern(pc->wls, &wd);
 	if (e->wl && e->wl->rootfs && !e->runtime) {
 		const char *up = e->wl->layers && e->wl->layers[0] == '+' ? e->wl->layers + 1 : NULL;
 		size_t ul = up ? strcspn(up, "\n") : 0;
@@ -324,24 +329,138 @@ struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t 
 	return e;
 }
 
+struct proc_entry *proc_cache_dead(struct proc_cache *pc, int32_t pid)
+{
+	struct proc_entry *e = pid > 0 ? find(pc, pid) : NULL;
+
+	if (!e || (!e->exited && e->start && read_start(pid) == e->start))
+		return NULL;
+	pc->gone_hits++;
+	return e;
+}
+
+struct proc_entry *proc_cache_adopt(struct proc_cache *pc, int32_t pid, struct workload *wl,
+				    bool drift)
+{
+	struct proc_entry *old = pid > 0 ? find(pc, pid) : NULL, *e;
+
+	if (pid <= 0)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->pid = pid;
+	e->auid = UINT32_MAX;
+	e->session = UINT32_MAX;
+	if (old) {
+		e->ppid = old->ppid;
+		e->uid = old->uid;
+		e->euid = old->euid;
+		e->gid = old->gid;
+		e->egid = old->egid;
+		e->auid = old->auid;
+		e->session = old->session;
+		e->start = old->start;
+		remove_entry(pc, old);
+	}
+	e->wl = workload_ref(wl);
+	e->drift = drift;
+	e->exited = e->exec_unread = true;
+	e->checked = now_mono();
+	atomic_init(&e->ref, 1);
+	insert(pc, e);
+	return e;
+}
+
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid)
 {
 	return proc_cache_exec_args(pc, pid, NULL, 0, NULL);
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void insert(struct proc_cache *pc, struct proc_entry *e)
+{
+	unsigned b;
+
+	while (pc->count >= pc->max && pc->lru_tail) {
+		remove_entry(pc, pc->lru_tail);
+		pc->evictions++;
+	}
+	b = bucket(pc, e->pid);
+	e->hnext = pc->buckets[b];
+	pc->buckets[b] = e;
+	lru_front(pc, e);
+	pc->count++;
+}
+
+/*
+ * A new entry for pid from what p said (its parent at a fork, or the same
+ * process before an exec that was gone before it could be read): the
+ * credentials, cwd, root and workload carry over - a fork keeps the cgroup
+ * and the namespaces, an exec keeps them too.
+ */
+static struct proc_entry *copy_entry(const struct proc_entry *p, int32_t pid, int32_t ppid,
+				     bool image)
+{
+	struct proc_entry *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	*e = (struct proc_entry){ .pid = pid, .ppid = ppid, .uid = p->uid, .euid = p->euid,
+				  .gid = p->gid, .egid = p->egid, .auid = p->auid,
+				  .session = p->session };
+	if (image) {
+		/* a fork runs the same image */
+		e->runtime = p->runtime;
+		e->drift = p->drift;
+		memcpy(e->comm, p->comm, sizeof(e->comm));
+		e->exe = dup_or_null(p->exe);
+		e->cmdline = dup_or_null(p->cmdline);
+	}
+	e->cwd = dup_or_null(p->cwd);
+	e->root = dup_or_null(p->root);
+	e->wl = workload_ref(p->wl);
+	atomic_init(&e->ref, 1);
+	return e;
+}
+
 struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
 					size_t cap, int *nargs)
 {
-	struct proc_entry *e = find(pc, pid);
+	struct proc_entry *e = find(pc, pid), *prev = NULL, *n;
 	int dummy;
 
-	if (e)
+	if (e) {
+		prev = proc_entry_ref(e);
 		remove_entry(pc, e);
+	}
 	pc->misses++;
 	if (!nargs)
 		nargs = &dummy;
 	*nargs = -ESRCH;
-	return load(pc, pid, args, cap, nargs);
+	n = load(pc, pid, args, cap, nargs);
+	if (!n && prev && !prev->exited && read_start(pid) == 0) {
+		/*
+		 * Gone before the read (a short `cat` of a shell): what it did
+		 * before its exit is still read from the queues after it, and
+		 * is its workload's - the cgroup and the root it had before the
+		 * exec. What it executed is told by the sources that saw it
+		 * (audit's exe and comm).
+		 */
+		n = copy_entry(prev, pid, prev->ppid, false);
+		if (n) {
+			n->start = prev->start;
+			n->exec_unread = true;
+			n->checked = now_mono();
+			insert(pc, n);
+		}
+	}
+	proc_entry_unref(prev);
+	return n && !n->exec_unread ? n : NULL;
 }
 
 void proc_cache_refresh(struct proc_cache *pc, int32_t pid)
@@ -355,50 +474,35 @@ void proc_cache_refresh(struct proc_cache *pc, int32_t pid)
 		proc_cache_exec(pc, pid);
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child)
 {
-	struct proc_entry *p, *e;
-	unsigned b;
+	struct proc_entry *p, *e, *old;
+	uint64_t start;
 
-	if (child <= 0 || parent <= 0 || find(pc, child))
+	if (child <= 0 || parent <= 0)
 		return;
+	/* its own start time (one small read), so events that name it match */
+	start = read_start(child);
+	old = find(pc, child);
+	if (old) {
+		/* the pid's last process ended (pid reuse): never merge two processes */
+		if (!old->exited && (start == 0 || old->start == start))
+			return;
+		remove_entry(pc, old);
+	}
 	/* the parent runs (it just forked): read it once if it is not cached */
 	p = find(pc, parent);
 	if (!p)
 		p = load(pc, parent, NULL, 0, NULL);
 	if (!p)
 		return;
-	e = calloc(1, sizeof(*e));
+	e = copy_entry(p, child, parent, true);
 	if (!e)
 		return;
-	*e = (struct proc_entry){ .pid = child, .ppid = parent, .uid = p->uid, .euid = p->euid,
-				  .gid = p->gid, .egid = p->egid, .auid = p->auid,
-				  .session = p->session, .runtime = p->runtime, .drift = p->drift };
-	memcpy(e->comm, p->comm, sizeof(e->comm));
-	e->exe = dup_or_null(p->exe);
-	e->cmdline = dup_or_null(p->cmdline);
-	e->cwd = dup_or_null(p->cwd);
-	e->root = dup_or_null(p->root);
-	e->wl = workload_ref(p->wl);
-	/* its own start time (one small read), so events that name it match */
-	e->start = read_start(child);
+	e->start = start;
 	e->checked = now_mono();
 	e->forked = true;
-	atomic_init(&e->ref, 1);
-	while (pc->count >= pc->max && pc->lru_tail) {
-		remove_entry(pc, pc->lru_tail);
-		pc->evictions++;
-	}
-	b = bucket(pc, child);
-	e->hnext = pc->buckets[b];
-	pc->buckets[b] = e;
-	lru_front(pc, e);
-	pc->count++;
+	insert(pc, e);
 }
 
 /*
@@ -417,6 +521,7 @@ void proc_cache_exit(struct proc_cache *pc, int32_t pid)
 
 	if (!e)
 		return;
+	e->exited = true;
 	now = now_mono();
 	if (pc->ttl > EXIT_GRACE_NS && now > pc->ttl - EXIT_GRACE_NS)
 		e->checked = now - (pc->ttl - EXIT_GRACE_NS);

@@ -18,7 +18,6 @@
 
 #include "workload.h"
 
-struct sensor_ctx;
 struct workload;
 
 /*
@@ -38,6 +37,8 @@ struct proc_entry {
 	bool runtime;              /* the container runtime's own process (proc_is_runtime) */
 	bool drift;                /* a container's executable not from its image (exec-path.h) */
 	bool forked;               /* copied from its parent at fork: re-read at first look while alive */
+	bool exited;               /* the process connector reported its exit */
+	bool exec_unread;          /* it exec'd and was gone before the read: exe, cmdline unknown */
 	struct workload *wl;
 	uint64_t checked;     /* CLOCK_MONOTONIC ns of the last validation */
 	struct proc_entry *hnext, *lprev, *lnext;
@@ -45,7 +46,13 @@ struct proc_entry {
 
 struct proc_cache;
 
-int proc_cache_new(struct sensor_ctx *ctx, unsigned max, struct proc_cache **ret);
+/*
+ * A cache of at most max entries whose workloads are interned in wls. While
+ * *busy is non-zero (the context's dispatch depth; NULL: never) an event may
+ * borrow an entry, so a dropped one is kept until proc_cache_reap().
+ */
+int proc_cache_new(struct workload_table *wls, const int *busy, unsigned max,
+		   struct proc_cache **ret);
 void proc_cache_free(struct proc_cache *pc);
 void proc_cache_stats(struct proc_cache *pc, struct sensor_stats *st);
 /* How long an entry is trusted before re-validation (ns). */
@@ -74,6 +81,27 @@ struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
  */
 struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char *args,
 					size_t cap, int *nargs);
+/*
+ * The entry of pid if its process is known to have ended (its exit was
+ * reported, or /proc holds no process of its start time), else NULL; never
+ * loads. For a source whose record says that its process is gone (a
+ * fanotify record without a pidfd): the last process the cache knew under
+ * that pid is the record's, unless the pid was reused twice within the
+ * cache's grace (the new process would have replaced the entry at its fork).
+ * Valid until the next cache call.
+ */
+struct proc_entry *proc_cache_dead(struct proc_cache *pc, int32_t pid);
+/*
+ * A process gone before anything named it (its exec read too late, its fork
+ * not copied, or copied from a runtime process whose cgroup it left) whose
+ * records name files of one container (workload_by_path): an entry of that
+ * workload, ended, without an image, replaces what the cache had for pid,
+ * so its other late records (audit's) are the container's too; drift: it
+ * executed a file of the container's upper dir. Returns the
+ * entry (valid until the next cache call) or NULL on ENOMEM.
+ */
+struct proc_entry *proc_cache_adopt(struct proc_cache *pc, int32_t pid, struct workload *wl,
+				    bool drift);
 /* The process exited: its entry serves late events for a short grace, then goes. */
 void proc_cache_exit(struct proc_cache *pc, int32_t pid);
 /* pid's credentials or name changed: re-read it now if it still runs. */
@@ -88,7 +116,7 @@ void proc_cache_fork(struct proc_cache *pc, int32_t parent, int32_t child);
 
 /*
  * Release the entries the cache dropped while its context was dispatching
- * (ctx->in_dispatch): an event in dispatch points at its entry without a
+ * (*busy): an event in dispatch points at its entry without a
  * reference (enrichment borrows it; sensor_event_ref() takes one), so the
  * cache's reference stays until no dispatch is under way.
  */

@@ -249,6 +249,62 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	return w;
 }
 
+static bool path_under(const char *p, size_t n, const char *dir, size_t dl)
+{
+	return dl > 1 && n >= dl && memcmp(p, dir, dl) == 0 && (n == dl || p[dl] == '/');
+}
+
+/* 3: p is in w's upper dir, 2: its other own dirs (rootfs, work), 1: in one of its image
+ * layers, 0: neither. */
+static int path_owner(const struct workload *w, const char *p, size_t n)
+{
+	int best = 0;
+
+	if (w->rootfs && path_under(p, n, w->rootfs, strlen(w->rootfs)))
+		return 2;
+	for (const char *l = w->layers; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+		bool own = l[0] == '+' || l[0] == '!';
+
+		if (ll > (own ? 1u : 0u) && path_under(p, n, l + (own ? 1 : 0), ll - (own ? 1 : 0))) {
+			if (own)
+				return l[0] == '+' ? 3 : 2;
+			best = 1;
+		}
+		l += ll + (nl ? 1 : 0);
+	}
+	return best;
+}
+
+struct workload *workload_by_path(struct workload_table *t, const char *p, size_t n,
+				  bool *upper)
+{
+	struct workload *shared = NULL;
+	unsigned nshared = 0;
+
+	*upper = false;
+	if (!t || !p || n == 0 || p[0] != '/')
+		return NULL;
+	for (unsigned i = 0; i < t->nbuckets; i++)
+		for (struct workload *w = t->buckets[i]; w; w = w->hnext) {
+			int o;
+
+			if (!w->rootfs)
+				continue;
+			o = path_owner(w, p, n);
+			if (o >= 2) {
+				*upper = o == 3;
+				return w;
+			}
+			if (o == 1) {
+				shared = w;
+				nshared++;
+			}
+		}
+	return nshared == 1 ? shared : NULL;
+}
+
 struct workload *workload_ref(struct workload *w)
 {
 	if (w)

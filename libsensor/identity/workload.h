@@ -70,6 +70,16 @@ struct workload *workload_ref(struct workload *w);
 void workload_unref(struct workload *w);
 /* A workload.* string field, or NULL when unknown. */
 const char *workload_field(const struct workload *w, enum sensor_field f);
+/*
+ * The container whose files host path p[0..n) is: under its rootfs, its
+ * overlay's upper or work dir (each its own), or an image layer that no
+ * other known container shares. NULL when none or ambiguous. Borrowed: the
+ * table's reference, valid until the next workload_intern(). Walks the
+ * table: for the records of processes gone before they were known.
+ * *upper: whether p is in the overlay's upper dir (written since the start).
+ */
+struct workload *workload_by_path(struct workload_table *t, const char *p, size_t n,
+				  bool *upper);
 /* Record the class learned from the instance's first executable, once. */
 void workload_learn_class(struct workload *w, const char *exe);
 

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Every source's ops, real or stub (a compiled-out source links its stub). */
+/*
+ * Every source's ops, real or stub (a compiled-out source links its stub), and
+ * the public calls that choose a source by type. Core knows sources only by
+ * their ops (ctx_source_add_ops), never this table (architecture §2).
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -16,35 +20,27 @@ static const struct source_ops *const all[SENSOR__SOURCE_MAX] = {
 	[SENSOR_SOURCE_INJECT] = &source_inject_ops,
 };
 
-static const char *const names[SENSOR__SOURCE_MAX] = {
-	[SENSOR_SOURCE_PROC] = "proc",         [SENSOR_SOURCE_FANOTIFY] = "fanotify",
-	[SENSOR_SOURCE_AUDIT] = "audit",       [SENSOR_SOURCE_CONNTRACK] = "conntrack",
-	[SENSOR_SOURCE_SECCOMP] = "seccomp",   [SENSOR_SOURCE_NFQUEUE] = "nfqueue",
-	[SENSOR_SOURCE_INJECT] = "inject",
-};
-
-const struct source_ops *source_ops_get(enum sensor_source_type type)
+static const struct source_ops *source_ops_get(enum sensor_source_type type)
 {
 	if ((unsigned)type >= SENSOR__SOURCE_MAX || !all[type] || !all[type]->compiled)
 		return NULL;
 	return all[type];
 }
 
-const char *sensor_source_type_name(enum sensor_source_type type)
+int sensor_source_add(sensor_ctx *ctx, enum sensor_source_type type, const void *opts,
+		      sensor_source **ret)
 {
-	if ((unsigned)type >= SENSOR__SOURCE_MAX)
-		return NULL;
-	return names[type];
-}
+	const struct source_ops *ops;
 
-int sensor_source_type_from_name(const char *name)
-{
-	if (!name)
+	if (!ctx)
 		return -EINVAL;
-	for (int t = 1; t < SENSOR__SOURCE_MAX; t++)
-		if (names[t] && strcmp(names[t], name) == 0)
-			return t;
-	return -EINVAL;
+	if (opts && *(const size_t *)opts < sizeof(size_t))
+		return -EINVAL;
+	ops = source_ops_get(type);
+	if (!ops)
+		return type > SENSOR_SOURCE_NONE && type < SENSOR__SOURCE_MAX ? -EOPNOTSUPP
+									       : -EINVAL;
+	return ctx_source_add_ops(ctx, ops, opts, ret);
 }
 
 int sensor_source_type_compiled(enum sensor_source_type type)

@@ -20,7 +20,10 @@
 
 #include "audit/audit-saved.h"
 #include "audit/audit-source.h"
+#include "identity/proc-cache.h"
+#include "proc-connector.h"
 #include "sources.h"
+#include "util/opts.h"
 
 #define DEFAULT_RCVBUF (16u << 20)
 #define DEFAULT_BACKLOG 8192u
@@ -58,6 +61,26 @@ static bool own_config_change(const struct audit_src *as, const struct audit_eve
 	return change && pid == (int64_t)getpid();
 }
 
+/*
+ * Audit reports a syscall when it ends, often after its process is gone:
+ * when the process cache has nothing better than a guess for it, the
+ * other sources' queues are read first - the process connector's fork and
+ * exec, fanotify's record of the executed file in a container's layers
+ * (source-fanotify.c) - so that enrichment finds what they tell.
+ */
+static void sync_before(struct sensor_source *src, const struct sensor_event *ev)
+{
+	struct proc_entry *pe;
+
+	if (src->no_enrich || !ev_has(ev, SENSOR_FIELD_PROCESS_PID))
+		return;
+	pe = proc_cache_peek(src->ctx->procs, (int32_t)ev->v[SENSOR_FIELD_PROCESS_PID].i, now_mono());
+	if (pe && !pe->runtime && !(pe->exec_unread && !(pe->wl && pe->wl->rootfs)))
+		return;
+	proc_connector_sync(src->ctx);
+	fanotify_sync(src->ctx);
+}
+
 void audit_src_on_event(void *ud, const struct audit_event *e)
 {
 	struct audit_src *as = ud;
@@ -78,6 +101,7 @@ void audit_src_on_event(void *ud, const struct audit_event *e)
 		return;
 	}
 	as->emitted++;
+	sync_before(as->src, ev);
 	ctx_emit(as->src->ctx, ev);
 }
 
@@ -497,13 +521,11 @@ static int audit_start(struct sensor_source *src, const void *opts)
 		return -ENOMEM;
 	as->fd = as->ctl = -1;
 	as->src = src;
-	if (opts) {
-		const struct sensor_audit_opts *in = opts;
-
-		memcpy(&as->o, in, in->sz < sizeof(as->o) ? in->sz : sizeof(as->o));
-	}
+	r = OPTS_COPY(&as->o, opts, struct sensor_audit_opts, backlog_limit);
 	src->priv = as;
 	audit_norm_init(&as->norm);
+	if (r < 0)
+		goto fail;
 	if (as->o.flags & ~(uint32_t)(SENSOR_AUDIT_DAEMON | SENSOR_AUDIT_NO_DEFAULT_RULES |
 				      SENSOR_AUDIT_NO_ENABLE | SENSOR_AUDIT_OFFLINE) ||
 	    ((as->o.flags & SENSOR_AUDIT_OFFLINE) && (as->o.flags & SENSOR_AUDIT_DAEMON))) {

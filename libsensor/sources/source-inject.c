@@ -10,16 +10,16 @@
 
 #include "core/context.h"
 #include "sources.h"
+#include "util/opts.h"
 
 static int inject_start(struct sensor_source *src, const void *opts)
 {
-	struct sensor_inject_opts o = { 0 };
+	struct sensor_inject_opts o;
+	int r;
 
-	if (opts) {
-		const struct sensor_inject_opts *in = opts;
-
-		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_inject_opts, flags);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)SENSOR_INJECT_ENRICH)
 		return -EINVAL;
 	src->no_enrich = !(o.flags & SENSOR_INJECT_ENRICH);

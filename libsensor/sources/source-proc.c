@@ -25,6 +25,7 @@
 #include "identity/proc-cache.h"
 #include "proc-connector.h"
 #include "sources.h"
+#include "util/opts.h"
 
 #define DEFAULT_RCVBUF (4u << 20)
 #define MAX_CPUS 4096
@@ -34,6 +35,7 @@ struct proc_src {
 	uint32_t *last_seq; /* per CPU; UINT32_MAX: none seen yet */
 	uint8_t *dirty;     /* per CPU: an overrun happened since its last message */
 	bool overrun;       /* ENOBUFS seen in this batch */
+	bool reading;       /* in proc_ready(): no nested read (proc_connector_sync) */
 	uint64_t pending;   /* lost events counted from gaps, not yet reported */
 	char argbuf[8192];
 	char pathbuf[4096]; /* the executed path of an exec */
@@ -332,6 +334,9 @@ static int proc_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 	unsigned n = 0;
 
 	(void)events;
+	if (ps->reading)
+		return 0;
+	ps->reading = true;
 	while (n < budget) {
 		int got;
 
@@ -353,6 +358,7 @@ static int proc_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 				src->stats.errors++;
 				continue;
 			}
+			ps->reading = false;
 			return -errno;
 		}
 		for (int i = 0; i < got; i++) {
@@ -368,7 +374,23 @@ static int proc_ready(struct sensor_source *src, int fd, uint32_t events, unsign
 			break; /* drained */
 	}
 	report_overrun(src, ps);
+	ps->reading = false;
 	return (int)n;
+}
+
+/* Bound of one sync: a fork storm must not stall the caller's own records. */
+#define SYNC_BUDGET 4096
+
+void proc_connector_sync(struct sensor_ctx *ctx)
+{
+	for (struct sensor_source *s = ctx->sources; s; s = s->next) {
+		struct proc_src *ps = s->priv;
+
+		if (s->ops != &source_proc_ops || !ps || ps->fd < 0 || s->dead || s->stopped)
+			continue;
+		proc_ready(s, ps->fd, 0, SYNC_BUDGET);
+		return;
+	}
 }
 
 static void proc_stop(struct sensor_source *src)
@@ -394,11 +416,9 @@ static int proc_start(struct sensor_source *src, const void *opts)
 	struct proc_src *ps;
 	int r;
 
-	if (opts) {
-		const struct sensor_proc_opts *in = opts;
-
-		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_proc_opts, rcvbuf);
+	if (r < 0)
+		return r;
 	if (o.flags)
 		return -EINVAL;
 	ps = calloc(1, sizeof(*ps));

@@ -3,6 +3,7 @@
 
 #include <libsensor/sensor-fanotify.h>
 
+#include "proc-connector.h"
 #include "sources.h"
 
 SOURCE_STUB(source_fanotify_ops, SENSOR_SOURCE_FANOTIFY);
@@ -13,4 +14,9 @@ int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags)
 	(void)path;
 	(void)flags;
 	return -EOPNOTSUPP;
+}
+
+void fanotify_sync(struct sensor_ctx *ctx)
+{
+	(void)ctx;
 }

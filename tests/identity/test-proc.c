@@ -209,3 +209,54 @@ Test(proc, exec_gives_argv_from_the_same_read)
 	cr_assert_lt(n, 0);
 	sensor_ctx_free(ctx);
 }
+
+/*
+ * A short child, gone before anyone read it (fanotify reads its records
+ * after it was reaped): the copy made at its fork still names it - the
+ * parent's workload, its own pid and start - and an exec it was gone for
+ * keeps that copy, without the parent's executable.
+ */
+Test(proc, a_reaped_child_keeps_its_fork_copy)
+{
+	sensor_ctx *ctx;
+	struct proc_entry *e, *me;
+	int pfd[2], status;
+	char c;
+	pid_t child;
+
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	cr_assert_eq(pipe(pfd), 0);
+	child = fork();
+	if (child == 0) {
+		close(pfd[1]);
+		(void)!read(pfd[0], &c, 1); /* alive until the fork is recorded */
+		_exit(0);
+	}
+	close(pfd[0]);
+	proc_cache_fork(ctx->procs, getpid(), child);
+	me = proc_cache_peek(ctx->procs, getpid(), now_mono());
+	cr_assert_not_null(me);
+	cr_assert_null(proc_cache_dead(ctx->procs, child), "alive: not dead");
+	close(pfd[1]);
+	waitpid(child, &status, 0);
+	e = proc_cache_dead(ctx->procs, child);
+	cr_assert_not_null(e, "reaped: the fork copy answers");
+	cr_assert_eq(e->pid, child);
+	cr_assert_eq(e->wl, me->wl, "the parent's workload");
+	cr_assert_neq(e->start, 0);
+	/* the exec it made is read too late: the copy stays, its image unknown */
+	cr_assert_null(proc_cache_exec(ctx->procs, child));
+	e = proc_cache_dead(ctx->procs, child);
+	cr_assert_not_null(e);
+	cr_assert(e->exec_unread);
+	cr_assert_null(e->exe, "not the parent's binary");
+	cr_assert_eq(e->wl, me->wl);
+	/* its exit: still the copy, for the late records of the grace (the TTL
+	 * a proc source sets) */
+	proc_cache_set_ttl(ctx->procs, 30ull * 1000000000u);
+	proc_cache_exit(ctx->procs, child);
+	cr_assert_eq(proc_cache_dead(ctx->procs, child), e);
+	/* an unknown pid: nothing */
+	cr_assert_null(proc_cache_dead(ctx->procs, 0x3ffffff0));
+	sensor_ctx_free(ctx);
+}

@@ -186,3 +186,65 @@ Test(cli_baseline, run_learn_writes_the_database, .timeout = 60)
 	free(out);
 	cr_assert_eq(sh("test -f alerts.jsonl"), 0);
 }
+
+/* Peak RSS in KB of "rtsensor baseline import --db DB FILE" (GNU time's %M). */
+static long import_peak_kb(const char *db, const char *file)
+{
+	char cmd[512], *o;
+	long kb;
+
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/time -o rss.txt -f '%%M' \"$RTSENSOR\" baseline import --db %s %s 2>/dev/null",
+		 db, file);
+	cr_assert_eq(sh(cmd), 0, "%s", cmd);
+	o = slurp("rss.txt");
+	cr_assert_not_null(o);
+	kb = strtol(o, NULL, 10);
+	free(o);
+	return kb;
+}
+
+/*
+ * Issue 13, "bounded hostile input": an honest 20 MB export imports within
+ * 4x its size. The fixed baseline is the same command importing a document
+ * of one feature (libraries, SQLite, the store): peak(big) - peak(small)
+ * <= 4 x the file. Before, the parser tree and the validated form took ~14x.
+ */
+Test(cli_baseline, import_peak_memory_is_within_4x_the_file)
+{
+	char p[128];
+	FILE *f;
+	long size, small, big;
+
+	snprintf(p, sizeof(p), "%s/big.json", dir);
+	f = fopen(p, "we");
+	cr_assert_not_null(f);
+	fputs("{\"format\":\"rtsensor-baseline\",\"version\":1,\"workloads\":[", f);
+	for (int w = 0; w < 40; w++) {
+		fprintf(f, "%s{\"id\":\"%064x\",\"kind\":\"container\",\"class\":\"app:%d\",\"state\":\"monitoring\","
+			   "\"learn_start\":1795428000000000000,\"last_new\":1795428300000000000,\"features\":[",
+			w ? ",\n  " : "\n  ", w, w);
+		for (int i = 0; i < 3500; i++)
+			fprintf(f, "%s{\"key\":\"file:open:/usr/lib/x86_64-linux-gnu/lib%06d.so.%d\",\"count\":%d,"
+				   "\"first\":1795428000000000000,\"last\":1795435200000000000,\"approved\":%s,"
+				   "\"hours\":[[%d,%d],[%d,%d],[%d,3]]}",
+				i ? ",\n    " : "\n    ", i, i % 7, 1 + i % 5000, i % 3 ? "true" : "false",
+				i % 50, 1 + i % 9, 50 + i % 50, 2 + i % 11, 120 + i % 40);
+		fputs("\n  ]}", f);
+	}
+	fputs("\n]}\n", f);
+	size = ftell(f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(sh("printf '%s' '{\"format\":\"rtsensor-baseline\",\"version\":1,\"workloads\":[{\"id\":\"w\","
+			"\"kind\":\"c\",\"class\":\"\",\"state\":\"learning\",\"learn_start\":1,\"last_new\":1,"
+			"\"features\":[{\"key\":\"exec:/x\",\"count\":1,\"first\":1,\"last\":1,\"approved\":true,"
+			"\"hours\":[]}]}]}' > small.json"), 0);
+	small = import_peak_kb("small.db", "small.json");
+	big = import_peak_kb("big.db", "big.json");
+	cr_assert_gt(small, 0);
+	cr_log_info("import of %ld bytes: peak %ld KB, fixed %ld KB: %.2fx", size, big, small,
+		    (double)(big - small) * 1024 / (double)size);
+	cr_assert_leq((big - small) * 1024, 4 * size,
+		      "peak %ld KB - fixed %ld KB for a %ld-byte file: %.2fx", big, small, size,
+		      (double)(big - small) * 1024 / (double)size);
+}

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "json-lines.h"
 #include "rtsensor.h"
+#include "oci-seccomp.h"
 #include "safe-open.h"
 
 #define MAX_INPUT (256u << 20)
@@ -30,23 +32,32 @@ static void usage(FILE *f)
 		"  diff OTHER              compare the database with OTHER (a database or an\n"
 		"                          export file); exit 0 when equal, 1 when they differ\n"
 		"  merge OTHER.db          merge another database into this one\n"
-		"  reset WORKLOAD|--all    forget a workload (or everything)\n\n"
+		"  reset WORKLOAD|--all    forget a workload (or everything)\n"
+		"  policy WORKLOAD --format oci-seccomp\n"
+		"                          an OCI seccomp profile (config.json linux.seccomp):\n"
+		"                          the learned syscalls allowed, others EPERM\n\n"
 		"Options:\n"
 		"      --db PATH           the database (required)\n"
 		"  -o, --output FILE       export: write to FILE instead of stdout\n"
 		"      --json              list/show: JSON lines instead of a table\n"
 		"      --all               reset: every workload\n"
+		"      --format FMT        policy: oci-seccomp (the one format)\n"
 		"  -h, --help              show this help\n");
 }
 
 static char *read_all(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	struct stat stbuf;
 	char *buf;
 	size_t n = 0, cap = 65536;
 
 	if (!f)
 		return NULL;
+	/* a regular file: one exact buffer (doubling would touch up to 2x the file) */
+	if (fstat(fileno(f), &stbuf) == 0 && S_ISREG(stbuf.st_mode) && stbuf.st_size > 0 &&
+	    (uint64_t)stbuf.st_size < MAX_INPUT)
+		cap = (size_t)stbuf.st_size + 2; /* the file, a NUL, and room to see EOF */
 	buf = malloc(cap);
 	while (buf) {
 		size_t got = fread(buf + n, 1, cap - n - 1, f);
@@ -218,10 +229,11 @@ int cmd_baseline(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dbp = NULL, *output = NULL, *verb;
+	const char *dbp = NULL, *output = NULL, *verb, *format = NULL;
 	bool json = false, all = false, ro;
 	sensor_store *s = NULL;
 	char err[512] = "";
@@ -241,6 +253,9 @@ int cmd_baseline(int argc, char **argv)
 			break;
 		case 'A':
 			all = true;
+			break;
+		case 'F':
+			format = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -268,7 +283,13 @@ int cmd_baseline(int argc, char **argv)
 	} while (0)
 	if (strcmp(verb, "list") == 0)
 		NARGS(0, 0);
-	else if (strcmp(verb, "show") == 0 || strcmp(verb, "import") == 0 ||
+	else if (strcmp(verb, "policy") == 0) {
+		NARGS(1, 1);
+		if (!format || strcmp(format, "oci-seccomp") != 0) {
+			die_msg("baseline", "policy: --format oci-seccomp is required");
+			return EXIT_USAGE;
+		}
+	} else if (strcmp(verb, "show") == 0 || strcmp(verb, "import") == 0 ||
 		 strcmp(verb, "diff") == 0 || strcmp(verb, "merge") == 0)
 		NARGS(1, 1);
 	else if (strcmp(verb, "export") == 0)
@@ -276,7 +297,7 @@ int cmd_baseline(int argc, char **argv)
 	else if (strcmp(verb, "reset") == 0)
 		NARGS(all ? 0 : 1, all ? 0 : 1);
 	else {
-		die_msg("baseline", "unknown verb '%s' (list, show, export, import, diff, merge, reset)", verb);
+		die_msg("baseline", "unknown verb '%s' (list, show, export, import, diff, merge, reset, policy)", verb);
 		return EXIT_USAGE;
 	}
 	ro = strcmp(verb, "import") && strcmp(verb, "merge") && strcmp(verb, "reset");
@@ -341,6 +362,23 @@ int cmd_baseline(int argc, char **argv)
 			}
 		}
 		free(buf);
+	} else if (strcmp(verb, "policy") == 0) {
+		int oe = 0, learned = 0;
+		FILE *f = output ? out_fopen(output, false, &oe) : stdout;
+
+		if (!f) {
+			r = oe;
+			snprintf(err, sizeof(err), "cannot open %s: %s", output, out_strerror(oe));
+		} else {
+			r = oci_seccomp_write(f, s, argv[optind], &learned);
+			if (f != stdout && fclose(f) != 0 && r >= 0)
+				r = -errno;
+			if (r == -ENODATA)
+				snprintf(err, sizeof(err), "%s learned no syscall (learn with the seccomp "
+					 "agent or audit syscall events)", argv[optind]);
+			else if (r >= 0)
+				fprintf(stderr, "rtsensor: baseline: %d learned syscalls\n", learned);
+		}
 	} else if (strcmp(verb, "import") == 0) {
 		size_t len = 0;
 		char *buf = read_all(argv[optind], &len);

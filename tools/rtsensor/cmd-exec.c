@@ -44,8 +44,6 @@ static void usage(FILE *f)
 		"                              the default set is added to the filter\n"
 		"  -H, --hold SYSCALL          also hold SYSCALL (allowed, reported); repeatable\n"
 		"  -e, --events FILE           write events to FILE ('-': stdout; default stderr)\n"
-		"  -t, --timeout SECS          answer a held syscall by default after SECS (5)\n"
-		"      --fail-closed           the default answer is deny (EPERM), not allow\n"
 		"      --no-new-privs          set no_new_privs even when privileged\n"
 		"  -h, --help                  show this help\n");
 }
@@ -65,8 +63,6 @@ int cmd_exec(int argc, char **argv)
 		{ "deny", required_argument, NULL, 'D' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "events", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "no-new-privs", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -84,7 +80,7 @@ int cmd_exec(int argc, char **argv)
 	int c, r, code = EXIT_FAIL, pidfd = -1, st = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+D:H:e:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+D:H:e:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			r = policy_add_deny(&pol, optarg);
@@ -101,15 +97,6 @@ int cmd_exec(int argc, char **argv)
 			break;
 		case 'e':
 			events_path = optarg;
-			break;
-		case 't':
-			if (parse_seconds(optarg, &sopts.timeout_ns) < 0 || sopts.timeout_ns == 0) {
-				die_msg("exec", "--timeout wants seconds > 0, got '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'F':
-			sopts.flags |= SENSOR_SECCOMP_FAIL_CLOSED;
 			break;
 		case 'N':
 			spawn_flags |= SENSOR_SECCOMP_SPAWN_NO_NEW_PRIVS;

@@ -413,7 +413,20 @@ int cmd_run(int argc, char **argv)
 	 * (and need at stop to remove what they installed), and never gain
 	 * more (no_new_privs; iptables at stop runs with this set too).
 	 */
-	r = privs_drop(privs_for_sources(srcs, nsrc));
+	{
+		uint64_t keep = privs_for_sources(srcs, nsrc);
+
+		/* enforcement adds what it holds while it runs: fanotify marks on each
+		 * container's mounts, NFQUEUE queues (iptables) in each container's
+		 * netns (docs/enforce.md) */
+		if (o->rb.mode && (strcmp(o->rb.mode, "enforce") == 0 || o->rb.learn_held)) {
+			static const enum sensor_source_type held[] = { SENSOR_SOURCE_FANOTIFY,
+									SENSOR_SOURCE_NFQUEUE };
+
+			keep |= privs_for_types(held, 2);
+		}
+		r = privs_drop(keep);
+	}
 	if (r < 0)
 		die_msg("run", "warning: cannot drop capabilities: %s", strerror(-r));
 	st.nsrc = nsrc;

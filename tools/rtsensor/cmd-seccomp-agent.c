@@ -39,9 +39,7 @@ static void usage(FILE *f)
 		"  -s, --socket PATH           the listener socket (required)\n"
 		"  -D, --deny SYSCALL[:ERRNO]  fail SYSCALL with ERRNO (default EPERM); repeatable\n"
 		"  -e, --events FILE           write events to FILE ('-': stdout, the default)\n"
-		"  -t, --timeout SECS          answer a held syscall by default after SECS (5)\n"
 		"  -d, --duration SECS         stop after SECS\n"
-		"      --fail-closed           the default answer is deny (EPERM), not allow\n"
 		"      --allow-uid UID         serve this user too (besides root); its containers'\n"
 		"                              identities are marked claimed; repeatable\n"
 		"      --max-channels N        containers served at once (1024)\n"
@@ -55,9 +53,7 @@ int cmd_seccomp_agent(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "deny", required_argument, NULL, 'D' },
 		{ "events", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "allow-uid", required_argument, NULL, 'U' },
 		{ "max-channels", required_argument, NULL, 'M' },
 		{ "max-per-peer", required_argument, NULL, 'P' },
@@ -78,7 +74,7 @@ int cmd_seccomp_agent(int argc, char **argv)
 	int c, r, code = EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:D:e:t:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:D:e:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			socket_path = optarg;
@@ -92,20 +88,11 @@ int cmd_seccomp_agent(int argc, char **argv)
 		case 'e':
 			events_path = optarg;
 			break;
-		case 't':
-			if (parse_seconds(optarg, &sopts.timeout_ns) < 0 || sopts.timeout_ns == 0) {
-				die_msg("seccomp-agent", "--timeout wants seconds > 0, got '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'd':
 			if (parse_seconds(optarg, &duration) < 0) {
 				die_msg("seccomp-agent", "--duration wants seconds, got '%s'", optarg);
 				return EXIT_USAGE;
 			}
-			break;
-		case 'F':
-			sopts.flags |= SENSOR_SECCOMP_FAIL_CLOSED;
 			break;
 		case 'U':
 		case 'M':

@@ -14,6 +14,8 @@
  *   rules at stop, started with our bounding set) and CAP_NET_RAW (the
  *   legacy iptables backend opens a raw socket).
  * - proc, seccomp: nothing more (their sockets and fds are open already).
+ * - --mode enforce, --learn-held: fanotify's and nfqueue's (cmd-run.c): the
+ *   baseline marks containers' mounts and queues in their netns as it runs.
  * Everything else (CAP_SETUID, CAP_DAC_OVERRIDE, CAP_SYS_MODULE, ...) goes.
  */
 #include <cap-ng.h>

@@ -26,6 +26,7 @@
 #include "sources/netfilter/nf-util.h"
 #include "sources/sources.h"
 #include "util/inet.h"
+#include "util/opts.h"
 
 #define DEFAULT_RCVBUF (16u << 20)
 #define RXBUF (64u << 10)
@@ -487,19 +488,16 @@ static int enable_tracking(struct sensor_source *src, struct ct_src *cs)
 static int ct_alloc(struct sensor_source *src, const void *opts, struct ct_src **ret)
 {
 	struct ct_src *cs;
+	int r;
 
 	cs = calloc(1, sizeof(*cs));
 	if (!cs)
 		return -ENOMEM;
 	cs->fd = cs->nsfd = -1;
-	if (opts) {
-		const struct sensor_conntrack_opts *in = opts;
-
-		if (in->sz < sizeof(size_t)) {
-			free(cs);
-			return -EINVAL;
-		}
-		memcpy(&cs->o, in, in->sz < sizeof(cs->o) ? in->sz : sizeof(cs->o));
+	r = OPTS_COPY(&cs->o, opts, struct sensor_conntrack_opts, netns_pid);
+	if (r < 0) {
+		free(cs);
+		return r;
 	}
 	cs->rx = malloc(RXBUF);
 	src->priv = cs;

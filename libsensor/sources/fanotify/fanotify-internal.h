@@ -151,6 +151,7 @@ struct fan_src {
 	int pfd;             /* permission group, -1 none */
 	bool have_pidfd, have_target_fid, have_rename, have_evictable, have_mark_ignore;
 	bool offline;        /* no kernel groups (tests, fuzzing) */
+	bool reading;        /* in notify_ready(): no nested read (fanotify_sync) */
 	uint64_t notify_mask;
 	uint64_t report_mask; /* the operations the caller asked for (notify_mask may hold more) */
 	int32_t self_pid;

@@ -18,6 +18,7 @@
 
 #include "core/context.h"
 #include "fanotify-internal.h"
+#include "util/opts.h"
 
 /* Filesystems that are never marked when watching "everything": no file handles or no files. */
 static const char *const pseudo_fs[] = {
@@ -335,31 +336,14 @@ static int strv_dup2(const char *const *a, const char *const *b, char ***ret)
 		   SENSOR_FANOTIFY_EV_CLOSE_NOWRITE)
 #define KNOWN_PERM (uint32_t)(SENSOR_FANOTIFY_PERM_EXEC | SENSOR_FANOTIFY_PERM_OPEN)
 
-/* Bytes of a newer caller's struct beyond ours must be zero (they ask for what we lack). */
-static bool tail_is_zero(const void *opts, size_t sz, size_t ours)
-{
-	const unsigned char *p = opts;
-
-	for (size_t i = ours; i < sz; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 int fan_opts_copy(struct fan_src *fs, const void *opts)
 {
 	struct sensor_fanotify_opts *o = &fs->o;
 	int r;
 
-	memset(o, 0, sizeof(*o));
-	if (opts) {
-		const struct sensor_fanotify_opts *in = opts;
-
-		if (in->sz > sizeof(*o) && !tail_is_zero(in, in->sz, sizeof(*o)))
-			return -E2BIG;
-		memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
-	}
-	o->sz = sizeof(*o);
+	r = OPTS_COPY(o, opts, struct sensor_fanotify_opts, policy_userdata);
+	if (r < 0)
+		return r;
 	if (o->flags & ~KNOWN_FLAGS || o->events & ~KNOWN_EVENTS || o->perm & ~KNOWN_PERM)
 		return -EINVAL;
 	if ((unsigned)o->mark > SENSOR_FANOTIFY_MARK_INODE)

@@ -19,6 +19,7 @@
 #include "core/context.h"
 #include "fanotify-internal.h"
 #include "identity/proc-cache.h"
+#include "sources/proc-connector.h"
 #include "sources/sources.h"
 
 /*
@@ -128,23 +129,60 @@ static int pidfd_alive(int pidfd)
  * A pidfd seen dead proves nothing for later records of P (the pid may
  * have been reused in between): those are checked each.
  */
-static bool attribute(struct sensor_source *src, struct fan_src *fs, const struct fan_record *rec)
+static bool attribute(struct sensor_source *src, struct fan_src *fs, const struct fan_record *rec,
+		      int plen)
 {
 	struct proc_entry *e;
+	struct workload *w;
+	bool upper = false;
 
-	if (rec->pidfd < 0)
-		return false; /* reaped (FAN_NOPIDFD) or no pidfd (FAN_EPIDFD) */
 	if (fs->offline)
-		return true;
-	if (fs->memo_pid == rec->pid && fs->memo_pid > 0) {
+		return rec->pidfd >= 0;
+	if (rec->pidfd >= 0 && fs->memo_pid == rec->pid && fs->memo_pid > 0) {
 		fs->memo_hits++;
 		return true;
 	}
-	e = proc_cache_get(src->ctx->procs, rec->pid);
-	if (!e || !pidfd_alive(rec->pidfd))
+	if (rec->pidfd >= 0) {
+		e = proc_cache_get(src->ctx->procs, rec->pid);
+		if (e && pidfd_alive(rec->pidfd)) {
+			fs->pid_start = e->start;
+			fs->memo_pid = rec->pid;
+			return true;
+		}
+	}
+	/*
+	 * Gone: reaped before the read (FAN_NOPIDFD), or exited since. A short
+	 * process (a shell's `cat`, an applet) is over long before its records
+	 * are read; the last process the cache knew under the pid, ended too,
+	 * is the record's - its fork copied its parent's workload. Its fork may
+	 * still wait in the process connector's socket: read that first.
+	 */
+	e = proc_cache_dead(src->ctx->procs, rec->pid);
+	if (!e) {
+		proc_connector_sync(src->ctx);
+		e = proc_cache_dead(src->ctx->procs, rec->pid);
+	}
+	/*
+	 * Nothing known of it, or only a guess: a process that exec'd out of
+	 * the runtime's init (`runc exec`'s, copied at its fork from the runtime
+	 * before it joined the container's cgroup) and was gone before its
+	 * exec was read. A file of one container's own (its rootfs, its
+	 * overlay's upper dir, a layer no other container shares) names the
+	 * container then.
+	 */
+	if (plen > 0 && (!e || e->runtime || e->exec_unread) &&
+	    (w = workload_by_path(src->ctx->wls, fs->path, (size_t)plen, &upper))) {
+		/* its exec of a file written since the container started: drift */
+		bool drift = upper && (rec->mask & FAN_OPEN_EXEC);
+		bool guess = !e || e->runtime || !(e->wl && e->wl->rootfs);
+
+		if ((guess && (!e || e->wl != w)) || (e && e->wl == w && drift && !e->drift))
+			e = proc_cache_adopt(src->ctx->procs, rec->pid, w,
+					     drift || (e && e->wl == w && e->drift));
+	}
+	if (!e)
 		return false;
 	fs->pid_start = e->start;
-	fs->memo_pid = rec->pid;
 	return true;
 }
 
@@ -193,7 +231,7 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 	 * its pid may belong to another process now.
 	 */
 	if (rec->has_pidfd)
-		enrich_ok = attribute(src, fs, rec);
+		enrich_ok = attribute(src, fs, rec, plen);
 	slots = 0;
 	for (uint32_t m = (uint32_t)(mask & OPS_KNOWN); m; m &= m - 1)
 		slots |= op_slot[__builtin_ctz(m)];
@@ -218,7 +256,7 @@ static int emit_ops(struct sensor_source *src, struct fan_src *fs, const struct 
 		}
 		ev_set_int(ev, SENSOR_FIELD_FILE_FLAGS, (int64_t)rec->mask);
 		ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, rec->pid);
-		if (enrich_ok && rec->has_pidfd && rec->pidfd >= 0 && !fs->offline)
+		if (enrich_ok && rec->has_pidfd && !fs->offline)
 			ev_set_int(ev, SENSOR_FIELD_PROCESS_START, (int64_t)fs->pid_start);
 		/* enrichment reads /proc by pid: never for a process known to be gone */
 		src->no_enrich = fs->offline || !enrich_ok;
@@ -323,12 +361,32 @@ int fan_notify_dispatch(struct sensor_source *src, const void *buf, size_t len)
 	return n;
 }
 
+static int notify_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget);
+
+/* Bound of one sync (records, not reads). */
+#define SYNC_BUDGET 4096
+
+void fanotify_sync(struct sensor_ctx *ctx)
+{
+	for (struct sensor_source *s = ctx->sources; s; s = s->next) {
+		struct fan_src *fs = s->priv;
+
+		if (s->ops != &source_fanotify_ops || !fs || fs->offline || fs->nfd < 0 || s->dead ||
+		    s->stopped)
+			continue;
+		notify_ready(s, fs->nfd, 0, SYNC_BUDGET);
+	}
+}
+
 static int notify_ready(struct sensor_source *src, int fd, uint32_t events, unsigned budget)
 {
 	struct fan_src *fs = src->priv;
 	unsigned n = 0;
 
 	(void)events;
+	if (fs->reading)
+		return 0;
+	fs->reading = true;
 	while (n < budget) {
 		ssize_t got = read(fd, fs->buf, fs->o.read_buffer);
 
@@ -343,6 +401,7 @@ static int notify_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 				ctx_emit_loss(src, 1, "event not read: out of fds or memory");
 				break;
 			}
+			fs->reading = false;
 			return -errno;
 		}
 		if (got == 0)
@@ -351,6 +410,7 @@ static int notify_ready(struct sensor_source *src, int fd, uint32_t events, unsi
 		if ((size_t)got < fs->o.read_buffer / 2)
 			break; /* drained */
 	}
+	fs->reading = false;
 	return (int)n;
 }
 

@@ -33,6 +33,7 @@
 #include "sources/sources.h"
 #include "util/parse.h"
 #include "util/inet.h"
+#include "util/opts.h"
 
 #define DEFAULT_MAXLEN 1024u
 #define DEFAULT_TIMEOUT_NS 500000000ull
@@ -422,18 +423,15 @@ static void nfq_stop(struct sensor_source *src)
 static int nfq_alloc(struct sensor_source *src, const void *opts, struct nfq_src **ret)
 {
 	struct nfq_src *ns = calloc(1, sizeof(*ns));
+	int r;
 
 	if (!ns)
 		return -ENOMEM;
 	ns->fd = ns->nsfd = -1;
 	src->priv = ns;
-	if (opts) {
-		const struct sensor_nfqueue_opts *in = opts;
-
-		if (in->sz < sizeof(size_t))
-			return -EINVAL;
-		memcpy(&ns->o, in, in->sz < sizeof(ns->o) ? in->sz : sizeof(ns->o));
-	}
+	r = OPTS_COPY(&ns->o, opts, struct sensor_nfqueue_opts, rcvbuf);
+	if (r < 0)
+		return r;
 	if (ns->o.flags & ~15u || ns->o.chains & ~7u || ns->o.netns_pid < 0)
 		return -EINVAL;
 	if (ns->o.cgroup) {

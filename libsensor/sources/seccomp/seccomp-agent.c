@@ -31,6 +31,7 @@
 #include "seccomp-source.h"
 #include "util/jw.h"
 #include "util/ratelimit.h"
+#include "util/opts.h"
 
 #define MAX_CONNS 64
 /* A runtime sends its message right after connecting; a connection that has
@@ -511,14 +512,9 @@ int sc_agent_add(struct sensor_source *src, const char *path,
 
 	if (!ss)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < offsetof(struct sensor_seccomp_agent_opts, flags) + sizeof(opts->flags))
-			return -EINVAL;
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-		for (size_t i = sizeof(o); i < opts->sz; i++)
-			if (((const char *)opts)[i])
-				return -E2BIG;
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_seccomp_agent_opts, max_channels_per_peer);
+	if (r < 0)
+		return r;
 	if (o.flags || o.n_allow_uids > MAX_ALLOW_UIDS || (o.n_allow_uids && !o.allow_uids))
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sa.sun_path))

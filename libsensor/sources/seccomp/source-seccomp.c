@@ -25,6 +25,7 @@
 #include "seccomp-source.h"
 #include "sources/sources.h"
 #include "util/jw.h"
+#include "util/opts.h"
 
 #define DEFAULT_TIMEOUT_NS (5ull * 1000000000u)
 
@@ -409,16 +410,9 @@ static int sc_start(struct sensor_source *src, const void *opts)
 	char detail[160];
 	int r;
 
-	if (opts) {
-		const struct sensor_seccomp_opts *in = opts;
-
-		if (in->sz < offsetof(struct sensor_seccomp_opts, flags) + sizeof(in->flags))
-			return -EINVAL;
-		memcpy(&o, in, in->sz < sizeof(o) ? in->sz : sizeof(o));
-		for (size_t i = sizeof(o); i < in->sz; i++)
-			if (((const char *)in)[i])
-				return -E2BIG;
-	}
+	r = OPTS_COPY(&o, opts, struct sensor_seccomp_opts, default_errno);
+	if (r < 0)
+		return r;
 	if (o.flags & ~(uint32_t)SENSOR_SECCOMP_FAIL_CLOSED || o.default_errno < 0 ||
 	    o.default_errno > 4095)
 		return -EINVAL;

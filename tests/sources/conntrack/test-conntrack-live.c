@@ -397,8 +397,16 @@ Test(conntrack_live, event_mask, .timeout = 30)
 	cr_assert_eq(sendto(cfd, "q", 1, 0, (struct sockaddr *)&srv, sizeof(srv)), 1);
 	cport = net_local_port(cfd);
 	snprintf(args, sizeof(args), "-p udp --orig-port-src %u --orig-port-dst 5559", cport);
-	usleep(100000);
-	delete_flow(args);
+	/* the entry is there once conntrack -D finds it: retry, at most 3 s */
+	{
+		char cmd[256];
+		int tries = 0;
+
+		snprintf(cmd, sizeof(cmd), "conntrack -D %s >/dev/null 2>&1", args);
+		while (run_sh(cmd) != 0 && ++tries < 300)
+			usleep(10000);
+		cr_assert_lt(tries, 300, "%s never found the flow", cmd);
+	}
 	i = pump_until(ctx, "flow_end", "udp", cport, 5559, 3000);
 	check_flow(i, "udp", cport, 5559);
 	cr_assert_eq(find("flow_new", "udp", cport, 5559), -1);
