@@ -5,7 +5,8 @@
  *
  * The behaviour: a credential file is opened (the default rule
  * read-credential-store fires at once, also while learning), each time a
- * new file (.ssh/id_R_I: a new series, so no repeat is folded) under a tmpfs
+ * new file (.ssh/id_R_I, R and I in letters: a new series, so no repeat is
+ * folded) under a tmpfs
  * that the bench mounts in a private mount namespace of its own and that
  * the sensor watches with fanotify (`--watch`): nothing host-wide is marked
  * by fanotify. The other default sources (proc, audit, conntrack) run as
@@ -40,7 +41,11 @@
  *
  * Usage: bench-alert-latency [--alerts N] [--interval MS] [--sinks a,b]
  *          [--conditions idle,load] [--execs N] [--churn N] [--spawners N]
- *          [--rtsensor PATH]
+ *          [--outdir DIR] [--rtsensor PATH]
+ *
+ * --outdir DIR puts the sinks' files (alerts file, store, syslog socket)
+ * in DIR instead of under /var/tmp: e.g. a tmpfs, to tell the cost of the
+ * filesystem's journal from the sensor's own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +85,7 @@ static const char *const sink_name[S_MAX] = { "file", "pipe", "syslog", "store",
 
 static char rtsensor[4200];
 static char base[256], wdir[300], odir[300];
+static const char *outdir; /* --outdir: where the sinks' files go (default: under base) */
 static int nalerts = 200, interval_ms = 20;
 static double exec_rate = 2000, churn_rate = 2000;
 static int run_no;
@@ -142,6 +148,27 @@ static uint64_t parse_rfc3339(const char *s)
 	return t < 0 ? 0 : (uint64_t)t * 1000000000u + frac;
 }
 
+/*
+ * Names without digits: the baseline generalises a run of 3 digits in a
+ * path segment to "*" (docs/baseline.md), which would make the files one
+ * series from the 100th on. 0 -> "aaa", 1 -> "aab", ...
+ */
+static void letters(int v, char out[4])
+{
+	out[0] = (char)('a' + v / 676 % 26);
+	out[1] = (char)('a' + v / 26 % 26);
+	out[2] = (char)('a' + v % 26);
+	out[3] = '\0';
+}
+
+static int unletters(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return -1;
+	return (s[0] - 'a') * 676 + (s[1] - 'a') * 26 + (s[2] - 'a');
+}
+
 /* ---- what one run saw -------------------------------------------------------- */
 
 static uint64_t trig_ns[MAX_ALERTS], first_ns[MAX_ALERTS], seen_ns[MAX_ALERTS];
@@ -155,13 +182,14 @@ static int nseen;
  */
 static void note_alert(const char *text, size_t len, uint64_t at)
 {
-	char want[64], *copy, *f, *first;
+	char want[64], run[4], *copy, *f, *first;
 	int n;
 
 	copy = strndup(text, len);
 	if (!copy)
 		return;
-	snprintf(want, sizeof(want), "/.ssh/id_%d_", run_no);
+	letters(run_no, run);
+	snprintf(want, sizeof(want), "/.ssh/id_%s_", run);
 	f = strstr(copy, "\"feature\":\"");
 	first = strstr(copy, "\"first\":\"");
 	if (!f || !strstr(copy, "read-credential-store") || !(f = strstr(f, want))) {
@@ -174,7 +202,7 @@ static void note_alert(const char *text, size_t len, uint64_t at)
 		free(copy);
 		return;
 	}
-	n = (int)strtol(f, NULL, 10);
+	n = unletters(f);
 	pthread_mutex_lock(&seen_lock);
 	if (n >= 0 && n < nalerts && !seen_ns[n]) {
 		seen_ns[n] = at;
@@ -663,7 +691,7 @@ static struct figures run_one(enum sink s, bool load)
 {
 	struct figures fg = { 0 };
 	struct reader rd = { .sink = s, .fd = -1 };
-	char dir[400], path[500], probe[500], err_path[400];
+	char dir[400], path[500], probe[500], err_path[400], run[4], name[4];
 	uint64_t ev[MAX_ALERTS], op[MAX_ALERTS], t0, deadline;
 	pid_t kids[MAX_KIDS], pid;
 	pthread_t th;
@@ -682,19 +710,18 @@ static struct figures run_one(enum sink s, bool load)
 	snprintf(path, sizeof(path), "%s/r%d", wdir, run_no);
 	mkdir(path, 0700);
 	mkdir(dir, 0700);
+	letters(run_no, run);
 	for (int i = -1; i < nalerts; i++) {
 		int fd;
 
-		if (i < 0)
-			snprintf(path, sizeof(path), "%s/id_%d_probe", dir, run_no);
-		else
-			snprintf(path, sizeof(path), "%s/id_%d_%d", dir, run_no, i);
+		letters(i, name);
+		snprintf(path, sizeof(path), "%s/id_%s_%s", dir, run, i < 0 ? "probe" : name);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return fg;
 		close(fd);
 	}
-	snprintf(probe, sizeof(probe), "%s/id_%d_probe", dir, run_no);
+	snprintf(probe, sizeof(probe), "%s/id_%s_probe", dir, run);
 	if (open_reader_fd(s, &rd) < 0) {
 		fprintf(stderr, "bench-alert-latency: %s: %s\n", sink_name[s], strerror(errno));
 		return fg;
@@ -725,7 +752,8 @@ static struct figures run_one(enum sink s, bool load)
 	c0 = load_done ? load_done[1] : 0;
 	t0 = bench_now_ns();
 	for (int i = 0; i < nalerts; i++) {
-		snprintf(path, sizeof(path), "%s/id_%d_%d", dir, run_no, i);
+		letters(i, name);
+		snprintf(path, sizeof(path), "%s/id_%s_%s", dir, run, name);
 		trig_ns[i] = now_real();
 		open_close(path);
 		sleep_ns((uint64_t)interval_ms * 1000000u);
@@ -784,7 +812,10 @@ static int setup_dirs(void)
 {
 	snprintf(base, sizeof(base), "/var/tmp/bench-alert-latency-%d", (int)getpid());
 	snprintf(wdir, sizeof(wdir), "%s/w", base);
-	snprintf(odir, sizeof(odir), "%s/out", base);
+	if (outdir)
+		snprintf(odir, sizeof(odir), "%.200s/bench-alert-latency-%d-out", outdir, (int)getpid());
+	else
+		snprintf(odir, sizeof(odir), "%s/out", base);
 	/* our own mount namespace: the tmpfs and its fanotify mark are ours alone */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
@@ -799,6 +830,8 @@ static void cleanup_dirs(void)
 {
 	umount2(wdir, MNT_DETACH);
 	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (outdir)
+		nftw(odir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void default_rtsensor(void)
@@ -835,6 +868,7 @@ int main(int argc, char **argv)
 		{ "execs", required_argument, NULL, 'e' },
 		{ "churn", required_argument, NULL, 'f' },
 		{ "spawners", required_argument, NULL, 'p' },
+		{ "outdir", required_argument, NULL, 'o' },
 		{ "rtsensor", required_argument, NULL, 'R' },
 		{ 0 },
 	};
@@ -851,6 +885,7 @@ int main(int argc, char **argv)
 		case 'e': exec_rate = strtod(optarg, NULL); break;
 		case 'f': churn_rate = strtod(optarg, NULL); break;
 		case 'p': nspawn = (int)strtol(optarg, NULL, 10); break;
+		case 'o': outdir = optarg; break;
 		case 'R': snprintf(rtsensor, sizeof(rtsensor), "%s", optarg); break;
 		case 's':
 		case 'c': {
@@ -872,7 +907,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: bench-alert-latency [--alerts N] [--interval MS] "
 					"[--sinks file,pipe,syslog,store,http,callback] "
-					"[--conditions idle,load] [--execs N] [--churn N] [--spawners N] "
+					"[--conditions idle,load] [--execs N] [--churn N] [--spawners N] [--outdir DIR] "
 					"[--rtsensor PATH]\n");
 			return 2;
 		}
@@ -907,7 +942,8 @@ int main(int argc, char **argv)
 		cleanup_dirs();
 		return 1;
 	}
-	printf("# rtsensor: %s; watched tmpfs %s (private mount namespace)\n", rtsensor, wdir);
+	printf("# rtsensor: %s; watched tmpfs %s (private mount namespace); outputs in %s\n",
+	       rtsensor, wdir, odir);
 	printf("# %d alerts per run, one every %d ms; load: %.0f execs/s (/bin/true, %d children) "
 	       "+ %.0f file rounds/s in the watched tmpfs\n", nalerts, interval_ms, exec_rate, nspawn,
 	       churn_rate);
