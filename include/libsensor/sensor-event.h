@@ -166,6 +166,12 @@ enum sensor_field {
 	SENSOR_FIELD_FILE_SHA256,     /* content identity of an executable (fanotify permission
 				       * events of SENSOR_FANOTIFY_HASH_EXEC): SHA-256, 64 hex */
 	SENSOR_FIELD_FILE_NLINK,      /* hard links of the file (permission events) */
+	/* int 1, exec, appended: an applet of a multi-call binary run without an
+	 * exec (busybox's shell runs some applets in its own process or a fork
+	 * of it, renaming it): reported from the rename (the process connector's
+	 * comm event); exec.path is the applet's link, exec.argv the words of
+	 * the shell's command line that start with its name (a reconstruction) */
+	SENSOR_FIELD_EXEC_APPLET,
 	SENSOR__FIELD_MAX,
 	SENSOR__FIELD_FORCE_INT = 0x7fffffff
 };

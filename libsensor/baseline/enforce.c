@@ -369,6 +369,30 @@ static void mark_root(struct sensor_baseline *b, uint32_t wi, int64_t pid)
 }
 
 /*
+ * A short process is gone before /proc/<pid>/exe is read: the file it ran
+ * is still in its container's root (opened inside it: a symlink the
+ * container planted cannot lead out). Without this the content of an
+ * image's binary would be learned only when the race was won, and a later
+ * run would be a new_binary.
+ */
+static int open_in_rootfs(const struct sensor_event *ev, const char *exe)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	const char *root = ev->wl ? ev->wl->rootfs : NULL;
+	int rootfd, fd;
+
+	if (!root || root[0] != '/' || !root[1])
+		return -1;
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, rootfd, exe, &how, sizeof(how));
+	close(rootfd);
+	return fd;
+}
+
+/*
  * The identity of what a learning (or monitoring) instance runs: the file
  * behind /proc/<pid>/exe, with the path the process sees. Only for live
  * events, and never for an enforcing instance (its execs are decided from
@@ -388,6 +412,8 @@ static void learn_binary(struct sensor_baseline *b, struct sensor_event *ev,
 		return;
 	snprintf(path, sizeof(path), "/proc/%lld/exe", (long long)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		fd = open_in_rootfs(ev, exe);
 	if (fd < 0)
 		return;
 	if (content_id_of_fd(&b->enf.cid, fd, hex, &st) == 0)

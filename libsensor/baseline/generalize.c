@@ -80,11 +80,42 @@ static bool random_run(const char *s, size_t n)
 	return (digit && (lower || upper)) || (lower && upper);
 }
 
+static int char_class(char c)
+{
+	return is_digit(c) ? 0 : (c >= 'a' && c <= 'z') ? 1 : 2;
+}
+
+/*
+ * Random-looking anywhere (mkstemp's XXXXXX, session and per-run names):
+ * 6 or more letters/digits of at least two classes (digit, lower, upper)
+ * that change class more than n/2 times. Words do not:
+ * "libX11", "FooBar", "Qt5Core" change 2 to 5 times in 6 to 10 letters.
+ */
+static bool random_anywhere(const char *s, size_t n)
+{
+	unsigned seen = 0;
+	size_t changes = 0;
+
+	if (n < 6)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		seen |= 1u << char_class(s[i]);
+		if (i && char_class(s[i]) != char_class(s[i - 1]))
+			changes++;
+	}
+	return (seen & (seen - 1)) != 0 && changes * 2 > n;
+}
+
+static bool name_sep(char c)
+{
+	return c == '.' || c == '-' || c == '_';
+}
+
 /* Write one generalised segment s[0..n) (no slash). */
 static void segment(struct out *o, const char *s, size_t n, bool tempdir)
 {
 	bool tmpname = tempdir || (n >= 3 && memcmp(s, "tmp", 3) == 0);
-	bool all_digits = n > 0, plain = true;
+	bool all_digits = n > 0, plain = true, lower = false, upper = false;
 	size_t i = 0;
 
 	for (size_t k = 0; k < n; k++) {
@@ -92,7 +123,11 @@ static void segment(struct out *o, const char *s, size_t n, bool tempdir)
 			all_digits = false;
 		if (is_digit(s[k]) || s[k] == '-' || s[k] == '_')
 			plain = false;
+		lower |= s[k] >= 'a' && s[k] <= 'z';
+		upper |= s[k] >= 'A' && s[k] <= 'Z';
 	}
+	if (lower && upper)
+		plain = false; /* a random run of letters may be there */
 	/* no digit and no separator: no UUID, hex or digit run can be here ("usr", "bin") */
 	if (plain && !tmpname) {
 		put(o, s, n);
@@ -145,6 +180,17 @@ static void segment(struct out *o, const char *s, size_t n, bool tempdir)
 			putc1(o, '*');
 			i += run;
 			continue;
+		}
+		/* a random name anywhere: a whole run between separators */
+		if (!tmpname && is_alnum(s[i]) && (i == 0 || name_sep(s[i - 1]))) {
+			run = 0;
+			while (i + run < n && is_alnum(s[i + run]))
+				run++;
+			if ((i + run == n || name_sep(s[i + run])) && random_anywhere(s + i, run)) {
+				putc1(o, '*');
+				i += run;
+				continue;
+			}
 		}
 		if (tmpname && is_alnum(s[i])) {
 			run = 0;

@@ -29,7 +29,11 @@ enum gen_what {
  *  - under /tmp, /var/tmp, /dev/shm, /run/user/ * and in any segment that
  *    starts with "tmp": a run of 6 or more letters/digits that mixes digits
  *    and letters or upper and lower case -> "*" (mkstemp, mktemp, Python
- *    tempfile names).
+ *    tempfile names);
+ *  - anywhere else: a whole run of 6 or more letters/digits between
+ *    separators ('.', '-', '_', '/') that mixes classes (digit, lower,
+ *    upper) and changes class more than n/2 times -> "*"
+ *    ("runc.a1B2c3", "sess_x8K2pQ"; not "libX11", "base64", "Qt5Core").
  * GEN_ADDR: IPv4 -> its /24 ("10.1.2.0/24"), loopback -> "127.0.0.0/8",
  *    IPv6 -> its /64 ("2001:db8:1:2::/64"), "::1" kept; anything else is
  *    treated as a unix socket path (GEN_PATH).

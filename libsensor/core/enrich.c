@@ -118,6 +118,29 @@ static void exec_name(struct sensor_event *ev, const struct proc_entry *e)
 		ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, e->exe);
 }
 
+/*
+ * Drift of an exec whose process was gone before /proc could be read (the
+ * cache's entry then has no verdict of its own): the binary the event
+ * names (audit's exe=, in the process's view) is in the container's overlay
+ * upper dir (written after the start), or on a tmpfs of the container's
+ * (/tmp) as another of its live processes sees it.
+ */
+static bool exec_drift_late(const struct sensor_event *ev, const struct proc_entry *e)
+{
+	const char *exe = ev_str(ev, SENSOR_FIELD_PROCESS_EXE);
+
+	if (e->runtime || !e->wl || !e->wl->rootfs)
+		return false;
+	if (!exe)
+		exe = e->exe;
+	if (!exe)
+		return false;
+	if (e->wl->layers && e->wl->layers[0] == '+' &&
+	    exec_drift_upper(e->wl->layers + 1, strcspn(e->wl->layers + 1, "\n"), exe) == 1)
+		return true;
+	return e->exec_unread && exec_drift_tmpfs("/proc", workload_live_pid(e->wl), exe) == 1;
+}
+
 void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 {
 	struct proc_entry *e;
@@ -186,7 +209,7 @@ void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)
 		}
 	}
 	if (ev->kind == SENSOR_KIND_EXEC) {
-		if (e->drift && !ev_has(ev, SENSOR_FIELD_EXEC_DRIFT))
+		if (!ev_has(ev, SENSOR_FIELD_EXEC_DRIFT) && (e->drift || exec_drift_late(ev, e)))
 			ev_set_int(ev, SENSOR_FIELD_EXEC_DRIFT, 1);
 		exec_name(ev, e);
 	}

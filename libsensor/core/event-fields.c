@@ -99,6 +99,7 @@ const struct ev_field_desc ev_fields[SENSOR__FIELD_MAX] = {
 	[SENSOR_FIELD_PROCESS_RUNTIME] = { "process.runtime", I, 0 },
 	[SENSOR_FIELD_EXEC_SECONDARY] = { "exec.secondary", I, SENSOR_KIND_EXEC },
 	[SENSOR_FIELD_EXEC_DRIFT] = { "exec.drift", I, SENSOR_KIND_EXEC },
+	[SENSOR_FIELD_EXEC_APPLET] = { "exec.applet", I, SENSOR_KIND_EXEC },
 	[SENSOR_FIELD_FILE_MODE] = { "file.mode", I, SENSOR_KIND_FILE },
 	[SENSOR_FIELD_FILE_INTERNAL] = { "file.internal", I, SENSOR_KIND_FILE },
 };

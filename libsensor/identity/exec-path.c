@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "exec-path.h"
 
@@ -100,9 +104,142 @@ int exec_drift(const char *proc_root, int32_t pid, const char *exe, const char *
 		if (stat(p, &st) == 0 && stat(r, &rs) == 0 && st.st_dev != rs.st_dev)
 			return 1;
 	}
-	if (!upper || upper_len == 0 || exe[0] != '/' ||
-	    snprintf(p, sizeof(p), "%.*s%s", (int)upper_len, upper, exe) >= (int)sizeof(p))
+	return exec_drift_upper(upper, upper_len, exe);
+}
+
+int exec_drift_tmpfs(const char *proc_root, int32_t pid, const char *path)
+{
+	char p[PATH_MAX], r[64];
+	struct statfs sf;
+	struct stat st, rs;
+
+	if (!proc_root || pid <= 0 || !path || path[0] != '/' ||
+	    snprintf(p, sizeof(p), "%s/%d/root%s", proc_root, (int)pid, path) >= (int)sizeof(p) ||
+	    snprintf(r, sizeof(r), "%s/%d/root", proc_root, (int)pid) >= (int)sizeof(r))
+		return 0;
+	return statfs(p, &sf) == 0 && (unsigned long)sf.f_type == TMPFS_MAGIC_ && stat(p, &st) == 0 &&
+	       S_ISREG(st.st_mode) && stat(r, &rs) == 0 && st.st_dev != rs.st_dev;
+}
+
+int exec_drift_upper(const char *upper, size_t upper_len, const char *path)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (!upper || upper_len == 0 || !path || path[0] != '/' ||
+	    snprintf(p, sizeof(p), "%.*s%s", (int)upper_len, upper, path) >= (int)sizeof(p))
 		return 0;
 	/* a regular file there: created or copied up (modified) after the start */
 	return lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* fstatat inside root: a symlink the container planted cannot lead out */
+static int stat_in_root(int rootfd, const char *path, struct stat *st)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how)), r;
+
+	if (fd < 0)
+		return -errno;
+	r = fstat(fd, st) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int exec_applet_path(const char *root, const char *exe, const char *comm, char *out, size_t cap)
+{
+	static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+					    "/usr/bin", "/sbin", "/bin", NULL };
+	struct stat bin, st;
+	const char *eb;
+	size_t en, cn;
+	int rootfd, found = 0;
+
+	if (!root || !exe || !comm || !out || cap == 0)
+		return -EINVAL;
+	cn = strnlen(comm, 16);
+	eb = base_of(exe, &en);
+	if (cn == 0 || cn >= 16 || exe[0] != '/' || strchr(comm, '/') || comm[0] == '.' ||
+	    (en == cn && memcmp(eb, comm, cn) == 0))
+		return 0; /* no name, or the binary's own */
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return 0;
+	/* next to the binary first (/bin/busybox + nc = /bin/nc), as audit's
+	 * /proc/self/exe execs are named: one applet, one name */
+	if (stat_in_root(rootfd, exe, &bin) == 0 && S_ISREG(bin.st_mode))
+		for (int i = -1; (i < 0 || dirs[i]) && !found; i++) {
+			int n = i < 0 ? snprintf(out, cap, "%.*s/%.*s", (int)(eb - 1 - exe), exe,
+						 (int)cn, comm)
+				      : snprintf(out, cap, "%s/%.*s", dirs[i], (int)cn, comm);
+
+			if (n < 0 || (size_t)n >= cap)
+				break;
+			/* the applet's name is a link to the very binary that runs */
+			found = stat_in_root(rootfd, out, &st) == 0 && st.st_dev == bin.st_dev &&
+				st.st_ino == bin.st_ino;
+		}
+	close(rootfd);
+	/* named next to the binary wherever the link is, as audit names a
+	 * /proc/self/exe exec of it: the same applet gives the same path
+	 * whether it ran with or without an exec */
+	if (found && snprintf(out, cap, "%.*s/%.*s", (int)(eb - 1 - exe), exe, (int)cn, comm) >=
+			     (int)cap)
+		found = 0;
+	if (!found)
+		out[0] = '\0';
+	return found;
+}
+
+/* Is c where a shell command word may start (after an operator or a blank)? */
+static bool word_start(const char *s, const char *p)
+{
+	return p == s || strchr(" \t\n;&|(`", p[-1]) != NULL;
+}
+
+int exec_applet_argv(const char *cmdline, const char *comm, char *out, size_t cap,
+		     size_t *nwords)
+{
+	size_t cn = comm ? strnlen(comm, 16) : 0, o = 0, n = 0;
+	const char *p = NULL, *s;
+
+	if (!comm || !out || cap == 0 || !nwords)
+		return -EINVAL;
+	*nwords = 0;
+	for (s = cmdline; s && (s = strstr(s, comm)) != NULL; s += cn ? cn : 1) {
+		if (cn && word_start(cmdline, s) && strchr(" \t\n;&|)", s[cn]) != NULL) {
+			p = s;
+			break;
+		}
+	}
+	if (!p) { /* the name alone */
+		if (cn + 1 > cap)
+			return -ENOSPC;
+		memcpy(out, comm, cn);
+		out[cn] = '\0';
+		*nwords = 1;
+		return 0;
+	}
+	/* words up to the first shell operator or redirection */
+	while (*p) {
+		size_t wl = strcspn(p, " \t\n;&|()<>`");
+
+		if (wl == 0)
+			break;
+		if (p[wl] == '<' || p[wl] == '>')
+			break; /* "2>/dev/null": a redirection, not a word */
+		if (o + wl + 1 > cap)
+			break;
+		for (size_t i = 0; i < wl; i++)
+			if (p[i] != '\'' && p[i] != '"')
+				out[o++] = p[i];
+		out[o++] = '\0';
+		n++;
+		p += wl;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+	*nwords = n;
+	return n ? 0 : -ENOENT;
 }

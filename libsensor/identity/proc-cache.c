@@ -329,6 +329,11 @@ struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t 
 	return e;
 }
 
+struct proc_entry *proc_cache_lookup(struct proc_cache *pc, int32_t pid)
+{
+	return pid > 0 ? find(pc, pid) : NULL;
+}
+
 struct proc_entry *proc_cache_dead(struct proc_cache *pc, int32_t pid)
 {
 	struct proc_entry *e = pid > 0 ? find(pc, pid) : NULL;
@@ -443,7 +448,8 @@ struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char
 		nargs = &dummy;
 	*nargs = -ESRCH;
 	n = load(pc, pid, args, cap, nargs);
-	if (!n && prev && !prev->exited && read_start(pid) == 0) {
+	/* (an adopted entry - exec_unread - is such a stand-in already) */
+	if (!n && prev && (!prev->exited || prev->exec_unread) && read_start(pid) == 0) {
 		/*
 		 * Gone before the read (a short `cat` of a shell): what it did
 		 * before its exit is still read from the queues after it, and

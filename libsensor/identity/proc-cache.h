@@ -72,6 +72,12 @@ struct proc_entry *proc_cache_get_at(struct proc_cache *pc, int32_t pid, uint64_
  * until the next cache call.
  */
 struct proc_entry *proc_cache_peek(struct proc_cache *pc, int32_t pid, uint64_t now);
+/*
+ * The cached entry of pid as it is, however old, or NULL; reads nothing,
+ * counts nothing. Valid until the next cache call (take a reference to
+ * keep it): what a process was known as before a re-read replaces it.
+ */
+struct proc_entry *proc_cache_lookup(struct proc_cache *pc, int32_t pid);
 /* The process exec'd: reload it now. Returns the fresh entry or NULL. */
 struct proc_entry *proc_cache_exec(struct proc_cache *pc, int32_t pid);
 /*

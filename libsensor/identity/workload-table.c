@@ -353,3 +353,35 @@ void workload_learn_class(struct workload *w, const char *exe)
 	if (!atomic_compare_exchange_strong(&w->class_learned, &expected, c))
 		free(c);
 }
+
+int32_t workload_live_pid(const struct workload *w)
+{
+	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified",
+					     "/sys/fs/cgroup/pids", "/sys/fs/cgroup/systemd", NULL };
+	const char *cg = w ? w->str[SENSOR_FIELD_WORKLOAD_CGROUP - SENSOR_FIELD_WORKLOAD_KIND] : NULL;
+	char p[WL_PATH_MAX + 64], line[32];
+
+	if (!cg || cg[0] != '/' || strstr(cg, "/.."))
+		return 0;
+	for (int i = 0; roots[i]; i++) {
+		FILE *f;
+		long long pid = 0;
+		char *end;
+
+		if (snprintf(p, sizeof(p), "%s%s/cgroup.procs", roots[i], cg) >= (int)sizeof(p))
+			return 0;
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f)) {
+			errno = 0;
+			pid = strtoll(line, &end, 10);
+			if (errno || end == line || pid <= 0 || pid > INT32_MAX)
+				pid = 0;
+		}
+		fclose(f);
+		if (pid > 0)
+			return (int32_t)pid;
+	}
+	return 0;
+}

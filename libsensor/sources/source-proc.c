@@ -14,6 +14,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -170,6 +171,64 @@ static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct
 	ctx_emit(ctx, ev);
 }
 
+/*
+ * A busybox applet run without an exec (in the shell's own process, or in
+ * a fork of it) renames the process to the applet: that is an exec of the
+ * applet for rules and baseline (exec-path.h). The root is the container's
+ * rootfs when known, so the answer does not depend on the process still
+ * being there when its rename is read.
+ */
+static int on_comm(struct sensor_source *src, struct proc_src *ps, const struct proc_event *pe)
+{
+	struct sensor_ctx *ctx = src->ctx;
+	int32_t pid = (int32_t)pe->event_data.comm.process_tgid;
+	struct proc_entry *e;
+	struct sensor_event *ev;
+	char comm[17], root[64];
+	const char *r;
+	size_t nw = 0, off = 0;
+
+	/* what it was known as before the rename (a re-read may find it gone:
+	 * a forked applet exits at once), then re-read it while it runs */
+	e = proc_entry_ref(proc_cache_lookup(ctx->procs, pid));
+	proc_cache_refresh(ctx->procs, pid);
+	if (pe->event_data.comm.process_pid != pe->event_data.comm.process_tgid || !e ||
+	    e->runtime || !e->exe) {
+		proc_entry_unref(e); /* a thread naming itself, or nothing known */
+		return 0;
+	}
+	memcpy(comm, pe->event_data.comm.comm, 16);
+	comm[16] = '\0';
+	if (e->wl && e->wl->rootfs) {
+		r = e->wl->rootfs;
+	} else {
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+		r = root;
+	}
+	if (exec_applet_path(r, e->exe, comm, ps->pathbuf, sizeof(ps->pathbuf)) != 1 ||
+	    !(ev = ctx_event_new(src, SENSOR_KIND_EXEC))) {
+		proc_entry_unref(e);
+		return 0;
+	}
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_PID, pid);
+	ev_set_int(ev, SENSOR_FIELD_PROCESS_TID, pid);
+	ev_set_str(ev, SENSOR_FIELD_EXEC_PATH, ps->pathbuf);
+	ev_set_int(ev, SENSOR_FIELD_EXEC_APPLET, 1);
+	if (e->cwd)
+		ev_set_str(ev, SENSOR_FIELD_EXEC_CWD, e->cwd);
+	if (exec_applet_argv(e->cmdline, comm, ps->argbuf, sizeof(ps->argbuf), &nw) == 0)
+		for (size_t i = 0; i < nw; i++) {
+			size_t l = strlen(ps->argbuf + off);
+
+			if (ev_add_arg(ev, ps->argbuf + off, l) < 0)
+				break;
+			off += l + 1;
+		}
+	proc_entry_unref(e);
+	ctx_emit(ctx, ev);
+	return 1;
+}
+
 static int on_exit_ev(struct sensor_source *src, const struct proc_event *pe)
 {
 	struct sensor_ctx *ctx = src->ctx;
@@ -294,9 +353,14 @@ int proc_connector_dispatch(struct sensor_source *src, const void *buf, size_t l
 			break;
 		case PROC_EVENT_UID:
 		case PROC_EVENT_GID:
-		case PROC_EVENT_COMM:
-			/* credentials or name changed: re-read now, while it runs */
+			/* credentials changed: re-read now, while it runs */
 			proc_cache_refresh(src->ctx->procs, (int32_t)pe->event_data.id.process_tgid);
+			break;
+		case PROC_EVENT_COMM:
+			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +
+					      sizeof(pe->event_data.comm))
+				break;
+			n += on_comm(src, ps, pe);
 			break;
 		case PROC_EVENT_FORK:
 			if (cn->len < sizeof(*pe) - sizeof(pe->event_data) +

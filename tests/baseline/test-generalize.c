@@ -58,7 +58,16 @@ static const struct row rows[] = {
 	{ GEN_PATH, "/tmp/backup.sql", "/tmp/backup.sql" },
 	{ GEN_PATH, "/home/u/tmpfile_k2j4h8x1", "/home/u/tmp*" },
 	{ GEN_PATH, "/srv/tmpl/index.html", "/srv/tmpl/index.html" },
-	{ GEN_PATH, "/home/u/notes_k2j4h8x1", "/home/u/notes_k2j4h8x1" },
+	/* random names anywhere, not only in temp dirs (issue 11); words stay */
+	{ GEN_PATH, "/home/u/notes_k2j4h8x1", "/home/u/notes_*" },
+	{ GEN_PATH, "/run/runc/abc/runc.a1B2c3", "/run/runc/abc/runc.*" },
+	{ GEN_PATH, "/var/lib/app/sess-XyZ9kQ/state", "/var/lib/app/sess-*/state" },
+	{ GEN_PATH, "/srv/AbCdEfGh.lock", "/srv/*.lock" },
+	{ GEN_PATH, "/usr/lib/libX11.so.6", "/usr/lib/libX11.so.6" },
+	{ GEN_PATH, "/usr/lib/libQt5Core.so.5", "/usr/lib/libQt5Core.so.5" },
+	{ GEN_PATH, "/opt/FooBar/bin/MyApp", "/opt/FooBar/bin/MyApp" },
+	{ GEN_PATH, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt" },
+	{ GEN_PATH, "/srv/notes_k2j4h", "/srv/notes_k2j4h" },
 	/* peers */
 	{ GEN_ADDR, "10.1.2.3", "10.1.2.0/24" },
 	{ GEN_ADDR, "93.184.216.34", "93.184.216.0/24" },

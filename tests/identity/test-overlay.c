@@ -121,3 +121,76 @@ Test(exec_path, drift_of_a_memfd_and_of_an_upper_dir_file)
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	cr_assert_eq(system(path), 0);
 }
+
+static void words_are(const char *buf, size_t n, const char *const *want)
+{
+	size_t i = 0, off = 0;
+
+	for (; want[i]; i++) {
+		cr_assert_lt(i, n, "only %zu words", n);
+		cr_assert_str_eq(buf + off, want[i], "word %zu", i);
+		off += strlen(buf + off) + 1;
+	}
+	cr_assert_eq(i, n, "%zu words, want %zu", n, i);
+}
+
+Test(exec_path, applet_run_without_an_exec)
+{
+	char dir[] = "/tmp/applet-XXXXXX", p[256], out[256];
+	static const char *const find[] = { "find", "/", "-xdev", "-perm", "-4000", "-type", "f",
+					    NULL };
+	static const char *const rmmod[] = { "rmmod", "overlay", NULL };
+	static const char *const adduser[] = { "adduser", "-D", "evil", NULL };
+	static const char *const alone[] = { "find", NULL };
+	size_t n = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(p, sizeof(p),
+		 "cd '%s' && mkdir -p bin usr/bin && echo x > bin/busybox && echo y > bin/other && "
+		 "ln -s busybox bin/nc && ln -s /bin/busybox usr/bin/find && "
+		 "ln -s ../../../../../bin/busybox usr/bin/up && ln bin/busybox bin/hard",
+		 dir);
+	cr_assert_eq(system(p), 0);
+	/* a link to the binary next to it, or in the usual PATH dirs (an absolute
+	 * link resolved inside the root) */
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "nc", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "/bin/nc");
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "find", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "/bin/find", "named next to the binary, as audit names it");
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "hard", out, sizeof(out)), 1,
+		     "a hard link is the same binary");
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "up", out, sizeof(out)), 1,
+		     "'..' stops at the root");
+	/* not an applet: another file, the binary's own name, nothing, no name */
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "other", out, sizeof(out)), 0);
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "busybox", out, sizeof(out)), 0);
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "kworker", out, sizeof(out)), 0);
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "", out, sizeof(out)), 0);
+	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "../bin/nc", out, sizeof(out)), 0);
+	cr_assert_eq(exec_applet_path(dir, "/bin/nosuch", "nc", out, sizeof(out)), 0);
+	cr_assert_eq(exec_applet_path(NULL, "/bin/busybox", "nc", out, sizeof(out)), -EINVAL);
+
+	/* its words from the shell's command line, up to an operator or redirection */
+	cr_assert_eq(exec_applet_argv("sh -c find / -xdev -perm -4000 -type f >/dev/null 2>&1",
+				      "find", out, sizeof(out), &n), 0);
+	words_are(out, n, find);
+	cr_assert_eq(exec_applet_argv("sh -c echo x; rmmod overlay 2>/dev/null", "rmmod", out,
+				      sizeof(out), &n), 0);
+	words_are(out, n, rmmod);
+	cr_assert_eq(exec_applet_argv("sh -c (adduser -D evil || useradd evil)", "adduser", out,
+				      sizeof(out), &n), 0);
+	words_are(out, n, adduser);
+	cr_assert_eq(exec_applet_argv("sh -c grep -r 'pass word' /etc|wc", "grep", out,
+				      sizeof(out), &n), 0);
+	/* quotes go, but a quoted blank still splits the word: a reconstruction */
+	cr_assert_eq(n, 5);
+	cr_assert_str_eq(out + strlen("grep") + 1 + strlen("-r") + 1, "pass");
+	/* not a command word of its own: the name alone */
+	cr_assert_eq(exec_applet_argv("sh -c myfind / -perm -4000", "find", out, sizeof(out), &n), 0);
+	words_are(out, n, alone);
+	cr_assert_eq(exec_applet_argv(NULL, "find", out, sizeof(out), &n), 0);
+	words_are(out, n, alone);
+	cr_assert_eq(exec_applet_argv("x", NULL, out, sizeof(out), &n), -EINVAL);
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	cr_assert_eq(system(p), 0);
+}

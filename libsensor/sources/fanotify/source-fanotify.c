@@ -144,6 +144,22 @@ static bool attribute(struct sensor_source *src, struct fan_src *fs, const struc
 	}
 	if (rec->pidfd >= 0) {
 		e = proc_cache_get(src->ctx->procs, rec->pid);
+		/*
+		 * The runtime's init exec'ing a container's binary (`runc exec`'s
+		 * command, whose init was forked on the host and moved into the
+		 * cgroup): the exec is the container's, named by the file's path
+		 * below, even if the process is gone before anything re-reads it.
+		 */
+		if (e && e->runtime && (rec->mask & FAN_OPEN_EXEC) && plen > 0 &&
+		    pidfd_alive(rec->pidfd) &&
+		    (w = workload_by_path(src->ctx->wls, fs->path, (size_t)plen, &upper)) &&
+		    e->wl != w) {
+			e = proc_cache_adopt(src->ctx->procs, rec->pid, w, upper);
+			if (!e)
+				return false;
+			fs->pid_start = e->start;
+			return true;
+		}
 		if (e && pidfd_alive(rec->pidfd)) {
 			fs->pid_start = e->start;
 			fs->memo_pid = rec->pid;
