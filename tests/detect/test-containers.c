@@ -11,9 +11,14 @@
  * Team Linux tests) each must raise their rule or reason, on both rootfs
  * kinds (busybox-static; separate binaries). Prints
  * "detected N/M, benign alerts K" per rootfs; fails above 0 benign alerts or
- * below DETECT_MIN_PERCENT (default 75: the goal is 95, not reached yet on
- * busybox - its NOFORK/NOEXEC applets never exec; docs/rules.md).
- * DETECT_DUMP=1 prints every event and alert.
+ * below DETECT_MIN_PERCENT (default 95, the issue's bar: 38 of 39).
+ * Each step waits on a state, not a time: a sentinel process of the test's
+ * own that every source reports (drain()), then the held file alerts are
+ * flushed - a fixed pause after each command was what made the figures
+ * fall under machine load (events read after the suite moved on counted
+ * for the next behaviour or not at all).
+ * DETECT_DUMP=1 prints every event and alert, prefixed with the rootfs (the
+ * two suites run side by side), and a line per behaviour.
  * Every alert of the container must carry its image as class, and file
  * alerts container-view paths.
  */
@@ -393,7 +398,7 @@ static void suite(enum container_image image, const char *name)
 		     benign_alerts);
 	{
 		const char *m = getenv("DETECT_MIN_PERCENT");
-		int min = m ? (int)strtol(m, NULL, 10) : 75;
+		int min = m ? (int)strtol(m, NULL, 10) : 95;
 
 		cr_assert_geq(detected * 100, min * NATTACKS, "[%s] detected %d/%d, below %d %%",
 			      name, detected, NATTACKS, min);
