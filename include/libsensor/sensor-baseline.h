@@ -182,7 +182,7 @@ struct sensor_rules_opts {
 	uint32_t flags;     /* enum sensor_rules_flags */
 	const char *path;
 	const char *dir;
-	char *err;          /* out, may be NULL: the first error, "FILE: line N: reason" */
+	char *err;          /* out, may be NULL: the first error, "FILE:LINE:COLUMN: reason" */
 	size_t errlen;
 };
 

@@ -85,8 +85,9 @@ static int parse_file(int dirfd, const char *dir, const char *name, int oflags,
 		free(buf);
 	}
 	if (r < 0 && err && errlen)
-		snprintf(err, errlen, "%s%s%s: %s", dir ? dir : "", dir ? "/" : "", name,
-			 sub[0] ? sub
+		/* a parse error is "LINE:COLUMN: what", so the whole reads FILE:LINE:COLUMN: what */
+		snprintf(err, errlen, "%s%s%s:%s%s", dir ? dir : "", dir ? "/" : "", name,
+			 sub[0] ? "" : " ", sub[0] ? sub
 			 : r == -E2BIG ? "larger than 1 MiB"
 			 : r == -EINVAL ? "not a regular file"
 			 : r == -ELOOP ? "a symbolic link (not followed in a rules directory)"
@@ -139,7 +140,7 @@ int rules_load(const char *path, const char *dir, bool defaults, struct ruleset 
 	} else if (defaults) {
 		r = rules_parse(rules_default_text, rules_default_len, &all, sub, sizeof(sub));
 		if (r < 0 && err && errlen)
-			snprintf(err, errlen, "(built-in rules): %s", sub);
+			snprintf(err, errlen, "(built-in rules):%s", sub);
 	} else {
 		all = calloc(1, sizeof(*all));
 		r = all ? 0 : -ENOMEM;
@@ -191,7 +192,7 @@ int rules_load(const char *path, const char *dir, bool defaults, struct ruleset 
 			}
 			if (!found) {
 				if (err && errlen)
-					snprintf(err, errlen, "%s%s%s: line %u: disable: no rule '%s'",
+					snprintf(err, errlen, "%s%s%s:%u: disable: no rule '%s'",
 						 f ? dir : path ? path : "(built-in rules)",
 						 f ? "/" : "", f ? fnames[f - 1] : "",
 						 rs->disabled[d].line, rs->disabled[d].id);

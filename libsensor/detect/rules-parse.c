@@ -33,7 +33,7 @@ static int fail(struct lex *lx, const char *fmt, ...)
 		const char *at = lx->tok_start && lx->tok_start >= lx->line_start ? lx->tok_start
 										  : lx->line_start;
 
-		n = snprintf(lx->err, lx->errlen, "line %u, column %u: ", lx->line,
+		n = snprintf(lx->err, lx->errlen, "%u:%u: ", lx->line,
 			     (unsigned)(at && lx->line_start ? at - lx->line_start : 0) + 1);
 		if (n >= 0 && (size_t)n < lx->errlen) {
 			va_start(ap, fmt);

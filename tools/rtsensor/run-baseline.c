@@ -327,6 +327,20 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			  (rb->learn_held ? SENSOR_ENFORCE_LEARN_HELD : 0);
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
+	if (rb->rules || rb->rules_dir) {
+		/* a rules file that does not load: one line, FILE:LINE:COLUMN: reason
+		 * (the attach would log it and fail with a second line) */
+		char err[512] = "";
+		struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rb->rules,
+						.dir = rb->rules_dir, .err = err,
+						.errlen = sizeof(err) };
+
+		r = sensor_rules_check(&ro);
+		if (r < 0) {
+			die_msg("run", "rules: %s", err[0] ? err : strerror(-r));
+			return r == -ENOENT || r == -EACCES || r == -ENOTDIR ? EXIT_FAIL : EXIT_USAGE;
+		}
+	}
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
 	if (r < 0) {
 		if (rb->db && (r == -ELOOP || r == -EPERM || r == -EMEDIUMTYPE))
