@@ -2,7 +2,7 @@
 /*
  * Every error of rtsensor is one line on stderr (README, rtsensor(1)): the
  * exact line and exit code for a bad option of each verb, a rules file that
- * does not parse (FILE:LINE:COLUMN) and a --watch path fanotify cannot watch.
+ * does not parse (FILE: line N, column M) and a --watch path fanotify cannot watch.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +71,7 @@ Test(cli_errors, unknown_options_one_line_exit_2)
 	   "timeline", "--kind", "exec");
 }
 
-/* A rules file that does not parse: FILE:LINE:COLUMN: reason, exit 2; a missing one: exit 1. */
+/* A rules file that does not parse: FILE: line N, column M: reason, exit 2; a missing one: exit 1. */
 Test(cli_errors, bad_rules_file_one_line)
 {
 	char dir[] = "/tmp/rt-cli-errors-XXXXXX", path[64], conf[64], want[256];
@@ -85,7 +85,7 @@ Test(cli_errors, bad_rules_file_one_line)
 	      "rule x severity=high\n desc \"d\"\n  exec.pth = /bin/sh\nend\n",
 	      f);
 	fclose(f);
-	snprintf(want, sizeof(want), "rtsensor: run: rules: %s:7:3: unknown field 'exec.pth'\n", path);
+	snprintf(want, sizeof(want), "rtsensor: run: rules: %s: line 7, column 3: unknown field 'exec.pth'\n", path);
 	RT(2, want, "run", "--source", "proc", "--mode", "monitor", "--rules", path, "--duration", "0.1");
 	/* config check says the same of the file a configuration names */
 	snprintf(conf, sizeof(conf), "%s/rtsensor.conf", dir);
@@ -93,7 +93,7 @@ Test(cli_errors, bad_rules_file_one_line)
 	cr_assert_not_null(f);
 	fprintf(f, "mode = monitor\nrules = %s\n", path);
 	fclose(f);
-	snprintf(want, sizeof(want), "rtsensor: config: %s: rules: %s:7:3: unknown field 'exec.pth'\n",
+	snprintf(want, sizeof(want), "rtsensor: config: %s: rules: %s: line 7, column 3: unknown field 'exec.pth'\n",
 		 conf, path);
 	RT(2, want, "config", "check", "--config", conf);
 	unlink(conf);

@@ -101,6 +101,7 @@ static void emit_stats(struct run_state *st)
 
 /* Keys a reload applies; a change of any other takes effect at the next start. */
 static const char *const live_keys[] = { "events", "alerts", "rules", "rules-dir",
+					 "no-default-rules",
 					 "stats-interval", "stats", NULL };
 
 static bool item_in(const struct conf *c, const struct conf_item *it)
@@ -187,7 +188,7 @@ static void reload(struct run_state *st)
 	}
 	reopen_events(st);
 	r = run_baseline_reload(&st->o->rb, st->cur->rb.alerts, st->cur->rb.rules,
-				st->cur->rules_dir);
+				st->cur->rules_dir, st->cur->rb.no_default_rules);
 	st->next_stats = st->cur->stats_interval ? mono_now() + st->cur->stats_interval : 0;
 	if (r < 0)
 		snprintf(detail, sizeof(detail), "configuration %s; rules not reloaded (%s), the "
