@@ -71,7 +71,7 @@ Test(cli_errors, unknown_options_one_line_exit_2)
 	   "timeline", "--kind", "exec");
 }
 
-/* A rules file that does not parse: FILE: line N, column M: reason, exit 2; a missing one: exit 1. */
+/* A rules file that does not parse or is missing: one line, FILE: line N, column M: reason; run exits 1, config check 2. */
 Test(cli_errors, bad_rules_file_one_line)
 {
 	char dir[] = "/tmp/rt-cli-errors-XXXXXX", path[64], conf[64], want[256];
@@ -86,7 +86,7 @@ Test(cli_errors, bad_rules_file_one_line)
 	      f);
 	fclose(f);
 	snprintf(want, sizeof(want), "rtsensor: run: rules: %s: line 7, column 3: unknown field 'exec.pth'\n", path);
-	RT(2, want, "run", "--source", "proc", "--mode", "monitor", "--rules", path, "--duration", "0.1");
+	RT(1, want, "run", "--source", "proc", "--mode", "monitor", "--rules", path, "--duration", "0.1");
 	/* config check says the same of the file a configuration names */
 	snprintf(conf, sizeof(conf), "%s/rtsensor.conf", dir);
 	f = fopen(conf, "w");

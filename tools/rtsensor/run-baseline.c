@@ -346,7 +346,7 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 		r = sensor_rules_check(&ro);
 		if (r < 0) {
 			die_msg("run", "rules: %s", err[0] ? err : strerror(-r));
-			return r == -ENOENT || r == -EACCES || r == -ENOTDIR ? EXIT_FAIL : EXIT_USAGE;
+			return exit_code_for(r); /* the sensor cannot start: 1, as the attach gave */
 		}
 	}
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
