@@ -27,7 +27,7 @@
 #define PERSONALITY_NR "135 "
 
 static char dir[64], sock[96];
-static struct test_container c;
+static struct test_container c, c2;
 static pid_t sensor = -1;
 
 static void stop_sensor(void)
@@ -46,6 +46,7 @@ static void cleanup(void)
 
 	stop_sensor();
 	container_destroy(&c);
+	container_destroy(&c2);
 	if (dir[0] && !getenv("TEST_KEEP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		run_sh(cmd);
@@ -129,12 +130,13 @@ static int run_in(const char *script, char *out, size_t cap)
 	return container_exec(&c, argv);
 }
 
+static const char *const init[] = { "sleep", "1000", NULL };
+static char seccomp[512];
+
 static void setup_container(void)
 {
-	static const char *const init[] = { "sleep", "1000", NULL };
 	struct container_opts co = { .shape = CONTAINER_DOCKER, .image = CONTAINER_IMAGE_BUSYBOX,
 				     .argv = init };
-	char seccomp[512];
 
 	REQUIRE_ROOT();
 	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
@@ -329,8 +331,8 @@ Test(cli_enforce_seccomp, learned_syscalls_run_unlearned_denied, .timeout = 300,
  * each waits in the kernel's queue (no bound, no deadline there); when
  * it continues it answers all of them. Sensor death: one waits, the
  * sensor is killed: the kernel fails the held syscall with ENOSYS (the
- * listener is gone), the workload goes on; later `runc exec`s fail:
- * runc cannot reach the agent.
+ * listener is gone), the workload goes on; later `runc exec`s and a new
+ * container of that profile fail: runc cannot reach the agent.
  */
 Test(cli_enforce_seccomp, stopped_sensor_answers_all_killed_sensor_enosys, .timeout = 120,
      .fini = cleanup)
@@ -366,4 +368,13 @@ Test(cli_enforce_seccomp, stopped_sensor_answers_all_killed_sensor_enosys, .time
 	free(o);
 	cr_assert_neq(run_in("true", NULL, 0), 0, "runc exec needs the agent");
 	cr_assert_eq(held_in_personality(), 0);
+	/* and so does a new container of that profile: starts fail closed */
+	{
+		struct container_opts co = { .shape = CONTAINER_DOCKER,
+					     .image = CONTAINER_IMAGE_BUSYBOX, .argv = init,
+					     .extra_linux = seccomp };
+
+		cr_assert_eq(container_create(&c2, &co), 0);
+		cr_assert_neq(container_start(&c2), 0, "runc run needs the agent");
+	}
 }
