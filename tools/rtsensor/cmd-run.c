@@ -299,8 +299,8 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sensor_ctx *ctx = NULL;
 	int nsrc = 0, r, code = EXIT_OK, last_err = 0;
-	bool net_started = false, agent_up = false;
-	char status[200];
+	bool net_started = false, agent_up = false, asked;
+	char status[200], why[256];
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -387,6 +387,10 @@ int cmd_run(int argc, char **argv)
 		/* nfqueue holds traffic: only when named (or below, with --deny-peer's own queue) */
 		if (t == SENSOR_SOURCE_NFQUEUE && (run_net_active(o->net) || !o->explicit_src))
 			continue;
+		/* --watch and --deny-exec ask for fanotify: its failure is the run's, in one line */
+		asked = o->explicit_src || (t == SENSOR_SOURCE_FANOTIFY && o->fan_opts);
+		if (asked)
+			log_stderr_capture(why, sizeof(why));
 		r = sensor_source_add(ctx, (enum sensor_source_type)t,
 				      t == SENSOR_SOURCE_FANOTIFY    ? (const void *)o->fan_opts
 				      : t == SENSOR_SOURCE_CONNTRACK ? run_net_conntrack_opts(o->net)
@@ -394,11 +398,17 @@ int cmd_run(int argc, char **argv)
 				      : t == SENSOR_SOURCE_SECCOMP   ? (const void *)&o->seccomp
 								     : NULL,
 				      &srcs[nsrc]);
+		log_stderr_capture(NULL, 0);
 		if (r < 0) {
 			const char *name = sensor_source_type_name((enum sensor_source_type)t);
 
 			last_err = r;
-			if (o->explicit_src) {
+			if (asked && why[0] && r != -EOPNOTSUPP && r != -EPERM && r != -EACCES) {
+				die_msg("run", "%s", why); /* the source's own reason, e.g. the path it cannot watch */
+				code = exit_code_for(r);
+				goto done;
+			}
+			if (asked) {
 				die_msg("run", "source %s: %s%s", name, strerror(-r),
 					r == -EPERM || r == -EACCES ? " (run as root)" :
 					r == -EOPNOTSUPP ? " (not in this build or kernel; see 'rtsensor doctor')" : "");

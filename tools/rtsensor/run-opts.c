@@ -228,7 +228,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 			if (r > 0)
 				break;
 			if (r == 0)
-				run_opts_usage(stderr);
+				opt_error("run", o->argv, "s:e:d:h");
 			code = EXIT_USAGE;
 			goto done;
 		}
