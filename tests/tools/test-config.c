@@ -178,6 +178,7 @@ Test(config, check_names_the_rule_drop_in_file_and_line)
 	cr_assert(strstr(res.err, "no rule 'wirte-etc'") != NULL, "%s", res.err);
 	cr_assert_eq(RT("run", "--mode", "learn", "--rules-dir", rd, "--source", "proc",
 			"--duration", "0.1"), 1);
+	cr_assert_eq(count_lines(res.err), 1, "%s", res.err);
 	cr_assert(strstr(res.err, "20-typo.rules: line 1, column 9: disable: no rule 'wirte-etc'") !=
 		  NULL, "%s", res.err);
 	/* a rules file adds to the built-in rules; no-default-rules leaves only its own */

@@ -56,8 +56,7 @@ int cmd_config(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return opt_error("config", argv + 1, "c:h");
 		}
 	}
 	if (optind < argc - 1) {

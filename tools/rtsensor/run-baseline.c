@@ -333,6 +333,22 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			  (rb->learn_held ? SENSOR_ENFORCE_LEARN_HELD : 0);
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
+	if (rb->rules || rb->rules_dir || rb->no_default_rules) {
+		/* a rules file that does not load: one line, "FILE: line N, column M: reason"
+		 * (the attach would log it and fail with a second line) */
+		char err[512] = "";
+		struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rb->rules,
+						.dir = rb->rules_dir, .err = err,
+						.errlen = sizeof(err),
+						.flags = rb->no_default_rules ? SENSOR_RULES_NO_DEFAULTS
+									      : 0 };
+
+		r = sensor_rules_check(&ro);
+		if (r < 0) {
+			die_msg("run", "rules: %s", err[0] ? err : strerror(-r));
+			return exit_code_for(r); /* the sensor cannot start: 1, as the attach gave */
+		}
+	}
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
 	if (r < 0) {
 		if (rb->db && (r == -ELOOP || r == -EPERM || r == -EMEDIUMTYPE))
