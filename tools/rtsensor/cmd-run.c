@@ -497,8 +497,13 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_FAIL;
 	}
 
-	if (o->stats)
+	if (o->stats) {
+		/* the last alert aggregates go to the sinks first, so that the counters
+		 * printed (syslog sent, alerts) include them */
+		if (o->rb.b)
+			sensor_baseline_flush_alerts(o->rb.b, 0);
 		print_stats(&st);
+	}
 done:
 	r = run_baseline_stop(&o->rb); /* before the context: a last flush */
 	if (r != EXIT_OK && code == EXIT_OK)
