@@ -138,7 +138,7 @@ static bool exec_drift_late(const struct sensor_event *ev, const struct proc_ent
 	if (e->wl->layers && e->wl->layers[0] == '+' &&
 	    exec_drift_upper(e->wl->layers + 1, strcspn(e->wl->layers + 1, "\n"), exe) == 1)
 		return true;
-	return e->exec_unread && exec_drift_tmpfs("/proc", workload_live_pid(e->wl), exe) == 1;
+	return e->exec_unread && exec_drift_tmpfs("/proc", workload_live_pid(e->wl, e->pid), exe) == 1;
 }
 
 void enrich_event(struct sensor_ctx *ctx, struct sensor_event *ev)

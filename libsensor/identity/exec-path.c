@@ -147,6 +147,45 @@ static int stat_in_root(int rootfd, const char *path, struct stat *st)
 	return r;
 }
 
+/*
+ * The binary an applet link points to, when the running binary is not known
+ * (its exec was never read): comm as a symbolic link in one of dirs whose
+ * target has another name (/bin/find -> /bin/busybox). Into bin (absolute,
+ * in root's view); 1 when found.
+ */
+static int applet_target(int rootfd, const char *const *dirs, const char *comm, size_t cn,
+			 char *bin, size_t cap)
+{
+	struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+	for (int i = 0; dirs[i]; i++) {
+		char p[PATH_MAX], t[PATH_MAX];
+		const char *tb;
+		size_t tn;
+		ssize_t n;
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/%.*s", dirs[i], (int)cn, comm);
+		fd = (int)syscall(SYS_openat2, rootfd, p, &how, sizeof(how));
+		if (fd < 0)
+			continue;
+		n = readlinkat(fd, "", t, sizeof(t) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		t[n] = '\0';
+		tb = base_of(t, &tn);
+		if (tn == 0 || (tn == cn && memcmp(tb, comm, cn) == 0))
+			continue;
+		if (snprintf(bin, cap, "%s%s%s", t[0] == '/' ? "" : dirs[i], t[0] == '/' ? "" : "/",
+			     t) >= (int)cap)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
 int exec_applet_path(const char *root, const char *exe, const char *comm, char *out, size_t cap)
 {
 	static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
@@ -155,17 +194,29 @@ int exec_applet_path(const char *root, const char *exe, const char *comm, char *
 	const char *eb;
 	size_t en, cn;
 	int rootfd, found = 0;
+	char target[PATH_MAX];
 
-	if (!root || !exe || !comm || !out || cap == 0)
+	if (!root || !comm || !out || cap == 0)
 		return -EINVAL;
 	cn = strnlen(comm, 16);
-	eb = base_of(exe, &en);
-	if (cn == 0 || cn >= 16 || exe[0] != '/' || strchr(comm, '/') || comm[0] == '.' ||
-	    (en == cn && memcmp(eb, comm, cn) == 0))
-		return 0; /* no name, or the binary's own */
+	if (cn == 0 || cn >= 16 || strchr(comm, '/') || comm[0] == '.')
+		return 0; /* no name */
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return 0;
+	/* the binary unknown: the one comm's link names, if named otherwise */
+	if (!exe) {
+		if (applet_target(rootfd, dirs, comm, cn, target, sizeof(target)) != 1) {
+			close(rootfd);
+			return 0;
+		}
+		exe = target;
+	}
+	eb = base_of(exe, &en);
+	if (exe[0] != '/' || (en == cn && memcmp(eb, comm, cn) == 0)) {
+		close(rootfd);
+		return 0; /* the binary's own name */
+	}
 	/* next to the binary first (/bin/busybox + nc = /bin/nc), as audit's
 	 * /proc/self/exe execs are named: one applet, one name */
 	if (stat_in_root(rootfd, exe, &bin) == 0 && S_ISREG(bin.st_mode))

@@ -59,7 +59,10 @@ int exec_drift_tmpfs(const char *proc_root, int32_t pid, const char *path);
  * binary's own directory or one of the usual PATH directories (resolved
  * inside root), writes the applet's path - named next to the binary
  * (/bin/busybox + nc = /bin/nc), as audit's exec of the applet through
- * /proc/self/exe is named, so one applet has one path - and returns 1; 0 when comm is no applet of exe (a process
+ * /proc/self/exe is named, so one applet has one path - and returns 1;
+ * exe NULL (the process's exec was never read): the binary is the target
+ * of comm's symbolic link in those directories when it has another name
+ * (/bin/find -> /bin/busybox); 0 when comm is no applet of exe (a process
  * naming itself, a thread); -EINVAL on bad arguments.
  */
 int exec_applet_path(const char *root, const char *exe, const char *comm, char *out, size_t cap);

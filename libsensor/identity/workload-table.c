@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "workload-meta.h"
@@ -354,7 +355,7 @@ void workload_learn_class(struct workload *w, const char *exe)
 		free(c);
 }
 
-int32_t workload_live_pid(const struct workload *w)
+int32_t workload_live_pid(const struct workload *w, int32_t not)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified",
 					     "/sys/fs/cgroup/pids", "/sys/fs/cgroup/systemd", NULL };
@@ -364,24 +365,33 @@ int32_t workload_live_pid(const struct workload *w)
 	if (!cg || cg[0] != '/' || strstr(cg, "/.."))
 		return 0;
 	for (int i = 0; roots[i]; i++) {
+		int32_t found = 0;
 		FILE *f;
-		long long pid = 0;
-		char *end;
 
 		if (snprintf(p, sizeof(p), "%s%s/cgroup.procs", roots[i], cg) >= (int)sizeof(p))
 			return 0;
 		f = fopen(p, "re");
 		if (!f)
 			continue;
-		if (fgets(line, sizeof(line), f)) {
+		/* the first of a few that still has a root to look through (not
+		 * the one the event is about: it may be exiting) */
+		for (int k = 0; k < 16 && !found && fgets(line, sizeof(line), f); k++) {
+			struct stat st;
+			char root[48];
+			long long pid;
+			char *end;
+
 			errno = 0;
 			pid = strtoll(line, &end, 10);
-			if (errno || end == line || pid <= 0 || pid > INT32_MAX)
-				pid = 0;
+			if (errno || end == line || pid <= 0 || pid > INT32_MAX || pid == not)
+				continue;
+			snprintf(root, sizeof(root), "/proc/%lld/root/", pid);
+			if (stat(root, &st) == 0)
+				found = (int32_t)pid;
 		}
 		fclose(f);
-		if (pid > 0)
-			return (int32_t)pid;
+		if (found)
+			return found;
 	}
 	return 0;
 }

@@ -81,11 +81,12 @@ const char *workload_field(const struct workload *w, enum sensor_field f);
 struct workload *workload_by_path(struct workload_table *t, const char *p, size_t n,
 				  bool *upper);
 /*
- * A live process of the instance (the first pid of its cgroup's
- * cgroup.procs, cgroup v2 or the v1 pids/systemd hierarchies), to look at
- * its filesystem when the process an event is about is gone; 0 if none.
+ * A live process of the instance other than `not` (one of the first pids
+ * of its cgroup's cgroup.procs, cgroup v2 or the v1 pids/systemd
+ * hierarchies, whose /proc/<pid>/root can be looked through), to see its
+ * filesystem when the process an event is about is gone; 0 if none.
  */
-int32_t workload_live_pid(const struct workload *w);
+int32_t workload_live_pid(const struct workload *w, int32_t not);
 /* Record the class learned from the instance's first executable, once. */
 void workload_learn_class(struct workload *w, const char *exe);
 

@@ -192,8 +192,10 @@ static int on_comm(struct sensor_source *src, struct proc_src *ps, const struct 
 	 * a forked applet exits at once), then re-read it while it runs */
 	e = proc_entry_ref(proc_cache_lookup(ctx->procs, pid));
 	proc_cache_refresh(ctx->procs, pid);
+	/* (an exec never read leaves no exe: the applet's link names the binary
+	 * then, in a container's rootfs only - exec-path.h) */
 	if (pe->event_data.comm.process_pid != pe->event_data.comm.process_tgid || !e ||
-	    e->runtime || !e->exe) {
+	    e->runtime || (!e->exe && !(e->wl && e->wl->rootfs))) {
 		proc_entry_unref(e); /* a thread naming itself, or nothing known */
 		return 0;
 	}

@@ -169,6 +169,13 @@ Test(exec_path, applet_run_without_an_exec)
 	cr_assert_eq(exec_applet_path(dir, "/bin/busybox", "../bin/nc", out, sizeof(out)), 0);
 	cr_assert_eq(exec_applet_path(dir, "/bin/nosuch", "nc", out, sizeof(out)), 0);
 	cr_assert_eq(exec_applet_path(NULL, "/bin/busybox", "nc", out, sizeof(out)), -EINVAL);
+	/* the binary unknown (its exec never read): the link's target, named otherwise */
+	cr_assert_eq(exec_applet_path(dir, NULL, "nc", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "/bin/nc");
+	cr_assert_eq(exec_applet_path(dir, NULL, "find", out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "/bin/find");
+	cr_assert_eq(exec_applet_path(dir, NULL, "other", out, sizeof(out)), 0, "not a link");
+	cr_assert_eq(exec_applet_path(dir, NULL, "nosuch", out, sizeof(out)), 0);
 
 	/* its words from the shell's command line, up to an operator or redirection */
 	cr_assert_eq(exec_applet_argv("sh -c find / -xdev -perm -4000 -type f >/dev/null 2>&1",
