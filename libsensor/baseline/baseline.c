@@ -13,7 +13,7 @@
 
 #include "baseline.h"
 #include "detect/rules.h"
-#include "features.h"
+#include "model/features.h"
 #include "store/store.h"
 #include "util/opts.h"
 

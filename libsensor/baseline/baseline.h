@@ -6,7 +6,7 @@
 #include <libsensor/sensor-baseline.h>
 
 #include "core/context.h"
-#include "model.h"
+#include "model/model.h"
 #include "journal.h"
 #include "enforce.h"
 

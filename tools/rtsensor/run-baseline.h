@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "http-sink.h"
+#include "line-writer.h"
 #include "human.h"
 #include "rtsensor.h"
 #include "syslog-sink.h"
@@ -40,7 +41,9 @@ struct run_baseline {
 	int fail;             /* --fail: 0 unset, 1 open, 2 closed */
 	/* state */
 	sensor_baseline *b;
-	FILE *out;
+	FILE *out;            /* stdout, or NULL when lw writes the file */
+	struct line_writer *lw; /* --alerts FILE: written by a thread of its own */
+	uint64_t file_lost_reported; /* lw's dropped lines already emitted as loss events */
 	struct syslog_sink sl;
 	bool sl_open;
 	struct http_sink *hs;
@@ -101,6 +104,8 @@ struct run_baseline {
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
 	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout); each\n" \
 	"                        line is written and flushed as the alert is raised\n" \
+	"                        (a FILE by a writer thread, queued (8192), losses\n" \
+	"                        are loss events)\n" \
 	"      --alert-rate N    alerts per workload, origin (rule or baseline) and\n"  \
 	"                        severity a minute before the rest are held back and\n" \
 	"                        reported as rate_limited (default 20)\n"              \
