@@ -58,6 +58,9 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x103:
 		rb->rules = arg;
 		return 1;
+	case 0x10f:
+		rb->no_default_rules = true;
+		return 1;
 	case 0x106:
 		rb->syslog = arg;
 		return 1;
@@ -226,12 +229,13 @@ int run_baseline_check(const struct run_baseline *rb)
 		return EXIT_USAGE;
 	}
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->rules_dir ||
+		if (rb->db || rb->alerts || rb->rules || rb->rules_dir || rb->no_default_rules ||
 		    (rb->syslog && !rb->syslog_kinds) || rb->journal || rb->learn_min ||
 		    rb->learn_stable || rb->http || rb->alert_rate || rb->dry_run || rb->fail ||
 		    rb->learn_held) {
 			die_msg("run", "--db, --alerts, --alert-rate, --syslog (without --syslog-events), "
-				"--http, --journal, --rules, --rules-dir, --learn-*, --dry-run and --fail "
+				"--http, --journal, --rules, --rules-dir, --no-default-rules, --learn-*, "
+				"--dry-run and --fail "
 				"need --mode "
 				"learn|monitor|enforce");
 			return EXIT_USAGE;
@@ -311,6 +315,8 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	}
 	if (rb->journal)
 		o.flags |= SENSOR_BASELINE_JOURNAL;
+	if (rb->no_default_rules)
+		o.flags |= SENSOR_BASELINE_NO_DEFAULT_RULES;
 	if (rb->event_time)
 		o.flags |= SENSOR_BASELINE_EVENT_TIME;
 	o.mode = strcmp(rb->mode, "monitor") == 0   ? SENSOR_BASELINE_MONITOR
@@ -327,6 +333,22 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			  (rb->learn_held ? SENSOR_ENFORCE_LEARN_HELD : 0);
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
+	if (rb->rules || rb->rules_dir || rb->no_default_rules) {
+		/* a rules file that does not load: one line, "FILE: line N, column M: reason"
+		 * (the attach would log it and fail with a second line) */
+		char err[512] = "";
+		struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rb->rules,
+						.dir = rb->rules_dir, .err = err,
+						.errlen = sizeof(err),
+						.flags = rb->no_default_rules ? SENSOR_RULES_NO_DEFAULTS
+									      : 0 };
+
+		r = sensor_rules_check(&ro);
+		if (r < 0) {
+			die_msg("run", "rules: %s", err[0] ? err : strerror(-r));
+			return exit_code_for(r); /* the sensor cannot start: 1, as the attach gave */
+		}
+	}
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
 	if (r < 0) {
 		if (rb->db && (r == -ELOOP || r == -EPERM || r == -EMEDIUMTYPE))
@@ -432,9 +454,10 @@ void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx)
 }
 
 int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
-			const char *rules_dir)
+			const char *rules_dir, bool no_default_rules)
 {
-	struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rules, .dir = rules_dir };
+	struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rules, .dir = rules_dir,
+					.flags = no_default_rules ? SENSOR_RULES_NO_DEFAULTS : 0 };
 	char err[512] = "";
 	int r;
 
@@ -474,6 +497,7 @@ int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char 
 	if (r >= 0) {
 		rb->rules = rules;
 		rb->rules_dir = rules_dir;
+		rb->no_default_rules = no_default_rules;
 	}
 	return r;
 }

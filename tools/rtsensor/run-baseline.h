@@ -19,6 +19,7 @@ struct run_baseline {
 	const char *db;       /* --db */
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
+	bool no_default_rules; /* --no-default-rules: --rules and --rules-dir are all the rules */
 	const char *rules_dir; /* --rules-dir DIR (run-opts.c) */
 	const char *syslog;   /* --syslog TARGET */
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
@@ -60,6 +61,7 @@ struct run_baseline {
 	{ "db", required_argument, NULL, 0x101 },                     \
 	{ "alerts", required_argument, NULL, 0x102 },                 \
 	{ "rules", required_argument, NULL, 0x103 },                  \
+	{ "no-default-rules", no_argument, NULL, 0x10f },             \
 	{ "learn-min", required_argument, NULL, 0x104 },              \
 	{ "learn-stable", required_argument, NULL, 0x105 },           \
 	{ "syslog", required_argument, NULL, 0x106 },                 \
@@ -118,7 +120,11 @@ struct run_baseline {
 	"      --http URL        also POST every alert to URL (in --format's form; with\n" \
 	"                        --format falco, falcosidekick's / takes it); retried,\n" \
 	"                        queued (1024), losses are loss events\n"             \
-	"      --rules FILE      threat rules (default: the built-in rules)\n"           \
+	"      --rules FILE      threat rules added to the built-in ones: a rule of the\n" \
+	"                        same id replaces one, 'rule ID enabled=false' or\n"  \
+	"                        'disable ID' leaves one out (docs/rules.md)\n"       \
+	"      --no-default-rules  no built-in rules: --rules and --rules-dir are all\n" \
+	"                        the rules\n"                                          \
 	"      --learn-min SECS  minimum learning time (default 86400)\n"                \
 	"      --learn-stable SECS  learning ends after SECS without a new feature\n"    \
 	"                        (default 7200)\n"
@@ -139,11 +145,12 @@ void run_baseline_event(struct run_baseline *rb, const sensor_event *ev);
 /*
  * A reload (SIGHUP): write pending alert aggregates and the store, reopen
  * the alert file (log rotation; `alerts` may name a new one), and load the
- * rules anew (`rules`, `rules_dir`), keeping the old ones when the new do
+ * rules anew (`rules`, `rules_dir`, on the built-in ones unless
+ * `no_default_rules`), keeping the old ones when the new do
  * not load. Returns the number of rules in force, or -errno (printed).
  */
 int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
-			const char *rules_dir);
+			const char *rules_dir, bool no_default_rules);
 /* Flush, detach, close the alert sink. Returns an exit code. */
 int run_baseline_stop(struct run_baseline *rb);
 
