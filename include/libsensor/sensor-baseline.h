@@ -162,6 +162,16 @@ struct sensor_baseline_opts {
  * rules file does not parse (the message goes to the context's log),
  * -ENOSPC when the pipeline is full, -ENOMEM, or the -errno of opening the
  * database or the rules file.
+ *
+ * With a db_path other than ":memory:" the baseline starts one thread, the
+ * store's alert writer: it commits each alert to the alerts table on a
+ * connection of its own, so a commit that waits for the disk never holds
+ * up the loop (the model's flush stays on the loop, every flush_interval_ns).
+ * It touches nothing of the context; sensor_baseline_flush(),
+ * sensor_baseline_flush_alerts() and sensor_baseline_free() wait for it to
+ * commit what was queued, and free() joins it. Alerts it could not keep
+ * (queue of 65536 full, a transaction failed after retries) are loss
+ * events of the baseline and count in flush_errors.
  */
 SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
 					 sensor_baseline **ret);
@@ -218,8 +228,9 @@ SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
 
 /*
  * Write every change since the last flush to the database now (in one
- * transaction) and emit aggregated alerts whose window closed. Returns the
- * number of rows written (>= 0), or -errno of the store.
+ * transaction) and emit aggregated alerts whose window closed; returns once
+ * the alert writer (sensor_baseline_attach()) committed the alerts queued.
+ * Returns the number of model rows written (>= 0), or -errno of the store.
  */
 SENSOR_EXPORT int sensor_baseline_flush(sensor_baseline *b);
 
