@@ -98,6 +98,17 @@ int container_exec_capture(struct test_container *c, const char *const *argv, ch
  * for: returns its pid (the caller kills and reaps it) or -1.
  */
 pid_t container_peer_spawn(struct test_container *c, const char *const *argv);
+/*
+ * A gate: a FIFO /<name> in the container's rootfs (made before or after
+ * start) that the test holds open. A command in the container that reads
+ * it (`read x </name`, or `nc ... </name`) blocks until the test opens the
+ * gate with container_gate_open(): one reader gets a line, then all see EOF. Returns the fd to
+ * pass there, or -errno. A child forked while a gate is held must close
+ * the fd, or the gate never opens.
+ */
+int container_gate(struct test_container *c, const char *name);
+/* Open the gate (close the test's end). 0 or -errno. */
+int container_gate_open(int fd);
 /* Kill, delete, unmount, remove the netns, bundle and cgroup dirs. NULL-safe. */
 void container_destroy(struct test_container *c);
 /* Where bundles and image layers are made (default /tmp); a test's own filesystem when it watches one. */

@@ -315,12 +315,19 @@ Test(cli_hostile, sigpipe_stops_cleanly_and_removes_audit_rules, .timeout = 60)
 	cr_assert(!left, "rules of pid %d left after SIGPIPE", (int)pid);
 }
 
+/* /proc/PID/stat is gone: the process died and was reaped (a zombie still has one). */
+static bool gone(const char *stat_path)
+{
+	return access(stat_path, F_OK) < 0 && errno == ENOENT;
+}
+
 /* Row "stops": NFQUEUE rules of a killed instance were never swept. */
 Test(cli_hostile, nfqueue_rules_of_a_killed_instance_are_swept, .timeout = 90)
 {
-	char ns[32], cmd[1024], pidf[64];
+	char ns[32], cmd[1024], pidf[64], path[64];
 	char *pidtxt;
 	size_t len;
+	pid_t pid;
 
 	REQUIRE_ROOT();
 	snprintf(ns, sizeof(ns), "rth-%d", (int)getpid());
@@ -329,15 +336,25 @@ Test(cli_hostile, nfqueue_rules_of_a_killed_instance_are_swept, .timeout = 90)
 	cr_assert_eq(run_sh(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s sh -c '%s run --source nfqueue --duration 60 >/dev/null 2>&1 & "
-		 "echo $! > %s'; sleep 1.5",
+		 "echo $! > %s'",
 		 ns, bin(), pidf);
 	cr_assert_eq(run_sh(cmd), 0);
 	pidtxt = read_file(pidf, &len);
 	cr_assert_not_null(pidtxt);
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s iptables -S | grep -q rtsensor-nfq-", ns);
+	pid = atoi(pidtxt);
+	cr_assert_gt(pid, 0);
+	/* until the instance installed its rules (at most 10 s) */
+	snprintf(cmd, sizeof(cmd),
+		 "i=0; until ip netns exec %s iptables -S | grep -q rtsensor-nfq-; do"
+		 " i=$((i+1)); [ $i -lt 200 ] || exit 1; sleep 0.05; done", ns);
 	cr_assert_eq(run_sh(cmd), 0, "the instance installed no rule");
-	kill(atoi(pidtxt), SIGKILL);
-	usleep(200000);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	/* until it is gone (reaped by init: its pid no longer names a process), at most 10 s */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 1000 && !gone(path); i++)
+		usleep(10000);
+	cr_assert(gone(path), "pid %d still there after SIGKILL", (int)pid);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s iptables -S | grep -q rtsensor-nfq-", ns);
 	cr_assert_eq(run_sh(cmd), 0, "the killed instance's rules are still there (as expected)");
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s %s run --source nfqueue --duration 0.3 >/dev/null 2>&1", ns,
