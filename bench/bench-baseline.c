@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "baseline/baseline.h"
-#include "baseline/features.h"
-#include "baseline/model.h"
+#include "model/features.h"
+#include "model/model.h"
 #include "bench.h"
 #include "store/store.h"
 

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
-	for (nlh = buf; ctnl_msg_ok(nlh, rem); nlh = ctnl_msg_next(nlh, &rem)) {
+	for (nlh = buf; nfnl_msg_ok(nlh, rem); nlh = nfnl_msg_next(nlh, &rem)) {
 		struct ct_flow f;
 
 		if (ctnl_decode(nlh, rem, &f) == 0)

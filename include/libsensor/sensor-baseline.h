@@ -81,7 +81,8 @@ enum sensor_baseline_flags {
 	/* Take an event's time from its `time` field (replays, tests with an
 	 * injected clock) rather than from clock_fn or the real clock. */
 	SENSOR_BASELINE_EVENT_TIME = 1u << 0,
-	/* Do not load the built-in default rules when rules_path is NULL. */
+	/* Do not load the built-in default rules: rules_path and rules_dir
+	 * are all the rules (without either, no threat rules at all). */
 	SENSOR_BASELINE_NO_DEFAULT_RULES = 1u << 1,
 	/* Keep a journal of the events that matter after the fact (execs,
 	 * changes to files, connections, syscalls, verdicts, losses) in the
@@ -119,7 +120,8 @@ struct sensor_baseline_opts {
 	uint32_t flags;             /* enum sensor_baseline_flags */
 	enum sensor_baseline_mode mode; /* 0: SENSOR_BASELINE_LEARN */
 	const char *db_path;        /* SQLite database; NULL: memory only */
-	const char *rules_path;     /* threat rules file; NULL: built-in default rules */
+	const char *rules_path;     /* threat rules file layered on the built-in rules
+				       (sensor_rules_opts); NULL: the built-in rules alone */
 	uint64_t min_learn_ns;      /* minimum learning time; 0: 24 h */
 	uint64_t stable_ns;         /* no new feature for this long ends learning; 0: 2 h */
 	uint64_t decay_ns;          /* features unseen this long age out; 0: 30 days */
@@ -160,36 +162,49 @@ struct sensor_baseline_opts {
  * rules file does not parse (the message goes to the context's log),
  * -ENOSPC when the pipeline is full, -ENOMEM, or the -errno of opening the
  * database or the rules file.
+ *
+ * With a db_path other than ":memory:" the baseline starts one thread, the
+ * store's alert writer: it commits each alert to the alerts table on a
+ * connection of its own, so a commit that waits for the disk never holds
+ * up the loop (the model's flush stays on the loop, every flush_interval_ns).
+ * It touches nothing of the context; sensor_baseline_flush(),
+ * sensor_baseline_flush_alerts() and sensor_baseline_free() wait for it to
+ * commit what was queued, and free() joins it. Alerts it could not keep
+ * (queue of 65536 full, a transaction failed after retries) are loss
+ * events of the baseline and count in flush_errors.
  */
 SENSOR_EXPORT int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *opts,
 					 sensor_baseline **ret);
 
 enum sensor_rules_flags {
-	/* Without `path`, start from no rules instead of the built-in ones. */
+	/* Start from no rules instead of the built-in ones: `path` and `dir`
+	 * are all the rules. */
 	SENSOR_RULES_NO_DEFAULTS = 1u << 0,
 };
 
 /*
- * Where the threat rules come from (docs/rules.md): the rules file `path`
- * (NULL: the built-in default rules), then every "*.rules" file of the
- * drop-in directory `dir` (NULL: none) in name order, whose rules are
- * added; "disable <id>" in any of them leaves a rule out (an unknown id is
- * an error). Files in `dir` must be regular files; symbolic links there are
- * not followed.
+ * Where the threat rules come from (docs/rules.md): the built-in default
+ * rules (unless SENSOR_RULES_NO_DEFAULTS), then the rules file `path`
+ * (NULL: none), then every "*.rules" file of the drop-in directory `dir`
+ * (NULL: none) in name order, each layered on the ones before it: a rule,
+ * list or macro with an earlier one's name replaces it, "append=true" adds
+ * to it, "disable <id>" and "rule <id> enabled=false" leave a rule out (an
+ * unknown id is an error). Files in `dir` must be regular files; symbolic
+ * links there are not followed.
  */
 struct sensor_rules_opts {
 	size_t sz;          /* sizeof(struct sensor_rules_opts) */
 	uint32_t flags;     /* enum sensor_rules_flags */
 	const char *path;
 	const char *dir;
-	char *err;          /* out, may be NULL: the first error, "FILE: line N: reason" */
+	char *err;          /* out, may be NULL: the first error, "FILE: line N, column M: reason" */
 	size_t errlen;
 };
 
 /*
  * Load and check rules without a context (rtsensor config check). Returns
  * the number of rules in force (>= 0), -EBADMSG for a file that does not
- * parse, an unknown id to disable or an id defined twice, -E2BIG past the
+ * parse, an unknown id to disable or to append to, -E2BIG past the
  * limits or for unknown non-zero option bytes, -EINVAL for bad options, -ENOMEM, or the -errno of opening a file
  * or the directory. The reason is in opts->err.
  */
@@ -213,8 +228,9 @@ SENSOR_EXPORT sensor_baseline *sensor_baseline_free(sensor_baseline *b);
 
 /*
  * Write every change since the last flush to the database now (in one
- * transaction) and emit aggregated alerts whose window closed. Returns the
- * number of rows written (>= 0), or -errno of the store.
+ * transaction) and emit aggregated alerts whose window closed; returns once
+ * the alert writer (sensor_baseline_attach()) committed the alerts queued.
+ * Returns the number of model rows written (>= 0), or -errno of the store.
  */
 SENSOR_EXPORT int sensor_baseline_flush(sensor_baseline *b);
 

@@ -6,7 +6,8 @@
  * poll sensor_ctx_get_fd() in their own loop with the timeout from
  * sensor_ctx_get_deadline() and call sensor_ctx_process() when it is
  * readable or the deadline passed. The library creates no thread on the
- * event path, installs no signal handler and never prints: it logs through
+ * event path (the one thread it may start is the baseline store's alert
+ * writer, documented at sensor_baseline_attach()), installs no signal handler and never prints: it logs through
  * the callback given in the options.
  *
  * A context is not thread-safe, except for sensor_ctx_wakeup(),

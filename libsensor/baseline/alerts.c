@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "store/store.h"
 
 #define BUCKETS 1024
 #define QUEUE_MAX 65536
@@ -146,6 +147,12 @@ static void queue_for_store(struct sensor_baseline *b, const char *json, const c
 
 	if (!b->store)
 		return;
+	if (b->aw) {
+		/* the writer thread commits it now; a refusal is counted there and
+		 * becomes a loss event at the next flush */
+		store_alert_writer_put(b->aw, json, wl, t);
+		return;
+	}
 	if (a->nq >= QUEUE_MAX) {
 		b->stats.flush_errors++; /* counted: the store is behind, the callback had it */
 		return;

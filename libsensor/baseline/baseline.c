@@ -13,7 +13,7 @@
 
 #include "baseline.h"
 #include "detect/rules.h"
-#include "features.h"
+#include "model/features.h"
 #include "store/store.h"
 #include "util/opts.h"
 
@@ -178,12 +178,39 @@ static void flush_journal(struct sensor_baseline *b)
 	}
 }
 
-static int do_flush(struct sensor_baseline *b)
+/* What the alert writer could not keep becomes a loss event (and a flush error). */
+static int check_alert_writer(struct sensor_baseline *b, bool drain)
+{
+	struct store_alert_writer_stats ws;
+	uint64_t lost;
+	int r = 0;
+
+	if (!b->aw)
+		return 0;
+	if (drain)
+		r = store_alert_writer_drain(b->aw);
+	store_alert_writer_get_stats(b->aw, &ws);
+	lost = ws.dropped + ws.failed;
+	if (lost > b->store_lost_reported) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "baseline store: alerts not kept (%s)",
+			 ws.failed > 0 ? strerror(-ws.last_err) : "queue full");
+		b->stats.flush_errors += lost - b->store_lost_reported;
+		if (b->tsrc)
+			ctx_emit_loss(b->tsrc, lost - b->store_lost_reported, what);
+		b->store_lost_reported = lost;
+	}
+	return r;
+}
+
+/* drain: also wait until the alert writer committed what was queued (flush calls, stop). */
+static int do_flush(struct sensor_baseline *b, bool drain)
 {
 	char **q, **qwl;
 	uint64_t *qt;
 	size_t nq;
-	int r = 0;
+	int r = 0, r2;
 
 	nq = alerts_take_queue(b->alerts, &q, &qt, &qwl);
 	if (b->store) {
@@ -209,6 +236,9 @@ static int do_flush(struct sensor_baseline *b)
 	}
 	if (b->store && (b->o.flags & SENSOR_BASELINE_JOURNAL))
 		flush_journal(b);
+	r2 = check_alert_writer(b, drain);
+	if (r2 < 0 && r >= 0)
+		r = r2;
 	if (b->m.capped > b->m.capped_reported) {
 		uint64_t n = b->m.capped - b->m.capped_reported;
 		char what[128];
@@ -273,13 +303,13 @@ static int bl_timer(struct sensor_source *src, uint64_t mono)
 
 	if (mono >= b->next_flush_mono) {
 		housekeeping(b, bl_now(b, NULL));
-		do_flush(b);
+		do_flush(b, false);
 		b->next_flush_mono = mono + b->o.flush_interval_ns;
 	} else {
 		/* a held alert is due, or alerts wait for the store */
 		alerts_due(b, bl_now(b, NULL));
 		if (alerts_queued(b->alerts))
-			do_flush(b);
+			do_flush(b, false);
 	}
 	bl_rearm(b, mono);
 	return 0;
@@ -305,7 +335,7 @@ int sensor_baseline_flush(sensor_baseline *b)
 	if (!b)
 		return -EINVAL;
 	housekeeping(b, bl_now(b, NULL));
-	return do_flush(b);
+	return do_flush(b, true);
 }
 
 int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags)
@@ -318,7 +348,7 @@ int sensor_baseline_flush_alerts(sensor_baseline *b, uint32_t flags)
 	now = bl_now(b, NULL);
 	housekeeping(b, now); /* windows that closed first, as their own aggregates */
 	n = alerts_flush_all(b, now);
-	r = do_flush(b);
+	r = do_flush(b, true);
 	return r < 0 ? r : n;
 }
 
@@ -436,6 +466,12 @@ int sensor_baseline_attach(sensor_ctx *ctx, const struct sensor_baseline_opts *o
 		r = store_load(b->store, &b->m);
 		if (r < 0)
 			goto fail;
+		/* an in-memory database has one connection: its alerts go in the flush */
+		if (strcmp(o.db_path, ":memory:") != 0) {
+			r = store_alert_writer_open(o.db_path, 0, &b->aw);
+			if (r < 0)
+				goto fail;
+		}
 		if (o.mode != SENSOR_BASELINE_LEARN)
 			for (uint32_t i = 0; i < b->m.nwls; i++) {
 				struct wmodel *w = &b->m.wls[i];
@@ -493,6 +529,7 @@ sensor_baseline *sensor_baseline_free(sensor_baseline *b)
 		sensor_baseline_flush_alerts(b, 0); /* every pending alert, then the store */
 		sensor_source_remove(b->tsrc);
 	}
+	store_alert_writer_close(b->aw, NULL); /* drained by the flush above */
 	store_close(b->store);
 	journal_free(&b->journal);
 	rules_free(b->rules);

@@ -6,13 +6,14 @@
 #include <libsensor/sensor-baseline.h>
 
 #include "core/context.h"
-#include "model.h"
+#include "model/model.h"
 #include "journal.h"
 #include "enforce.h"
 
 struct ruleset;
 struct alerts;
 struct sensor_store;
+struct store_alert_writer;
 
 /* Scoring thresholds (docs/baseline.md). */
 #define SCORE_HOUR_MIN 3     /* a feature seen this often has a meaningful hour profile */
@@ -26,6 +27,8 @@ struct sensor_baseline {
 	struct ruleset *rules;
 	struct alerts *alerts;
 	struct sensor_store *store;
+	struct store_alert_writer *aw; /* the store's alerts, written by its thread (not :memory:) */
+	uint64_t store_lost_reported;  /* aw's dropped + failed already emitted as loss events */
 	struct journal journal;  /* SENSOR_BASELINE_JOURNAL: events queued for the store */
 	struct sensor_baseline_stats stats;
 	struct enforcer enf;
@@ -34,7 +37,8 @@ struct sensor_baseline {
 	uint64_t next_flush_mono; /* next store flush and housekeeping, CLOCK_MONOTONIC */
 };
 
-/* A store transaction follows a queued alert within this long (docs/alerts.md). */
+/* Without the alert writer (":memory:"): a store transaction follows a queued
+ * alert within this long (docs/alerts.md). */
 #define ALERT_STORE_DELAY_NS (10ull * 1000000u)
 
 /* Run the baseline's timer no later than `mono` (CLOCK_MONOTONIC ns). */

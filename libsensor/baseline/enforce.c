@@ -29,7 +29,7 @@
 
 #include "baseline.h"
 #include "enforce.h"
-#include "features.h"
+#include "model/features.h"
 #include "identity/proc-cache.h"
 #include "identity/workload.h"
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "baseline.h"
-#include "features.h"
+#include "model/features.h"
 
 static const struct {
 	const char *reason;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The rules in force: a rules file or the built-in rules, plus the drop-in
- * files of a directory (rtsensor: /etc/rtsensor/rules.d), minus the rules
- * they disable. The sensor runs as root: files are read without following
- * symlinks in the directory, only regular files, bounded in size.
+ * The rules in force: the built-in rules, a rules file and the drop-in
+ * files of a directory (rtsensor: /etc/rtsensor/rules.d), each layered on
+ * the ones before (same names replace, append=true adds, disable and
+ * enabled=false switch off). The sensor runs as root: files are read
+ * without following symlinks in the directory, only regular files, bounded
+ * in size.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -70,47 +72,182 @@ out:
 	return r;
 }
 
-/* Parse one file; errors become "FILE: line N: reason" / "FILE: strerror". */
-static int parse_file(int dirfd, const char *dir, const char *name, int oflags,
-		      struct ruleset **ret, char *err, size_t errlen)
-{
-	char sub[256] = "";
-	char *buf = NULL;
-	size_t len = 0;
-	int r;
+/* One rules text to layer: the built-in rules, the --rules file, a drop-in. */
+struct rules_src {
+	const char *dir;  /* for the name in errors, or NULL */
+	const char *name; /* NULL: the built-in rules */
+	char *buf;        /* owned, or NULL for the built-in text */
+	const char *text;
+	size_t len;
+};
 
-	r = read_rules_file(dirfd, name, oflags, &buf, &len);
-	if (r == 0) {
-		r = rules_parse(buf, len, ret, sub, sizeof(sub));
-		free(buf);
-	}
-	if (r < 0 && err && errlen)
-		snprintf(err, errlen, "%s%s%s: %s", dir ? dir : "", dir ? "/" : "", name,
-			 sub[0] ? sub
-			 : r == -E2BIG ? "larger than 1 MiB"
-			 : r == -EINVAL ? "not a regular file"
-			 : r == -ELOOP ? "a symbolic link (not followed in a rules directory)"
-				       : strerror(-r));
-	return r;
+static void src_err(char *err, size_t errlen, const struct rules_src *s, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s%s%s: %s", s->dir ? s->dir : "", s->dir ? "/" : "",
+			 s->name ? s->name : "(built-in rules)", what);
 }
 
-/* Move every rule of src to the end of dst (src keeps its disables). */
-static int append(struct ruleset *dst, struct ruleset *src)
+/* Read one file into s; errors become "FILE: strerror" (or why it is refused). */
+static int read_src(int dirfd, const char *dir, const char *name, int oflags, struct rules_src *s,
+		    char *err, size_t errlen)
 {
-	struct rule *nr;
+	int r;
 
-	if (!src->n)
-		return 0;
-	if (dst->n + src->n > RULES_MAX)
-		return -E2BIG;
-	nr = realloc(dst->rules, (dst->n + src->n) * sizeof(*nr));
-	if (!nr)
-		return -ENOMEM;
-	dst->rules = nr;
-	memcpy(dst->rules + dst->n, src->rules, src->n * sizeof(*nr));
-	dst->n += src->n;
-	src->n = 0; /* moved: rules_free(src) frees only its containers */
+	s->dir = dir;
+	s->name = name;
+	r = read_rules_file(dirfd, name, oflags, &s->buf, &s->len);
+	if (r < 0) {
+		src_err(err, errlen, s,
+			r == -E2BIG    ? "larger than 1 MiB"
+			: r == -EINVAL ? "not a regular file"
+			: r == -ELOOP  ? "a symbolic link (not followed in a rules directory)"
+				       : strerror(-r));
+		return r;
+	}
+	s->text = s->buf;
 	return 0;
+}
+
+/* Room for one more element of an array grown by doubling (n is its count). */
+static int grow(void *pp, unsigned n, size_t size)
+{
+	void **p = pp, *np;
+
+	if (n && (n < 8 || (n & (n - 1)) != 0))
+		return 0; /* 8 at first, then doubled at each power of two */
+	np = realloc(*p, (n ? (size_t)n * 2 : 8) * size);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	return 0;
+}
+
+/*
+ * Layer one file's ruleset fs onto all: its lists, macros and rules replace
+ * those of the same name (a rule in its place) or are added, then its
+ * "disable" and "enabled=" switch rules off or on. fs is emptied.
+ */
+static int merge(struct ruleset *all, struct ruleset *fs, const struct rules_src *s, char *err,
+		 size_t errlen)
+{
+	int r;
+
+	for (unsigned i = 0; i < fs->nlists; i++) {
+		struct rule_list *l = &fs->lists[i], *o = NULL;
+
+		for (unsigned k = 0; k < all->nlists && !o; k++)
+			if (strcmp(all->lists[k].name, l->name) == 0)
+				o = &all->lists[k];
+		if (o) {
+			for (unsigned k = 0; k < o->n; k++)
+				free(o->vals[k]);
+			free(o->vals);
+		} else {
+			if ((r = grow(&all->lists, all->nlists, sizeof(*l))) < 0)
+				return r;
+			o = &all->lists[all->nlists++];
+		}
+		*o = *l;
+		l->vals = NULL;
+		l->n = 0;
+	}
+	for (unsigned i = 0; i < fs->nmacros; i++) {
+		struct rule *m = &fs->macros[i], *o = NULL;
+
+		for (unsigned k = 0; k < all->nmacros && !o; k++)
+			if (strcmp(all->macros[k].id, m->id) == 0)
+				o = &all->macros[k];
+		if (o) {
+			rule_free(o);
+		} else {
+			if ((r = grow(&all->macros, all->nmacros, sizeof(*m))) < 0)
+				return r;
+			o = &all->macros[all->nmacros++];
+		}
+		*o = *m;
+		memset(m, 0, sizeof(*m));
+	}
+	for (unsigned i = 0; i < fs->n; i++) {
+		struct rule *ru = &fs->rules[i], *o = NULL;
+
+		for (unsigned k = 0; k < all->n && !o; k++)
+			if (strcmp(all->rules[k].id, ru->id) == 0)
+				o = &all->rules[k];
+		if (o) {
+			rule_free(o); /* replaced in its place: the order of alerts stays */
+		} else {
+			if (all->n >= RULES_MAX) {
+				src_err(err, errlen, s, "more than 1024 rules in all");
+				return -E2BIG;
+			}
+			if ((r = grow(&all->rules, all->n, sizeof(*ru))) < 0)
+				return r;
+			o = &all->rules[all->n++];
+		}
+		*o = *ru;
+		memset(ru, 0, sizeof(*ru));
+	}
+	for (unsigned d = 0; d < fs->ndisabled; d++) {
+		const struct rule_disable *sw = &fs->disabled[d];
+		bool found = false;
+
+		for (unsigned k = 0; k < all->n; k++)
+			if (strcmp(all->rules[k].id, sw->id) == 0) {
+				all->rules[k].disabled = !sw->enable;
+				found = true;
+			}
+		if (!found) {
+			/* a typo must not silently keep a rule on */
+			char what[192];
+
+			if (sw->stmt_rule)
+				snprintf(what, sizeof(what),
+					 "line %u, column %u: enabled=%s: no rule '%s' in this or an "
+					 "earlier file", sw->line, sw->column, sw->enable ? "true" : "false",
+					 sw->id);
+			else
+				snprintf(what, sizeof(what), "line %u, column %u: disable: no rule '%s'",
+					 sw->line, sw->column, sw->id);
+			src_err(err, errlen, s, what);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+static bool conds_equal(const struct rule_cond *a, const struct rule_cond *b)
+{
+	if (a->field != b->field || a->op != b->op || a->is_int != b->is_int || a->nvals != b->nvals)
+		return false;
+	for (unsigned i = 0; i < a->nvals; i++)
+		if (a->is_int ? a->ivals[i] != b->ivals[i] : strcmp(a->svals[i], b->svals[i]) != 0)
+			return false;
+	return true;
+}
+
+/* The lists and macros of two passes over the same files are the same. */
+static bool scope_equal(const struct ruleset *a, const struct ruleset *b)
+{
+	if (a->nlists != b->nlists || a->nmacros != b->nmacros)
+		return false;
+	for (unsigned i = 0; i < a->nlists; i++) {
+		if (a->lists[i].n != b->lists[i].n)
+			return false;
+		for (unsigned k = 0; k < a->lists[i].n; k++)
+			if (strcmp(a->lists[i].vals[k], b->lists[i].vals[k]) != 0)
+				return false;
+	}
+	for (unsigned i = 0; i < a->nmacros; i++) {
+		const struct rule *x = &a->macros[i], *y = &b->macros[i];
+
+		if (x->nconds != y->nconds || x->kind != y->kind)
+			return false;
+		for (unsigned k = 0; k < x->nconds; k++)
+			if (!conds_equal(&x->conds[k], &y->conds[k]))
+				return false;
+	}
+	return true;
 }
 
 static int rules_file_filter(const struct dirent *d)
@@ -120,32 +257,22 @@ static int rules_file_filter(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 6 && strcmp(d->d_name + n - 6, ".rules") == 0;
 }
 
+/* Passes over the files until appended lists and macros settle (nested appends). */
+#define RULES_PASSES_MAX 8
+
 int rules_load(const char *path, const char *dir, bool defaults, struct ruleset **ret, char *err,
 	       size_t errlen)
 {
-	struct ruleset *all, **files = NULL;
-	const char **fnames = NULL;
+	struct ruleset *all = NULL, *final = NULL;
+	struct rules_src *srcs = NULL;
 	struct dirent **ents = NULL;
-	unsigned nfiles = 0;
-	int nents = 0, dfd = -1, r;
-	char sub[256];
+	unsigned nsrc = 0;
+	int nents = 0, dfd = -1, r = 0;
 
 	if (!ret)
 		return -EINVAL;
 	if (err && errlen)
 		err[0] = '\0';
-	if (path) {
-		r = parse_file(AT_FDCWD, NULL, path, 0, &all, err, errlen);
-	} else if (defaults) {
-		r = rules_parse(rules_default_text, rules_default_len, &all, sub, sizeof(sub));
-		if (r < 0 && err && errlen)
-			snprintf(err, errlen, "(built-in rules): %s", sub);
-	} else {
-		all = calloc(1, sizeof(*all));
-		r = all ? 0 : -ENOMEM;
-	}
-	if (r < 0)
-		return r;
 	if (dir) {
 		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0) {
@@ -162,67 +289,67 @@ int rules_load(const char *path, const char *dir, bool defaults, struct ruleset 
 				snprintf(err, errlen, "%s: %s", dir, strerror(-r));
 			goto out;
 		}
-		files = calloc((size_t)nents + 1, sizeof(*files));
-		fnames = calloc((size_t)nents + 1, sizeof(*fnames));
-		if (!files || !fnames) {
+	}
+	srcs = calloc((size_t)nents + 2, sizeof(*srcs));
+	if (!srcs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (defaults) {
+		srcs[nsrc].text = rules_default_text;
+		srcs[nsrc++].len = rules_default_len;
+	}
+	if (path && (r = read_src(AT_FDCWD, NULL, path, 0, &srcs[nsrc++], err, errlen)) < 0)
+		goto out;
+	for (int i = 0; i < nents; i++)
+		if ((r = read_src(dfd, dir, ents[i]->d_name, O_NOFOLLOW, &srcs[nsrc++], err, errlen)) <
+		    0)
+			goto out;
+	for (unsigned pass = 0;; pass++) {
+		unsigned changed = 0;
+
+		all = calloc(1, sizeof(*all));
+		if (!all) {
 			r = -ENOMEM;
 			goto out;
 		}
-		for (int i = 0; i < nents; i++) {
-			r = parse_file(dfd, dir, ents[i]->d_name, O_NOFOLLOW, &files[nfiles], err,
-				       errlen);
+		for (unsigned i = 0; i < nsrc; i++) {
+			struct ruleset *fs;
+			char sub[256] = "";
+
+			r = rules_parse_scoped(srcs[i].text, srcs[i].len, all, final, &fs, sub,
+					       sizeof(sub));
+			if (r < 0) {
+				src_err(err, errlen, &srcs[i], sub[0] ? sub : strerror(-r));
+				goto out;
+			}
+			changed += fs->nchanged;
+			r = merge(all, fs, &srcs[i], err, errlen);
+			rules_free(fs);
 			if (r < 0)
 				goto out;
-			fnames[nfiles++] = ents[i]->d_name;
 		}
-	}
-	/* every disable names a rule that exists somewhere: a typo must not pass silently */
-	for (unsigned f = 0; f <= nfiles; f++) {
-		struct ruleset *rs = f == 0 ? all : files[f - 1];
-
-		for (unsigned d = 0; d < rs->ndisabled; d++) {
-			bool found = false;
-
-			for (unsigned g = 0; g <= nfiles && !found; g++) {
-				struct ruleset *o = g == 0 ? all : files[g - 1];
-
-				for (unsigned i = 0; i < o->n && !found; i++)
-					found = strcmp(o->rules[i].id, rs->disabled[d].id) == 0;
-			}
-			if (!found) {
-				if (err && errlen)
-					snprintf(err, errlen, "%s%s%s: line %u: disable: no rule '%s'",
-						 f ? dir : path ? path : "(built-in rules)",
-						 f ? "/" : "", f ? fnames[f - 1] : "",
-						 rs->disabled[d].line, rs->disabled[d].id);
-				r = -EBADMSG;
-				goto out;
-			}
-		}
-	}
-	for (unsigned f = 0; f < nfiles; f++) {
-		r = append(all, files[f]);
-		if (r < 0) {
+		/* a later file's append reaches earlier files' rules: parse again with
+		 * the lists and macros as the last pass left them, until they settle */
+		if (!changed || (final && scope_equal(final, all)))
+			break;
+		if (pass + 1 >= RULES_PASSES_MAX) {
 			if (err && errlen)
-				snprintf(err, errlen, "%s/%s: %s", dir, fnames[f],
-					 r == -E2BIG ? "more than 1024 rules in all" : strerror(-r));
+				snprintf(err, errlen, "lists or macros that take each other's values "
+					 "through append=true never settle");
+			r = -EBADMSG;
 			goto out;
 		}
+		rules_free(final);
+		final = all;
+		all = NULL;
 	}
-	/* leave out the disabled rules, then no id may be defined twice */
+	/* the rules switched off are left out */
 	{
 		unsigned w = 0;
 
 		for (unsigned i = 0; i < all->n; i++) {
-			bool off = false;
-
-			for (unsigned f = 0; f <= nfiles && !off; f++) {
-				struct ruleset *rs = f == 0 ? all : files[f - 1];
-
-				for (unsigned d = 0; d < rs->ndisabled && !off; d++)
-					off = strcmp(rs->disabled[d].id, all->rules[i].id) == 0;
-			}
-			if (off) {
+			if (all->rules[i].disabled) {
 				rule_free(&all->rules[i]);
 				continue;
 			}
@@ -232,22 +359,12 @@ int rules_load(const char *path, const char *dir, bool defaults, struct ruleset 
 		}
 		all->n = w;
 	}
-	for (unsigned i = 0; i < all->n; i++)
-		for (unsigned j = 0; j < i; j++)
-			if (strcmp(all->rules[i].id, all->rules[j].id) == 0) {
-				if (err && errlen)
-					snprintf(err, errlen,
-						 "rule '%s' is defined twice (disable the first to "
-						 "replace it)", all->rules[i].id);
-				r = -EBADMSG;
-				goto out;
-			}
 	r = 0;
 out:
-	for (unsigned f = 0; f < nfiles; f++)
-		rules_free(files[f]);
-	free(files);
-	free(fnames); /* names point into ents */
+	rules_free(final);
+	for (unsigned i = 0; i < nsrc; i++)
+		free(srcs[i].buf);
+	free(srcs);
 	for (int i = 0; i < nents; i++)
 		free(ents[i]);
 	free(ents);

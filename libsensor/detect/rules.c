@@ -87,7 +87,7 @@ int rules_match(const struct ruleset *rs, const sensor_event *ev, rule_match_fn 
 		const struct rule *r = &rs->rules[i];
 		unsigned j;
 
-		if (r->kind && r->kind != k)
+		if (r->disabled || (r->kind && r->kind != k))
 			continue;
 		for (j = 0; j < r->nconds; j++) {
 			if (r->kind && r->conds[j].field == SENSOR_FIELD_KIND && r->conds[j].op == ROP_EQ)

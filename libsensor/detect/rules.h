@@ -69,6 +69,8 @@ struct rule {
 	/* "except FIELD OP VALUE...": the rule is silenced when any of these holds */
 	struct rule_cond excepts[RULE_EXCEPTS_MAX];
 	unsigned nexcepts;
+	uint8_t disabled;  /* "enabled=false": loaded, never matched (rules_load leaves it out) */
+	uint8_t replaces;  /* redefines or appends to a rule (macro) of an earlier file */
 };
 
 /* "list NAME VALUE...": values that "@NAME" stands for in a condition. */
@@ -76,12 +78,18 @@ struct rule_list {
 	char name[RULE_ID_MAX];
 	char **vals;
 	unsigned n;
+	bool replaces;     /* redefines or appends to a list of an earlier file */
 };
 
-/* "disable <id>": a rule of another file (the defaults, a drop-in) to leave out. */
+/*
+ * "disable <id>" or "rule <id> enabled=false|true": switch a rule of an
+ * earlier file (the defaults, --rules, a drop-in) or of this one off or on.
+ */
 struct rule_disable {
 	char id[RULE_ID_MAX];
-	unsigned line;
+	unsigned line, column;
+	bool enable;       /* "enabled=true" */
+	bool stmt_rule;    /* written as "rule <id> enabled=...", not "disable" */
 };
 
 struct ruleset {
@@ -94,6 +102,8 @@ struct ruleset {
 	unsigned nlists;
 	struct rule *macros; /* "macro NAME ... end": conditions "use NAME" adds */
 	unsigned nmacros;
+	/* lists and macros of an earlier file this one redefined or appended to */
+	unsigned nchanged;
 };
 
 /*
@@ -108,20 +118,32 @@ int rules_parse(const char *buf, size_t len, struct ruleset **ret, char *err, si
  */
 int rules_parse_with(const char *buf, size_t len, const struct ruleset *prior,
 		     struct ruleset **ret, char *err, size_t errlen);
+/*
+ * The same, where "@NAME" and "use NAME" take the list or macro of `final`
+ * (may be NULL) when it has one: the lists and macros as every file left
+ * them, so that a later file's "append=true" reaches the rules of earlier
+ * files (rules_load parses again until they no longer change).
+ */
+int rules_parse_scoped(const char *buf, size_t len, const struct ruleset *prior,
+		       const struct ruleset *final, struct ruleset **ret, char *err,
+		       size_t errlen);
 void rules_free(struct ruleset *rs);
 /* Free what one rule holds (not the rule itself). */
 void rule_free(struct rule *r);
 
 /*
- * The rules in force: the rules file at `path` (NULL: the built-in rules,
- * or none when `defaults` is false), then every "*.rules" file of the
- * drop-in directory `dir` (NULL: none) in name order, added; a "disable
- * <id>" in any of them leaves that rule out. Returns 0 and writes *ret, or
- * -EBADMSG with "FILE: line N: reason" in err (an unknown id to disable, an
- * id defined twice, a parse error), -E2BIG past RULES_MAX rules or a file
- * past RULES_TEXT_MAX, -ENOMEM, or the -errno of opening a file or the
- * directory (err names it). Files are opened without following a symlink
- * in the directory and must be regular files.
+ * The rules in force: the built-in rules (when `defaults`), then the rules
+ * file at `path` (NULL: none), then every "*.rules" file of the drop-in
+ * directory `dir` (NULL: none) in name order, each layered on the ones
+ * before it: a rule, list or macro of an earlier file's name replaces it
+ * (a rule keeps its place), "append=true" adds to it, "disable <id>" and
+ * "rule <id> enabled=false" leave a rule out. Returns 0 and writes *ret
+ * (only enabled rules), or -EBADMSG with "FILE: line N, column M: reason"
+ * in err (a parse error, an unknown id to disable or append to), -E2BIG
+ * past RULES_MAX rules or a file past RULES_TEXT_MAX, -ENOMEM, or the
+ * -errno of opening a file or the directory (err names it). Files are
+ * opened without following a symlink in the directory and must be regular
+ * files.
  */
 int rules_load(const char *path, const char *dir, bool defaults, struct ruleset **ret, char *err,
 	       size_t errlen);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline/model.h"
+#include "model/model.h"
 #include "store-int.h"
 #include "util/jw.h"
 #include "util/strbuf.h"

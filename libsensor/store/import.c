@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline/features.h"
-#include "baseline/model.h"
+#include "model/features.h"
+#include "model/model.h"
 #include "import-json.h"
 #include "store-int.h"
 

@@ -46,6 +46,39 @@ int store_upsert_one(struct sensor_store *s, const char *wl, const char *key, ui
 	return -EOPNOTSUPP;
 }
 
+int store_alert_writer_open(const char *path, unsigned capacity, struct store_alert_writer **ret)
+{
+	(void)path, (void)capacity, (void)ret;
+	return -EOPNOTSUPP;
+}
+
+int store_alert_writer_put(struct store_alert_writer *w, const char *json, const char *wl,
+			   uint64_t t)
+{
+	(void)w, (void)json, (void)wl, (void)t;
+	return -EOPNOTSUPP;
+}
+
+int store_alert_writer_drain(struct store_alert_writer *w)
+{
+	(void)w;
+	return -EOPNOTSUPP;
+}
+
+void store_alert_writer_get_stats(struct store_alert_writer *w,
+				  struct store_alert_writer_stats *st)
+{
+	(void)w;
+	*st = (struct store_alert_writer_stats){ 0 };
+}
+
+void store_alert_writer_close(struct store_alert_writer *w, struct store_alert_writer_stats *final)
+{
+	(void)w;
+	if (final)
+		*final = (struct store_alert_writer_stats){ 0 };
+}
+
 int sensor_store_open(const char *path, uint32_t flags, sensor_store **ret)
 {
 	(void)path, (void)flags, (void)ret;

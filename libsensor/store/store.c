@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "baseline/features.h"
-#include "baseline/model.h"
+#include "model/features.h"
+#include "model/model.h"
 #include "store-int.h"
 
 static const char *const sql[ST__MAX] = {

@@ -32,6 +32,34 @@ int store_load(struct sensor_store *s, struct model *m);
  */
 int store_flush(struct sensor_store *s, struct model *m, char **alerts, const uint64_t *times,
 		char **alert_wls, size_t nalerts);
+/*
+ * The alerts table written by a thread of its own (store-alert-writer.c),
+ * on a connection of its own to path: the loop queues, the thread commits,
+ * so a commit that waits for the disk never holds up the loop. capacity:
+ * alerts queued at most (0: 65536). 0 or -errno.
+ */
+struct store_alert_writer;
+struct store_alert_writer_stats {
+	uint64_t queued;  /* accepted into the queue */
+	uint64_t written; /* committed */
+	uint64_t dropped; /* refused: the queue was full (or no memory) */
+	uint64_t failed;  /* accepted, not committed: the transaction failed after its retries */
+	uint64_t depth;   /* in the queue now */
+	uint64_t commits;
+	uint64_t commit_ns_max; /* the longest transaction (retries included) */
+	int last_err;     /* -errno of the last failed transaction */
+};
+int store_alert_writer_open(const char *path, unsigned capacity, struct store_alert_writer **ret);
+/* Queue one alert (copied). 0, -ENOBUFS (full) or -ENOMEM; both counted as dropped. */
+int store_alert_writer_put(struct store_alert_writer *w, const char *json, const char *wl,
+			   uint64_t t);
+/* Wait until every alert queued before the call is committed (or failed). 0 or -errno. */
+int store_alert_writer_drain(struct store_alert_writer *w);
+void store_alert_writer_get_stats(struct store_alert_writer *w,
+				  struct store_alert_writer_stats *st);
+/* Drain, stop the thread, close its connection, free. NULL-safe. */
+void store_alert_writer_close(struct store_alert_writer *w, struct store_alert_writer_stats *final);
+
 /* One journaled event (store-history.c). */
 struct journal_row {
 	uint64_t time;    /* ns since epoch */

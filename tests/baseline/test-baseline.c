@@ -259,7 +259,7 @@ Test(features, keys_of_each_kind)
 	tb_close(&t);
 }
 
-#include "baseline/model.h"
+#include "model/model.h"
 
 Test(model, hour_profile_inline_then_full)
 {

@@ -2,7 +2,7 @@
 /*
  * Rule drop-ins (rtsensor's /etc/rtsensor/rules.d): files of a directory add
  * to the built-in rules, "disable <id>" leaves one out, errors name the file
- * and line, a reload on a running baseline keeps the old rules when the new
+ * and line (test-rules-layers.c: the layering in detail), a reload on a running baseline keeps the old rules when the new
  * ones do not load. Through the real pipeline (inject source -> baseline).
  */
 #include <fcntl.h>
@@ -73,7 +73,7 @@ Test(rules_dir, drop_ins_add_to_the_defaults_and_disable_by_id)
 					       .dir = dir, .err = err, .errlen = sizeof(err) };
 
 		cr_assert_eq(sensor_rules_check(&o), -EBADMSG);
-		cr_assert(strstr(err, "20-quiet.rules: line 2: disable: no rule 'write-etc'"), "%s", err);
+		cr_assert(strstr(err, "20-quiet.rules: line 2, column 9: disable: no rule 'write-etc'"), "%s", err);
 	}
 	rm_tmp();
 }
@@ -89,18 +89,31 @@ Test(rules_dir, errors_name_file_and_line)
 	cr_assert(strstr(err, "/b.rules: line 5, column 2: unknown field 'nosuch.field'"), "%s", err);
 	put("b.rules", "disable no-such-rule\n");
 	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
-	cr_assert(strstr(err, "/b.rules: line 1: disable: no rule 'no-such-rule'"), "%s", err);
+	cr_assert(strstr(err, "/b.rules: line 1, column 9: disable: no rule 'no-such-rule'"), "%s", err);
 	put("b.rules", "disable\n");
 	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
 	cr_assert(strstr(err, "b.rules: line 1") && strstr(err, "'disable' needs at least one rule id"),
 		  "%s", err);
-	/* the same id twice: a drop-in replaces a built-in rule only by disabling it */
-	put("b.rules", "rule ptrace severity=low\n desc \"mine\"\n kind = syscall\n"
-		       " syscall.name = ptrace\nend\n");
-	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
-	cr_assert(strstr(err, "rule 'ptrace' is defined twice"), "%s", err);
-	put("c.rules", "disable ptrace\n");
-	cr_assert_gt(check(NULL, dir, err, sizeof(err)), 0, "%s", err);
+	/* the same id as a built-in rule replaces it (one rule, not two); a later disable
+	 * leaves it out; the same id twice in one file is an error */
+	{
+		struct ruleset *def;
+		int ndef;
+
+		cr_assert_eq(rules_parse(rules_default_text, rules_default_len, &def, err, sizeof(err)), 0);
+		ndef = (int)def->n;
+		rules_free(def);
+		put("b.rules", "rule ptrace severity=low\n desc \"mine\"\n kind = syscall\n"
+			       " syscall.name = ptrace\nend\n");
+		cr_assert_eq(check(NULL, dir, err, sizeof(err)), ndef + 1, "%s", err); /* + curl-ran */
+		put("c.rules", "disable ptrace\n");
+		cr_assert_eq(check(NULL, dir, err, sizeof(err)), ndef, "%s", err);
+		put("c.rules", "rule x severity=low\n desc \"x\"\n kind = exec\nend\n"
+			       "rule x severity=low\n");
+		cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EBADMSG);
+		cr_assert(strstr(err, "c.rules: line 5, column 6: duplicate rule id 'x'"), "%s", err);
+		unlink(strcat(strcpy((char[128]){ 0 }, dir), "/c.rules"));
+	}
 	/* a symlink in the directory is not followed (the sensor reads as root) */
 	snprintf(lnk, sizeof(lnk), "%s/d.rules", dir);
 	cr_assert_eq(symlink("/etc/passwd", lnk), 0);

@@ -811,6 +811,86 @@ int container_exec_capture(struct test_container *c, const char *const *argv, ch
 	return runc(args, false, out, cap);
 }
 
+/* Write pid into DIR/cgroup.procs: 1 done, 0 no such hierarchy here, -errno. */
+static int cgroup_enter_dir(const char *dir, const char *pid)
+{
+	char path[700];
+	int fd, r = 1;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, pid, strlen(pid)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int container_join(const struct test_container *c)
+{
+	static const char *const ns[] = { "ipc", "uts", "net", "pid", "mnt" };
+	char path[640], line[512], pid[32];
+	int fds[5], r = 0, joined = 0;
+	FILE *f;
+
+	if (!c->started || c->pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)c->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* every hierarchy the container is in (cgroup v2, or v1 + the unified one) */
+	while (r >= 0 && fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *cg = ctl ? strchr(ctl + 1, ':') : NULL;
+
+		if (!cg)
+			continue;
+		*cg++ = '\0';
+		ctl++;
+		cg[strcspn(cg, "\n")] = '\0';
+		if (!*ctl) {
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/unified%s", cg);
+			r = cgroup_enter_dir(path, pid);
+			if (r == 0) {
+				snprintf(path, sizeof(path), "/sys/fs/cgroup%s", cg);
+				r = cgroup_enter_dir(path, pid);
+			}
+		} else {
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s",
+				 strncmp(ctl, "name=", 5) == 0 ? ctl + 5 : ctl, cg);
+			r = cgroup_enter_dir(path, pid);
+		}
+		joined += r > 0;
+	}
+	fclose(f);
+	if (r < 0)
+		return r;
+	if (!joined)
+		return -ENOENT;
+	r = 0;
+	/* every fd first: after the mount namespace, /proc is the container's */
+	for (int i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)c->pid, ns[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			r = -errno;
+			while (i-- > 0)
+				close(fds[i]);
+			return r;
+		}
+	}
+	for (int i = 0; i < 5; i++) {
+		if (r == 0 && setns(fds[i], 0) < 0)
+			r = -errno;
+		close(fds[i]);
+	}
+	if (r == 0 && chdir("/") < 0)
+		r = -errno;
+	return r;
+}
+
 pid_t container_peer_spawn(struct test_container *c, const char *const *argv)
 {
 	char path[64];

@@ -94,6 +94,14 @@ int container_exec(struct test_container *c, const char *const *argv);
 int container_exec_capture(struct test_container *c, const char *const *argv, char *out,
 			   size_t cap);
 /*
+ * Make the calling process one of the container's, as `runc exec` does:
+ * its cgroup first (every event of the caller is the container's), then
+ * its ipc, uts, net, pid (for the caller's children) and mount namespaces
+ * (root and cwd become the container's "/"). For a forked child; 0 or
+ * -errno (then the caller may be half-joined: it should exit).
+ */
+int container_join(const struct test_container *c);
+/*
  * Start argv (host binaries) in the peer netns (CONTAINER_NET), not waited
  * for: returns its pid (the caller kills and reaps it) or -1.
  */

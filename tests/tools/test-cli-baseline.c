@@ -157,20 +157,25 @@ Test(cli_baseline, run_learn_writes_the_database, .timeout = 60)
 	int st;
 
 	REQUIRE_ROOT();
-	cr_assert_eq(sh("cp /bin/true marker-true"), 0);
+	cr_assert_eq(sh("cp /bin/sleep marker-sleep"), 0);
 	/*
 	 * Synchronised on the sensor's own output, never on a sleep: the
 	 * marker runs once the proc source reported "up", and the sensor is
-	 * stopped once its exec event was written (the file is flushed every
-	 * 200 ms slice); each wait is bounded (exit 9 if it never comes).
+	 * stopped once its exec event was written; each wait is bounded (exit
+	 * 9 if it never comes). The marker lives until then: the proc
+	 * connector names only a pid, and a process that is gone before the
+	 * sensor reads /proc/<pid> cannot be named (a /bin/true marker was,
+	 * under load, an exec event with no path, so nothing was learned).
+	 * The pattern 'marker-[s]leep' does not match the waiting grep's own
+	 * command line (which the sensor reports too).
 	 */
 	st = sh("exec 3>&2 2>trace.txt; set -x; \"$RTSENSOR\" run --source proc --mode learn --db r.db"
 		" --alerts alerts.jsonl --learn-min 1 --learn-stable 0.5 --events ev.json --duration 30"
 		" 2>err.txt & pid=$!; n=0; until grep -q '\"state\":\"up\"' ev.json 2>/dev/null; do"
 		" n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.05; done;"
-		" ./marker-true; n=0; until grep -q 'marker-true' ev.json; do"
+		" ./marker-sleep 60 & m=$!; n=0; until grep -q 'marker-[s]leep' ev.json; do"
 		" n=$((n+1)); [ $n -lt 400 ] || exit 9; sleep 0.05; done;"
-		" kill -TERM $pid; wait $pid");
+		" kill -TERM $pid; wait $pid; st=$?; kill $m; wait $m; exit $st");
 	if (st != 0) {
 		char *trace = slurp("trace.txt"), *err = slurp("err.txt");
 
@@ -182,7 +187,7 @@ Test(cli_baseline, run_learn_writes_the_database, .timeout = 60)
 	free(out);
 	cr_assert_eq(rt("baseline show --db r.db host --json > show.json"), 0);
 	out = slurp("show.json");
-	cr_assert(strstr(out, "marker-true\",\"count\":1,"), "the marker's exec was learned: %s", out);
+	cr_assert(strstr(out, "marker-sleep\",\"count\":1,"), "the marker's exec was learned: %s", out);
 	free(out);
 	cr_assert_eq(sh("test -f alerts.jsonl"), 0);
 }

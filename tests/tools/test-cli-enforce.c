@@ -8,10 +8,19 @@
  * that store: the learned peer is still reached, a new peer is dropped and
  * alerted `denied` with the reason; with `--dry-run` it connects and gives
  * `would_deny`. Each wait is on the sensor's own output, bounded.
+ *
+ * kill -9 of the enforcing sensor while the container's exec is held by its
+ * fanotify permission mark (the sensor is stopped, the exec waits in the
+ * kernel for an answer, seen in /proc/PID/wchan): the kernel answers allow
+ * when the group's fd closes, the exec completes, later execs are not held;
+ * the same with --fail closed (docs/enforce.md: fail-closed cannot survive
+ * the sensor).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "../baseline/inject.h"
 #include "container.h"
@@ -22,12 +31,13 @@
 
 static char dir[64];
 static struct test_container c;
-static pid_t server = -1, sensor = -1;
+static pid_t server = -1, sensor = -1, joined = -1;
 
 static void stop_sensor(void)
 {
 	if (sensor > 0) {
 		kill(sensor, SIGTERM);
+		kill(sensor, SIGCONT); /* a test may have stopped it */
 		waitpid(sensor, NULL, 0);
 		sensor = -1;
 	}
@@ -38,6 +48,11 @@ static void cleanup(void)
 	char cmd[128];
 
 	stop_sensor();
+	if (joined > 0) {
+		kill(joined, SIGKILL);
+		waitpid(joined, NULL, 0);
+		joined = -1;
+	}
 	if (server > 0) {
 		kill(server, SIGKILL);
 		waitpid(server, NULL, 0);
@@ -211,3 +226,142 @@ Test(cli_enforce, learn_then_enforce_drops_new_peer, .timeout = 240, .fini = cle
 	stop_sensor();
 }
 
+
+/* ---- kill -9 while an exec is held ------------------------------------------ */
+
+#define NEW_BIN "/usr/local/bin/newbin"
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A process of the container (joined as runc exec joins it) that execs
+ * NEW_BIN (busybox as "true") once a byte arrives on *go: exit 0 when the
+ * exec was allowed, 126 when it was denied (EPERM), 127 otherwise.
+ */
+static pid_t joined_exec(int *go)
+{
+	int p[2];
+	pid_t pid;
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *const argv[] = { "true", NULL };
+		char b;
+
+		close(p[1]);
+		if (container_join(&c) < 0 || read(p[0], &b, 1) != 1)
+			_exit(125);
+		execv(NEW_BIN, argv);
+		_exit(errno == EPERM ? 126 : 127);
+	}
+	close(p[0]);
+	*go = p[1];
+	return pid;
+}
+
+/* Exit status of pid, waited for at most ms (-1: still running; -2: not exited normally). */
+static int wait_exit(pid_t pid, int ms)
+{
+	uint64_t end = mono_ms() + (uint64_t)ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -2;
+		if (mono_ms() > end)
+			return -1;
+		usleep(5000);
+	}
+}
+
+/* NEW_BIN run by a joined process right away: its exit status (bounded). */
+static int exec_new_now(void)
+{
+	int go, st;
+
+	joined = joined_exec(&go);
+	cr_assert_eq(write(go, "g", 1), 1);
+	close(go);
+	st = wait_exit(joined, 10000);
+	cr_assert_neq(st, -1, "the exec finished within 10 s");
+	joined = -1;
+	return st;
+}
+
+static bool wchan_is_fanotify(pid_t pid)
+{
+	char p[64], w[128] = "";
+	int fd, n;
+
+	snprintf(p, sizeof(p), "/proc/%d/wchan", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = (int)read(fd, w, sizeof(w) - 1);
+	close(fd);
+	w[n > 0 ? n : 0] = '\0';
+	return strstr(w, "fanotify") != NULL;
+}
+
+static void sigkill_case(const char *extra, const char *events)
+{
+	char cmd[2048];
+	int go, st = -1;
+	uint64_t t0;
+
+	enforce(extra, events);
+	/* a new binary, put in by the host (not a write the container makes) */
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/usr/local/bin' && cp '%s/bin/busybox' '%s" NEW_BIN "'",
+		 c.rootfs, c.rootfs, c.rootfs);
+	cr_assert_eq(run_sh(cmd), 0);
+	/* enforced: denied (the container's mounts may be marked a moment after its flows) */
+	for (int t = 0; t < 50 && st != 126; t++) {
+		st = exec_new_now();
+		if (st != 126)
+			usleep(100000);
+	}
+	cr_assert_eq(st, 126, "a new binary is denied under enforcement (exit %d)", st);
+
+	/* the sensor stands still; the exec waits in the kernel for its answer */
+	joined = joined_exec(&go);
+	cr_assert_eq(kill(sensor, SIGSTOP), 0);
+	cr_assert_eq(write(go, "g", 1), 1);
+	close(go);
+	t0 = mono_ms();
+	while (!wchan_is_fanotify(joined) && mono_ms() - t0 < 10000)
+		cr_assert_eq(waitpid(joined, &st, WNOHANG), 0, "the exec is held, not done (0x%x)", st);
+	cr_assert(wchan_is_fanotify(joined), "the exec waits for the permission answer");
+
+	cr_assert_eq(kill(sensor, SIGKILL), 0);
+	cr_assert_eq(waitpid(sensor, NULL, 0), sensor);
+	sensor = -1;
+	t0 = mono_ms();
+	st = wait_exit(joined, 5000);
+	joined = -1;
+	cr_assert_eq(st, 0, "the held exec completed (allowed) after kill -9 (status %d)", st);
+	fprintf(stderr, "%s: held exec released %llu ms after kill -9\n", extra[0] ? extra : "fail open",
+		(unsigned long long)(mono_ms() - t0));
+	/* later requests are not held: the marks went with the group */
+	cr_assert_eq(exec_new_now(), 0, "a later exec passes");
+	snprintf(cmd, sizeof(cmd), "rm -f '%s" NEW_BIN "'", c.rootfs);
+	run_sh(cmd);
+}
+
+Test(cli_enforce, sigkill_while_exec_held_fails_open, .timeout = 300, .fini = cleanup)
+{
+	setup_container();
+	learn();
+	sigkill_case("", "ev3.json");
+	/* --fail closed answers the deadline and overload, not the sensor's death */
+	sigkill_case("--fail closed", "ev4.json");
+}

@@ -4,8 +4,8 @@
  * version everywhere (long and short forms), replay's --timeout (events
  * without EOE completed by the records' clock, so in time order) and
  * --stats, --learn-min and --learn-stable (when an instance starts
- * alerting), --mode monitor against a learned store, --rules replacing the
- * default rules, baseline show --json and export --output, exec's flags.
+ * alerting), --mode monitor against a learned store, --rules adding to the
+ * default rules (--no-default-rules replacing them), baseline show --json and export --output, exec's flags.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,26 +241,103 @@ Test(cli_flags, monitor_against_a_learned_store_and_show_json)
 	free(out);
 }
 
-/* --rules FILE replaces the default rules. */
-Test(cli_flags, rules_file_replaces_the_defaults)
+static void unlink_in(const char *name)
 {
-	char p[128], *out;
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	cr_assert_eq(unlink(p), 0, "%s", p);
+}
+
+/* Write dir/name. */
+static void put(const char *name, const char *text)
+{
+	char p[128];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/my.rules", dir);
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	f = fopen(p, "w");
 	cr_assert_not_null(f);
-	fputs("rule ls-ran severity=info\n  desc \"ls ran\"\n  kind = exec\n  exec.path glob \"*/ls\"\nend\n", f);
-	fclose(f);
+	cr_assert_geq(fputs(text, f), 0);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* replay's rule alerts with these rules options: "ls-ran=2 reverse-shell-devtcp=1 ..." (static) */
+static const char *rule_alerts(const char *opts)
+{
+	static const char *const ids[] = { "ls-ran", "reverse-shell-devtcp", NULL };
+	static char buf[256];
+	size_t n = 0;
+	char *out;
+
 	cr_assert_eq(rt("replay --audit audit.log --mode learn --learn-min 100 --learn-stable 5 "
-			"--rules my.rules --db r.db --alerts r.jsonl"), 0);
+			"%s --alerts r.jsonl", opts), 0, "%s", opts);
 	out = slurp("r.jsonl");
-	cr_assert_geq(count(out, "\"rule\":\"ls-ran\""), 1, "%s", out);
-	cr_assert_eq(count(out, "\"rule\":\"ls-ran\""), count(out, "\"rule\":"), "%s", out);
-	cr_assert_eq(count(out, "\"severity\":\"info\""), count_lines(out), "%s", out);
-	cr_assert_eq(count(out, "reverse-shell-devtcp"), 0, "the defaults are replaced: %s", out);
+	for (int i = 0; ids[i]; i++) {
+		char k[96];
+
+		snprintf(k, sizeof(k), "\"rule\":\"%s\"", ids[i]);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s=%d ", ids[i], count(out, k));
+	}
+	snprintf(buf + n, sizeof(buf) - n, "all=%d", count(out, "\"rule\":"));
 	free(out);
-	cr_assert_eq(rt("replay --audit audit.log --mode learn --rules missing.rules --db r.db 2>/dev/null"), 1);
+	unlink_in("r.jsonl");
+	return buf;
+}
+
+static const char ls_rule[] =
+	"rule ls-ran severity=info\n  desc \"ls ran\"\n  kind = exec\n  exec.path glob \"*/ls\"\nend\n";
+
+/*
+ * --rules FILE adds to the built-in rules: a rule of the same id replaces
+ * the built-in one, "rule ID enabled=false" leaves one out;
+ * --no-default-rules makes the file all the rules. Errors name file, line
+ * and column.
+ */
+Test(cli_flags, rules_file_adds_to_the_defaults)
+{
+	char *out, line[600];
+
+	/* the built-in rules alone: the reverse shell */
+	cr_assert_str_eq(rule_alerts(""), "ls-ran=0 reverse-shell-devtcp=1 all=1");
+	put("my.rules", ls_rule);
+	cr_assert_str_eq(rule_alerts("--rules my.rules"), "ls-ran=2 reverse-shell-devtcp=1 all=3");
+	/* the same id: ours, at our severity */
+	snprintf(line, sizeof(line), "%srule reverse-shell-devtcp severity=low\n  desc \"ours\"\n"
+		 "  kind = exec\n  process.cmdline contains /dev/tcp/\nend\n", ls_rule);
+	put("my.rules", line);
+	cr_assert_str_eq(rule_alerts("--rules my.rules"), "ls-ran=2 reverse-shell-devtcp=1 all=3");
+	cr_assert_eq(rt("replay --audit audit.log --mode learn --learn-min 100 --learn-stable 5 "
+			"--rules my.rules --alerts r.jsonl"), 0);
+	out = slurp("r.jsonl");
+	cr_assert_eq(count(out, "\"severity\":\"low\",\"rule\":\"reverse-shell-devtcp\",\"description\":"
+				"\"ours\""), 1, "%s", out);
+	free(out);
+	unlink_in("r.jsonl");
+	/* switched off */
+	snprintf(line, sizeof(line), "%srule reverse-shell-devtcp enabled=false\n", ls_rule);
+	put("my.rules", line);
+	cr_assert_str_eq(rule_alerts("--rules my.rules"), "ls-ran=2 reverse-shell-devtcp=0 all=2");
+	/* the file alone */
+	put("my.rules", ls_rule);
+	cr_assert_str_eq(rule_alerts("--no-default-rules --rules my.rules"),
+			 "ls-ran=2 reverse-shell-devtcp=0 all=2");
+	cr_assert_str_eq(rule_alerts("--no-default-rules"), "ls-ran=0 reverse-shell-devtcp=0 all=0");
+	/* errors: file, line and column; a missing file */
+	put("bad.rules", "rule x severity=high\n  desc \"d\"\n  exec.pth = /bin/sh\nend\n");
+	cr_assert_eq(rt("replay --audit audit.log --mode learn --rules bad.rules 2>err.txt"), 1);
+	out = slurp("err.txt");
+	cr_assert(strstr(out, "bad.rules: line 3, column 3: unknown field 'exec.pth'") != NULL, "%s",
+		  out);
+	free(out);
+	put("bad.rules", "rule ptrace enabled=flase\n");
+	cr_assert_eq(rt("replay --audit audit.log --mode learn --rules bad.rules 2>err.txt"), 1);
+	out = slurp("err.txt");
+	cr_assert(strstr(out, "bad.rules: line 1, column 13: rule 'ptrace': 'enabled=flase' is not") !=
+		  NULL, "%s", out);
+	free(out);
+	cr_assert_eq(rt("replay --audit audit.log --mode learn --rules missing.rules 2>/dev/null"), 1);
+	cr_assert_eq(rt("replay --audit audit.log --no-default-rules 2>/dev/null"), 2, "needs --mode");
 }
 
 /* exec: --no-new-privs sets no_new_privs for a privileged caller too; -H holds; -D denies. */

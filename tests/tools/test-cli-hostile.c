@@ -315,56 +315,86 @@ Test(cli_hostile, sigpipe_stops_cleanly_and_removes_audit_rules, .timeout = 60)
 	cr_assert(!left, "rules of pid %d left after SIGPIPE", (int)pid);
 }
 
-/* /proc/PID/stat is gone: the process died and was reaped (a zombie still has one). */
-static bool gone(const char *stat_path)
+/* Row "stops": NFQUEUE rules of a killed instance were never swept. */
+static char nfq_ns[32], nfq_pidf[64];
+
+/* Poll until the shell command's exit status is `want` (0 or not 0), up to 10 s. */
+static bool poll_sh(const char *cmd, bool want_zero)
 {
-	return access(stat_path, F_OK) < 0 && errno == ENOENT;
+	for (int i = 0; i < 200; i++) {
+		if ((run_sh(cmd) == 0) == want_zero)
+			return true;
+		usleep(50000);
+	}
+	return false;
 }
 
-/* Row "stops": NFQUEUE rules of a killed instance were never swept. */
-Test(cli_hostile, nfqueue_rules_of_a_killed_instance_are_swept, .timeout = 90)
+/* The background instance's pid, while it is still a live rtsensor (not a zombie); 0 otherwise. */
+static pid_t nfq_instance(void)
 {
-	char ns[32], cmd[1024], pidf[64], path[64];
-	char *pidtxt;
+	char *txt, path[64], *st;
 	size_t len;
+	pid_t pid = 0;
+
+	if (!nfq_pidf[0] || !(txt = read_file(nfq_pidf, &len)))
+		return 0;
+	pid = (pid_t)atoi(txt);
+	free(txt);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	st = pid > 0 ? read_file(path, &len) : NULL;
+	if (!st || strncmp(st, "Name:\trtsensor\n", 14) != 0 || strstr(st, "\nState:\tZ"))
+		pid = 0;
+	free(st);
+	return pid;
+}
+
+/* Runs whether the test passed or failed: no instance, netns or file is left. */
+static void nfq_teardown(void)
+{
+	char cmd[160];
+	pid_t pid = nfq_instance();
+
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	if (nfq_ns[0]) {
+		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", nfq_ns);
+		run_sh(cmd);
+	}
+	if (nfq_pidf[0])
+		unlink(nfq_pidf);
+	nfq_ns[0] = nfq_pidf[0] = '\0';
+}
+
+Test(cli_hostile, nfqueue_rules_of_a_killed_instance_are_swept, .fini = nfq_teardown,
+     .timeout = 90)
+{
+	char cmd[1024], rules[128];
 	pid_t pid;
 
 	REQUIRE_ROOT();
-	snprintf(ns, sizeof(ns), "rth-%d", (int)getpid());
-	snprintf(pidf, sizeof(pidf), "/tmp/%s.pid", ns);
-	snprintf(cmd, sizeof(cmd), "ip netns add %s", ns);
+	snprintf(nfq_ns, sizeof(nfq_ns), "rth-%d", (int)getpid());
+	snprintf(nfq_pidf, sizeof(nfq_pidf), "/tmp/%s.pid", nfq_ns);
+	snprintf(cmd, sizeof(cmd), "ip netns add %s", nfq_ns);
 	cr_assert_eq(run_sh(cmd), 0);
+	snprintf(rules, sizeof(rules), "ip netns exec %s iptables -S | grep -q rtsensor-nfq-", nfq_ns);
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s sh -c '%s run --source nfqueue --duration 60 >/dev/null 2>&1 & "
 		 "echo $! > %s'",
-		 ns, bin(), pidf);
+		 nfq_ns, bin(), nfq_pidf);
 	cr_assert_eq(run_sh(cmd), 0);
-	pidtxt = read_file(pidf, &len);
-	cr_assert_not_null(pidtxt);
-	pid = atoi(pidtxt);
-	cr_assert_gt(pid, 0);
-	/* until the instance installed its rules (at most 10 s) */
+	cr_assert(poll_sh(rules, true), "the instance installed no rule in 10 s");
+	pid = nfq_instance();
+	cr_assert_gt(pid, 0, "the instance is gone");
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 200 && nfq_instance() == pid; i++)
+		usleep(50000);
+	cr_assert_neq(nfq_instance(), pid, "the instance outlived SIGKILL for 10 s");
+	cr_assert_eq(run_sh(rules), 0, "the killed instance's rules are still there (as expected)");
 	snprintf(cmd, sizeof(cmd),
-		 "i=0; until ip netns exec %s iptables -S | grep -q rtsensor-nfq-; do"
-		 " i=$((i+1)); [ $i -lt 200 ] || exit 1; sleep 0.05; done", ns);
-	cr_assert_eq(run_sh(cmd), 0, "the instance installed no rule");
-	cr_assert_eq(kill(pid, SIGKILL), 0);
-	/* until it is gone (reaped by init: its pid no longer names a process), at most 10 s */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (int i = 0; i < 1000 && !gone(path); i++)
-		usleep(10000);
-	cr_assert(gone(path), "pid %d still there after SIGKILL", (int)pid);
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s iptables -S | grep -q rtsensor-nfq-", ns);
-	cr_assert_eq(run_sh(cmd), 0, "the killed instance's rules are still there (as expected)");
-	snprintf(cmd, sizeof(cmd),
-		 "ip netns exec %s %s run --source nfqueue --duration 0.3 >/dev/null 2>&1", ns,
+		 "ip netns exec %s %s run --source nfqueue --duration 0.3 >/dev/null 2>&1", nfq_ns,
 		 bin());
 	cr_assert_eq(run_sh(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s iptables -S | grep -q rtsensor-nfq-", ns);
-	cr_assert_neq(run_sh(cmd), 0, "rules of the dead instance left after a restart");
-	snprintf(cmd, sizeof(cmd), "ip netns del %s; rm -f %s", ns, pidf);
-	run_sh(cmd);
-	free(pidtxt);
+	cr_assert_neq(run_sh(rules), 0, "rules of the dead instance left after a restart");
 }
 
 static void agent_status(const char *sock, const char *extra, char *capeff, char *nnp,

@@ -171,15 +171,47 @@ Test(config, check_names_the_rule_drop_in_file_and_line)
 	cr_assert(strstr(res.out, want) != NULL, "%s", res.out);
 	put("rules.d/20-typo.rules", "disable wirte-etc\n");
 	cr_assert_eq(RT("config", "check", "--config", f), 2);
-	cr_assert(strstr(res.err, "20-typo.rules: line 1: disable: no rule 'wirte-etc'") != NULL,
-		  "%s", res.err);
+	cr_assert(strstr(res.err, "20-typo.rules: line 1, column 9: disable: no rule 'wirte-etc'") !=
+		  NULL, "%s", res.err);
 	/* the same check when the sensor starts: it refuses to run */
 	cr_assert_eq(RT("run", "--config", f, "--source", "proc", "--duration", "0.1"), 1);
 	cr_assert(strstr(res.err, "no rule 'wirte-etc'") != NULL, "%s", res.err);
 	cr_assert_eq(RT("run", "--mode", "learn", "--rules-dir", rd, "--source", "proc",
 			"--duration", "0.1"), 1);
-	cr_assert(strstr(res.err, "20-typo.rules: line 1: disable: no rule 'wirte-etc'") != NULL,
-		  "%s", res.err);
+	cr_assert_eq(count_lines(res.err), 1, "%s", res.err);
+	cr_assert(strstr(res.err, "20-typo.rules: line 1, column 9: disable: no rule 'wirte-etc'") !=
+		  NULL, "%s", res.err);
+	/* a rules file adds to the built-in rules; no-default-rules leaves only its own */
+	put("rules.d/20-typo.rules", "rule curl-ran severity=low\n desc \"c\"\n kind = exec\n"
+				     " exec.path glob \"*/curl\"\nend\n");
+	{
+		const char *rf = put("site.rules", "rule ptrace enabled=false\n");
+		char c2[600], want2[600];
+		int nb = builtin_rules();
+
+		snprintf(c2, sizeof(c2), "mode = learn\nrules = %s\nrules-dir = %s\n", rf, rd);
+		f = put("l.conf", c2);
+		cr_assert_eq(RT("config", "check", "--config", f), 0, "%s", res.err);
+		snprintf(want2, sizeof(want2), "%d threat rules (built-in + %s + %s)",
+			 nb - 1 - 1 + 1, rf, rd); /* - ptrace - write-etc + curl-ran */
+		cr_assert(strstr(res.out, want2) != NULL, "%s wants %s", res.out, want2);
+		/* without the built-in rules, disabling ptrace names a rule no file has */
+		snprintf(c2, sizeof(c2), "mode = learn\nrules = %s\nrules-dir = %s\n"
+			 "no-default-rules = true\n", rf, rd);
+		f = put("nd.conf", c2);
+		cr_assert_eq(RT("config", "check", "--config", f), 2);
+		cr_assert(strstr(res.err, "site.rules: line 1, column 6: enabled=false: no rule "
+				 "'ptrace' in this or an earlier file") != NULL, "%s", res.err);
+		put("site.rules", "rule ls-ran severity=low\n desc \"l\"\n kind = exec\n"
+				  " exec.path glob \"*/ls\"\nend\n");
+		cr_assert_eq(RT("config", "check", "--config", f), 2);
+		cr_assert(strstr(res.err, "10-site.rules: line 1, column 9: disable: no rule "
+				 "'write-etc'") != NULL, "%s", res.err);
+		put("rules.d/10-site.rules", "# nothing here now\n");
+		cr_assert_eq(RT("config", "check", "--config", f), 0, "%s", res.err);
+		snprintf(want2, sizeof(want2), "2 threat rules (%s + %s)", rf, rd);
+		cr_assert(strstr(res.out, want2) != NULL, "%s wants %s", res.out, want2);
+	}
 	/* --audit-rules must be readable */
 	f = put("s.conf", "audit-rules = /nonexistent/audit.rules\n");
 	cr_assert_eq(RT("config", "check", "--config", f), 1);

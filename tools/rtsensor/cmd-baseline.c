@@ -261,8 +261,7 @@ int cmd_baseline(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return opt_error("baseline", argv, "o:h");
 		}
 	}
 	if (optind >= argc) {

@@ -56,8 +56,7 @@ int cmd_config(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return opt_error("config", argv + 1, "c:h");
 		}
 	}
 	if (optind < argc - 1) {
@@ -74,7 +73,9 @@ int cmd_config(int argc, char **argv)
 	if (o.rb.mode) {
 		struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = o.rb.rules,
 						.dir = o.rb.rules_dir, .err = err,
-						.errlen = sizeof(err) };
+						.errlen = sizeof(err),
+						.flags = o.rb.no_default_rules ? SENSOR_RULES_NO_DEFAULTS
+									       : 0 };
 
 		n = sensor_rules_check(&ro);
 		if (n < 0) {
@@ -89,9 +90,22 @@ int cmd_config(int argc, char **argv)
 		goto done;
 	}
 	printf("%s: ok: %zu settings", path, o.conf.n);
-	if (n >= 0)
-		printf(", %d threat rules (%s%s%s)", n, o.rb.rules ? o.rb.rules : "built-in",
-		       o.rb.rules_dir ? " + " : "", o.rb.rules_dir ? o.rb.rules_dir : "");
+	if (n >= 0) {
+		/* where they come from, in the order they are layered */
+		const char *from[3];
+		int k = 0;
+
+		if (!o.rb.no_default_rules)
+			from[k++] = "built-in";
+		if (o.rb.rules)
+			from[k++] = o.rb.rules;
+		if (o.rb.rules_dir)
+			from[k++] = o.rb.rules_dir;
+		printf(", %d threat rules (", n);
+		for (int i = 0; i < k; i++)
+			printf("%s%s", i ? " + " : "", from[i]);
+		printf("%s)", k ? "" : "none");
+	}
 	printf("\n");
 done:
 	run_opts_free(&o);

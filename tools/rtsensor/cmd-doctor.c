@@ -73,8 +73,7 @@ int cmd_doctor(int argc, char **argv)
 			       "Exit status: 0 when every compiled source can start, 4 otherwise.\n");
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "Usage: rtsensor doctor [--json]\n");
-			return EXIT_USAGE;
+			return opt_error("doctor", argv, "jh");
 		}
 	}
 	if (optind < argc) {

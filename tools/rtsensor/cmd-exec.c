@@ -105,8 +105,7 @@ int cmd_exec(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return opt_error("exec", argv, "+D:H:e:h");
 		}
 	}
 	if (optind >= argc) {

@@ -172,7 +172,8 @@ static int history(int argc, char **argv, bool timeline)
 			break;
 		case 'N':
 			if (!timeline) {
-				usage(stderr, timeline);
+				die_msg(verb, "option '--no-alerts' is rtsensor timeline's; "
+					      "see rtsensor alerts --help");
 				return EXIT_USAGE;
 			}
 			flags = 0;
@@ -184,7 +185,8 @@ static int history(int argc, char **argv, bool timeline)
 		case 'K':
 		case 'F':
 			if (timeline) {
-				usage(stderr, timeline);
+				die_msg(verb, "option '--%s' is rtsensor alerts'; see rtsensor timeline --help",
+					c == 'M' ? "min-severity" : c == 'K' ? "kind" : "format");
 				return EXIT_USAGE;
 			}
 			if (c == 'F') {
@@ -204,8 +206,7 @@ static int history(int argc, char **argv, bool timeline)
 			usage(stdout, timeline);
 			return EXIT_OK;
 		default:
-			usage(stderr, timeline);
-			return EXIT_USAGE;
+			return opt_error(verb, argv, "w:ch");
 		}
 	}
 	if (!db || optind != argc) {

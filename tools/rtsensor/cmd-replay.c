@@ -189,7 +189,7 @@ int cmd_replay(int argc, char **argv)
 			if (r > 0)
 				break;
 			if (r == 0)
-				usage(stderr);
+				opt_error("replay", argv, "a:j:e:t:h");
 			return EXIT_USAGE;
 		}
 	}

@@ -119,8 +119,7 @@ int cmd_seccomp_agent(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return opt_error("seccomp-agent", argv, "s:D:e:d:h");
 		}
 	}
 	if (!socket_path || optind < argc) {

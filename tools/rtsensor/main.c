@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,14 +113,50 @@ const char *store_strerror(int err)
 	}
 }
 
+static char *log_capture_buf;
+static size_t log_capture_len;
+
+void log_stderr_capture(char *buf, size_t len)
+{
+	log_capture_buf = len ? buf : NULL;
+	log_capture_len = len;
+	if (log_capture_buf)
+		log_capture_buf[0] = '\0';
+}
+
 void log_stderr(void *ud, enum sensor_log_level level, const char *msg)
 {
 	static const char *const names[] = { [3] = "error", [4] = "warning", [5] = "notice",
 					     [6] = "info", [7] = "debug" };
 
 	(void)ud;
+	if (log_capture_buf && level <= SENSOR_LOG_ERR) { /* the caller's one error line says it */
+		snprintf(log_capture_buf, log_capture_len, "%s", msg);
+		return;
+	}
 	fprintf(stderr, "rtsensor: %s: %s\n",
 		level >= 3 && level <= 7 ? names[level] : "log", msg);
+}
+
+int opt_error(const char *verb, char *const argv[], const char *optstring)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	bool longopt = arg && strncmp(arg, "--", 2) == 0 && arg[2];
+	int namelen = arg ? (int)strcspn(arg, "=") : 0;
+	char help[64], shortname[3] = { '-', (char)optopt, 0 };
+
+	snprintf(help, sizeof(help), "rtsensor%s%s --help", verb ? " " : "", verb ? verb : "");
+	if (optopt == 0) /* an unknown or ambiguous long option */
+		die_msg(verb, "unknown option '%.*s'; see %s", namelen, arg ? arg : "", help);
+	else if (longopt && arg[namelen] == '=') /* a known long option that takes no value */
+		die_msg(verb, "option '%.*s' takes no value; see %s", namelen, arg, help);
+	else if (longopt) /* a known long option without its value */
+		die_msg(verb, "option '%s' needs a value; see %s", arg, help);
+	else if (optopt < 256 && optopt != ':' && strchr(optstring, optopt))
+		die_msg(verb, "option '%s' needs a value; see %s", shortname, help);
+	else
+		die_msg(verb, "unknown option '%s'; see %s", shortname, help);
+	return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -129,6 +167,7 @@ int main(int argc, char **argv)
 	 * readable by its owner alone, whatever umask it was started with.
 	 */
 	umask(077);
+	opterr = 0; /* the verbs print one line of their own (opt_error) */
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -146,6 +185,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)
 			return verbs[i].fn(argc - 1, argv + 1);
-	die_msg(NULL, "unknown verb '%s' (try 'rtsensor --help')", argv[1]);
+	if (argv[1][0] == '-')
+		die_msg(NULL, "unknown option '%s'; see rtsensor --help", argv[1]);
+	else
+		die_msg(NULL, "unknown verb '%s'; see rtsensor --help", argv[1]);
 	return EXIT_USAGE;
 }

@@ -4,6 +4,7 @@
 #define RTSENSOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libsensor/sensor.h>
@@ -19,6 +20,14 @@ enum {
 
 /* One clear error line on stderr: "rtsensor: <verb>: <message>". */
 void die_msg(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * After getopt_long() returned '?' (rtsensor runs it with opterr = 0): one
+ * line naming the option and the help to read, e.g. "rtsensor: run: unknown
+ * option '--x'; see rtsensor run --help". argv and optstring are the ones
+ * getopt_long() was given; verb is what the verb is called (NULL: none).
+ * Returns EXIT_USAGE.
+ */
+int opt_error(const char *verb, char *const argv[], const char *optstring);
 /* Map a -errno from the library to an exit code. */
 int exit_code_for(int err);
 /* Parse a non-negative decimal number of seconds (fractions allowed) to ns. */
@@ -27,6 +36,12 @@ int parse_seconds(const char *s, uint64_t *ret_ns);
 const char *store_strerror(int err);
 /* Log callback printing "rtsensor: level: msg" to stderr. */
 void log_stderr(void *ud, enum sensor_log_level level, const char *msg);
+/*
+ * While buf is set (len > 0), log_stderr() keeps the last error-level message
+ * in buf instead of printing it, for a caller that fails with one line of
+ * its own; (NULL, 0) prints again.
+ */
+void log_stderr_capture(char *buf, size_t len);
 
 /* run-net.c: --deny-peer policy on the NFQUEUE source */
 struct run_net;

@@ -58,6 +58,9 @@ int run_baseline_opt(struct run_baseline *rb, int c, const char *arg)
 	case 0x103:
 		rb->rules = arg;
 		return 1;
+	case 0x10f:
+		rb->no_default_rules = true;
+		return 1;
 	case 0x106:
 		rb->syslog = arg;
 		return 1;
@@ -183,9 +186,29 @@ static void on_alert(sensor_baseline *b, const sensor_alert *a, void *ud)
 		http_sink_post(rb->hs, json, strlen(json));
 	if (rb->sl_open) /* failures are counted and reported at stop */
 		syslog_sink_send(&rb->sl, a, json);
-	/* Written and flushed before the event's dispatch ends: a reader tailing
-	 * the file sees the line now, not when a buffer fills or we stop. */
-	if (!rb->err && rb->out && out_filter_alert(&rb->filter, sensor_alert_json(a))) {
+	if (rb->err || !out_filter_alert(&rb->filter, sensor_alert_json(a))) {
+		free(ocsf);
+		return;
+	}
+	if (rb->lw) {
+		/* The file: queued for its writer thread, which writes and flushes
+		 * it at once; a filesystem stall never holds up the loop. A full
+		 * queue is counted (run_baseline_tick() makes it a loss event). */
+		char line[2048];
+		size_t n = rb->human ? human_alert(sensor_alert_json(a), false, line, sizeof(line)) : 0;
+		int r;
+
+		if (rb->human && n && line[n - 1] == '\n')
+			n--; /* the writer ends each line */
+		r = rb->human ? line_writer_put(rb->lw, line, n) : line_writer_put(rb->lw, json, strlen(json));
+
+		if (r == 0)
+			rb->alerts_written++;
+		else if (r != -ENOBUFS && r != -ENOMEM)
+			rb->err = r; /* the file failed: the run stops (cmd-run.c) */
+	} else if (rb->out) {
+		/* stdout: written and flushed before the event's dispatch ends (the
+		 * events may share it: one thread keeps the lines in order) */
 		char line[2048];
 		size_t n = rb->human ? human_alert(sensor_alert_json(a), rb->color, line, sizeof(line)) : 0;
 
@@ -206,12 +229,13 @@ int run_baseline_check(const struct run_baseline *rb)
 		return EXIT_USAGE;
 	}
 	if (!rb->mode) {
-		if (rb->db || rb->alerts || rb->rules || rb->rules_dir ||
+		if (rb->db || rb->alerts || rb->rules || rb->rules_dir || rb->no_default_rules ||
 		    (rb->syslog && !rb->syslog_kinds) || rb->journal || rb->learn_min ||
 		    rb->learn_stable || rb->http || rb->alert_rate || rb->dry_run || rb->fail ||
 		    rb->learn_held) {
 			die_msg("run", "--db, --alerts, --alert-rate, --syslog (without --syslog-events), "
-				"--http, --journal, --rules, --rules-dir, --learn-*, --dry-run and --fail "
+				"--http, --journal, --rules, --rules-dir, --no-default-rules, --learn-*, "
+				"--dry-run and --fail "
 				"need --mode "
 				"learn|monitor|enforce");
 			return EXIT_USAGE;
@@ -252,11 +276,18 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	if (!rb->alerts || strcmp(rb->alerts, "-") == 0) {
 		rb->out = stdout;
 	} else {
-		int r = 0;
+		FILE *f;
 
-		rb->out = out_fopen(rb->alerts, true, &r);
-		if (!rb->out) {
+		r = 0;
+		f = out_fopen(rb->alerts, true, &r);
+		if (!f) {
 			die_msg("run", "cannot open '%s': %s", rb->alerts, out_strerror(r));
+			return EXIT_FAIL;
+		}
+		r = line_writer_open(&rb->lw, f, 0);
+		if (r < 0) {
+			fclose(f);
+			die_msg("run", "cannot start the writer of '%s': %s", rb->alerts, strerror(-r));
 			return EXIT_FAIL;
 		}
 	}
@@ -284,6 +315,8 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 	}
 	if (rb->journal)
 		o.flags |= SENSOR_BASELINE_JOURNAL;
+	if (rb->no_default_rules)
+		o.flags |= SENSOR_BASELINE_NO_DEFAULT_RULES;
 	if (rb->event_time)
 		o.flags |= SENSOR_BASELINE_EVENT_TIME;
 	o.mode = strcmp(rb->mode, "monitor") == 0   ? SENSOR_BASELINE_MONITOR
@@ -300,6 +333,22 @@ int run_baseline_start(struct run_baseline *rb, sensor_ctx *ctx)
 			  (rb->learn_held ? SENSOR_ENFORCE_LEARN_HELD : 0);
 	o.alert_fn = on_alert;
 	o.alert_userdata = rb;
+	if (rb->rules || rb->rules_dir || rb->no_default_rules) {
+		/* a rules file that does not load: one line, "FILE: line N, column M: reason"
+		 * (the attach would log it and fail with a second line) */
+		char err[512] = "";
+		struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rb->rules,
+						.dir = rb->rules_dir, .err = err,
+						.errlen = sizeof(err),
+						.flags = rb->no_default_rules ? SENSOR_RULES_NO_DEFAULTS
+									      : 0 };
+
+		r = sensor_rules_check(&ro);
+		if (r < 0) {
+			die_msg("run", "rules: %s", err[0] ? err : strerror(-r));
+			return exit_code_for(r); /* the sensor cannot start: 1, as the attach gave */
+		}
+	}
 	r = sensor_baseline_attach(ctx, &o, &rb->b);
 	if (r < 0) {
 		if (rb->db && (r == -ELOOP || r == -EPERM || r == -EMEDIUMTYPE))
@@ -364,6 +413,21 @@ void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx)
 	struct http_sink_stats st;
 	uint64_t lost;
 
+	if (rb->lw) {
+		struct line_writer_stats ls;
+
+		line_writer_get_stats(rb->lw, &ls);
+		if (ls.err && !rb->err)
+			rb->err = ls.err; /* the run stops (cmd-run.c) */
+		if (ls.dropped > rb->file_lost_reported) {
+			char detail[400];
+
+			snprintf(detail, sizeof(detail), "alerts not written to %s (queue full)",
+				 rb->alerts);
+			emit_loss(rb, ctx, "alerts-file", ls.dropped - rb->file_lost_reported, detail);
+			rb->file_lost_reported = ls.dropped;
+		}
+	}
 	if (rb->sl_open) {
 		syslog_sink_flush(&rb->sl);
 		if (rb->sl.failed > rb->syslog_lost_reported) {
@@ -390,9 +454,10 @@ void run_baseline_tick(struct run_baseline *rb, sensor_ctx *ctx)
 }
 
 int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
-			const char *rules_dir)
+			const char *rules_dir, bool no_default_rules)
 {
-	struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rules, .dir = rules_dir };
+	struct sensor_rules_opts ro = { .sz = sizeof(ro), .path = rules, .dir = rules_dir,
+					.flags = no_default_rules ? SENSOR_RULES_NO_DEFAULTS : 0 };
 	char err[512] = "";
 	int r;
 
@@ -404,16 +469,27 @@ int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char 
 	r = sensor_baseline_flush_alerts(rb->b, 0);
 	if (r < 0)
 		die_msg("run", "reload: baseline flush failed: %s", strerror(-r));
-	if (rb->out && rb->out != stdout) {
+	if (rb->lw) {
+		/* what was queued (the aggregates above too) goes to the old file first */
 		FILE *f = alerts && strcmp(alerts, "-") != 0 ? fopen(alerts, "ae") : stdout;
 
 		if (!f) {
 			die_msg("run", "reload: cannot open '%s': %s (alerts keep going to the old file)",
 				alerts, strerror(errno));
+		} else if (f == stdout) {
+			struct line_writer_stats ls;
+
+			r = line_writer_close(rb->lw, &ls);
+			rb->lw = NULL;
+			rb->file_lost_reported = 0;
+			if (r < 0 && !rb->err)
+				rb->err = r;
+			rb->out = stdout;
+			rb->alerts = alerts;
 		} else {
-			if (fclose(rb->out) != 0 && !rb->err)
-				rb->err = -errno;
-			rb->out = f;
+			r = line_writer_reopen(rb->lw, f);
+			if (r < 0 && !rb->err)
+				rb->err = r;
 			rb->alerts = alerts;
 		}
 	}
@@ -421,6 +497,7 @@ int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char 
 	if (r >= 0) {
 		rb->rules = rules;
 		rb->rules_dir = rules_dir;
+		rb->no_default_rules = no_default_rules;
 	}
 	return r;
 }
@@ -438,6 +515,21 @@ int run_baseline_stop(struct run_baseline *rb)
 			code = EXIT_FAIL;
 		}
 		rb->b = sensor_baseline_free(rb->b); /* flushes a last time */
+	}
+	if (rb->lw) {
+		/* every queued line (the last aggregates too) is written before we go */
+		struct line_writer_stats ls;
+		int r = line_writer_close(rb->lw, &ls);
+
+		rb->lw = NULL;
+		if (r < 0 && !rb->err)
+			rb->err = r;
+		if (ls.dropped) {
+			die_msg("run", "%s: %llu of %llu alerts not written (queue full)", rb->alerts,
+				(unsigned long long)ls.dropped,
+				(unsigned long long)(ls.queued + ls.dropped));
+			code = EXIT_FAIL;
+		}
 	}
 	if (rb->err) {
 		die_msg("run", "writing alerts failed: %s", strerror(-rb->err));
@@ -478,10 +570,6 @@ int run_baseline_stop(struct run_baseline *rb)
 				st.last_err[0] ? st.last_err : "queue full");
 			code = EXIT_FAIL;
 		}
-	}
-	if (rb->out && rb->out != stdout && fclose(rb->out) != 0 && code == EXIT_OK) {
-		die_msg("run", "writing alerts failed: %s", strerror(errno));
-		code = EXIT_FAIL;
 	}
 	rb->out = NULL;
 	return code;

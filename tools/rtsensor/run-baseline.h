@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "http-sink.h"
+#include "line-writer.h"
 #include "human.h"
 #include "rtsensor.h"
 #include "syslog-sink.h"
@@ -18,6 +19,7 @@ struct run_baseline {
 	const char *db;       /* --db */
 	const char *alerts;   /* --alerts FILE|- (default -) */
 	const char *rules;    /* --rules FILE */
+	bool no_default_rules; /* --no-default-rules: --rules and --rules-dir are all the rules */
 	const char *rules_dir; /* --rules-dir DIR (run-opts.c) */
 	const char *syslog;   /* --syslog TARGET */
 	const char *ocsf_host; /* --format ocsf: events and alerts as OCSF; the device's name */
@@ -40,7 +42,9 @@ struct run_baseline {
 	int fail;             /* --fail: 0 unset, 1 open, 2 closed */
 	/* state */
 	sensor_baseline *b;
-	FILE *out;
+	FILE *out;            /* stdout, or NULL when lw writes the file */
+	struct line_writer *lw; /* --alerts FILE: written by a thread of its own */
+	uint64_t file_lost_reported; /* lw's dropped lines already emitted as loss events */
 	struct syslog_sink sl;
 	bool sl_open;
 	struct http_sink *hs;
@@ -57,6 +61,7 @@ struct run_baseline {
 	{ "db", required_argument, NULL, 0x101 },                     \
 	{ "alerts", required_argument, NULL, 0x102 },                 \
 	{ "rules", required_argument, NULL, 0x103 },                  \
+	{ "no-default-rules", no_argument, NULL, 0x10f },             \
 	{ "learn-min", required_argument, NULL, 0x104 },              \
 	{ "learn-stable", required_argument, NULL, 0x105 },           \
 	{ "syslog", required_argument, NULL, 0x106 },                 \
@@ -101,6 +106,8 @@ struct run_baseline {
 	"      --db PATH         baseline database (SQLite); default: memory only\n"     \
 	"      --alerts FILE|-   write alerts as JSON lines (default '-': stdout); each\n" \
 	"                        line is written and flushed as the alert is raised\n" \
+	"                        (a FILE by a writer thread, queued (8192), losses\n" \
+	"                        are loss events)\n" \
 	"      --alert-rate N    alerts per workload, origin (rule or baseline) and\n"  \
 	"                        severity a minute before the rest are held back and\n" \
 	"                        reported as rate_limited (default 20)\n"              \
@@ -113,7 +120,11 @@ struct run_baseline {
 	"      --http URL        also POST every alert to URL (in --format's form; with\n" \
 	"                        --format falco, falcosidekick's / takes it); retried,\n" \
 	"                        queued (1024), losses are loss events\n"             \
-	"      --rules FILE      threat rules (default: the built-in rules)\n"           \
+	"      --rules FILE      threat rules added to the built-in ones: a rule of the\n" \
+	"                        same id replaces one, 'rule ID enabled=false' or\n"  \
+	"                        'disable ID' leaves one out (docs/rules.md)\n"       \
+	"      --no-default-rules  no built-in rules: --rules and --rules-dir are all\n" \
+	"                        the rules\n"                                          \
 	"      --learn-min SECS  minimum learning time (default 86400)\n"                \
 	"      --learn-stable SECS  learning ends after SECS without a new feature\n"    \
 	"                        (default 7200)\n"
@@ -134,11 +145,12 @@ void run_baseline_event(struct run_baseline *rb, const sensor_event *ev);
 /*
  * A reload (SIGHUP): write pending alert aggregates and the store, reopen
  * the alert file (log rotation; `alerts` may name a new one), and load the
- * rules anew (`rules`, `rules_dir`), keeping the old ones when the new do
+ * rules anew (`rules`, `rules_dir`, on the built-in ones unless
+ * `no_default_rules`), keeping the old ones when the new do
  * not load. Returns the number of rules in force, or -errno (printed).
  */
 int run_baseline_reload(struct run_baseline *rb, const char *alerts, const char *rules,
-			const char *rules_dir);
+			const char *rules_dir, bool no_default_rules);
 /* Flush, detach, close the alert sink. Returns an exit code. */
 int run_baseline_stop(struct run_baseline *rb);
 

@@ -28,6 +28,7 @@ static const struct option longopts[] = {
 	{ "runtime-root", required_argument, NULL, 'R' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "config", required_argument, NULL, 'C' },
+	{ "seccomp-socket", required_argument, NULL, 'Q' },
 	RUN_BASELINE_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -72,6 +73,10 @@ void run_opts_usage(FILE *f)
 		"                        default: every local filesystem)\n"
 		"      --deny-exec GLOB  fanotify: deny exec of files matching GLOB under the\n"
 		"                        --watch paths (repeatable; fnmatch on the full path)\n"
+		"      --seccomp-socket PATH  seccomp: serve OCI runtimes at PATH (runc's\n"
+		"                        linux.seccomp.listenerPath); with --mode enforce the\n"
+		"                        containers' SCMP_ACT_NOTIFY syscalls are answered from\n"
+		"                        what each learned (docs/enforce.md)\n"
 		"      --audit-rules FILE  audit: extra rules in auditctl syntax (-w PATH -p wa\n"
 		"                        -k KEY, -a always,exit -S ...), added to the defaults\n"
 		RUN_BASELINE_HELP
@@ -93,6 +98,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 	memset(o, 0, sizeof(*o));
 	o->duration = SENSOR_TIME_INFINITY;
 	o->audit.sz = sizeof(o->audit);
+	o->seccomp.sz = sizeof(o->seccomp);
 	cfg = conf_path_from_argv(argc, argv, longopts);
 	if (cfg && !*cfg) {
 		die_msg("run", "--config needs a FILE");
@@ -173,6 +179,14 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 		case 'M':
 			o->metrics_addr = optarg;
 			break;
+		case 'Q':
+			if (optarg[0] != '/') {
+				die_msg("run", "--seccomp-socket wants an absolute path, got '%s'", optarg);
+				code = EXIT_USAGE;
+				goto done;
+			}
+			o->seccomp_socket = optarg;
+			break;
 		case 'D':
 			o->rules_dir = optarg;
 			o->rb.rules_dir = optarg;
@@ -214,7 +228,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 			if (r > 0)
 				break;
 			if (r == 0)
-				run_opts_usage(stderr);
+				opt_error("run", o->argv, "s:e:d:h");
 			code = EXIT_USAGE;
 			goto done;
 		}
@@ -232,6 +246,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 	}
 	if (o->fan_opts && o->explicit_src)
 		o->want[SENSOR_SOURCE_FANOTIFY] = true;
+	if (o->seccomp_socket && o->explicit_src)
+		o->want[SENSOR_SOURCE_SECCOMP] = true;
 	code = run_baseline_check(&o->rb);
 	if (code != EXIT_OK)
 		goto done;

@@ -28,6 +28,8 @@ struct run_opts {
 	const char *config;     /* the configuration file read, or NULL */
 	char *roots;            /* --runtime-root: OCI state roots (defaults first), or NULL */
 	const char *metrics_addr; /* --metrics ADDR:PORT */
+	const char *seccomp_socket; /* --seccomp-socket PATH: the OCI agent socket */
+	struct sensor_seccomp_opts seccomp; /* the seccomp source's (cmd-run.c sets flags) */
 	struct run_net *net;
 	struct run_fanotify fan;
 	const struct sensor_fanotify_opts *fan_opts;

@@ -503,7 +503,10 @@ static void fill_process(struct audit_norm *n, struct sensor_event *ev, const st
 	set_i(ev, SENSOR_FIELD_PROCESS_SESSION, x->ses, t);
 	set_decoded(n, ev, SENSOR_FIELD_PROCESS_COMM, x->comm, t);
 	set_decoded(n, ev, SENSOR_FIELD_PROCESS_EXE, x->exe, t);
-	set_decoded(n, ev, SENSOR_FIELD_PROCESS_TTY, x->tty, t);
+	/* the kernel writes tty=(none) for a process without a controlling
+	 * terminal: that is no terminal, so process.tty is absent (docs/events.md) */
+	if (x->tty && !(x->tty->vlen == 6 && memcmp(t + x->tty->v, "(none)", 6) == 0))
+		set_decoded(n, ev, SENSOR_FIELD_PROCESS_TTY, x->tty, t);
 }
 
 int audit_normalize(struct audit_norm *n, struct sensor_source *src, const struct audit_event *e,

@@ -385,21 +385,6 @@ bool ctnl_flow_complete(const struct ct_flow *f)
 	return (f->have & CT_F_ORIG) && (f->orig.have & need) == need;
 }
 
-const char *ctnl_proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmpv6";
-	case IPPROTO_SCTP: return "sctp";
-	case IPPROTO_UDPLITE: return "udplite";
-	case IPPROTO_DCCP: return "dccp";
-	case IPPROTO_GRE: return "gre";
-	default: return NULL;
-	}
-}
-
 const char *ctnl_tcp_state_name(uint8_t s)
 {
 	static const char *const names[] = {

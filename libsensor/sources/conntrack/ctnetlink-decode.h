@@ -13,6 +13,8 @@
 
 #include <linux/netlink.h>
 
+#include "sources/netfilter/nf-netlink.h"
+
 /* What a tuple carries (struct ct_tuple.have). */
 enum {
 	CT_T_SRC = 1u << 0,
@@ -75,25 +77,8 @@ struct ct_flow {
 	uint64_t ts_start, ts_stop;    /* CLOCK_REALTIME ns (nf_conntrack_timestamp=1) */
 };
 
-/*
- * Message walk over a datagram of len bytes. Unlike mnl_nlmsg_ok(), which
- * casts nlmsg_len to int, a length of 2 GiB or more is rejected instead of
- * passing as negative.
- */
-static inline bool ctnl_msg_ok(const struct nlmsghdr *nlh, size_t len)
-{
-	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= len;
-}
-
-/* Next message; *len shrinks (to 0 past the end). Only after ctnl_msg_ok(). */
-static inline const struct nlmsghdr *ctnl_msg_next(const struct nlmsghdr *nlh, size_t *len)
-{
-	size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
-
-	step = step > *len ? *len : step;
-	*len -= step;
-	return (const struct nlmsghdr *)((const char *)nlh + step);
-}
+/* The message walk (nfnl_msg_ok/nfnl_msg_next) and nf_proto_name() are in
+ * sources/netfilter/nf-netlink.h, shared with the NFQUEUE source. */
 
 /*
  * Decode one netlink message of at most `len` bytes (nlh->nlmsg_len must
@@ -107,8 +92,6 @@ int ctnl_decode(const struct nlmsghdr *nlh, size_t len, struct ct_flow *out);
 /* True when the flow has an original tuple complete enough to report. */
 bool ctnl_flow_complete(const struct ct_flow *f);
 
-/* Names: "tcp", "udp", "icmp", ... or NULL for other numbers. */
-const char *ctnl_proto_name(uint8_t proto);
 /* TCP conntrack state ("ESTABLISHED", ...) or NULL. */
 const char *ctnl_tcp_state_name(uint8_t state);
 /* SCTP conntrack state or NULL. */

@@ -185,7 +185,7 @@ static void ct_correlate_stage(struct sensor_ctx *ctx, struct sensor_event *ev, 
 static void emit_flow(struct sensor_source *src, struct ct_src *cs, const struct ct_flow *f)
 {
 	struct sensor_event *ev = ctx_event_new(src, SENSOR_KIND_NET);
-	const char *pn = ctnl_proto_name(f->orig.proto), *st = NULL;
+	const char *pn = nf_proto_name(f->orig.proto), *st = NULL;
 	char num[8];
 
 	if (!ev)
@@ -333,7 +333,7 @@ int conntrack_dispatch(struct sensor_source *src, const void *buf, size_t len)
 	size_t rem = len;
 	int n = 0;
 
-	for (; ctnl_msg_ok(nlh, rem); nlh = ctnl_msg_next(nlh, &rem)) {
+	for (; nfnl_msg_ok(nlh, rem); nlh = nfnl_msg_next(nlh, &rem)) {
 		struct ct_flow f;
 		int r;
 

@@ -28,7 +28,7 @@
 #include "nfq-packet.h"
 #include "nfq-source.h"
 #include "nfq-verdict.h"
-#include "sources/conntrack/ctnetlink-decode.h"
+#include "sources/netfilter/nf-netlink.h"
 #include "sources/netfilter/nf-util.h"
 #include "sources/sources.h"
 #include "util/parse.h"
@@ -63,7 +63,7 @@ struct nfq_src {
 
 static const char *proto_name(uint8_t p, char *num, size_t len)
 {
-	const char *n = ctnl_proto_name(p);
+	const char *n = nf_proto_name(p);
 
 	if (n)
 		return n;
@@ -126,7 +126,7 @@ int nfqueue_dispatch(struct sensor_source *src, const void *buf, size_t len)
 	size_t rem = len;
 	int n = 0;
 
-	for (; ctnl_msg_ok(nlh, rem); nlh = ctnl_msg_next(nlh, &rem)) {
+	for (; nfnl_msg_ok(nlh, rem); nlh = nfnl_msg_next(nlh, &rem)) {
 		struct nfq_pkt p;
 		int r;
 
@@ -282,8 +282,8 @@ static int config(struct nfq_src *ns, struct nlmsghdr *nlh)
 		got = recv(ns->fd, buf, sizeof(buf), 0);
 		if (got < 0)
 			return errno == EAGAIN ? 0 : -errno;
-		for (m = (const void *)buf, rem = (size_t)got; ctnl_msg_ok(m, rem);
-		     m = ctnl_msg_next(m, &rem)) {
+		for (m = (const void *)buf, rem = (size_t)got; nfnl_msg_ok(m, rem);
+		     m = nfnl_msg_next(m, &rem)) {
 			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == nlh->nlmsg_seq &&
 			    m->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);

@@ -159,6 +159,25 @@ static int mark_claimed(struct oci_state *st, uint32_t uid)
 	return 0;
 }
 
+/*
+ * A trusted peer's image annotation is the class the identity layer gives
+ * the container's other events ("image:<image>", workload-table.c): one
+ * class per container whichever source saw it, else the baseline would
+ * relearn it at every switch between a seccomp event and another.
+ */
+static int mark_image(struct oci_state *st)
+{
+	char *klass;
+
+	if (!st->klass)
+		return 0;
+	if (asprintf(&klass, "image:%s", st->klass) < 0)
+		return -ENOMEM;
+	free(st->klass);
+	st->klass = klass;
+	return 0;
+}
+
 static void conn_free(struct sensor_source *src, struct sc_agent *a, struct sc_conn *c)
 {
 	for (struct sc_conn **pc = &a->conns; *pc; pc = &(*pc)->next) {
@@ -275,7 +294,7 @@ static bool conn_try(struct sensor_source *src, struct sc_agent *a, struct sc_co
 	}
 	st->peer_uid = c->uid;
 	st->agent = a;
-	if (!peer_trusted(c->uid) && mark_claimed(st, c->uid) < 0) {
+	if (peer_trusted(c->uid) ? mark_image(st) < 0 : mark_claimed(st, c->uid) < 0) {
 		ctx_emit_loss(src, 1, "agent: no memory for a container state");
 		oci_state_clear(st);
 		free(st);

@@ -21,7 +21,7 @@
 
 static char argv_seen[8][128];
 static int nexec, argc_seen;
-static char cmdline[256], exe[128];
+static char cmdline[256], exe[128], tty[32], json[4096];
 
 static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 {
@@ -40,6 +40,9 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	snprintf(cmdline, sizeof(cmdline), "%s", s ? s : "(none)");
 	s = sensor_event_get_str(ev, SENSOR_FIELD_EXEC_PATH);
 	snprintf(exe, sizeof(exe), "%s", s ? s : "(none)");
+	s = sensor_event_get_str(ev, SENSOR_FIELD_PROCESS_TTY);
+	snprintf(tty, sizeof(tty), "%s", s ? s : "ABSENT");
+	cr_assert_gt(sensor_event_to_json(ev, json, sizeof(json)), 0);
 }
 
 #define REC(type, rest) "type=" type " msg=audit(1700000000.123:42): " rest "\n"
@@ -81,6 +84,8 @@ Test(audit_feed, records_across_calls_and_hex_arguments)
 	cr_assert_str_eq(argv_seen[3], "plain");
 	cr_assert_str_eq(argv_seen[4], "caf\xc3\xa9\t");
 	cr_assert_str_eq(exe, "/usr/bin/echo");
+	cr_assert_str_eq(tty, "pts0");
+	cr_assert(strstr(json, "\"tty\":\"pts0\""), "%s", json);
 	/* the command line: the decoded arguments joined by spaces */
 	cr_assert_str_eq(cmdline, "echo hello world ABC plain caf\xc3\xa9\t");
 	sensor_source_get_stats(src, &st);
@@ -102,6 +107,38 @@ Test(audit_feed, records_across_calls_and_hex_arguments)
 	}
 	cr_assert_eq(sensor_audit_feed(src, "x", 1, 0x80), -EINVAL, "unknown flag");
 	cr_assert_eq(sensor_audit_feed(NULL, "x", 1, 0), -EINVAL);
+	sensor_ctx_free(ctx);
+}
+
+/*
+ * A process without a controlling terminal: the kernel writes tty=(none);
+ * the event has no process.tty (getter NULL, no "tty" in its JSON), as
+ * docs/events.md says, not the string "(none)".
+ */
+Test(audit_feed, no_controlling_terminal_is_no_tty)
+{
+	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_OFFLINE };
+	char ev[sizeof(execve_event) + 2];
+	char *p;
+	sensor_ctx *ctx;
+	sensor_source *src;
+
+	snprintf(ev, sizeof(ev), "%s", execve_event);
+	p = strstr(ev, "tty=pts0 ");
+	cr_assert_not_null(p);
+	memmove(p + 11, p + 9, strlen(p + 9) + 1); /* "tty=pts0 " -> "tty=(none) " */
+	memcpy(p, "tty=(none) ", 11);
+	cr_assert_not_null(strstr(ev, "fsgid=0 tty=(none) ses=3 comm="), "%s", ev);
+	nexec = 0;
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_event, NULL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src), 0);
+	cr_assert_eq(sensor_audit_feed(src, ev, strlen(ev), SENSOR_AUDIT_FEED_END), 1);
+	cr_assert_eq(nexec, 1);
+	cr_assert_str_eq(exe, "/usr/bin/echo");
+	cr_assert_str_eq(tty, "ABSENT");
+	cr_assert_null(strstr(json, "\"tty\""), "%s", json);
+	cr_assert_not_null(strstr(json, "\"comm\":\"echo\""), "%s", json);
 	sensor_ctx_free(ctx);
 }
 

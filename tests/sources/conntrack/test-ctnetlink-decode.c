@@ -307,7 +307,7 @@ Test(ctnetlink, malformed_stream)
 	sensor_ctx *ctx;
 	struct sensor_source *src;
 
-	for (; ctnl_msg_ok(nlh, rem); nlh = ctnl_msg_next(nlh, &rem)) {
+	for (; nfnl_msg_ok(nlh, rem); nlh = nfnl_msg_next(nlh, &rem)) {
 		struct ct_flow f;
 		int r = ctnl_decode(nlh, rem, &f);
 

@@ -3,7 +3,8 @@
  * NFQUEUE without privilege: the packet decoder on packets recorded from
  * the kernel (fuzz/seeds/nfq-packet: TCP, UDP over IPv4 and IPv6, ICMP),
  * every truncation of them, and the verdict batcher, whose messages are
- * captured on a socketpair.
+ * captured on a socketpair; the netlink walk and protocol names it shares
+ * with conntrack (sources/netfilter/nf-netlink.h), present without conntrack.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "sources/nfqueue/nfq-packet.h"
 #include "sources/nfqueue/nfq-verdict.h"
+#include "sources/netfilter/nf-netlink.h"
 #include "testlib.h"
 
 static void *load_seed(const char *name, size_t *len)
@@ -259,4 +261,44 @@ Test(nfq_verdict, gaps_and_ring_wrap)
 	nfqv_fini(&v);
 	close(sp[0]);
 	close(sp[1]);
+}
+
+/* The shared pieces NFQUEUE uses from sources/netfilter/ (not conntrack's). */
+Test(nf_netlink, proto_names)
+{
+	cr_assert_str_eq(nf_proto_name(IPPROTO_TCP), "tcp");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_UDP), "udp");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_ICMP), "icmp");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_ICMPV6), "icmpv6");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_SCTP), "sctp");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_UDPLITE), "udplite");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_DCCP), "dccp");
+	cr_assert_str_eq(nf_proto_name(IPPROTO_GRE), "gre");
+	cr_assert_null(nf_proto_name(0));
+	cr_assert_null(nf_proto_name(255));
+}
+
+Test(nf_netlink, walk_is_bounded)
+{
+	/* two messages in a 40-byte buffer: 22 bytes padded to 24, then 16;
+	 * then a header claiming 2 GiB, one shorter than itself, one past the end */
+	uint32_t buf[10] = { 0 };
+	struct nlmsghdr *a = (void *)buf, *b = (void *)(buf + 6);
+	const struct nlmsghdr *m = a;
+	size_t rem = 40;
+	int n = 0;
+
+	a->nlmsg_len = 22;
+	b->nlmsg_len = 16;
+	for (; nfnl_msg_ok(m, rem); m = nfnl_msg_next(m, &rem))
+		n++;
+	cr_assert_eq(n, 2);
+	cr_assert_eq(rem, 0);
+
+	a->nlmsg_len = 0x80000000u;
+	cr_assert(!nfnl_msg_ok(a, 40));
+	a->nlmsg_len = 15; /* shorter than a header */
+	cr_assert(!nfnl_msg_ok(a, 40));
+	a->nlmsg_len = 16;
+	cr_assert(!nfnl_msg_ok(a, 15));
 }

@@ -254,7 +254,7 @@ Test(agent_hostile, identity_of_a_non_root_peer_is_a_claim, .init = setup, .fini
 	st = sc_run_until_exit(ctx, pid, 20000);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == EHOSTDOWN);
 	cr_assert_str_eq(rec.ev[0].workload_id, "prod-db-1");
-	cr_assert_str_eq(rec.ev[0].workload_class, "registry/prod/postgres:15");
+	cr_assert_str_eq(rec.ev[0].workload_class, "image:registry/prod/postgres:15");
 	sensor_ctx_free(ctx);
 }
 

@@ -4,10 +4,11 @@
  * priors) and their features in one hash table keyed by (model, key).
  * Observing a known feature touches one slot and allocates nothing; only a
  * new feature or workload allocates (amortised growth of flat arrays).
- * Not thread-safe: the context's loop owns it.
+ * Not thread-safe: the context's loop owns it. Its own layer (model/, below
+ * store/ and baseline/: both read and write it; architecture §2).
  */
-#ifndef SENSOR_BASELINE_MODEL_H
-#define SENSOR_BASELINE_MODEL_H
+#ifndef SENSOR_MODEL_MODEL_H
+#define SENSOR_MODEL_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>

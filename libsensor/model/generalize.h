@@ -4,8 +4,8 @@
  * behaviour gives one feature however many pids, temp files or ephemeral
  * ports it goes through (docs/baseline.md, "Generalisation").
  */
-#ifndef SENSOR_BASELINE_GENERALIZE_H
-#define SENSOR_BASELINE_GENERALIZE_H
+#ifndef SENSOR_MODEL_GENERALIZE_H
+#define SENSOR_MODEL_GENERALIZE_H
 
 #include <stddef.h>
 

@@ -2,7 +2,7 @@
 /* generalize(): the table of what becomes what (docs/baseline.md). */
 #include <string.h>
 
-#include "baseline/generalize.h"
+#include "model/generalize.h"
 #include "testlib.h"
 
 struct row {

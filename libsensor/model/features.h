@@ -14,8 +14,8 @@
  *                                    the enforcer from /proc/<pid>/exe)
  * Paths, peers and ports go through generalize().
  */
-#ifndef SENSOR_BASELINE_FEATURES_H
-#define SENSOR_BASELINE_FEATURES_H
+#ifndef SENSOR_MODEL_FEATURES_H
+#define SENSOR_MODEL_FEATURES_H
 
 #include <stdint.h>
 
