@@ -12,29 +12,41 @@
 #include "util/parse.h"
 #include "workload.h"
 
-static int read_at(int dfd, const char *name, char *buf, size_t cap)
+/*
+ * Read up to cap bytes of an open /proc file. A short read is its end: the
+ * files read here (seq_file ones, cmdline, loginuid) fill the buffer up to
+ * the count asked or their end, so the read that would return 0 is not made
+ * (one system call fewer per file, six per exec).
+ */
+static int read_fd(int fd, char *buf, size_t cap)
 {
 	size_t got = 0;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return -errno;
 	while (got < cap) {
-		ssize_t n = read(fd, buf + got, cap - got);
+		size_t want = cap - got;
+		ssize_t n = read(fd, buf + got, want);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			n = -errno;
-			close(fd);
-			return (int)n;
+			return -errno;
 		}
-		if (n == 0)
-			break;
 		got += (size_t)n;
+		if ((size_t)n < want)
+			break; /* short (or 0): the end */
 	}
-	close(fd);
 	return (int)got;
+}
+
+static int read_at(int dfd, const char *name, char *buf, size_t cap)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, cap);
+	close(fd);
+	return r;
 }
 
 static int open_pid_dir(const char *root, int32_t pid)
@@ -49,32 +61,37 @@ static int open_pid_dir(const char *root, int32_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+/* One file by its path: no directory fd (two system calls fewer than
+ * open_pid_dir + read_at; a fork's start time is read so). */
 int proc_read_file(const char *root, int32_t pid, const char *name, char *buf, size_t cap)
 {
-	int dfd = open_pid_dir(root, pid), r;
+	char path[PATH_MAX];
+	int fd, r;
 
-	if (dfd < 0)
-		return dfd;
-	r = read_at(dfd, name, buf, cap);
-	close(dfd);
+	if (pid <= 0)
+		return -EINVAL;
+	r = snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, name);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, cap);
+	close(fd);
 	return r;
 }
 
 int proc_parse_stat(const char *buf, size_t len, int32_t *ppid, uint32_t *session,
 		    uint64_t *start_ticks, char comm[16])
 {
-	const char *open = memchr(buf, '(', len), *close = NULL;
+	const char *open = memchr(buf, '(', len), *close;
 	size_t i, field = 3;
 	uint64_t v;
 
 	if (!open)
 		return -EINVAL;
 	/* comm may contain ')' and spaces: the last ')' ends it */
-	for (i = len; i-- > (size_t)(open - buf);)
-		if (buf[i] == ')') {
-			close = buf + i;
-			break;
-		}
+	close = memrchr(open, ')', len - (size_t)(open - buf));
 	if (!close)
 		return -EINVAL;
 	{
@@ -137,11 +154,12 @@ int proc_parse_status(const char *buf, size_t len, uint32_t *uid, uint32_t *euid
 	size_t i = 0;
 	int found = 0;
 
-	while (i < len) {
-		size_t e = i;
+	while (i < len && found != 3) {
+		/* memchr: the file is about 1.5 KiB, a byte loop was a tenth of
+		 * the proc source's instructions per exec */
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - buf) : len;
 
-		while (e < len && buf[e] != '\n')
-			e++;
 		if (e - i > 4 && memcmp(buf + i, "Uid:", 4) == 0) {
 			if (parse_ids(buf + i + 4, e - i - 4, uid, euid) < 0)
 				return -EINVAL;

@@ -15,6 +15,11 @@ struct workload_table {
 	struct workload **buckets;
 	unsigned nbuckets;
 	unsigned count, max;
+	/* instances with a rootfs: workload_by_path() walks the whole table
+	 * (1024 buckets at least) only when there is one - on a host without
+	 * containers that walk was a quarter of fanotify's instructions per
+	 * event (every record of a process already gone) */
+	unsigned nrootfs;
 	char *oci_roots; /* NULL: the defaults */
 };
 
@@ -105,6 +110,7 @@ static void evict(struct workload_table *t)
 			if (atomic_load(&w->ref) == 1) {
 				*pw = w->hnext;
 				t->count--;
+				t->nrootfs -= w->rootfs != NULL;
 				workload_unref(w);
 			} else {
 				pw = &w->hnext;
@@ -233,6 +239,7 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 		}
 		nw->hnext = w->hnext;
 		*pw = nw;
+		t->nrootfs += (nw->rootfs != NULL) - (w->rootfs != NULL);
 		w->hnext = NULL;
 		workload_unref(w); /* the table's */
 		return workload_ref(nw); /* the table's and the caller's */
@@ -246,6 +253,7 @@ struct workload *workload_intern(struct workload_table *t, const struct workload
 	w->hnext = *b;
 	*b = w;
 	t->count++;
+	t->nrootfs += w->rootfs != NULL;
 	return w;
 }
 
@@ -284,7 +292,7 @@ struct workload *workload_by_path(struct workload_table *t, const char *p, size_
 	unsigned nshared = 0;
 
 	*upper = false;
-	if (!t || !p || n == 0 || p[0] != '/')
+	if (!t || !p || n == 0 || p[0] != '/' || t->nrootfs == 0)
 		return NULL;
 	for (unsigned i = 0; i < t->nbuckets; i++)
 		for (struct workload *w = t->buckets[i]; w; w = w->hnext) {
