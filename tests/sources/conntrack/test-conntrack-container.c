@@ -149,7 +149,7 @@ Test(conntrack_container, flow_attributed_to_runc_container, .timeout = 60)
 		poll(&p, 1, 100);
 		sensor_ctx_process(ctx, 0);
 	}
-	container_gate_open(hold); /* both ends see EOF: the client exits */
+	close(hold); /* both ends (they read it since they listen/connect) see EOF: they exit */
 	waitpid(runner, NULL, 0);
 	sensor_ctx_free(ctx);
 	memcpy(id, c.id, sizeof(id));
