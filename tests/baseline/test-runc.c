@@ -123,18 +123,6 @@ static void drain(struct live *l)
 
 static struct test_container a, b;
 
-/*
- * Alerts of this test's containers only: the sensor sees the whole host,
- * where other programs (other tests, other users) raise alerts of their own.
- */
-static void on_alert(sensor_baseline *bl, const sensor_alert *al, void *ud)
-{
-	const char *wl = sensor_alert_workload(al);
-
-	if (wl && ((a.id[0] && strcmp(wl, a.id) == 0) || (b.id[0] && strcmp(wl, b.id) == 0)))
-		tb_on_alert(bl, al, ud);
-}
-
 static void live_open(struct live *l)
 {
 	struct sensor_baseline_opts o = { .sz = sizeof(o), .min_learn_ns = 4 * SEC,
@@ -146,7 +134,7 @@ static void live_open(struct live *l)
 	unlink(l->db);
 	o.db_path = l->db;
 	o.clock_userdata = l;
-	o.alert_fn = on_alert;
+	o.alert_fn = tb_on_alert;
 	o.alert_userdata = &l->alerts;
 	struct sensor_ctx_opts co = { .sz = sizeof(co), .oci_state_roots = container_runc_root() };
 
@@ -333,6 +321,7 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 			"runc");
 	live_open(&l);
 	start(&a);
+	tb_only(&l.alerts, a.id);
 	watch_flows(&l, &a);
 
 	/* learn until the instance moves to monitoring by itself */
@@ -433,7 +422,7 @@ Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .
 						 NULL };
 	struct sensor_ctx_opts co = { .sz = sizeof(co), .oci_state_roots = container_runc_root() };
 	struct sensor_fanotify_opts fo = { .sz = sizeof(fo), .paths = paths };
-	struct sensor_baseline_opts o = { .sz = sizeof(o), .alert_fn = on_alert };
+	struct sensor_baseline_opts o = { .sz = sizeof(o), .alert_fn = tb_on_alert };
 	int found = -1;
 
 	REQUIRE_ROOT();
@@ -452,6 +441,7 @@ Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .
 	cr_assert_eq(sensor_baseline_attach(l.ctx, &o, &l.b), 0);
 	container_set_bundle_parent(FAN_TEST_ROOT);
 	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
+	tb_only(&l.alerts, a.id);
 	cr_assert_eq(container_start(&a), 0);
 	cr_assert_eq(exec_gated(&l, &a, write_etc, "read x </hold", "write-etc", false), 0);
 	for (int64_t end = mono_ms() + 3000; found < 0 && mono_ms() < end;) {
