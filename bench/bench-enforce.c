@@ -40,6 +40,7 @@
  *                      [--source S]... [--modes none,monitor,enforce]
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -257,6 +258,36 @@ static pid_t start_acceptor(void)
 }
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Run time and run-queue wait (ns) of every thread of pid (schedstat). */
+static void sched_of(pid_t pid, double *run_ns, double *wait_ns)
+{
+	char path[300], buf[128];
+	struct dirent *d;
+	DIR *dir;
+
+	*run_ns = *wait_ns = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir))) {
+		unsigned long long run = 0, wait = 0;
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid, d->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%llu %llu", &run, &wait) == 2) {
+			*run_ns += (double)run;
+			*wait_ns += (double)wait;
+		}
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+}
 
 /* ---- the sensor ----------------------------------------------------------- */
 
@@ -700,17 +731,22 @@ int main(int argc, char **argv)
 			int md = (k + r) % NMODES;
 			char events[128];
 			struct child_out o;
+			double run0 = 0, wait0 = 0, run1 = 0, wait1 = 0;
 
 			if (!want_mode[md])
 				continue;
 			snprintf(events, sizeof(events), "%s/%s-%d.json", workdir, mode_name[md], r);
 			if (md != M_NONE && start_sensor(mode_name[md], events, NULL) < 0)
 				goto out;
+			if (sensor > 0)
+				sched_of(sensor, &run0, &wait0);
 			if (in_container(measure, false, &o) < 0) {
 				fprintf(stderr, "bench-enforce: %d operations failed under %s\n",
 					o.failed, mode_name[md]);
 				goto out;
 			}
+			if (sensor > 0)
+				sched_of(sensor, &run1, &wait1);
 			stop_sensor();
 			if (md == M_ENFORCE)
 				not_learned[r] = count_of(events, "not learned");
@@ -719,6 +755,16 @@ int main(int argc, char **argv)
 			for (int op = 0; op < NOPS; op++)
 				printf(" %s %.1f", op_name[op], o.med_us[op]);
 			printf("\n");
+			if (md != M_NONE) {
+				/* where the time goes: the sensor's CPU and its wait for a CPU */
+				int dec = count_of(events, "baseline: learned");
+
+				printf("#   sensor over the operations: ran %.1f ms, waited for a CPU "
+				       "%.1f ms; %d decisions (%.1f us ran, %.1f us waited each)\n",
+				       (run1 - run0) / 1e6, (wait1 - wait0) / 1e6, dec,
+				       dec ? (run1 - run0) / 1e3 / dec : 0,
+				       dec ? (wait1 - wait0) / 1e3 / dec : 0);
+			}
 			fflush(stdout);
 		}
 		done++;

@@ -369,8 +369,50 @@ static void mark_root(struct sensor_baseline *b, uint32_t wi, int64_t pid)
 }
 
 /*
- * The identity of what a learning (or monitoring) instance runs: the file
- * behind /proc/<pid>/exe, with the path the process sees. Only for live
+ * Open a container process's executable through the host's view of the
+ * container's rootfs (its runtime's state names it), never through
+ * /proc/<pid>/exe: that open goes through the container's own mounts,
+ * where another fanotify permission group (a second sensor enforcing this
+ * container, an antivirus) may hold it until its listener answers, and
+ * that listener may be waiting for us: two sensors, each enforcing its own
+ * container and learning the other's, deadlocked on this open (both loops
+ * stuck in open(2), the containers' execs held for good). The file found
+ * must be the process's executable: the device and inode of stat(2) of
+ * /proc/<pid>/exe, which opens nothing. An executable that is not under
+ * the rootfs (on a volume, the container's /tmp) is not read: -ESTALE.
+ */
+static int open_exe_in_rootfs(struct sensor_baseline *b, int64_t pid, const char *exe)
+{
+	struct proc_entry *pe = b->ctx->procs ? proc_cache_get(b->ctx->procs, (int32_t)pid) : NULL;
+	const char *rootfs = pe && pe->wl ? pe->wl->rootfs : NULL;
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	struct stat want, got;
+	char path[48];
+	int rootfd, fd;
+
+	if (!rootfs || rootfs[0] != '/')
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%lld/exe", (long long)pid);
+	if (stat(path, &want) < 0)
+		return -errno;
+	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, rootfd, exe, &how, sizeof(how));
+	close(rootfd);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &got) < 0 || got.st_dev != want.st_dev || got.st_ino != want.st_ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/*
+ * The identity of what a learning (or monitoring) instance runs: its
+ * executable's content, with the path the process sees. Only for live
  * events, and never for an enforcing instance (its execs are decided from
  * the permission events, whose open of the same file we must not trigger).
  */
@@ -379,15 +421,14 @@ static void learn_binary(struct sensor_baseline *b, struct sensor_event *ev,
 {
 	const char *exe = sensor_event_get_str(ev, SENSOR_FIELD_PROCESS_EXE);
 	int64_t pid;
-	char path[48], hex[65];
+	char hex[65];
 	struct stat st;
 	int fd;
 
 	if (!exe || exe[0] != '/' || sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) < 0 ||
 	    pid <= 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/%lld/exe", (long long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open_exe_in_rootfs(b, pid, exe);
 	if (fd < 0)
 		return;
 	if (content_id_of_fd(&b->enf.cid, fd, hex, &st) == 0)

@@ -104,7 +104,8 @@ static bool pod_uid(struct seg s, struct workload_desc *d)
 
 /*
  * A leaf segment that names a container: "<prefix>-<id>.scope" (systemd
- * cgroup driver) or a bare ID (cgroupfs driver). Returns true and fills
+ * cgroup driver), a bare ID (cgroupfs driver), or "crio-<id>" and
+ * "libpod-<id>" (CRI-O's and podman's cgroupfs managers). Returns true and fills
  * id/runtime.
  */
 static bool container_seg(struct seg s, struct seg parent, struct workload_desc *d)
@@ -161,6 +162,12 @@ static bool container_seg(struct seg s, struct seg parent, struct workload_desc 
 	if (has_prefix(s, "libpod-") && is_cid(s.p + 7, s.n - 7)) {
 		put(d->id, sizeof(d->id), s.p + 7, s.n - 7);
 		set(d->runtime, sizeof(d->runtime), "podman");
+		return true;
+	}
+	/* CRI-O's cgroupfs manager: "<pod cgroup>/crio-<id>" (crio-conmon-<id> is conmon) */
+	if (has_prefix(s, "crio-") && is_cid(s.p + 5, s.n - 5)) {
+		put(d->id, sizeof(d->id), s.p + 5, s.n - 5);
+		set(d->runtime, sizeof(d->runtime), "cri-o");
 		return true;
 	}
 	return false;

@@ -14,6 +14,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -117,6 +118,26 @@ static void add_argv(struct sensor_event *ev, const char *buf, size_t n)
 		ev_set_int(ev, SENSOR_FIELD_EXEC_ARGC, 0);
 }
 
+/*
+ * Whether comm (the executed file's name as the kernel keeps it, at most 15
+ * bytes) is the name of the binary exe.
+ */
+static bool exe_named_by(const char *exe, const char *comm)
+{
+	const char *base = strrchr(exe, '/');
+
+	size_t len, del = sizeof(" (deleted)") - 1;
+
+	base = base ? base + 1 : exe;
+	len = strlen(base);
+	/* a deleted binary is still named by its file's name */
+	if (len > del && strcmp(base + len - del, " (deleted)") == 0)
+		len -= del;
+	if (len > 15)
+		len = 15;
+	return strlen(comm) == len && strncmp(base, comm, len) == 0;
+}
+
 static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct proc_event *pe)
 {
 	struct sensor_ctx *ctx = src->ctx;
@@ -164,6 +185,16 @@ static void on_exec(struct sensor_source *src, struct proc_src *ps, const struct
 		 */
 		if (n <= 0 && strcmp(e->comm, "exe") == 0 && e->exe && parent &&
 		    (parent->runtime || (parent->exe && strcmp(e->exe, parent->exe) == 0)))
+			ev_set_int(ev, SENSOR_FIELD_EXEC_SECONDARY, 1);
+		/*
+		 * The argv was gone before we read it (the process was already
+		 * exiting) and the name it was executed by is not the binary's
+		 * (comm "sh", exe /bin/busybox: a multi-call binary's applet, or
+		 * any link): what was executed cannot be named, and the bare
+		 * binary would be a false "new executable". Not learned or scored
+		 * as an exec; audit's record, when audit runs, names it.
+		 */
+		else if (n <= 0 && e->exe && e->comm[0] && !exe_named_by(e->exe, e->comm))
 			ev_set_int(ev, SENSOR_FIELD_EXEC_SECONDARY, 1);
 	}
 	/* else: the process exited before we could read it; the event says only its pid */

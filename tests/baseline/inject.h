@@ -34,6 +34,15 @@ struct tb {
 	sensor_baseline *b;
 	struct tb_alert a[TB_MAX_ALERTS];
 	int n;
+	/*
+	 * When set, only this workload's alerts are kept; the others are
+	 * counted in `others`. A live test's sensor sees the whole host: the
+	 * host learns in seconds, then every exec of the test runner running
+	 * beside it (and of any other container) is an alert of its own, which
+	 * must neither fill `a` nor count as the test's.
+	 */
+	char only[128];
+	int others;
 };
 
 static inline void tb_on_alert(sensor_baseline *b, const sensor_alert *al, void *ud)
@@ -42,6 +51,10 @@ static inline void tb_on_alert(sensor_baseline *b, const sensor_alert *al, void 
 	struct tb_alert *x;
 
 	(void)b;
+	if (t->only[0] && strcmp(sensor_alert_workload(al), t->only) != 0) {
+		t->others++;
+		return;
+	}
 	cr_assert_lt(t->n, TB_MAX_ALERTS, "too many alerts");
 	x = &t->a[t->n++];
 	snprintf(x->rule, sizeof(x->rule), "%s", sensor_alert_rule(al) ? sensor_alert_rule(al) : "");
@@ -60,6 +73,12 @@ static inline void tb_clear(struct tb *t)
 	for (int i = 0; i < t->n; i++)
 		free(t->a[i].json);
 	t->n = 0;
+}
+
+/* Keep only the alerts of workload id (see struct tb). */
+static inline void tb_only(struct tb *t, const char *id)
+{
+	snprintf(t->only, sizeof(t->only), "%s", id);
 }
 
 /* o: options to start from (NULL: test defaults: learn 1 h, stable 10 min). */

@@ -201,6 +201,7 @@ static void learn(void)
 	unlink(l.db);
 	open_sensor(SENSOR_BASELINE_LEARN, SENSOR_ENFORCE_LEARN_HELD);
 	cr_assert_eq(container_create(&a, &co), 0);
+	tb_only(&l.alerts, a.id);
 	/* a second peer address, in another /24, behind the peer */
 	snprintf(cmd, sizeof(cmd), "ip -n %s addr add " NEW_PEER "/32 dev lo", a.peer_netns);
 	cr_assert_eq(run_sh(cmd), 0);

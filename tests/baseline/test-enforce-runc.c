@@ -11,11 +11,23 @@
  * denied (EPERM in the container) and alerted with the reason. With the
  * dry run everything runs and each is a would_deny alert.
  *
+ * Learning never opens a container's files through the container's own
+ * mounts: another fanotify permission group (a second sensor enforcing that
+ * container) may hold such an open until its listener answers, while that
+ * listener waits for us (two sensors deadlocked so). A group of the test's
+ * own marks the container's root mount and records every permission
+ * request the sensor's process makes there: none, and the binary is learned.
+ *
  * Root; the bundles live on a tmpfs in a private mount namespace; every
  * container is removed at the end.
  */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <sys/fanotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -192,6 +204,7 @@ static void learn(void)
 	container_set_bundle_parent(ENF_ROOT);
 	open_sensor(SENSOR_BASELINE_LEARN, SENSOR_ENFORCE_LEARN_HELD);
 	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
+	tb_only(&l.alerts, a.id);
 	{
 		/* a learned binary of its own inode (busybox runs as init: text busy) */
 		char cmd[1024];
@@ -297,4 +310,96 @@ Test(enforce_runc, dry_run_denies_nothing, .timeout = 240, .fini = cleanup)
 	cr_assert_geq(wait_alert("would_deny", "/usr/local/bin/true"), 1);
 	cr_assert_geq(wait_alert("would_deny", ":/opt/true\""), 1);
 	cr_assert_geq(wait_alert("would_deny", "/etc/cron.evil"), 1);
+}
+
+/* ---- another permission group on the container's mount -------------------- */
+
+struct other_group {
+	int fd, stop[2];
+	atomic_int from_sensor, answered;
+	pthread_t thr;
+};
+
+/* Answers allow to everything; counts the requests of this process (the sensor's loop). */
+static void *other_group_run(void *arg)
+{
+	struct other_group *g = arg;
+	char buf[4096] __attribute__((aligned(8)));
+
+	for (;;) {
+		struct pollfd p[2] = { { g->fd, POLLIN, 0 }, { g->stop[0], POLLIN, 0 } };
+		struct fanotify_event_metadata *m;
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0 || (p[1].revents & POLLIN))
+			return NULL;
+		n = read(g->fd, buf, sizeof(buf));
+		if (n <= 0)
+			continue;
+		for (m = (void *)buf; FAN_EVENT_OK(m, n); m = FAN_EVENT_NEXT(m, n)) {
+			struct fanotify_response r = { .fd = m->fd, .response = FAN_ALLOW };
+
+			if (m->pid == getpid())
+				atomic_fetch_add(&g->from_sensor, 1);
+			if (write(g->fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+				atomic_fetch_add(&g->answered, 1);
+			close(m->fd);
+		}
+	}
+}
+
+Test(enforce_runc, learning_opens_nothing_through_the_containers_mounts, .timeout = 240,
+     .fini = cleanup)
+{
+	static const char *const init[] = { "sleep", "1000", NULL };
+	static struct other_group g;
+	char root[64], cmd[512];
+	int st;
+
+	REQUIRE_ROOT();
+	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
+			"runc");
+	memset(&l, 0, sizeof(l));
+	snprintf(l.db, sizeof(l.db), "/tmp/enforce-runc-%d.db", getpid());
+	unlink(l.db);
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert(mkdir(ENF_ROOT, 0755) == 0 || errno == EEXIST);
+	cr_assert_eq(mount("enforce-test", ENF_ROOT, "tmpfs", 0, "size=64m"), 0);
+	container_set_bundle_parent(ENF_ROOT);
+	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
+	cr_assert_eq(container_start(&a), 0);
+	l.wl = a.id;
+
+	/* the other group: a mount mark on the container's root mount */
+	g.fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+	cr_assert_geq(g.fd, 0);
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)a.pid);
+	cr_assert_eq(fanotify_mark(g.fd, FAN_MARK_ADD | FAN_MARK_MOUNT,
+				   FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM, AT_FDCWD, root),
+		     0);
+	cr_assert_eq(pipe2(g.stop, O_CLOEXEC), 0);
+	cr_assert_eq(pthread_create(&g.thr, NULL, other_group_run, &g), 0);
+
+	/* learning without LEARN_HELD: identities come from the exec events */
+	open_sensor(SENSOR_BASELINE_LEARN, 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(run_in("/bin/true"), 0);
+	close_sensor(); /* flushes the baseline */
+
+	cr_assert_eq(write(g.stop[1], "s", 1), 1);
+	pthread_join(g.thr, NULL);
+	close(g.fd);
+	close(g.stop[0]);
+	close(g.stop[1]);
+	cr_assert_gt(atomic_load(&g.answered), 0, "the other group held the container's execs");
+	cr_expect_eq(atomic_load(&g.from_sensor), 0,
+		     "the sensor opened %d files through the container's mounts",
+		     atomic_load(&g.from_sensor));
+	/* and the executable's identity was learned all the same (through the rootfs) */
+	snprintf(cmd, sizeof(cmd),
+		 "\"$RTSENSOR\" baseline show --db %s %s --json | grep -q '\"binary:[0-9a-f]*:/bin/busybox\"'",
+		 l.db, a.id);
+	st = run_sh(cmd);
+	cr_expect_eq(st, 0, "binary:<sha256>:/bin/busybox learned");
 }

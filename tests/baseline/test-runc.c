@@ -214,6 +214,7 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 			"runc");
 	live_open(&l);
 	start(&a);
+	tb_only(&l.alerts, a.id);
 	watch_flows(&l, &a);
 
 	/* learn until the instance moves to monitoring by itself */
@@ -245,7 +246,12 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 	{
 		static const char *const connect[] = {
 			"sh", "-c",
-			"sleep 2 | nc -l -p 8443 >/dev/null & sleep 0.3; sleep 1 | nc 127.0.0.1 8443; wait",
+			/* the client starts once the listener is in /proc/net/tcp6
+			 * or tcp (port 8443 = 0x20FB, state 0A LISTEN), at most 5 s */
+			"sleep 2 | nc -l -p 8443 >/dev/null & l=$!; n=0;"
+			" until grep -qs ':20FB 0*:0000 0A' /proc/net/tcp6 /proc/net/tcp; do"
+			" n=$((n+1)); [ $n -lt 500 ] || { kill $l; exit 9; }; usleep 10000; done;"
+			" sleep 1 | nc 127.0.0.1 8443; wait",
 			NULL };
 		const char *j;
 
@@ -338,6 +344,7 @@ Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .
 	cr_assert_eq(sensor_baseline_attach(l.ctx, &o, &l.b), 0);
 	container_set_bundle_parent(FAN_TEST_ROOT);
 	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
+	tb_only(&l.alerts, a.id);
 	cr_assert_eq(container_start(&a), 0);
 	cr_assert_eq(exec_pumping(&l, &a, write_etc), 0);
 	for (int t = 0; t < 50 && found < 0; t++) {

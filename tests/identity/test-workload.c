@@ -37,6 +37,13 @@ static const struct row rows[] = {
 	  "9:name=systemd:/kubepods/besteffort/pod1a2b3c4d-0000-1111-2222-333344445555/" CID
 	  "\n4:memory:/kubepods/besteffort/pod1a2b3c4d-0000-1111-2222-333344445555/" CID "\n0::/\n",
 	  "container", CID, "cri", "1a2b3c4d-0000-1111-2222-333344445555", "besteffort", "" },
+	{ "CRI-O cgroupfs driver (besteffort)",
+	  "0::/kubepods/besteffort/pod1a2b3c4d-0000-1111-2222-333344445555/crio-" CID "\n",
+	  "container", CID, "cri-o", "1a2b3c4d-0000-1111-2222-333344445555", "besteffort", "" },
+	{ "CRI-O cgroupfs conmon is not the container",
+	  "0::/kubepods/besteffort/pod1a2b3c4d-0000-1111-2222-333344445555/crio-conmon-" CID "\n",
+	  "pod", "1a2b3c4d-0000-1111-2222-333344445555", "", "1a2b3c4d-0000-1111-2222-333344445555",
+	  "besteffort", "" },
 	{ "kubepods pod-level process",
 	  "0::/kubepods.slice/kubepods-pod1a2b3c4d_0000_1111_2222_333344445555.slice\n", "pod",
 	  "1a2b3c4d-0000-1111-2222-333344445555", "", "1a2b3c4d-0000-1111-2222-333344445555",
