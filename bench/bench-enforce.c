@@ -730,7 +730,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < NMODES; k++) {
 			int md = (k + r) % NMODES;
 			char events[128];
-			struct child_out o;
+			struct child_out o = { 0 };
 			double run0 = 0, wait0 = 0, run1 = 0, wait1 = 0;
 
 			if (!want_mode[md])
