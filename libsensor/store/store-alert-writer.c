@@ -197,15 +197,16 @@ int store_alert_writer_put(struct store_alert_writer *w, const char *json, const
 int store_alert_writer_drain(struct store_alert_writer *w)
 {
 	uint64_t target, failed;
+	int r;
 
 	pthread_mutex_lock(&w->lock);
 	target = w->seq_in;
 	failed = w->st.failed;
 	while (w->seq_out < target)
 		pthread_cond_wait(&w->done, &w->lock);
-	failed = w->st.failed - failed;
+	r = w->st.failed == failed ? 0 : w->st.last_err ? w->st.last_err : -EIO;
 	pthread_mutex_unlock(&w->lock);
-	return failed ? (w->st.last_err ? w->st.last_err : -EIO) : 0;
+	return r;
 }
 
 void store_alert_writer_get_stats(struct store_alert_writer *w,

@@ -15,6 +15,7 @@
  * (SENSOR_INJECT_ENRICH). The second test takes the write from fanotify on
  * the real kernel.
  */
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -32,6 +33,11 @@ struct live {
 	int64_t offset; /* added to the real clock: move the baseline in time */
 	struct tb alerts; /* only the alert capture is used */
 	char db[64];
+	pid_t marker;     /* a process whose exit event says the events before it were read */
+	bool marker_seen;
+	const char *want_cmd; /* an exec of want_wl whose command line holds this was dispatched: */
+	const char *want_wl;
+	bool cmd_seen;
 };
 
 static uint64_t shifted_clock(void *ud)
@@ -43,14 +49,79 @@ static uint64_t shifted_clock(void *ud)
 	return (uint64_t)((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + l->offset);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Serve the loop for ms: wakes for each event, not on a fixed tick. */
 static void pump(struct live *l, int ms)
 {
-	for (int i = 0; i < ms / 10; i++) {
-		sensor_ctx_process(l->ctx, 0);
-		usleep(10000);
-	}
+	struct pollfd p = { .fd = sensor_ctx_get_fd(l->ctx), .events = POLLIN };
+
+	sensor_ctx_process(l->ctx, 0);
+	poll(&p, 1, ms);
 	sensor_ctx_process(l->ctx, 0);
 }
+
+static void on_event(sensor_ctx *c, sensor_event *ev, void *ud)
+{
+	struct live *l = ud;
+	int64_t pid = 0;
+	char j[4096];
+
+	(void)c;
+	if (getenv("DUMP_EVENTS") && sensor_event_kind(ev) != SENSOR_KIND_EXIT &&
+	    sensor_event_to_json(ev, j, sizeof(j)) > 0)
+		fprintf(stderr, "event: %s\n", j);
+	if (l->want_cmd && sensor_event_kind(ev) == SENSOR_KIND_EXEC) {
+		const char *cmd = sensor_event_get_str(ev, SENSOR_FIELD_PROCESS_CMDLINE);
+		const char *wl = sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_ID);
+
+		/* in the container: the host's runc exec names the command too */
+		if (cmd && strstr(cmd, l->want_cmd) && wl && strcmp(wl, l->want_wl) == 0)
+			l->cmd_seen = true;
+	}
+	if (l->marker && sensor_event_kind(ev) == SENSOR_KIND_EXIT &&
+	    sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) == 0 && pid == l->marker)
+		l->marker_seen = true;
+}
+
+/*
+ * Serve the loop until it has read every event that happened before now:
+ * a process of ours exits, and the proc connector, which reports in the
+ * order things happen, has its exit after them (the flows of conntrack
+ * were reported when they happened too); at most 10 s.
+ */
+static void drain(struct live *l)
+{
+	pid_t m = fork();
+	int st;
+
+	cr_assert_geq(m, 0);
+	if (m == 0)
+		_exit(0);
+	l->marker = m;
+	l->marker_seen = false;
+	cr_assert_eq(waitpid(m, &st, 0), m);
+	for (int64_t end = mono_ms() + 10000; !l->marker_seen && mono_ms() < end;)
+		pump(l, 10);
+	cr_assert(l->marker_seen, "the loop never read the exit of %d", (int)m);
+	l->marker = 0;
+	/* the other sources' fds, ready before the marker came, in the same pass or the next */
+	for (int i = 0; i < 100; i++) {
+		struct pollfd p = { .fd = sensor_ctx_get_fd(l->ctx), .events = POLLIN };
+
+		if (poll(&p, 1, 0) != 1)
+			break;
+		sensor_ctx_process(l->ctx, 0);
+	}
+}
+
+static struct test_container a, b;
 
 static void live_open(struct live *l)
 {
@@ -71,6 +142,7 @@ static void live_open(struct live *l)
 	cr_assert_eq(sensor_source_add(l->ctx, SENSOR_SOURCE_PROC, NULL, &l->proc), 0);
 	cr_assert_eq(sensor_source_add(l->ctx, SENSOR_SOURCE_INJECT, &io, &l->inj), 0);
 	cr_assert_eq(sensor_baseline_attach(l->ctx, &o, &l->b), 0);
+	sensor_ctx_set_event_cb(l->ctx, on_event, l);
 }
 
 static void live_close(struct live *l)
@@ -109,29 +181,65 @@ static void dump(struct live *l, const char *wl)
 }
 
 /*
- * Run a command in the container while the loop keeps reading events, so
- * that each exec is seen (and its /proc entry read) while the process lives.
+ * Run a command in the container while the loop keeps reading events. The
+ * command waits at the gate /hold until the loop dispatched its exec
+ * (cmdline holding until_cmd, in the container) and, when given, an alert
+ * of until_reason: its process is read from /proc while it lives, its
+ * connection is still there when the flow is attributed. Then the gate
+ * lets it on: a line for `read x </hold` (eof false), or EOF for tools
+ * that read it to the end and opened it before the awaited state (eof
+ * true). Then the loop reads every event up to the command's end.
  */
-static int exec_pumping(struct live *l, struct test_container *c, const char *const *argv)
+static int exec_gated(struct live *l, struct test_container *c, const char *const *argv,
+		      const char *until_cmd, const char *until_reason, bool eof)
 {
-	pid_t pid = fork();
-	int status = 0;
+	int hold = container_gate(c, "hold"), status = 0;
+	int before = until_reason ? alerts_of(l, c->id, until_reason) : 0;
+	int64_t end = mono_ms() + 20000;
+	bool passed = false;
+	pid_t pid;
 
+	cr_assert_geq(hold, 0, "gate: %s", strerror(-hold));
+	l->want_cmd = until_cmd;
+	l->want_wl = c->id;
+	l->cmd_seen = false;
+	pid = fork();
 	cr_assert_geq(pid, 0);
-	if (pid == 0)
+	if (pid == 0) {
+		close(hold); /* or EOF never comes */
 		_exit(container_exec(c, argv) == 0 ? 0 : 1);
-	while (waitpid(pid, &status, WNOHANG) == 0)
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0) {
 		pump(l, 10);
-	pump(l, 100);
+		if (!passed && ((l->cmd_seen && (!until_reason ||
+						 alerts_of(l, c->id, until_reason) > before)) ||
+				mono_ms() > end)) {
+			passed = true;
+			if (eof) {
+				close(hold);
+				hold = -1;
+			} else {
+				cr_assert_eq(container_gate_pass(hold), 0);
+			}
+			if (!l->cmd_seen) {
+				waitpid(pid, &status, 0);
+				cr_assert_fail("no exec of '%s' in %s", until_cmd, c->id);
+			}
+		}
+	}
+	if (hold >= 0)
+		close(hold);
+	l->want_cmd = NULL;
+	drain(l);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static const char *const benign[] = { "sh", "-c", "ls / >/dev/null; sleep 0.3", NULL };
+static const char *const benign[] = { "sh", "-c", "ls / >/dev/null; read x </hold", NULL };
 
 static void run_benign(struct live *l, struct test_container *c, int times)
 {
 	for (int i = 0; i < times; i++) {
-		cr_assert_eq(exec_pumping(l, c, benign), 0);
+		cr_assert_eq(exec_gated(l, c, benign, "read x </hold", NULL, false), 0);
 	}
 }
 
@@ -193,7 +301,6 @@ static int count_wl(void *ud, const struct sensor_workload_info *w)
 	return 0;
 }
 
-static struct test_container a, b;
 static struct live l;
 
 /* Runs even when an assertion failed: no container outlives the test. */
@@ -218,7 +325,7 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 	watch_flows(&l, &a);
 
 	/* learn until the instance moves to monitoring by itself */
-	for (int round = 0; round < 60; round++) {
+	for (int64_t end = mono_ms() + 90000; mono_ms() < end;) {
 		run_benign(&l, &a, 2);
 		st = sensor_baseline_get_state(l.b, a.id);
 		if (st == SENSOR_BASELINE_STATE_MONITORING)
@@ -236,26 +343,26 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 	/* a new executable */
 	{
 		static const char *const newexe[] = {
-			"sh", "-c", "cp /bin/busybox /tmp/sleep && /tmp/sleep 0.3", NULL };
+			"sh", "-c", "cp /bin/busybox /tmp/head && /tmp/head -n 1 /hold", NULL };
 
-		cr_assert_eq(exec_pumping(&l, &a, newexe), 0);
+		cr_assert_eq(exec_gated(&l, &a, newexe, "/tmp/head -n 1 /hold", "new_exec", false), 0);
 		dump(&l, a.id);
 		cr_assert_eq(alerts_of(&l, a.id, "new_exec"), 1);
 	}
 	/* a new peer: a real connection inside the container, seen by conntrack */
 	{
+		/* the client connects once the server listens (its socket in /proc/net/tcp*, state 0A) */
 		static const char *const connect[] = {
 			"sh", "-c",
-			/* the client starts once the listener is in /proc/net/tcp6
-			 * or tcp (port 8443 = 0x20FB, state 0A LISTEN), at most 5 s */
-			"sleep 2 | nc -l -p 8443 >/dev/null & l=$!; n=0;"
-			" until grep -qs ':20FB 0*:0000 0A' /proc/net/tcp6 /proc/net/tcp; do"
-			" n=$((n+1)); [ $n -lt 500 ] || { kill $l; exit 9; }; usleep 10000; done;"
-			" sleep 1 | nc 127.0.0.1 8443; wait",
+			"nc -l -p 8443 </hold >/dev/null & "
+			"up() { for f in /proc/net/tcp /proc/net/tcp6; do while read -r _ a _ s _; do"
+			" [ \"${a##*:}:$s\" = 20FB:0A ] && return 0; done <$f; done; return 1; }; "
+			"n=0; until up; do n=$((n+1)); [ $n -lt 1000 ] || exit 9;"
+			" sleep 0.01; done; nc 127.0.0.1 8443 </hold; wait",
 			NULL };
 		const char *j;
 
-		cr_assert_eq(exec_pumping(&l, &a, connect), 0);
+		cr_assert_eq(exec_gated(&l, &a, connect, "nc 127.0.0.1 8443", "new_peer", true), 0);
 		dump(&l, a.id);
 		cr_assert_eq(alerts_of(&l, a.id, "new_peer"), 1);
 		j = alert_json(&l, a.id, "new_peer");
@@ -268,7 +375,7 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
 	/* the baseline's file alert gathers the file's ops first (file_window_ns, 500 ms),
 	 * then the loop's timer sends it */
 	cr_assert_eq(alerts_of(&l, a.id, "new_file"), 0);
-	for (int t = 0; t < 300 && alerts_of(&l, a.id, "new_file") == 0; t++)
+	for (int64_t end = mono_ms() + 3000; alerts_of(&l, a.id, "new_file") == 0 && mono_ms() < end;)
 		pump(&l, 10); /* until the timer sent it (500 ms window), at most 3 s */
 	cr_assert_eq(alerts_of(&l, a.id, "new_file"), 1);
 
@@ -306,23 +413,13 @@ Test(baseline_runc, learn_monitor_alert_and_two_instances, .timeout = 240, .fini
  */
 #define FAN_TEST_ROOT "/run/rtsensor-baseline-fantest"
 
-static void dump_files(sensor_ctx *c, sensor_event *ev, void *ud)
-{
-	char j[4096];
-
-	(void)c;
-	(void)ud;
-	if (getenv("DUMP_EVENTS") && sensor_event_kind(ev) != SENSOR_KIND_EXIT &&
-	    sensor_event_to_json(ev, j, sizeof(j)) > 0)
-		fprintf(stderr, "event: %s\n", j);
-}
-
 Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .fini = cleanup)
 {
 	static const char *const paths[] = { FAN_TEST_ROOT, NULL };
 	static const char *const init[] = { "sleep", "1000", NULL };
 	/* lives a moment after the write: its identity is read from /proc afterwards */
-	static const char *const write_etc[] = { "sh", "-c", "echo x >> /etc/passwd; sleep 0.5", NULL };
+	static const char *const write_etc[] = { "sh", "-c", "echo x >> /etc/passwd; read x </hold",
+						 NULL };
 	struct sensor_ctx_opts co = { .sz = sizeof(co), .oci_state_roots = container_runc_root() };
 	struct sensor_fanotify_opts fo = { .sz = sizeof(fo), .paths = paths };
 	struct sensor_baseline_opts o = { .sz = sizeof(o), .alert_fn = tb_on_alert };
@@ -338,7 +435,7 @@ Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .
 	memset(&l, 0, sizeof(l));
 	o.alert_userdata = &l.alerts;
 	cr_assert_eq(sensor_ctx_new(&co, &l.ctx), 0);
-	sensor_ctx_set_event_cb(l.ctx, dump_files, NULL);
+	sensor_ctx_set_event_cb(l.ctx, on_event, &l);
 	cr_assert_eq(sensor_source_add(l.ctx, SENSOR_SOURCE_PROC, NULL, &l.proc), 0);
 	cr_assert_eq(sensor_source_add(l.ctx, SENSOR_SOURCE_FANOTIFY, &fo, NULL), 0);
 	cr_assert_eq(sensor_baseline_attach(l.ctx, &o, &l.b), 0);
@@ -346,8 +443,8 @@ Test(baseline_runc, real_fanotify_write_to_etc_in_a_container, .timeout = 120, .
 	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
 	tb_only(&l.alerts, a.id);
 	cr_assert_eq(container_start(&a), 0);
-	cr_assert_eq(exec_pumping(&l, &a, write_etc), 0);
-	for (int t = 0; t < 50 && found < 0; t++) {
+	cr_assert_eq(exec_gated(&l, &a, write_etc, "read x </hold", "write-etc", false), 0);
+	for (int64_t end = mono_ms() + 3000; found < 0 && mono_ms() < end;) {
 		pump(&l, 20);
 		for (int i = 0; i < l.alerts.n && found < 0; i++)
 			if (strcmp(l.alerts.a[i].workload, a.id) == 0 &&

@@ -106,6 +106,22 @@ int container_join(const struct test_container *c);
  * for: returns its pid (the caller kills and reaps it) or -1.
  */
 pid_t container_peer_spawn(struct test_container *c, const char *const *argv);
+/*
+ * A gate: a FIFO /<name> in the container's rootfs (made before or after
+ * start) that the test holds open (read and write: never blocks). A command
+ * in the container that reads it waits for the test:
+ *  - `read x </name` returns once the test called container_gate_pass()
+ *    (a line, kept in the FIFO while the test holds it: no matter whether
+ *    the reader opened it yet);
+ *  - a tool reading to the end (`nc ... </name`) ends when the test closes
+ *    the fd (EOF), which only a reader that opened it already sees: close
+ *    only once it is known to have opened it (its state was observed).
+ * Returns the fd, or -errno. A child forked while a gate is held must close
+ * the fd, or the gate never closes.
+ */
+int container_gate(struct test_container *c, const char *name);
+/* Let one `read` of the gate through. 0 or -errno. */
+int container_gate_pass(int fd);
 /* Kill, delete, unmount, remove the netns, bundle and cgroup dirs. NULL-safe. */
 void container_destroy(struct test_container *c);
 /* Where bundles and image layers are made (default /tmp); a test's own filesystem when it watches one. */

@@ -103,19 +103,21 @@ Test(proclive, host_exec_and_exit)
 	sensor_event *ex, *ez;
 	const char *const *argv;
 	pid_t child;
-	int st;
+	int st, gate[2];
 
 	REQUIRE_ROOT();
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_PROC, NULL, NULL), 0);
 	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_PROC, NULL, NULL), -EEXIST);
+	/* the shell lives (reads its stdin) until the test has seen its exec: /proc is read meanwhile */
+	cr_assert_eq(pipe2(gate, O_CLOEXEC), 0);
 	child = fork();
 	if (child == 0) {
-		if (chdir("/tmp") < 0)
+		if (chdir("/tmp") < 0 || dup2(gate[0], 0) < 0)
 			_exit(99);
-		usleep(50000); /* still running when the sensor reads /proc */
-		execl("/bin/sh", "sh", "-c", "sleep 0.2; exit 5", "arg-one", NULL);
+		execl("/bin/sh", "sh", "-c", "read x; exit 5", "arg-one", NULL);
 		_exit(98);
 	}
+	close(gate[0]);
 	w.pid = child;
 	w.path = "/sh"; /* the path executed (/bin/sh); the binary is process.exe */
 	ex = wait_for(5000, match, &w);
@@ -133,13 +135,14 @@ Test(proclive, host_exec_and_exit)
 	cr_assert_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_EXEC_CWD), "/tmp");
 	cr_assert_eq(sensor_event_get_argv(ex, &argv), 4);
 	cr_assert_str_eq(argv[0], "sh");
-	cr_assert_str_eq(argv[2], "sleep 0.2; exit 5");
+	cr_assert_str_eq(argv[2], "read x; exit 5");
 	cr_assert_str_eq(argv[3], "arg-one");
 	cr_assert_not_null(sensor_event_get_str(ex, SENSOR_FIELD_EXEC_PARENT_EXE));
 	cr_assert(strstr(sensor_event_get_str(ex, SENSOR_FIELD_EXEC_PARENT_EXE),
 			 "test-sources-proc-live") != NULL);
 	cr_assert_str_eq(sensor_event_get_str(ex, SENSOR_FIELD_WORKLOAD_KIND), "host");
 
+	close(gate[1]); /* EOF: the shell exits 5 */
 	waitpid(child, &st, 0);
 	w.kind = SENSOR_KIND_EXIT;
 	w.path = NULL;

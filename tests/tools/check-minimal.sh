@@ -14,7 +14,7 @@ pid=$!
 marker=/bin/true
 while kill -0 "$pid" 2>/dev/null; do
   "$marker"
-  sleep 0.1
+  sleep 0.1 # paces the marker execs (a load for the example), waits for no state
 done
 rc=0
 wait "$pid" || rc=$?

@@ -10,6 +10,7 @@
  * watched by fanotify alone (no audit rules, nothing host-wide).
  */
 #include <jansson.h>
+#include <libsensor/sensor.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,47 @@ Test(alerts_live, sighup_reload_after_rotation, .timeout = 60)
 	cr_assert_eq(n, 2);
 	sum = sum_counts_in("alerts.jsonl", &n, NULL);
 	cr_assert_eq(n, 0, "the new file got %d alerts of the series (%lld)", n, sum);
+}
+
+static int add_stored(void *ud, const struct sensor_stored_alert *a)
+{
+	long long *sum = ud;
+	json_error_t e;
+	json_t *j = json_loads(a->json, 0, &e), *al;
+	const char *rule, *feature;
+
+	cr_assert_not_null(j, "not JSON: %s", a->json);
+	al = json_object_get(j, "alert");
+	rule = json_string_value(json_object_get(al, "rule"));
+	feature = json_string_value(json_object_get(al, "feature"));
+	if (rule && feature && strcmp(rule, "read-credential-store") == 0 &&
+	    strstr(feature, "/.ssh/id_live"))
+		*sum += json_integer_value(json_object_get(al, "count"));
+	json_decref(j);
+	return 0;
+}
+
+/*
+ * --db: the store's alert writer thread is drained at SIGINT too: the
+ * alerts table holds the same counts as the file (5).
+ */
+Test(alerts_live, sigint_with_the_store, .timeout = 60)
+{
+	long long sum, stored = 0;
+	sensor_store *st;
+	char db[128];
+	int code, n;
+
+	REQUIRE_ROOT();
+	code = scenario_with("INT", "--db b.db", "");
+	cr_assert_eq(code, 0);
+	sum = sum_counts(&n);
+	cr_assert_eq(sum, 5, "file: %lld over %d alerts", sum, n);
+	snprintf(db, sizeof(db), "%s/b.db", dir);
+	cr_assert_eq(sensor_store_open(db, SENSOR_STORE_READONLY, &st), 0);
+	cr_assert_geq(sensor_store_alerts(st, NULL, 0, 0, add_stored, &stored), 2);
+	sensor_store_close(st);
+	cr_assert_eq(stored, 5, "the store's alerts add up to %lld", stored);
 }
 
 /* --alert-rate 1: a second high rule alert is held back and reported at stop (SIGINT). */

@@ -55,10 +55,46 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* A TCP socket of pid's netns listens on port (/proc/PID/net/tcp and tcp6: state 0A). */
+static bool listening(pid_t pid, int port)
+{
+	static const char *const files[] = { "tcp", "tcp6" };
+	char path[64], line[512], want[16];
+
+	snprintf(want, sizeof(want), ":%04X", port);
+	for (int i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)pid, files[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char local[64], st[8];
+
+			/* "  sl  local_address rem_address   st ..." */
+			if (sscanf(line, "%*s %63s %*s %7s", local, st) == 2 &&
+			    strlen(local) > 5 && strcmp(local + strlen(local) - 5, want) == 0 &&
+			    strcmp(st, "0A") == 0) {
+				fclose(f);
+				return true;
+			}
+		}
+		fclose(f);
+	}
+	return false;
+}
+
 Test(conntrack_container, flow_attributed_to_runc_container, .timeout = 60)
 {
-	const char *init[] = { "sh", "-c", "sleep 8 | nc -l -p 8080 >/dev/null; sleep 30", NULL };
-	const char *client[] = { "sh", "-c", "sleep 3 | nc 127.0.0.1 8080", NULL };
+	/*
+	 * Server and client read the gate "hold": both keep the connection
+	 * until the test saw the flow (the sensor attributes it through the
+	 * socket, which must still be there), then see EOF and end. The init
+	 * lives on (gate "stay", never opened) until the container is destroyed.
+	 */
+	const char *init[] = { "sh", "-c", "nc -l -p 8080 </hold >/dev/null; read x </stay", NULL };
+	const char *client[] = { "sh", "-c", "nc 127.0.0.1 8080 </hold", NULL };
 	struct sensor_ctx_opts co = { .sz = sizeof(co), .oci_state_roots = container_runc_root() };
 	struct sensor_conntrack_opts o = { .sz = sizeof(o),
 					   .flags = SENSOR_CONNTRACK_ENABLE_TRACKING };
@@ -69,11 +105,14 @@ Test(conntrack_container, flow_attributed_to_runc_container, .timeout = 60)
 	sensor_source *src;
 	uint64_t end;
 	pid_t runner;
-	int r;
+	int r, hold, stay;
 
 	REQUIRE_ROOT();
 	memset(&flow, 0, sizeof(flow));
 	cr_assert_eq(container_prepare(&c, CONTAINER_DOCKER, init, NULL, NULL), 0);
+	hold = container_gate(&c, "hold");
+	stay = container_gate(&c, "stay");
+	cr_assert(hold >= 0 && stay >= 0, "gates: %d %d", hold, stay);
 	if (container_start(&c) != 0) {
 		container_destroy(&c);
 		cr_assert_fail("runc could not start the container");
@@ -91,9 +130,18 @@ Test(conntrack_container, flow_attributed_to_runc_container, .timeout = 60)
 		container_destroy(&c);
 		cr_assert_fail("conntrack in the container's netns: %s", strerror(-r));
 	}
+	/* the client connects once the server listens (at most 10 s) */
+	end = now_ms() + 10000;
+	while (!listening(c.pid, 8080) && now_ms() < end)
+		usleep(10000); /* the poll's interval */
+	cr_assert(listening(c.pid, 8080), "the container's nc never listened on 8080");
 	runner = fork();
-	if (runner == 0)
+	cr_assert_geq(runner, 0);
+	if (runner == 0) {
+		close(hold); /* or the gate never opens */
+		close(stay);
 		_exit(container_exec(&c, client));
+	}
 	end = now_ms() + 10000;
 	while (!flow.found && now_ms() < end) {
 		struct pollfd p = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
@@ -101,10 +149,12 @@ Test(conntrack_container, flow_attributed_to_runc_container, .timeout = 60)
 		poll(&p, 1, 100);
 		sensor_ctx_process(ctx, 0);
 	}
+	close(hold); /* both ends (they read it since they listen/connect) see EOF: they exit */
 	waitpid(runner, NULL, 0);
 	sensor_ctx_free(ctx);
 	memcpy(id, c.id, sizeof(id));
 	container_destroy(&c);
+	close(stay);
 	cr_assert(flow.found, "no flow_new to 8080 from the container's netns");
 	cr_assert_eq((uint64_t)flow.netns, (uint64_t)st.st_ino, "flow names the wrong netns");
 	cr_assert_str_eq(flow.how, "socket");

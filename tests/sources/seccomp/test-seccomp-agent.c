@@ -5,9 +5,12 @@
  * messages, several containers at once, garbage. No privilege needed.
  */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -32,6 +35,21 @@ static void teardown(void)
 {
 	unlink(sock);
 	rmdir(dir);
+}
+
+/* Until the peer has read everything sent on s (SIOCOUTQ 0), at most 10 s: 0 or -1. */
+static int wait_consumed(int s)
+{
+	for (int i = 0; i < 10000; i++) {
+		int q = 0;
+
+		if (ioctl(s, SIOCOUTQ, &q) < 0)
+			return -1;
+		if (q == 0)
+			return 0;
+		usleep(1000); /* the poll's interval, not a wait for the agent */
+	}
+	return -1;
 }
 
 /* The fake runtime: filter on unshare, send `msg` in `parts` pieces (fd with the first), then unshare(0). */
@@ -74,13 +92,25 @@ static pid_t fake_runtime(const char *msg, int parts)
 			if (sendmsg(s, &m, 0) != (ssize_t)n)
 				_exit(92);
 			off += n;
-			usleep(20000);
+			/* the next piece only once the agent has read this one
+			 * (nothing of ours left queued): each read is a part */
+			if (wait_consumed(s) < 0)
+				_exit(93);
 		}
 		close(nfd);
 		/* like runc: keep the connection open while the container runs */
 		_exit(unshare(0) < 0 ? errno : 0);
 	}
 	return pid;
+}
+
+static int count_status(const char *prefix)
+{
+	int n = 0;
+
+	for (int i = 0; i < rec.nstatus; i++)
+		n += strncmp(rec.status[i], prefix, strlen(prefix)) == 0;
+	return n;
 }
 
 static sensor_ctx *agent(void)
@@ -130,7 +160,6 @@ Test(seccomp_agent, many_containers_at_once, .init = setup, .fini = teardown)
 	sensor_ctx *ctx = agent();
 	char m[8][512], id[8][16];
 	pid_t pid[8];
-	int attached = 0, detached = 0;
 
 	for (int i = 0; i < 8; i++) {
 		snprintf(id[i], sizeof(id[i]), "ct-%d", i);
@@ -141,8 +170,11 @@ Test(seccomp_agent, many_containers_at_once, .init = setup, .fini = teardown)
 
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "container %d: %d", i, st);
 	}
-	for (int k = 0; k < 20; k++) { /* the last hang-ups */
-		usleep(5000);
+	/* serve until every container's hang-up was seen (its detach status), at most 10 s */
+	for (int k = 0; k < 100 && count_status("container_detached") < 8; k++) {
+		struct pollfd p = { .fd = sensor_ctx_get_fd(ctx), .events = POLLIN };
+
+		poll(&p, 1, 100);
 		sensor_ctx_process(ctx, 0);
 	}
 	cr_assert_eq(rec.nsyscall, 8);
@@ -153,12 +185,8 @@ Test(seccomp_agent, many_containers_at_once, .init = setup, .fini = teardown)
 			seen += strcmp(rec.ev[j].workload_id, id[i]) == 0;
 		cr_assert_eq(seen, 1, "%s seen %d times", id[i], seen);
 	}
-	for (int i = 0; i < rec.nstatus; i++) {
-		attached += strncmp(rec.status[i], "container_attached", 18) == 0;
-		detached += strncmp(rec.status[i], "container_detached", 18) == 0;
-	}
-	cr_assert_eq(attached, 8);
-	cr_assert_eq(detached, 8, "every container's state released");
+	cr_assert_eq(count_status("container_attached"), 8);
+	cr_assert_eq(count_status("container_detached"), 8, "every container's state released");
 	sensor_ctx_free(ctx);
 }
 
