@@ -19,6 +19,8 @@
  *                    are drained raw (read + close the fds the kernel made) with
  *                    no decoding, no /proc, no events
  *   floor-defaults   the floors of every default source at once
+ *   X-no-net         audit, defaults and their floors with audit's default
+ *                    rules without connect/accept/bind (--audit-no-net)
  *
  * Figures per class and mode (medians over rounds): wall time and its ratio
  * to `none` of the same round, the workload's own CPU time (user + system
@@ -68,7 +70,8 @@ static const long cls_ops[MAX_CLASSES] = { 3000, 5000, 300000, 3000, 500 };
 
 static const char *const all_modes[] = {
 	"none", "proc", "fanotify", "audit", "conntrack", "defaults",
-	"floor-proc", "floor-fanotify", "floor-audit", "floor-conntrack", "floor-defaults", NULL,
+	"floor-proc", "floor-fanotify", "floor-audit", "floor-conntrack", "floor-defaults",
+	"audit-no-net", "defaults-no-net", "floor-audit-no-net", "floor-defaults-no-net", NULL,
 };
 
 struct sample {
@@ -455,8 +458,16 @@ static int source_of(const char *name)
 static void floor_main(const char *what, int readyfd)
 {
 	static const char *const defaults[] = { "proc", "audit", "conntrack", "fanotify", NULL };
-	const char *one[2] = { what, NULL };
-	const char *const *list = strcmp(what, "defaults") == 0 ? defaults : one;
+	/* "-no-net": audit's default rules without connect/accept/bind */
+	struct sensor_audit_opts ao = { .sz = sizeof(ao), .flags = SENSOR_AUDIT_NO_NET_RULES };
+	size_t wl = strcspn(what, "-");
+	bool no_net = strcmp(what + wl, "-no-net") == 0;
+	char name[32];
+	const char *one[2] = { name, NULL };
+	const char *const *list;
+
+	snprintf(name, sizeof(name), "%.*s", (int)wl, what);
+	list = strcmp(name, "defaults") == 0 ? defaults : one;
 	struct sigaction sa = { .sa_handler = floor_on_term };
 	sensor_ctx *ctx;
 	char ok = 1;
@@ -467,7 +478,9 @@ static void floor_main(const char *what, int readyfd)
 	for (int i = 0; list[i]; i++) {
 		int t = source_of(list[i]);
 
-		if (t < 0 || sensor_source_add(ctx, (enum sensor_source_type)t, NULL, NULL) < 0) {
+		if (t < 0 || sensor_source_add(ctx, (enum sensor_source_type)t,
+					       no_net && t == SENSOR_SOURCE_AUDIT ? &ao : NULL,
+					       NULL) < 0) {
 			fprintf(stderr, "bench-overhead: floor: cannot add %s\n", list[i]);
 			_exit(11);
 		}
@@ -543,16 +556,21 @@ static int sensor_start(const char *mode, struct sensor_proc *sp)
 	sp->pid = fork();
 	if (sp->pid == 0) {
 		const char *argv[12];
+		char name[32];
 		int n = 0, fd = open(sp->errs, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		size_t wl = strcspn(mode, "-");
 
 		if (fd >= 0)
 			dup2(fd, 2);
+		snprintf(name, sizeof(name), "%.*s", (int)wl, mode);
 		argv[n++] = rtsensor;
 		argv[n++] = "run";
-		if (strcmp(mode, "defaults") != 0) {
+		if (strcmp(name, "defaults") != 0) {
 			argv[n++] = "--source";
-			argv[n++] = mode;
+			argv[n++] = name;
 		}
+		if (strcmp(mode + wl, "-no-net") == 0)
+			argv[n++] = "--audit-no-net";
 		argv[n++] = "--events";
 		argv[n++] = sp->events;
 		argv[n++] = "--stats";
@@ -568,7 +586,9 @@ static int sensor_start(const char *mode, struct sensor_proc *sp)
 			sp->pid = -1;
 			return -EIO;
 		}
-		if (file_has_up(sp->events, strcmp(mode, "defaults") == 0 ? "fanotify" : mode)) {
+		if (file_has_up(sp->events, strncmp(mode, "defaults", 8) == 0 ? "fanotify"
+					    : strncmp(mode, "audit", 5) == 0  ? "audit"
+									      : mode)) {
 			sleep_ms(300);
 			return 0;
 		}

@@ -41,6 +41,14 @@ enum sensor_audit_flags {
 	SENSOR_AUDIT_NO_ENABLE = 1u << 2,
 	/* No kernel at all: records come only from sensor_audit_feed(). */
 	SENSOR_AUDIT_OFFLINE = 1u << 3,
+	/* Default rules without connect, accept, accept4 and bind (listen
+	 * stays): the conntrack source sees the TCP and UDP flows these
+	 * would report, and every audited connect and accept costs the
+	 * workload a record (1.5x on a loopback connect loop). Not seen
+	 * then: failed connects, connects and binds of non-IP sockets (unix),
+	 * and the process of a flow when it is gone before its socket is
+	 * looked up. */
+	SENSOR_AUDIT_NO_NET_RULES = 1u << 4,
 };
 
 struct sensor_audit_opts {

@@ -484,7 +484,8 @@ static int setup_kernel(struct audit_src *as)
 	}
 	as->rules_added = true; /* from here on, stop removes whatever got in */
 	if (!(as->o.flags & SENSOR_AUDIT_NO_DEFAULT_RULES)) {
-		r = audit_rules_add_default(src->ctx, as->ctl, as->key);
+		r = audit_rules_add_default(src->ctx, as->ctl, as->key,
+					    as->o.flags & SENSOR_AUDIT_NO_NET_RULES);
 		if (r < 0)
 			return r;
 		nrules += r;
@@ -527,7 +528,8 @@ static int audit_start(struct sensor_source *src, const void *opts)
 	if (r < 0)
 		goto fail;
 	if (as->o.flags & ~(uint32_t)(SENSOR_AUDIT_DAEMON | SENSOR_AUDIT_NO_DEFAULT_RULES |
-				      SENSOR_AUDIT_NO_ENABLE | SENSOR_AUDIT_OFFLINE) ||
+				      SENSOR_AUDIT_NO_ENABLE | SENSOR_AUDIT_OFFLINE |
+				      SENSOR_AUDIT_NO_NET_RULES) ||
 	    ((as->o.flags & SENSOR_AUDIT_OFFLINE) && (as->o.flags & SENSOR_AUDIT_DAEMON))) {
 		r = -EINVAL;
 		goto fail;

@@ -5,7 +5,8 @@
  * without EOE completed by the records' clock, so in time order) and
  * --stats, --learn-min and --learn-stable (when an instance starts
  * alerting), --mode monitor against a learned store, --rules adding to the
- * default rules (--no-default-rules replacing them), baseline show --json and export --output, exec's flags.
+ * default rules (--no-default-rules replacing them), baseline show --json and export --output, exec's flags,
+ * --audit-no-net (the kernel's audit rules while it runs).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -398,5 +399,38 @@ Test(cli_flags, run_format_ocsf, .timeout = 60)
 		     out);
 	cr_assert(strstr(out, "\"class_uid\":1007"), "%.2000s", out);
 	cr_assert(strstr(out, "ocsf-marker"), "the marker's exec: %.2000s", out);
+	free(out);
+}
+
+/* The kernel's rules of an `rtsensor run --source audit ARGS`, while it runs, into rules.txt. */
+static void audit_rules_of_run(const char *args)
+{
+	int st;
+
+	st = rt("--version >/dev/null; rm -f a.json; \"$RTSENSOR\" run --source audit %s --duration 30"
+		" --events a.json 2>err.txt & pid=$!;"
+		" n=0; until grep -q '\"state\":\"up\"' a.json 2>/dev/null; do n=$((n+1));"
+		" [ $n -lt 400 ] || exit 9; sleep 0.05; done;"
+		" auditctl -l | grep -e \"-$pid\\$\" > rules.txt; kill -INT $pid; wait $pid",
+		args);
+	cr_assert_eq(st, 0, "exit %d", st);
+}
+
+/* --audit-no-net: the default audit rules without connect/accept/bind, listen kept. */
+Test(cli_flags, audit_no_net_leaves_the_connect_rules_out, .timeout = 120)
+{
+	char *out;
+
+	REQUIRE_ROOT();
+	audit_rules_of_run("");
+	out = slurp("rules.txt");
+	cr_assert(strstr(out, "connect") && strstr(out, "accept4") && strstr(out, "bind"),
+		  "the defaults: %s", out);
+	free(out);
+	audit_rules_of_run("--audit-no-net");
+	out = slurp("rules.txt");
+	cr_assert(strstr(out, "execve") && strstr(out, "listen"), "kept: %s", out);
+	cr_assert(!strstr(out, "connect") && !strstr(out, "accept") && !strstr(out, "bind"),
+		  "left out: %s", out);
 	free(out);
 }

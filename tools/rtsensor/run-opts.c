@@ -24,6 +24,7 @@ static const struct option longopts[] = {
 	{ "deny-peer", required_argument, NULL, 'P' },
 	{ "track-flows", no_argument, NULL, 'T' },
 	{ "audit-rules", required_argument, NULL, 'A' },
+	{ "audit-no-net", no_argument, NULL, 'N' },
 	{ "rules-dir", required_argument, NULL, 'D' },
 	{ "runtime-root", required_argument, NULL, 'R' },
 	{ "metrics", required_argument, NULL, 'M' },
@@ -79,6 +80,10 @@ void run_opts_usage(FILE *f)
 		"                        what each learned (docs/enforce.md)\n"
 		"      --audit-rules FILE  audit: extra rules in auditctl syntax (-w PATH -p wa\n"
 		"                        -k KEY, -a always,exit -S ...), added to the defaults\n"
+		"      --audit-no-net    audit: no connect/accept/bind rules in the defaults\n"
+		"                        (listen stays); conntrack sees the flows. Cheaper for\n"
+		"                        connection-heavy services; failed and unix-socket\n"
+		"                        connects are no longer seen (docs/performance.md)\n"
 		RUN_BASELINE_HELP
 		"      --rules-dir DIR   add the rules of every DIR/*.rules file to the rules\n"
 		"                        ('disable ID' leaves one out; docs/rules.md)\n"
@@ -87,7 +92,7 @@ void run_opts_usage(FILE *f)
 
 const struct sensor_audit_opts *run_opts_audit(const struct run_opts *o)
 {
-	return o->audit_rules ? &o->audit : NULL;
+	return o->audit_rules || o->audit.flags ? &o->audit : NULL;
 }
 
 int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_config)
@@ -157,6 +162,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, const char *dflt_c
 		case 'A':
 			o->audit_rules = optarg;
 			o->audit.rules_file = optarg;
+			break;
+		case 'N':
+			o->audit.flags |= SENSOR_AUDIT_NO_NET_RULES;
 			break;
 		case 'R': {
 			/* the defaults, then the operator's roots (k3s, a private runc --root) */

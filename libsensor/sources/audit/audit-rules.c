@@ -217,10 +217,18 @@ static int watch_rule(struct sensor_ctx *ctx, int fd, const char *arch, const ch
 	return rc < 0 ? rc : 1;
 }
 
-int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
+int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key, bool no_net)
 {
 	static const char *const always[] = {
 		"execve", "execveat", "connect", "accept", "accept4", "bind", "listen", "ptrace",
+		"mount", "umount2", "pivot_root", "unshare", "setns", "chroot", "init_module",
+		"finit_module", "delete_module", "setuid", "setreuid", "setresuid", "setfsuid",
+		"setgid", "setregid", "setresgid", "setfsgid", "memfd_create", "bpf", NULL,
+	};
+	/* SENSOR_AUDIT_NO_NET_RULES: the flows are conntrack's; a listening
+	 * socket (a bind shell) is seen by no other source and stays */
+	static const char *const always_no_net[] = {
+		"execve", "execveat", "listen", "ptrace",
 		"mount", "umount2", "pivot_root", "unshare", "setns", "chroot", "init_module",
 		"finit_module", "delete_module", "setuid", "setreuid", "setresuid", "setfsuid",
 		"setgid", "setregid", "setresgid", "setfsgid", "memfd_create", "bpf", NULL,
@@ -254,7 +262,7 @@ int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key)
 	int total = 0, rc;
 
 	for (size_t a = 0; a < 2; a++) {
-		rc = syscall_rule(ctx, fd, arches[a], always, NULL, key);
+		rc = syscall_rule(ctx, fd, arches[a], no_net ? always_no_net : always, NULL, key);
 		if (rc < 0 && a == 0)
 			return rc;
 		if (rc < 0) {

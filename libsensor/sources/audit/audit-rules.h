@@ -23,7 +23,7 @@ struct sensor_ctx;
 int audit_rules_key(char *buf, size_t len, unsigned instance);
 
 /* Install the default rule set with key. Returns rules added or -errno (first failure). */
-int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key);
+int audit_rules_add_default(struct sensor_ctx *ctx, int fd, const char *key, bool no_net);
 
 /* Add the rules of an auditctl-syntax file with key. Rules added or -errno (-EINVAL: line logged). */
 int audit_rules_add_file(struct sensor_ctx *ctx, int fd, const char *path, const char *key);

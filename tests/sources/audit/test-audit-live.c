@@ -223,6 +223,85 @@ Test(audit_live, sees_exec_argv_cwd_and_connect_then_removes_its_rules, .init = 
 	}
 }
 
+/* listen() on a loopback port from a child in a network namespace of its own. */
+static pid_t listen_in_netns(void)
+{
+	pid_t p = fork();
+
+	if (p == 0) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		int fd;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	return p;
+}
+
+struct seen_listen {
+	pid_t pid;
+	int connects, listens;
+};
+
+static void on_net(sensor_ctx *ctx, sensor_event *ev, void *ud)
+{
+	struct seen_listen *s = ud;
+	const char *sc;
+	int64_t pid;
+
+	(void)ctx;
+	if (sensor_event_kind(ev) != SENSOR_KIND_NET ||
+	    sensor_event_get_int(ev, SENSOR_FIELD_PROCESS_PID, &pid) < 0 || pid != s->pid)
+		return;
+	sc = sensor_event_get_str(ev, SENSOR_FIELD_NET_OP);
+	if (sc && strcmp(sc, "listen") == 0)
+		s->listens++;
+	else
+		s->connects++; /* connect, bind: what the rules leave out */
+}
+
+/* SENSOR_AUDIT_NO_NET_RULES: no connect/accept/bind record, listen still seen. */
+Test(audit_live, no_net_rules_leave_connect_out_and_keep_listen, .init = setup, .fini = cleanup,
+     .timeout = 60)
+{
+	struct sensor_audit_opts o = { .sz = sizeof(o), .flags = SENSOR_AUDIT_NO_NET_RULES };
+	struct seen_listen s = { 0 };
+	sensor_ctx *ctx;
+	sensor_source *src;
+	pid_t c;
+	int st, r;
+	uint64_t end;
+
+	REQUIRE_ROOT();
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, on_net, &s);
+	r = sensor_source_add(ctx, SENSOR_SOURCE_AUDIT, &o, &src);
+	REQUIRE_FEATURE(r != -EOPNOTSUPP, "audit");
+	cr_assert_eq(r, 0, "audit source: %s", strerror(-r));
+	snprintf(keys[nkeys++], AUDIT_KEY_MAX, "%s", ((struct audit_src *)src->priv)->key);
+	/* the connect first: its record, were there one, comes before the listen's */
+	c = connect_in_netns();
+	waitpid(c, NULL, 0);
+	s.pid = c;
+	end = (uint64_t)time(NULL) + 3;
+	while ((uint64_t)time(NULL) < end)
+		sensor_ctx_run(ctx, 200000000u);
+	cr_expect_eq(s.connects, 0, "%d connect records with the net rules left out", s.connects);
+	s.pid = listen_in_netns();
+	waitpid(s.pid, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "listen in a netns");
+	end = (uint64_t)time(NULL) + 10;
+	while (s.listens == 0 && (uint64_t)time(NULL) < end)
+		sensor_ctx_run(ctx, 200000000u);
+	cr_expect_eq(s.listens, 1, "the listen of pid %d seen once", (int)s.pid);
+	cr_expect_eq(s.connects, 0, "no bind record (%d)", s.connects);
+	sensor_ctx_free(ctx);
+}
+
 Test(audit_live, rules_of_a_killed_instance_are_swept_and_others_untouched, .init = setup,
      .fini = cleanup, .timeout = 60)
 {
