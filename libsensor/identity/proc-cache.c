@@ -437,6 +437,7 @@ struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char
 					size_t cap, int *nargs)
 {
 	struct proc_entry *e = find(pc, pid), *prev = NULL, *n;
+	uint64_t start;
 	int dummy;
 
 	if (e) {
@@ -448,8 +449,11 @@ struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char
 		nargs = &dummy;
 	*nargs = -ESRCH;
 	n = load(pc, pid, args, cap, nargs);
-	/* (an adopted entry - exec_unread - is such a stand-in already) */
-	if (!n && prev && (!prev->exited || prev->exec_unread) && read_start(pid) == 0) {
+	/* (an adopted entry - exec_unread - is such a stand-in already; a read
+	 * that failed while the same process still runs - mid-exec, exiting -
+	 * leaves it unread the same way: its start time has not changed) */
+	if (!n && prev && (!prev->exited || prev->exec_unread) &&
+	    ((start = read_start(pid)) == 0 || prev->start == 0 || start == prev->start)) {
 		/*
 		 * Gone before the read (a short `cat` of a shell): what it did
 		 * before its exit is still read from the queues after it, and
@@ -459,8 +463,10 @@ struct proc_entry *proc_cache_exec_args(struct proc_cache *pc, int32_t pid, char
 		 */
 		n = copy_entry(prev, pid, prev->ppid, false);
 		if (n) {
-			n->start = prev->start;
+			n->start = prev->start ? prev->start : start;
 			n->exec_unread = true;
+			/* still running: the next look reads it again */
+			n->forked = start != 0;
 			n->checked = now_mono();
 			insert(pc, n);
 		}

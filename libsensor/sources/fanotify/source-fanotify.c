@@ -152,8 +152,7 @@ static bool attribute(struct sensor_source *src, struct fan_src *fs, const struc
 		 */
 		if (e && e->runtime && (rec->mask & FAN_OPEN_EXEC) && plen > 0 &&
 		    pidfd_alive(rec->pidfd) &&
-		    (w = workload_by_path(src->ctx->wls, fs->path, (size_t)plen, &upper)) &&
-		    e->wl != w) {
+		    (w = workload_by_path(src->ctx->wls, fs->path, (size_t)plen, &upper))) {
 			e = proc_cache_adopt(src->ctx->procs, rec->pid, w, upper);
 			if (!e)
 				return false;
