@@ -41,24 +41,29 @@
  * The sensor's own activity is not an event; another process changing the
  * audit rules still is.
  */
-static bool own_config_change(const struct audit_src *as, const struct audit_event *e)
+/*
+ * Whether the event is the sensor's own: its rule changes (CONFIG_CHANGE),
+ * or a syscall of its own process. Its own rules leave it out (pid!=self),
+ * but another instance's rules on the same host (a second sensor, an
+ * embedder, a test) match it, and the kernel delivers those records to
+ * every reader: the sensor would watch itself.
+ */
+static bool own_event(const struct audit_src *as, const struct audit_event *e)
 {
-	bool change = false;
 	int64_t pid = -1;
 
 	if (as->o.flags & SENSOR_AUDIT_OFFLINE)
 		return false; /* a replayed log: its pids are not ours */
-	/* record types first: fields are looked up only for a config change (rare) */
-	for (uint32_t i = 0; i < e->nrec && !change; i++)
-		change = e->recs[i].r.type == AUDIT_CONFIG_CHANGE;
-	for (uint32_t i = 0; change && i < e->nrec && pid < 0; i++) {
+	for (uint32_t i = 0; i < e->nrec && pid < 0; i++) {
 		const char *t;
-		const struct audit_record *r = audit_event_record(e, i, &t);
+		const struct audit_record *r;
 
-		if (r->type == AUDIT_CONFIG_CHANGE || r->type == AUDIT_SYSCALL)
-			audit_field_i64(audit_field_find(r, t, "pid"), t, &pid);
+		if (e->recs[i].r.type != AUDIT_CONFIG_CHANGE && e->recs[i].r.type != AUDIT_SYSCALL)
+			continue;
+		r = audit_event_record(e, i, &t);
+		audit_field_i64(audit_field_find(r, t, "pid"), t, &pid);
 	}
-	return change && pid == (int64_t)getpid();
+	return pid == (int64_t)getpid();
 }
 
 /*
@@ -87,7 +92,7 @@ void audit_src_on_event(void *ud, const struct audit_event *e)
 	struct sensor_event *ev;
 	int r;
 
-	if (own_config_change(as, e)) {
+	if (own_event(as, e)) {
 		as->own++;
 		return;
 	}
@@ -399,7 +404,7 @@ static void audit_stop(struct sensor_source *src)
 		if (rs.records && !(as->o.flags & SENSOR_AUDIT_OFFLINE))
 			ctx_log(src->ctx, SENSOR_LOG_INFO,
 				"audit: stopped after %llu records, %llu events (%llu not mapped, %llu "
-				"of its own rule changes)",
+				"of its own rule changes and syscalls)",
 				(unsigned long long)rs.records, (unsigned long long)rs.events,
 				(unsigned long long)as->unmapped, (unsigned long long)as->own);
 		if (audit_reasm_inflight(as->ra))

@@ -44,6 +44,7 @@ struct live {
 	struct tb alerts;
 	char db[80];
 	int denied, allowed; /* verdicts seen on held events of the container */
+	int execs;           /* exec events of the container */
 	const char *wl;
 };
 
@@ -58,6 +59,8 @@ static void on_event(sensor_ctx *ctx, sensor_event *ev, void *ud)
 	const char *r = sensor_event_get_str(ev, SENSOR_FIELD_VERDICT_REASON);
 
 	(void)ctx;
+	if (sensor_event_kind(ev) == SENSOR_KIND_EXEC && id && x->wl && strcmp(id, x->wl) == 0)
+		x->execs++;
 	if (d && getenv("ENF_DEBUG"))
 		fprintf(stderr, "verdict %s %s %s %s (%s)\n", d, id ? id : "-",
 			sensor_event_get_str(ev, SENSOR_FIELD_FILE_OP),
@@ -381,10 +384,37 @@ Test(enforce_runc, learning_opens_nothing_through_the_containers_mounts, .timeou
 	cr_assert_eq(pipe2(g.stop, O_CLOEXEC), 0);
 	cr_assert_eq(pthread_create(&g.thr, NULL, other_group_run, &g), 0);
 
-	/* learning without LEARN_HELD: identities come from the exec events */
+	/*
+	 * learning without LEARN_HELD: identities come from the exec events.
+	 * The executed shell waits at a gate until its exec was dispatched: a
+	 * process gone before the sensor looked at it cannot be learned (under
+	 * load a /bin/true was, and the test failed for the wrong reason).
+	 */
 	open_sensor(SENSOR_BASELINE_LEARN, 0);
-	for (int i = 0; i < 3; i++)
-		cr_assert_eq(run_in("/bin/true"), 0);
+	{
+		int gate = container_gate(&a, "learn-gate");
+
+		cr_assert_geq(gate, 0);
+		for (int i = 0; i < 3; i++) {
+			const char *const argv[] = { "sh", "-c", "read x </learn-gate", NULL };
+			int seen = l.execs, status = 0;
+			pid_t pid = fork();
+
+			cr_assert_geq(pid, 0);
+			if (pid == 0) {
+				close(gate);
+				_exit(container_exec(&a, argv));
+			}
+			for (int t = 0; t < 1000 && l.execs == seen; t++)
+				pump(10);
+			cr_assert_gt(l.execs, seen, "the shell's exec was seen");
+			cr_assert_eq(container_gate_pass(gate), 0);
+			while (waitpid(pid, &status, WNOHANG) == 0)
+				pump(10);
+			cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		}
+		close(gate);
+	}
 	close_sensor(); /* flushes the baseline */
 
 	cr_assert_eq(write(g.stop[1], "s", 1), 1);

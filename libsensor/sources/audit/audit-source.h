@@ -20,7 +20,7 @@ struct audit_src {
 	char key[AUDIT_KEY_MAX];
 	uint64_t emitted;        /* events handed on (feed's return value) */
 	uint64_t unmapped;       /* assembled events with no unified form */
-	uint64_t own;            /* the sensor's own rule changes, not events */
+	uint64_t own;            /* the sensor's own rule changes and syscalls, not events */
 	bool overrun;            /* ENOBUFS since the last loss report */
 	uint64_t prepaid;        /* losses reported at an overrun before its gaps were seen */
 	bool rules_added, set_enabled, set_backlog, set_daemon;
