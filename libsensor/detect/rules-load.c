@@ -10,10 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <libsensor/sensor-baseline.h>
@@ -30,7 +32,23 @@ static int read_rules_file(int dirfd, const char *name, int oflags, char **ret_b
 	size_t len = 0;
 	int fd, r = 0;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | oflags);
+	if (oflags & O_NOFOLLOW) {
+		/*
+		 * A file of a rules directory: a symbolic link is followed only
+		 * when it resolves inside that directory, on its mount (a
+		 * Kubernetes ConfigMap's "x.rules -> ..data/x.rules"); one that
+		 * leads out (a planted "x.rules -> /etc/shadow") is refused (EXDEV).
+		 */
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+					.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+						   RESOLVE_NO_XDEV };
+
+		fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+		if (fd < 0 && errno == ENOSYS) /* before Linux 5.6: links not followed */
+			fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	} else {
+		fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | oflags);
+	}
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -102,6 +120,7 @@ static int read_src(int dirfd, const char *dir, const char *name, int oflags, st
 			r == -E2BIG    ? "larger than 1 MiB"
 			: r == -EINVAL ? "not a regular file"
 			: r == -ELOOP  ? "a symbolic link (not followed in a rules directory)"
+			: r == -EXDEV  ? "a symbolic link out of the rules directory (not followed)"
 				       : strerror(-r));
 		return r;
 	}

@@ -114,12 +114,37 @@ Test(rules_dir, errors_name_file_and_line)
 		cr_assert(strstr(err, "c.rules: line 5, column 6: duplicate rule id 'x'"), "%s", err);
 		unlink(strcat(strcpy((char[128]){ 0 }, dir), "/c.rules"));
 	}
-	/* a symlink in the directory is not followed (the sensor reads as root) */
+	/* a symlink that leads out of the directory is not followed (the sensor reads as root) */
 	snprintf(lnk, sizeof(lnk), "%s/d.rules", dir);
 	cr_assert_eq(symlink("/etc/passwd", lnk), 0);
-	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -ELOOP);
-	cr_assert(strstr(err, "d.rules: a symbolic link"), "%s", err);
+	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EXDEV);
+	cr_assert(strstr(err, "d.rules: a symbolic link out of the rules directory"), "%s", err);
 	unlink(lnk);
+	cr_assert_eq(symlink("../../etc/passwd", lnk), 0);
+	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EXDEV, "%s", err);
+	unlink(lnk);
+	/* one that stays inside is, as a Kubernetes ConfigMap lays its files out:
+	 * d.rules -> ..data/d.rules, ..data -> ..2026_12_06_00_00_00.1 */
+	{
+		char p[200], q[256];
+		int before = check(NULL, dir, err, sizeof(err));
+
+		cr_assert_gt(before, 0, "%s", err);
+		snprintf(p, sizeof(p), "%s/..2026_12_06_00_00_00.1", dir);
+		cr_assert_eq(mkdir(p, 0755), 0);
+		put("..2026_12_06_00_00_00.1/d.rules",
+		    "rule configmap-ran severity=low\n desc \"from a ConfigMap\"\n kind = exec\n"
+		    " exec.path glob \"*/cm\"\nend\n");
+		snprintf(q, sizeof(q), "%s/..data", dir);
+		cr_assert_eq(symlink("..2026_12_06_00_00_00.1", q), 0);
+		cr_assert_eq(symlink("..data/d.rules", lnk), 0);
+		cr_assert_eq(check(NULL, dir, err, sizeof(err)), before + 1, "%s", err); /* + configmap-ran */
+		unlink(lnk);
+		unlink(q);
+		snprintf(q, sizeof(q), "%s/d.rules", p);
+		unlink(q);
+		rmdir(p);
+	}
 	cr_assert_eq(mkdir(lnk, 0700), 0);
 	cr_assert_eq(check(NULL, dir, err, sizeof(err)), -EISDIR);
 	cr_assert(strstr(err, "d.rules"), "%s", err);

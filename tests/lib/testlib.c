@@ -2,6 +2,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -167,4 +170,49 @@ int count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+bool wait_file_has(const char *path, const char *needle, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		char *t = read_file(path, NULL);
+		bool has = t && strstr(t, needle);
+
+		free(t);
+		if (has)
+			return true;
+		if (now_ms() >= end)
+			return false;
+		usleep(20000); /* the poll's interval */
+	}
+}
+
+bool wait_tcp_listening(int port, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return true;
+		if (now_ms() >= end)
+			return false;
+		usleep(20000); /* the poll's interval */
+	}
 }

@@ -74,5 +74,13 @@ struct run_result {
 int run_capture(char *const argv[], int uid, int signal_after_ms, struct run_result *res);
 /* Number of lines in s. */
 int count_lines(const char *s);
+/*
+ * Wait until the file at path holds needle (a state another program writes:
+ * its "state":"up" status event, a line of its log), polling every 20 ms for
+ * at most timeout_ms. Returns true once it does, false at the deadline.
+ */
+bool wait_file_has(const char *path, const char *needle, int timeout_ms);
+/* Wait until something listens on TCP port (IPv4 loopback, connect() succeeds), at most timeout_ms. */
+bool wait_tcp_listening(int port, int timeout_ms);
 
 #endif

@@ -116,7 +116,10 @@ static void rsyslog_start(int port)
 	cr_assert_fail("rsyslogd did not start");
 }
 
-/* n short-lived processes whose command lines carry "<tag>-<i>", concurrently. */
+/*
+ * n short-lived processes whose command lines carry "<tag>-<i>", concurrently;
+ * each lives 0.4 s, a load of execs that waits for no state.
+ */
 static void markers(const char *tag, int from, int n)
 {
 	char cmd[256];
@@ -169,8 +172,8 @@ static void scenario(const char *transport)
 		      "--syslog-events", "exec", "--events", events, "--stats", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200 && count_in(events, "\"state\":\"up\"") == 0; i++)
-		usleep(50000);
+	cr_assert(wait_file_has(events, "\"state\":\"up\"", 30000),
+		  "the sensor did not write its \"up\" status event in 30 s");
 	markers(tag, 0, 20);
 	/* an alert: a reverse-shell command line */
 	cr_assert_eq(run_sh("sh -c 'sleep 0.4; : /dev/tcp/192.0.2.1/9' >/dev/null 2>&1"), 0);
@@ -179,11 +182,18 @@ static void scenario(const char *transport)
 	markers(tag, 20, 10); /* while it is down: queued */
 	rsyslog_start(port);
 	markers(tag, 30, 20);
-	sleep(1); /* the sensor sends between its 200 ms loop slices */
+	/*
+	 * A last marker after all the others: the sensor sends in the order it
+	 * saw the execs and rsyslog writes in the order it received them, so
+	 * once the last marker is in rsyslog's file everything before it was
+	 * sent and written.
+	 */
+	markers(tag, 50, 1);
+	snprintf(cmd, sizeof(cmd), "sleep 0.4 %s-50\"", tag);
+	cr_expect(wait_file_has(out, cmd, 30000), "the last marker reached rsyslog's file in 30 s");
 	stop(&sensor, &st);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the sensor reported nothing undelivered (%d)",
 		  st);
-	sleep(1); /* rsyslog writes its batches */
 	stop(&rsyslog, &st);
 	/* every marker exec the sensor wrote as an event is in rsyslog's file */
 	ev = read_file(events, NULL);
