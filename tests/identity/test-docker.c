@@ -46,6 +46,7 @@ struct ev {
 static struct ev evs[MAXE];
 static int nev, nal, nal_wl;
 static pid_t sentinel_pid;
+static char ours[80], not_ours[80];
 static unsigned sentinel_seen;
 
 static int64_t mono_ms(void)
@@ -95,11 +96,26 @@ static void on_event(sensor_ctx *c, sensor_event *ev, void *ud)
 		}
 		return;
 	}
-	/* the container's events only: its ID is a cgroup's, known before docker run returns */
-	if (!wl || strlen(wl) != 64 || strcmp(sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_RUNTIME) ?
-						      sensor_event_get_str(ev, SENSOR_FIELD_WORKLOAD_RUNTIME) : "",
-						      "docker") != 0)
+	/*
+	 * The containers of the test's daemon only (other tests on the machine
+	 * run docker-shaped runc containers): the ID, known before docker run
+	 * returns, is a dir of its data root.
+	 */
+	if (!wl || strlen(wl) != 64)
 		return;
+	if (strcmp(wl, ours) != 0) {
+		char dir[256];
+		struct stat sb;
+
+		if (strcmp(wl, not_ours) == 0)
+			return;
+		snprintf(dir, sizeof(dir), "%s/data/containers/%s", root, wl);
+		if (stat(dir, &sb) != 0) {
+			snprintf(not_ours, sizeof(not_ours), "%s", wl);
+			return;
+		}
+		snprintf(ours, sizeof(ours), "%s", wl);
+	}
 	if (nev >= MAXE || sensor_event_to_json(ev, j, sizeof(j)) <= 0)
 		return;
 	e = &evs[nev++];
