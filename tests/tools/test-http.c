@@ -10,10 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -363,8 +366,28 @@ Test(http, a_receiver_that_comes_late_gets_everything)
 		_exit(127);
 	}
 	close(in[0]);
-	cr_assert_eq(write(in[1], log_text, strlen(log_text)), (ssize_t)strlen(log_text));
-	usleep(500000); /* the alerts go out and fail: nothing listens */
+	/*
+	 * A listener of the test's own on the port takes the sensor's first try
+	 * and closes it unanswered: once it was accepted, the alerts were raised
+	 * and the first delivery failed. Then the receiver takes the port.
+	 */
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int one = 1, lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), cfd;
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		cr_assert_geq(lfd, 0);
+		cr_assert_eq(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+		cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", strerror(errno));
+		cr_assert_eq(listen(lfd, 8), 0);
+		cr_assert_eq(write(in[1], log_text, strlen(log_text)), (ssize_t)strlen(log_text));
+		cr_assert_eq(poll(&p, 1, 30000), 1, "the replay did not try to deliver in 30 s");
+		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		cr_assert_geq(cfd, 0);
+		close(cfd);
+		close(lfd);
+	}
 	rx = receiver_start(port, NULL, &port);
 	close(in[1]); /* the replay ends; its queue is delivered in the grace period */
 	waitpid(runner, &status, 0);
@@ -424,13 +447,13 @@ Test(http, bad_urls_are_usage_errors)
 Test(http, alert_from_a_runc_container_reaches_the_receiver, .timeout = 120)
 {
 	const char *init[] = { "sleep", "60", NULL };
-	/* lives long enough for the sensor to read its command line from /proc */
-	const char *probe[] = { "/bin/sh", "-c", "sleep 1; : /dev/tcp/10.9.8.7/4444", NULL };
+	/* held at the gate until its alert reached the receiver: its /proc is read while it lives */
+	const char *probe[] = { "/bin/sh", "-c", "read x </hold; : /dev/tcp/10.9.8.7/4444", NULL };
 	char url[64], events[128], alerts[128], host[256] = "";
 	struct test_container c;
 	char cid[65], pod_uid[40];
-	int port, n, st;
-	pid_t rx, sensor;
+	int port, n, st, pst, hold;
+	pid_t rx, sensor, prober;
 	json_t *all, *b = NULL, *f;
 
 	REQUIRE_ROOT();
@@ -449,15 +472,8 @@ Test(http, alert_from_a_runc_container_reaches_the_receiver, .timeout = 120)
 		_exit(127);
 	}
 	/* the sensor is up when its status event is written */
-	for (int i = 0; i < 200; i++) {
-		char *t = read_file(events, NULL);
-		bool up = t && strstr(t, "\"state\":\"up\"");
-
-		free(t);
-		if (up)
-			break;
-		usleep(50000);
-	}
+	cr_assert(wait_file_has(events, "\"state\":\"up\"", 30000),
+		  "the sensor did not write its \"up\" status event in 30 s");
 	cr_assert_eq(container_prepare(&c, CONTAINER_KUBEPODS, init, NULL,
 				       "\"annotations\":{\"io.kubernetes.cri.image-name\":"
 				       "\"registry.test/shop/web:1.0\","
@@ -473,10 +489,17 @@ Test(http, alert_from_a_runc_container_reaches_the_receiver, .timeout = 120)
 	}
 	snprintf(cid, sizeof(cid), "%s", c.id);
 	snprintf(pod_uid, sizeof(pod_uid), "%s", c.pod_uid);
-	cr_expect_eq(container_exec(&c, probe), 0);
+	hold = container_gate(&c, "hold");
+	cr_assert_geq(hold, 0, "gate: %s", strerror(-hold));
+	prober = fork();
+	cr_assert_geq(prober, 0);
+	if (prober == 0) {
+		close(hold);
+		_exit(container_exec(&c, probe) == 0 ? 0 : 1);
+	}
 	/* the alert goes out at once; wait for it at the receiver (runc exec's own
 	 * command line on the host holds the words too: that alert is the host's) */
-	for (int i = 0; i < 100 && !b; i++) {
+	for (int i = 0; i < 300 && !b; i++) {
 		all = bodies(&n);
 		for (int k = 0; k < n && !b; k++) {
 			json_t *x = json_array_get(all, (size_t)k);
@@ -490,10 +513,14 @@ Test(http, alert_from_a_runc_container_reaches_the_receiver, .timeout = 120)
 		if (!b)
 			usleep(100000);
 	}
+	cr_expect_eq(container_gate_pass(hold), 0);
+	waitpid(prober, &pst, 0);
+	close(hold);
 	kill(sensor, SIGTERM);
 	waitpid(sensor, &st, 0);
 	container_destroy(&c);
 	receiver_stop(rx);
+	cr_expect(WIFEXITED(pst) && WEXITSTATUS(pst) == 0, "the probe ran to its end (%d)", pst);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the sensor stopped cleanly (%d)", st);
 	cr_assert_not_null(b, "the container's reverse shell reached the receiver as Falco JSON");
 	check_falco_shape(b);
@@ -547,17 +574,10 @@ Test(http, a_refused_alert_is_a_loss_event, .timeout = 90)
 		      "--mode", "learn", "--http", url, "--events", events, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) {
-		bool up;
-
-		t = read_file(events, NULL);
-		up = t && strstr(t, "\"state\":\"up\"");
-		free(t);
-		if (up)
-			break;
-		usleep(50000);
-	}
-	/* a host process with a reverse-shell command line: reverse-shell-devtcp */
+	cr_assert(wait_file_has(events, "\"state\":\"up\"", 30000),
+		  "the sensor did not write its \"up\" status event in 30 s");
+	/* a host process with a reverse-shell command line: reverse-shell-devtcp
+	 * (alive 0.3 s for the sensor to read its /proc: still a fixed wait) */
 	cr_assert_eq(run_sh("sh -c 'sleep 0.3; : /dev/tcp/192.0.2.1/9' >/dev/null 2>&1"), 0);
 	for (int i = 0; i < 100 && !loss; i++) {
 		usleep(100000);

@@ -115,22 +115,25 @@ static pid_t spawn(char *const argv[])
 	return p;
 }
 
-/* rtsensor run with --metrics; waits until the endpoint answers. */
+/* rtsensor run with --metrics; waits until its source is up and the endpoint answers. */
 static int start_sensor(void)
 {
-	char addr[32], db[128];
+	char addr[32], db[128], events[128];
 	static char buf[1 << 20];
 	int port = free_port();
 
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	snprintf(db, sizeof(db), "%s/b.db", dir);
+	snprintf(events, sizeof(events), "%s/events.json", dir);
 	{
 		char *argv[] = { getenv("RTSENSOR"), "run", "--source", "proc", "--duration", "120",
 				 "--mode", "learn", "--db", db, "--alerts", "/dev/null", "--metrics",
-				 addr, NULL };
+				 addr, "--events", events, NULL };
 
 		sensor = spawn(argv);
 	}
+	cr_assert(wait_file_has(events, "\"state\":\"up\"", 30000),
+		  "the sensor did not write its \"up\" status event in 30 s");
 	for (int i = 0; i < 200; i++) {
 		if (http("GET", port, "/metrics", buf, sizeof(buf)) == 200)
 			return port;
@@ -151,7 +154,8 @@ Test(metrics, the_page_passes_promtool_and_counts_an_alert)
 	bool seen = false;
 
 	port = start_sensor();
-	/* a reverse-shell command line: reverse-shell-devtcp, critical, from an exec */
+	/* a reverse-shell command line: reverse-shell-devtcp, critical, from an exec
+	 * (alive 0.3 s for the sensor to read its /proc: still a fixed wait) */
 	cr_assert_eq(run_sh("sh -c 'sleep 0.3; : /dev/tcp/192.0.2.1/9' >/dev/null 2>&1"), 0);
 	for (int i = 0; i < 100 && !seen; i++) {
 		cr_assert_eq(http("GET", port, "/metrics", page, sizeof(page)), 200);
