@@ -44,18 +44,47 @@ static struct run_result *on_pty(const char *cmdline)
 }
 
 /*
- * `rtsensor run --source proc` for 2 s with a marked process started
- * meanwhile; what it printed, through `filter` (a shell pipeline suffix,
- * e.g. "| grep MARKER": a busy machine prints more than the capture holds).
+ * Started beside the sensor, as a child of the shell that then execs it:
+ * waits until its parent (the sensor by then) holds a proc connector socket
+ * (NETLINK_CONNECTOR, 11) joined to the process events group, the kernel's
+ * state of a listening proc source, then becomes the marked process. Its
+ * 0.4 s let the sensor read its /proc while it lives (a fixed wait left).
+ * Gives up when the sensor is gone, and after 10 s with a message.
+ */
+static const char waiter[] =
+	"P=$PPID; n=0\n"
+	"while :; do\n"
+	"  case \"$(sed -n 's/^State:\\t\\(.\\).*/\\1/p' /proc/$P/status 2>/dev/null)\" in\n"
+	"  ''|Z|X) exit 0;;\n"
+	"  esac\n"
+	"  for i in $(readlink /proc/$P/fd/* 2>/dev/null | sed -n 's/^socket:\\[\\([0-9]*\\)\\]$/\\1/p'); do\n"
+	"    awk -v i=\"$i\" '$2 == 11 && $4 != \"00000000\" && $10 == i { f = 1 } END { exit !f }' "
+	"/proc/net/netlink && exec sh -c 'sleep 0.4' \"$1\"\n"
+	"  done\n"
+	"  n=$((n+1)); [ $n -lt 500 ] || { echo 'waiter: the sensor joined no proc connector group in 10 s' >&2; exit 1; }\n"
+	"  sleep 0.02 # the poll's interval\n"
+	"done\n";
+
+/*
+ * `rtsensor run --source proc` for 2 s with a marked process started once
+ * its source listens; what it printed, through `filter` (a shell pipeline
+ * suffix, e.g. "| grep MARKER": a busy machine prints more than the capture
+ * holds).
  */
 static struct run_result *run_with_marker(const char *extra, bool pty, const char *marker,
 					  const char *filter)
 {
-	char cmd[1024], inner[768];
+	char cmd[1024], inner[768], path[128];
+	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/waiter.sh", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(waiter, f);
+	fclose(f);
 	snprintf(inner, sizeof(inner),
-		 "(sleep 0.7; sh -c 'sleep 0.4' %s) & \"$RTSENSOR\" run --source proc --duration 2 %s",
-		 marker, extra ? extra : "");
+		 "(sh '%s' %s & exec \"$RTSENSOR\" run --source proc --duration 2 %s)", path, marker,
+		 extra ? extra : "");
 	if (pty)
 		snprintf(cmd, sizeof(cmd), "/usr/bin/script -qec \"%s\" /dev/null %s", inner, filter);
 	else
