@@ -55,6 +55,10 @@ static int scenario_with(const char *stop, const char *extra, const char *after)
 		 "echo p > m/probe;"
 		 "\"$RTSENSOR\" run --source fanotify --watch \"$PWD/m\" --mode learn"
 		 " --alerts alerts.jsonl --events %s %s %s 2>err.txt & P=$!;"
+		 /* seen FILE WORD N: FILE has N lines with WORD, or the run fails (92) in 10 s */
+		 "seen() { j=0; until [ \"$(grep -c $2 $1 2>/dev/null)\" -ge $3 ]; do j=$((j+1));"
+		 "  [ $j -gt 200 ] && { echo \"$1: not $3 events of $2 in 10 s\" >&2; kill $P; exit 92; };"
+		 "  sleep 0.05; done; };"
 		 /* ready once its events file shows our probe */
 		 "i=0; until grep -q probe %s 2>/dev/null; do cat m/probe >/dev/null;"
 		 "  i=$((i+1)); [ $i -gt 300 ] && { kill $P; exit 91; }; sleep 0.05; done;"
@@ -62,13 +66,14 @@ static int scenario_with(const char *stop, const char *extra, const char *after)
 		 "  if [ $n = 1 ]; then k=0; while [ $k -lt 20 ]; do"
 		 "    if grep -q read-credential-store alerts.jsonl && kill -0 $P; then"
 		 "      touch readable; break; fi; k=$((k+1)); sleep 0.05; done; fi;"
-		 "  sleep 0.3; done;"
+		 /* the next read once the sensor wrote this one's open event */
+		 "  seen %s id_live $n; done;"
 		 "%s"
 		 "%s"
 		 "wait $P'",
 		 dir, full ? "small/ev.jsonl" : "ev.jsonl",
 		 strcmp(stop, "duration") == 0 ? "--duration 9" : "", extra,
-		 full ? "small/ev.jsonl" : "ev.jsonl", after,
+		 full ? "small/ev.jsonl" : "ev.jsonl", full ? "small/ev.jsonl" : "ev.jsonl", after,
 		 strcmp(stop, "INT") == 0 ? "kill -INT $P;"
 		 : strcmp(stop, "TERM") == 0 ? "kill -TERM $P;"
 		 : full ? "j=0; while kill -0 $P 2>/dev/null && [ $j -lt 3000 ]; do"
@@ -262,7 +267,7 @@ Test(alerts_live, alert_rate_held_back_is_reported_at_stop, .timeout = 60)
 	int code, n;
 
 	REQUIRE_ROOT();
-	code = scenario_with("INT", "--alert-rate 1", "cat m/.ssh/id_other >/dev/null; sleep 0.3;");
+	code = scenario_with("INT", "--alert-rate 1", "cat m/.ssh/id_other >/dev/null; seen ev.jsonl id_other 1;");
 	cr_assert_eq(code, 0);
 	sum = sum_counts_held(&n, &held);
 	cr_assert_eq(sum, 5, "%lld", sum); /* the series' own aggregate is not rate-limited */
