@@ -161,6 +161,23 @@ enum sensor_fanotify_mark_flags {
  */
 SENSOR_EXPORT int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags);
 
+/*
+ * Compute the content identity (file.sha256) of the regular file open at
+ * fd now and keep it in the source's cache, so that the first exec
+ * permission event of the same unchanged inode (same device, inode, size,
+ * mtime and ctime, checked with fstat of the event's fd) finds it there
+ * instead of reading the file while the exec waits. For a source with
+ * SENSOR_FANOTIFY_HASH_EXEC; open fd outside the source's marks (an open
+ * through a marked mount would be held by the group). The fd is only read
+ * (pread: its offset does not move) and stays the caller's. flags: 0.
+ * Call it from the thread that runs the context. Returns 0 (cached, or
+ * read but too recently changed to be kept); -EINVAL (not such a source,
+ * flags, fd < 0, not a regular file), -EFBIG (larger than the source
+ * hashes), -EAGAIN (changed while read), -ENOMEM, or the -errno of
+ * fstat(2)/pread(2).
+ */
+SENSOR_EXPORT int sensor_fanotify_prime(sensor_source *src, int fd, uint32_t flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,9 @@
  * allow would let a renamed or hard-linked file through under another
  * name. Every exec is decided by (path, content): the content's SHA-256 is
  * cached per (dev, ino, size, mtime, ctime), so a rename, copy, link or
- * modification is a new decision, and an unchanged file is hashed once.
+ * modification is a new decision, and an unchanged file is hashed once
+ * (a container's learned binaries when its mounts are marked:
+ * enforce-warm.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -366,6 +368,9 @@ static void mark_root(struct sensor_baseline *b, uint32_t wi, int64_t pid)
 	}
 	ctx_log(b->ctx, SENSOR_LOG_INFO, "enforce: holding execs%s of %s (%d mounts)",
 		(b->o.enforce_flags & SENSOR_ENFORCE_NO_FILES) ? "" : " and opens", b->m.wls[wi].id, r);
+	/* its first exec of a learned binary: a lookup, not a hash while it waits */
+	if (r > 0 && b->m.wls[wi].state == WL_ENFORCING)
+		enf_warm(b, wi, rootfs);
 }
 
 /*

@@ -47,6 +47,14 @@ void enf_free(struct sensor_baseline *b);
 void enf_scan(struct sensor_baseline *b);
 
 /*
+ * Hash the learned binaries of enforcing container instance wi (its
+ * binary:<hash>:<path> features), opened under rootfs (the host's view of
+ * its root), into the permission group's identity cache
+ * (enforce-warm.c). Returns how many were hashed, or -errno.
+ */
+int enf_warm(struct sensor_baseline *b, uint32_t wi, const char *rootfs);
+
+/*
  * Per event of instance wi, before scoring: learn the content identity of
  * an exec (non-enforcing instances), mark the root mount of an enforcing
  * container's process. May append a binary feature to fs.

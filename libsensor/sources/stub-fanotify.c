@@ -16,6 +16,14 @@ int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags)
 	return -EOPNOTSUPP;
 }
 
+int sensor_fanotify_prime(sensor_source *src, int fd, uint32_t flags)
+{
+	(void)src;
+	(void)fd;
+	(void)flags;
+	return -EOPNOTSUPP;
+}
+
 void fanotify_sync(struct sensor_ctx *ctx)
 {
 	(void)ctx;

@@ -4,7 +4,14 @@
  * (device, inode, size, mtime, ctime) so that a file is read once while it
  * is unchanged. Any write, truncation, chmod, link or rename changes ctime
  * (which userspace cannot set), so a modified file is read again; a copy is
- * another inode and is read once. Used by the enforcing baseline: an
+ * another inode and is read once. An identity is kept only when the ctime
+ * is older than the clock read before the fstat (a change in the same clock
+ * tick could keep the ctime), and every use checks the key with a fresh
+ * fstat of the fd. The table is bounded (CONTENT_ID_SETS x CONTENT_ID_WAYS,
+ * the least recently used way of a set replaced, counted in evictions).
+ * (The kernel's i_version change cookie, STATX_CHANGE_COOKIE, is not
+ * exported to userspace by statx: ctime is what proves no change.)
+ * Used by the enforcing baseline: an
  * executable may run only when its path and this identity were learned
  * together (docs/enforce.md). Not thread-safe: one cache per thread.
  */
@@ -17,11 +24,16 @@
 
 /* Files above this size get no identity (-EFBIG): hashing them would hold the caller too long. */
 #define CONTENT_ID_MAX_SIZE (256ull << 20)
+#define CONTENT_ID_SETS 256
+#define CONTENT_ID_WAYS 4
 
 struct content_id_cache {
-	struct content_id_ent *e; /* CONTENT_ID_SLOTS, NULL until first use */
+	struct content_id_ent *e; /* CONTENT_ID_SETS * CONTENT_ID_WAYS, NULL until first use */
 	unsigned char *buf;       /* read buffer */
+	uint64_t tick;            /* uses, for the least recently used way */
 	uint64_t hits, misses, bytes;
+	uint64_t evictions; /* an identity replaced by another's (table full) */
+	uint64_t uncached;  /* identities not kept: ctime too recent to prove a later change */
 };
 
 /*

@@ -585,6 +585,21 @@ int sensor_fanotify_mark(sensor_source *src, const char *path, uint32_t flags)
 	return fan_perm_mark(src, path, flags);
 }
 
+int sensor_fanotify_prime(sensor_source *src, int fd, uint32_t flags)
+{
+	struct fan_src *fs;
+	struct stat st;
+	char hex[65];
+
+	if (!src || fd < 0 || flags || src->ops != &source_fanotify_ops || src->stopped ||
+	    src->dead || !src->priv)
+		return -EINVAL;
+	fs = src->priv;
+	if (!(fs->o.flags & SENSOR_FANOTIFY_HASH_EXEC))
+		return -EINVAL;
+	return content_id_of_fd(&fs->cid, fd, hex, &st);
+}
+
 /*
  * An exec changes the process's image (and, for a process a runtime just
  * moved into a container, its workload). The proc source reloads the cache

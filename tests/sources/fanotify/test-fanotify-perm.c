@@ -382,3 +382,127 @@ Test(fanotify_perm, source_removal_applies_the_default)
 	fan_release_held();
 	sensor_ctx_free(ctx);
 }
+
+/* The identity an exec must have to be allowed (the primed one), and the last one seen. */
+static char want_sha[65], seen_sha[65];
+
+static enum sensor_decision allow_sha(void *ud, const sensor_event *ev)
+{
+	const char *op = sensor_event_get_str(ev, SENSOR_FIELD_FILE_OP);
+	const char *sha = sensor_event_get_str(ev, SENSOR_FIELD_FILE_SHA256);
+
+	(void)ud;
+	if (!op || strcmp(op, "exec") != 0)
+		return SENSOR_DECISION_ALLOW;
+	snprintf(seen_sha, sizeof(seen_sha), "%s", sha ? sha : "");
+	return sha && strcmp(sha, want_sha) == 0 ? SENSOR_DECISION_ALLOW : SENSOR_DECISION_DENY;
+}
+
+static void sha256sum(const char *path, char out[65])
+{
+	char cmd[300];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	cr_assert_eq(fread(out, 1, 64, p), 64);
+	out[64] = '\0';
+	pclose(p);
+}
+
+/*
+ * sensor_fanotify_prime(): an identity computed before the exec (as the
+ * enforcer does for a container's learned binaries when it marks its
+ * mounts) is used only while the file is unchanged. The same inode
+ * modified after it was primed (same size, mtime put back) is hashed again
+ * at its exec and decided on its new content: denied.
+ */
+Test(fanotify_perm, primed_identity_is_rechecked_at_each_exec)
+{
+	struct sensor_fanotify_opts o = {
+		.sz = sizeof(o),
+		.flags = SENSOR_FANOTIFY_NO_NOTIFY | SENSOR_FANOTIFY_NO_ALLOW_CACHE |
+			 SENSOR_FANOTIFY_HASH_EXEC,
+		.paths = perm_paths, .perm = SENSOR_FANOTIFY_PERM_EXEC, .policy = allow_sha,
+	};
+	struct sensor_fanotify_opts plain = { .sz = sizeof(o), .flags = SENSOR_FANOTIFY_NO_NOTIFY,
+					      .paths = perm_paths, .perm = SENSOR_FANOTIFY_PERM_EXEC };
+	const char *t = FAN_ROOT "/primed-true";
+	sensor_source *src, *nohash;
+	sensor_ctx *ctx;
+	struct stat st, st2;
+	struct timespec now;
+	pid_t pid;
+	int fd, dfd, ws;
+
+	fan_sandbox();
+	install_true(t);
+	sha256sum(t, want_sha);
+	/* an identity is kept once the timestamp clock has passed the file's ctime */
+	cr_assert_eq(stat(t, &st), 0);
+	for (int i = 0; i < 2000; i++) {
+		clock_gettime(CLOCK_REALTIME_COARSE, &now);
+		if (now.tv_sec > st.st_ctim.tv_sec ||
+		    (now.tv_sec == st.st_ctim.tv_sec && now.tv_nsec > st.st_ctim.tv_nsec))
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
+	cr_assert_eq(sensor_ctx_new(NULL, &ctx), 0);
+	sensor_ctx_set_event_cb(ctx, fan_collect, NULL);
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &o, &src), 0);
+	fd = open(t, O_RDONLY | O_CLOEXEC); /* not held: exec permission only */
+	cr_assert_geq(fd, 0);
+	dfd = open(FAN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(dfd, 0);
+	cr_expect_eq(sensor_fanotify_prime(NULL, fd, 0), -EINVAL);
+	cr_expect_eq(sensor_fanotify_prime(src, -1, 0), -EINVAL);
+	cr_expect_eq(sensor_fanotify_prime(src, fd, 1), -EINVAL);
+	cr_expect_eq(sensor_fanotify_prime(src, dfd, 0), -EINVAL, "a directory has no identity");
+	cr_assert_eq(sensor_fanotify_prime(src, fd, 0), 0);
+	close(dfd);
+	close(fd);
+	/* a source that does not hash execs has nothing to prime */
+	cr_assert_eq(sensor_source_add(ctx, SENSOR_SOURCE_FANOTIFY, &plain, &nohash), 0);
+	fd = open(t, O_RDONLY | O_CLOEXEC);
+	cr_expect_eq(sensor_fanotify_prime(nohash, fd, 0), -EINVAL);
+	close(fd);
+	sensor_source_remove(nohash);
+
+	pid = spawn_exec(t);
+	fan_pump_until_exit(ctx, pid, &ws);
+	cr_expect(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "the primed, unchanged file runs");
+	cr_expect_str_eq(seen_sha, want_sha);
+
+	/* the same inode, same size, mtime put back: one byte of the last section header */
+	fd = open(t, O_RDWR | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	{
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+		unsigned char c;
+
+		cr_assert_eq(pread(fd, &c, 1, st.st_size - 1), 1);
+		c ^= 1;
+		cr_assert_eq(pwrite(fd, &c, 1, st.st_size - 1), 1);
+		cr_assert_eq(futimens(fd, ts), 0);
+	}
+	cr_assert_eq(fstat(fd, &st2), 0);
+	close(fd);
+	cr_assert_eq(st2.st_ino, st.st_ino);
+	cr_assert_eq(st2.st_size, st.st_size);
+	cr_assert_eq(st2.st_mtim.tv_sec, st.st_mtim.tv_sec);
+	cr_assert_eq(st2.st_mtim.tv_nsec, st.st_mtim.tv_nsec);
+	{
+		char now_sha[65];
+
+		sha256sum(t, now_sha);
+		cr_assert_str_neq(now_sha, want_sha);
+		pid = spawn_exec(t);
+		fan_pump_until_exit(ctx, pid, &ws);
+		cr_expect(WIFEXITED(ws) && WEXITSTATUS(ws) == 42,
+			  "the modified file is denied (exit %d)", WEXITSTATUS(ws));
+		cr_expect_str_eq(seen_sha, now_sha, "decided on its new content");
+	}
+	sensor_ctx_free(ctx);
+}
