@@ -17,6 +17,9 @@ PKGS=(
   libcriterion-dev runc busybox-static netcat-openbsd kmod iproute2 iptables util-linux procps auditd time
   # real servers the sinks' tests start: an HTTP receiver (python3), rsyslog, prometheus
   python3 rsyslog prometheus
+  # real docker for the identity test (tests/identity/test-docker.c): the test
+  # starts its own dockerd and containerd with private roots and sockets
+  docker.io containerd
   # peers for differential tests and benchmarks
   conntrack fatrace laurel valgrind
 )

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,6 +156,50 @@ toolong:
 	return 0;
 }
 
+/*
+ * Each layer as the kernel names its files: docker's overlay2 lowerdirs are
+ * its short symlinks (overlay2/l/XXXX -> ../<layer>/diff), but fanotify
+ * reports the layer's real path. A layer that does not resolve, or whose
+ * real path does not fit, stays as the mount named it.
+ */
+static void resolve_layers(char *out, size_t cap)
+{
+	char *res = malloc(cap), path[PATH_MAX], real[PATH_MAX];
+	size_t used = 0;
+	const char *p = out;
+
+	if (!res)
+		return;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p), mark = (*p == '+' || *p == '!');
+		const char *use = p + mark;
+		size_t ul = n - mark;
+
+		if (ul < sizeof(path)) {
+			memcpy(path, use, ul);
+			path[ul] = '\0';
+			if (realpath(path, real)) {
+				use = real;
+				ul = strlen(real);
+			}
+		}
+		if (used + mark + ul + 2 > cap) {
+			free(res);
+			return; /* keep the unresolved list whole */
+		}
+		if (mark)
+			res[used++] = *p;
+		memcpy(res + used, use, ul);
+		used += ul;
+		res[used++] = '\n';
+		p += n + (e ? 1 : 0);
+	}
+	res[used] = '\0';
+	memcpy(out, res, used + 1);
+	free(res);
+}
+
 int overlay_layers_read(const char *rootfs, char *out, size_t cap)
 {
 	int fd, r;
@@ -178,5 +223,7 @@ int overlay_layers_read(const char *rootfs, char *out, size_t cap)
 	close(fd);
 	r = overlay_layers_parse(buf, len, rootfs, out, cap);
 	free(buf);
+	if (r > 0)
+		resolve_layers(out, cap);
 	return r;
 }

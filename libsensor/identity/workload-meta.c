@@ -132,8 +132,31 @@ int workload_meta_parse_state(const char *buf, size_t len, struct workload_meta 
 	rf = json_object_get(json_object_get(st, "config"), "rootfs");
 	if (json_is_string(rf) && json_string_value(rf)[0] == '/')
 		put(m->rootfs, sizeof(m->rootfs), json_string_value(rf), json_string_length(rf));
+	/* docker bind-mounts /etc/hostname from its own dir of the container */
+	arr = json_object_get(json_object_get(st, "config"), "mounts");
+	json_array_foreach(arr, i, v) {
+		json_t *dst = json_object_get(v, "destination"), *src = json_object_get(v, "source");
+		const char *s, *slash;
+
+		if (!json_is_string(dst) || !json_is_string(src) ||
+		    strcmp(json_string_value(dst), "/etc/hostname") != 0)
+			continue;
+		s = json_string_value(src);
+		slash = strrchr(s, '/');
+		if (s[0] == '/' && slash && slash > s && !m->hostname_dir[0])
+			put(m->hostname_dir, sizeof(m->hostname_dir), s, (size_t)(slash - s));
+		break;
+	}
 	json_decref(st);
 	return 0;
+}
+
+/* dir's last component is id: the dir is the runtime's own for this container. */
+static int dir_of_id(const char *dir, const char *id)
+{
+	const char *slash = strrchr(dir, '/');
+
+	return dir[0] == '/' && slash && strcmp(slash + 1, id) == 0;
 }
 
 /* runc/crun state.json: 1 when the state file was there and parsed. */
@@ -219,7 +242,18 @@ int workload_meta_read(const char *roots, const char *docker_dir, const char *id
 	}
 	if (m->rootfs[0])
 		overlay_layers_read(m->rootfs, m->layers, sizeof(m->layers));
-	/* docker keeps the image and the name in its own file, not in the spec */
+	/*
+	 * docker keeps the image and the name in its own file, not in the spec:
+	 * in the dir /etc/hostname comes from (any --data-root), else in the
+	 * given or default containers dir
+	 */
+	if ((!m->image[0] || !m->container_name[0]) && dir_of_id(m->hostname_dir, id)) {
+		char parent[sizeof(m->hostname_dir)];
+
+		snprintf(parent, sizeof(parent), "%.*s",
+			 (int)(strrchr(m->hostname_dir, '/') - m->hostname_dir), m->hostname_dir);
+		from_docker(parent[0] ? parent : "/", id, m);
+	}
 	if (!m->image[0] || !m->container_name[0])
 		from_docker(docker_dir ? docker_dir : "/var/lib/docker/containers", id, m);
 	return m->image[0] || m->pod_name[0] || m->namespace_[0] || m->container_name[0] ||

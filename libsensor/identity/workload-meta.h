@@ -22,6 +22,10 @@ struct workload_meta {
 	char namespace_[64];     /* DNS label: at most 63 */
 	char container_name[254];
 	char rootfs[1024];       /* the container's / on the host */
+	/* the host dir the spec's /etc/hostname is bind-mounted from: docker's
+	 * <data-root>/containers/<id>, where its config.v2.json is, whatever
+	 * --data-root the daemon runs with */
+	char hostname_dir[1024];
 	/* the layers of an overlay mounted at rootfs, upper first, '\n'-separated
 	 * (overlay-layers.h): where fanotify names the container's files */
 	char layers[4096];
@@ -38,8 +42,8 @@ int workload_meta_read(const char *roots, const char *docker_dir, const char *id
 
 /*
  * Parse the text of a runc/crun state.json (untrusted: a container's
- * annotations are its creator's) into m's image, names and rootfs (m is not
- * cleared first). 0, -EBADMSG (not a JSON object), -EINVAL.
+ * annotations are its creator's) into m's image, names, rootfs and
+ * hostname_dir (m is not cleared first). 0, -EBADMSG (not a JSON object), -EINVAL.
  */
 int workload_meta_parse_state(const char *buf, size_t len, struct workload_meta *m);
 

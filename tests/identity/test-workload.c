@@ -252,6 +252,62 @@ Test(workload, docker_image_and_name)
 	rmdir(dir);
 }
 
+/*
+ * docker with --data-root elsewhere: its config.v2.json is found in the dir
+ * the spec's /etc/hostname is bind-mounted from (as dockerd writes the
+ * runc state), not in /var/lib/docker; a hostname dir that is not the
+ * container's own (last component another ID) is not read.
+ */
+Test(workload, docker_config_found_through_the_hostname_mount)
+{
+	char dir[] = "/tmp/wl-dockroot-XXXXXX", path[512], state[1024];
+	struct workload_meta m;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" CID, dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/" CID "/state.json", dir);
+	f = fopen(path, "w");
+	fprintf(f, "{\"config\":{\"rootfs\":\"/d/overlay2/x/merged\",\"mounts\":["
+		"{\"source\":\"proc\",\"destination\":\"/proc\"},"
+		"{\"source\":\"%s/containers/" CID "/hostname\",\"destination\":\"/etc/hostname\"}]}}",
+		dir);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/containers", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/containers/" CID, dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/containers/" CID "/config.v2.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"Name\":\"/shop\",\"Config\":{\"Image\":\"rtsensor-test/shop:1.0\"}}", f);
+	fclose(f);
+	cr_assert_eq(workload_meta_read(dir, "/nonexistent", CID, &m), 1);
+	snprintf(state, sizeof(state), "%s/containers/" CID, dir);
+	cr_assert_str_eq(m.hostname_dir, state);
+	cr_assert_str_eq(m.image, "rtsensor-test/shop:1.0");
+	cr_assert_str_eq(m.container_name, "shop");
+	/* the same state with another container's dir: not this container's config */
+	memset(&m, 0, sizeof(m));
+	snprintf(state, sizeof(state), "{\"config\":{\"mounts\":[{\"source\":"
+		 "\"%s/containers/other/hostname\",\"destination\":\"/etc/hostname\"}]}}", dir);
+	cr_assert_eq(workload_meta_parse_state(state, strlen(state), &m), 0);
+	snprintf(state, sizeof(state), "%s/containers/other", dir);
+	cr_assert_str_eq(m.hostname_dir, state);
+	cr_assert_eq(workload_meta_image(dir, "/nonexistent", "other", state, sizeof(state)), 0,
+		     "no state of that ID: nothing read");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/containers/" CID, dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/containers", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/" CID "/state.json", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CID, dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 #include "identity/host.h"
 
 Test(workload, host_boot_id)
