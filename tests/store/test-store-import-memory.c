@@ -145,7 +145,13 @@ static int measure(enum shape shape, const char *path, int want_ok)
 	if ((r > 0) != want_ok)
 		return 4;
 	sensor_store_close(s);
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan's shadow memory and quarantine are not the import's: the bound is
+	 * the plain build's (this suite runs there too); here only the outcome */
+	return 0;
+#else
 	return (peak - base) * 1024 <= (long)(4 * d.len) ? 0 : 1;
+#endif
 }
 
 static void run(enum shape shape, int want_ok)

@@ -249,7 +249,11 @@ Test(cli_baseline, import_peak_memory_is_within_4x_the_file)
 	cr_assert_gt(small, 0);
 	cr_log_info("import of %ld bytes: peak %ld KB, fixed %ld KB: %.2fx", size, big, small,
 		    (double)(big - small) * 1024 / (double)size);
+#if !defined(__SANITIZE_ADDRESS__)
+	/* under ASan (the same build's rtsensor) its shadow and quarantine are
+	 * not the import's: the bound is the plain build's, which runs this too */
 	cr_assert_leq((big - small) * 1024, 4 * size,
 		      "peak %ld KB - fixed %ld KB for a %ld-byte file: %.2fx", big, small, size,
 		      (double)(big - small) * 1024 / (double)size);
+#endif
 }
