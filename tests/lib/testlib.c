@@ -2,8 +2,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -190,26 +188,6 @@ bool wait_file_has(const char *path, const char *needle, int timeout_ms)
 
 		free(t);
 		if (has)
-			return true;
-		if (now_ms() >= end)
-			return false;
-		usleep(20000); /* the poll's interval */
-	}
-}
-
-bool wait_tcp_listening(int port, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-
-		if (fd >= 0)
-			close(fd);
-		if (ok)
 			return true;
 		if (now_ms() >= end)
 			return false;

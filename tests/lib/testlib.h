@@ -80,7 +80,5 @@ int count_lines(const char *s);
  * at most timeout_ms. Returns true once it does, false at the deadline.
  */
 bool wait_file_has(const char *path, const char *needle, int timeout_ms);
-/* Wait until something listens on TCP port (IPv4 loopback, connect() succeeds), at most timeout_ms. */
-bool wait_tcp_listening(int port, int timeout_ms);
 
 #endif
