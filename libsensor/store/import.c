@@ -688,9 +688,12 @@ static int dimp_read(const char *buf, size_t len, struct dimp *im, struct verr *
 	r = imp_walk(buf, len, &sink, e);
 	if (r < 0)
 		return r;
-	qsort(im->wls, im->nwl, sizeof(*im->wls), cmp_wl);
+	/* qsort's array may not be NULL, even for 0 elements (an empty document) */
+	if (im->nwl > 1)
+		qsort(im->wls, im->nwl, sizeof(*im->wls), cmp_wl);
 	for (size_t i = 0; i < im->nwl; i++)
-		qsort(im->wls[i].feats, im->wls[i].nfeat, sizeof(struct dfeat), cmp_feat);
+		if (im->wls[i].nfeat > 1)
+			qsort(im->wls[i].feats, im->wls[i].nfeat, sizeof(struct dfeat), cmp_feat);
 	return 0;
 }
 

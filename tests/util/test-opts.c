@@ -194,11 +194,13 @@ Test(opts, sensor_audit_opts)
 }
 #endif
 
+#if HAVE_SOURCE_CONNTRACK || HAVE_SOURCE_NFQUEUE
 static void enter_netns(void)
 {
 	REQUIRE_ROOT();
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
 }
+#endif
 
 #if HAVE_SOURCE_CONNTRACK
 static int call_conntrack(const void *opts)
