@@ -126,7 +126,6 @@ static void add_argv(struct sensor_event *ev, const char *buf, size_t n)
 static bool exe_named_by(const char *exe, const char *comm)
 {
 	const char *base = strrchr(exe, '/');
-
 	size_t len, del = sizeof(" (deleted)") - 1;
 
 	base = base ? base + 1 : exe;

@@ -123,6 +123,23 @@ static void close_sensor(void)
 }
 
 /* Run a command in the container while the loop answers; its exit status. */
+/* Root and runc, a fresh store, and the bundles on a tmpfs in a mount
+ * namespace of the test's own (fanotify marks only there). */
+static void sandbox(void)
+{
+	REQUIRE_ROOT();
+	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
+			"runc");
+	memset(&l, 0, sizeof(l));
+	snprintf(l.db, sizeof(l.db), "/tmp/enforce-runc-%d.db", getpid());
+	unlink(l.db);
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert(mkdir(ENF_ROOT, 0755) == 0 || errno == EEXIST);
+	cr_assert_eq(mount("enforce-test", ENF_ROOT, "tmpfs", 0, "size=64m"), 0);
+	container_set_bundle_parent(ENF_ROOT);
+}
+
 static int run_in(const char *script)
 {
 	const char *const argv[] = { "sh", "-c", script, NULL };
@@ -194,17 +211,7 @@ static void learn(void)
 	static const char *const init[] = { "sleep", "1000", NULL };
 	int st = 0;
 
-	REQUIRE_ROOT();
-	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
-			"runc");
-	memset(&l, 0, sizeof(l));
-	snprintf(l.db, sizeof(l.db), "/tmp/enforce-runc-%d.db", getpid());
-	unlink(l.db);
-	cr_assert_eq(unshare(CLONE_NEWNS), 0);
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	cr_assert(mkdir(ENF_ROOT, 0755) == 0 || errno == EEXIST);
-	cr_assert_eq(mount("enforce-test", ENF_ROOT, "tmpfs", 0, "size=64m"), 0);
-	container_set_bundle_parent(ENF_ROOT);
+	sandbox();
 	open_sensor(SENSOR_BASELINE_LEARN, SENSOR_ENFORCE_LEARN_HELD);
 	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
 	tb_only(&l.alerts, a.id);
@@ -359,17 +366,7 @@ Test(enforce_runc, learning_opens_nothing_through_the_containers_mounts, .timeou
 	char root[64], cmd[512];
 	int st;
 
-	REQUIRE_ROOT();
-	REQUIRE_FEATURE(access("/usr/sbin/runc", X_OK) == 0 || access("/usr/bin/runc", X_OK) == 0,
-			"runc");
-	memset(&l, 0, sizeof(l));
-	snprintf(l.db, sizeof(l.db), "/tmp/enforce-runc-%d.db", getpid());
-	unlink(l.db);
-	cr_assert_eq(unshare(CLONE_NEWNS), 0);
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	cr_assert(mkdir(ENF_ROOT, 0755) == 0 || errno == EEXIST);
-	cr_assert_eq(mount("enforce-test", ENF_ROOT, "tmpfs", 0, "size=64m"), 0);
-	container_set_bundle_parent(ENF_ROOT);
+	sandbox();
 	cr_assert_eq(container_prepare(&a, CONTAINER_DOCKER, init, NULL, NULL), 0);
 	cr_assert_eq(container_start(&a), 0);
 	l.wl = a.id;
